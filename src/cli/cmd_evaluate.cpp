@@ -1,0 +1,74 @@
+// `gaitkeeper evaluate`: detected steps against reference events.
+#include <fmt/format.h>
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "commands.hpp"
+#include "event_evaluation.hpp"
+#include "input_error.hpp"
+#include "session.hpp"
+#include "session_analysis.hpp"
+
+namespace gk::cli {
+namespace {
+
+struct EvaluateOptions {
+  std::filesystem::path session;
+  std::filesystem::path truth_dir;
+};
+
+nlohmann::json opt_json(const std::optional<double>& v) {
+  return v ? nlohmann::json(std::round(*v * 1000.0) / 1000.0) : nlohmann::json(nullptr);
+}
+
+void run_evaluate(const EvaluateOptions& opt) {
+  const std::filesystem::path truth_dir =
+      opt.truth_dir.empty() ? truth_dir_for(opt.session) : opt.truth_dir;
+  const Truth truth = read_truth(truth_dir);
+  if (!truth.events) {
+    throw InputError(truth_dir / "events.csv", 0,
+                     "no reference events to compare with (expected truth/events.csv with "
+                     "side,ic,to; see docs/formats.md)");
+  }
+  Warnings load_warnings;
+  const Session session = load_session(opt.session, load_warnings);
+  for (const std::string& w : load_warnings) fmt::print(stderr, "warning: {}\n", w);
+  const GaitAnalysis a = analyze_gait(session);
+  for (const std::string& w : a.warnings) fmt::print(stderr, "warning: {}\n", w);
+  const EventEvaluation e = evaluate_events(a.steps, *truth.events);
+  nlohmann::json j;
+  j["session"] = opt.session.string();
+  j["steps_true"] = e.steps_true;
+  j["steps_detected"] = e.steps_detected;
+  j["matched"] = e.matched;
+  j["precision"] = std::round(e.precision * 10000.0) / 10000.0;
+  j["recall"] = std::round(e.recall * 10000.0) / 10000.0;
+  j["f1"] = std::round(e.f1 * 10000.0) / 10000.0;
+  j["ic_mae_ms"] = opt_json(e.ic_mae_ms);
+  j["to_mae_ms"] = opt_json(e.to_mae_ms);
+  j["contact_mae_ms"] = opt_json(e.contact_mae_ms);
+  j["cadence_mae_spm"] = opt_json(e.cadence_mae_spm);
+  j["cadence_windows"] = e.cadence_windows;
+  fmt::print("{}\n", j.dump());
+}
+
+}  // namespace
+
+void add_evaluate_command(CLI::App& app) {
+  auto opt = std::make_shared<EvaluateOptions>();
+  CLI::App* cmd = app.add_subcommand(
+      "evaluate",
+      "Compare detected steps with reference events (truth/events.csv) and print JSON:\n"
+      "steps true/detected, precision, recall, F1 (IC matched within 60 ms, same side,\n"
+      "one-to-one), IC/TO/contact-time mean absolute error (ms) and cadence mean absolute\n"
+      "error (steps/min) over 10-step windows.");
+  cmd->add_option("SESSION", opt->session, "Recording (.gkr) or CSV session folder")
+      ->required()
+      ->check(CLI::ExistingPath);
+  cmd->add_option("--truth", opt->truth_dir,
+                  "Folder with events.csv (default: SESSION/truth, or X.truth beside X.gkr)");
+  cmd->callback([opt] { run_evaluate(*opt); });
+}
+
+}  // namespace gk::cli

@@ -1,0 +1,82 @@
+// `gaitkeeper import`: a CSV session folder (the exchange format of
+// docs/formats.md) into a .gkr recording, the format every later stage and the
+// live link speak. Ground truth travels along into <OUT>.truth/.
+#include <fmt/format.h>
+
+#include <filesystem>
+#include <memory>
+
+#include "commands.hpp"
+#include "input_error.hpp"
+#include "placement.hpp"
+#include "session.hpp"
+
+namespace gk::cli {
+namespace {
+
+struct ImportOptions {
+  std::filesystem::path csv_dir;
+  std::filesystem::path out;
+  uint32_t samples_per_packet = 20;
+};
+
+double duration_s(const SensorStream& s) {
+  if (s.samples.size() < 2) return 0.0;
+  return static_cast<double>(s.samples.back().t_us - s.samples.front().t_us) / 1e6;
+}
+
+void run_import(const ImportOptions& opt) {
+  // Everything is read and checked before anything is written, so a bad
+  // input leaves no output behind.
+  Warnings warnings;
+  const Session session = read_csv_session(opt.csv_dir, warnings);
+  const Truth truth = read_truth(truth_dir_for(opt.csv_dir));
+  for (const std::string& w : warnings) fmt::print(stderr, "warning: {}\n", w);
+
+  write_recording(opt.out, session, opt.samples_per_packet);
+  fmt::print("wrote {} ({} bytes, session '{}')\n", opt.out.string(),
+             std::filesystem::file_size(opt.out), session.header.session_id());
+  for (const SensorStream& s : session.sensors) {
+    const uint64_t packets =
+        (s.samples.size() + opt.samples_per_packet - 1) / opt.samples_per_packet;
+    fmt::print(
+        "  device {} {:<12} {:>8} samples {:8.2f} Hz {:8.1f} s  accel +/-{} g  {}  "
+        "{} packets  from {}\n",
+        s.info.device_id(), placement_name(s.info.placement()), s.samples.size(),
+        s.info.nominal_rate_hz(), duration_s(s), s.info.accel_range_g(),
+        s.info.gyro_range_dps() > 0 ? fmt::format("gyro +/-{} deg/s", s.info.gyro_range_dps())
+                                    : std::string("no gyro"),
+        packets, s.info.source_file());
+  }
+  if (truth.events || truth.knee) {
+    const std::filesystem::path truth_out = truth_dir_for(opt.out);
+    write_truth(truth_out, truth);
+    fmt::print("wrote truth to {} ({} contacts, {} knee samples)\n", truth_out.string(),
+               truth.events ? truth.events->size() : 0, truth.knee ? truth.knee->size() : 0);
+  }
+}
+
+}  // namespace
+
+void add_import_command(CLI::App& app) {
+  auto opt = std::make_shared<ImportOptions>();
+  CLI::App* cmd = app.add_subcommand(
+      "import",
+      "Convert a CSV session folder (session.json + one CSV per sensor, see docs/formats.md)\n"
+      "into a .gkr recording. Units in the CSV headers (t[ms], ax[g], gx[deg/s], ...) are\n"
+      "converted; each sensor gets the smallest standard full-scale range that holds its data.\n"
+      "Ground truth in CSV_FOLDER/truth/ is checked and copied to OUT's truth folder\n"
+      "(OUT.gkr -> OUT.truth/). Nothing is written when the input has an error.");
+  cmd->add_option("CSV_FOLDER", opt->csv_dir, "CSV session folder (contains session.json)")
+      ->required();
+  cmd->add_option("OUT", opt->out, "Recording to write, e.g. run.gkr (replaced if it exists)")
+      ->required();
+  cmd->add_option("--samples-per-packet", opt->samples_per_packet,
+                  "Samples per packet, as a sensor FIFO would deliver them")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100000));
+  cmd->footer("Example: gaitkeeper import datasets/my_run my_run.gkr");
+  cmd->callback([opt] { run_import(*opt); });
+}
+
+}  // namespace gk::cli

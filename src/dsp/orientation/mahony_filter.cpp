@@ -1,0 +1,28 @@
+#include "mahony_filter.hpp"
+
+#include <Eigen/Core>
+
+namespace gk {
+
+MahonyFilter::MahonyFilter(const OrientationSettings& settings) : ImuFilterBase(settings) {}
+
+void MahonyFilter::step(const Eigen::Vector3d& gyr_rps, const Eigen::Vector3d* up_meas,
+                        double dt_s) {
+  // Sec. V attitude kinematics q-dot = q (x) (0, omega_y - b_hat + k_P omega_mes) / 2, split in
+  // a gyro prediction and a correction step. The error is taken at the predicted attitude, i.e.
+  // at this sample's time: taken before the prediction (as in the usual per-sample code) it lags
+  // by one sample, which is a tilt offset of |w| * dt that grows as the sample rate drops.
+  q_ws_ = integrate(q_ws_, gyr_rps, dt_s);
+  if (up_meas == nullptr) return;
+  // Sec. V with one vector direction (gravity): omega_mes = v x v_hat, v measured and v_hat
+  // predicted up in the sensor frame; |omega_mes| = sin(tilt error).
+  const Eigen::Vector3d up_hat = q_ws_.conjugate() * Eigen::Vector3d::UnitZ();
+  const Eigen::Vector3d e = up_meas->cross(up_hat);
+  q_ws_ = integrate(q_ws_, settings().mahony_kp_rps * e, dt_s);
+  // b_hat-dot = -k_I omega_mes. At rest the measured bias is better; do not fight it.
+  if (!at_rest() && settings().mahony_ki_rps2 > 0.0) {
+    adjust_bias(-settings().mahony_ki_rps2 * dt_s * e);
+  }
+}
+
+}  // namespace gk

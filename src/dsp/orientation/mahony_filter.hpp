@@ -1,0 +1,21 @@
+// Mahony explicit complementary filter with proportional-integral feedback, 6-axis.
+//   R. Mahony, T. Hamel, J.-M. Pflimlin, "Nonlinear complementary filters on the special
+//   orthogonal group", IEEE Trans. Automatic Control 53(5), 2008, Sec. V (explicit complementary
+//   filter with bias correction, quaternion form).
+#pragma once
+
+#include "imu_filter_base.hpp"
+
+namespace gk {
+
+/// Gains: OrientationSettings::mahony_kp_rps, mahony_ki_rps2. The integral term is the paper's
+/// bias estimator while moving; at rest the low-pass gyro mean of ImuFilterBase takes over.
+class MahonyFilter final : public ImuFilterBase {
+ public:
+  explicit MahonyFilter(const OrientationSettings& settings = {});
+
+ private:
+  void step(const Eigen::Vector3d& gyr_rps, const Eigen::Vector3d* up_meas, double dt_s) override;
+};
+
+}  // namespace gk

@@ -1,0 +1,123 @@
+// Orientation stage: sensor attitude from a 6-axis IMU (gyro + accelerometer).
+//
+// Every filter here estimates q_ws, the rotation taking sensor-frame vectors into a world frame
+// whose z axis points up (Hamilton convention, Eigen storage, w-first in every printed form).
+// Without a magnetometer heading is unobservable: yaw starts at 0 and drifts with gyro error,
+// roll and pitch (tilt) are held by the accelerometer.
+#pragma once
+
+#include <Eigen/Core>
+#include <Eigen/Geometry>
+#include <cstdint>
+#include <memory>
+#include <string_view>
+
+#include "sample.hpp"
+
+namespace gk {
+
+/// Configuration shared by every orientation filter. Defaults suit a running IMU at 100-1000 Hz.
+struct OrientationSettings {
+  // --- Time base -------------------------------------------------------------------------------
+  /// Largest sample interval that is integrated. A longer gap (dropped packets, link loss) is
+  /// not integrated across: tilt is re-initialised from the accelerometer instead.
+  int64_t max_dt_us = 100'000;
+
+  // --- Accelerometer correction ------------------------------------------------------------------
+  /// The accelerometer corrects tilt only when | |a| - g | is below this. Running impacts reach
+  /// many g and flight phases read near 0 g; correcting tilt towards either ruins it.
+  double accel_rejection_mps2 = 2.0;
+  /// Madgwick gain beta (Madgwick 2010, filter gain section: beta = sqrt(3/4) * gyro error). It is
+  /// the magnitude of the corrective quaternion rate, so it is in rad/s and independent of the
+  /// sample rate (the step is beta * dt).
+  double madgwick_beta_rps = 0.05;
+  /// Mahony proportional gain k_P (Mahony et al. 2008, Sec. V): rad/s of corrective rotation
+  /// per unit of tilt error (sin of the error angle); 1 / kp is the tilt time constant.
+  double mahony_kp_rps = 1.0;
+  /// Mahony integral gain k_I (Mahony et al. 2008, Sec. V): rad/s^2 of bias drift per unit of
+  /// tilt error. 0 disables the integral (bias then comes only from the at-rest estimate).
+  double mahony_ki_rps2 = 0.01;
+  /// Samples without gyro (has_gyro = false): tilt follows the accelerometer through a first
+  /// order low-pass with this time constant.
+  int64_t accel_only_time_constant_us = 250'000;
+
+  // --- Gyro bias at rest
+  // --------------------------------------------------------------------------
+  /// Estimate the gyro bias while the sensor is at rest.
+  bool estimate_gyro_bias = true;
+  /// Rest: |gyro| below this for every sample of the window...
+  double rest_gyro_rps = 0.1;
+  /// ...and | |a| - g | below this, with a within this distance of the window's first sample
+  /// (so a slow rotation that tips gravity is not mistaken for rest)...
+  double rest_accel_mps2 = 0.5;
+  /// ...for at least this long.
+  int64_t rest_time_us = 500'000;
+  /// Time constant of the low-pass mean of the gyro at rest, which is the bias estimate.
+  int64_t bias_time_constant_us = 1'000'000;
+  /// The bias estimate is clamped to this norm (anti-windup for the Mahony integral).
+  double max_gyro_bias_rps = 0.2;
+};
+
+/// What the filter had to skip or distrust so far (counts since construction or reset()).
+struct OrientationFlags {
+  uint64_t nonfinite_skipped = 0;   ///< samples with NaN/inf in acc or gyr, ignored
+  uint64_t bad_dt_skipped = 0;      ///< duplicate or backwards timestamps, ignored
+  uint64_t gaps = 0;                ///< dt > max_dt_us (or a timeline restart): tilt re-init
+  uint64_t accel_rejected = 0;      ///< no accel correction: impact, free fall, 0 g, saturated
+  uint64_t accel_only_updates = 0;  ///< samples without gyro, tilt from accelerometer only
+  bool at_rest = false;             ///< currently at rest (gyro bias being estimated)
+
+  bool operator==(const OrientationFlags&) const = default;
+};
+
+enum class OrientationMethod {
+  kMadgwick,  ///< gradient-descent filter, Madgwick 2010/2011, IMU variant
+  kMahony,    ///< explicit complementary filter with PI feedback, Mahony et al. 2008
+};
+
+std::string_view to_string(OrientationMethod method);
+
+/// Sensor attitude filter. One object per sensor; feed samples in time order.
+class OrientationFilter {
+ public:
+  virtual ~OrientationFilter() = default;
+
+  /// Consume one sample. dt comes from the previous sample's timestamp. Degenerate samples
+  /// (non-finite values, dt <= 0) are skipped and counted in flags(); they never throw.
+  virtual void update(const ImuSample& sample) = 0;
+  /// Back to the just-constructed state (settings kept).
+  virtual void reset() = 0;
+
+  /// q_ws: sensor-to-world rotation, world z up. Identity until initialised().
+  virtual Eigen::Quaterniond orientation() const = 0;
+  /// Current gyro bias estimate, sensor frame, subtracted from every gyro sample.
+  virtual Eigen::Vector3d gyro_bias_rps() const = 0;
+  /// True once a usable accelerometer sample has set the initial tilt.
+  virtual bool initialised() const = 0;
+  virtual OrientationFlags flags() const = 0;
+
+  /// What the accelerometer reads at rest in the current orientation (sensor frame, +g up;
+  /// the ImuSample convention). acc_mps2 minus this is the linear acceleration.
+  Eigen::Vector3d gravity_in_sensor_mps2() const;
+};
+
+/// World up (+z) expressed in the sensor frame for orientation q_ws.
+Eigen::Vector3d up_in_sensor(const Eigen::Quaterniond& q_ws);
+
+/// Specific force at rest in the sensor frame for orientation q_ws: kGravity_mps2 * up.
+Eigen::Vector3d gravity_in_sensor_mps2(const Eigen::Quaterniond& q_ws);
+
+/// Orientation with roll and pitch from a (non-zero) accelerometer reading and yaw 0:
+/// q = Rz(0) Ry(pitch) Rx(roll), roll = atan2(ay, az), pitch = atan2(-ax, hypot(ay, az)).
+Eigen::Quaterniond tilt_from_accel(const Eigen::Vector3d& acc_mps2);
+
+/// The smallest world-frame rotation that makes q_ws's up agree with the accelerometer, applied
+/// with weight alpha in [0, 1] (1 = full snap). Heading about world z is left alone.
+Eigen::Quaterniond correct_tilt_towards(const Eigen::Quaterniond& q_ws,
+                                        const Eigen::Vector3d& acc_mps2, double alpha);
+
+/// Throws std::invalid_argument for settings that make no sense (configuration, not data).
+std::unique_ptr<OrientationFilter> make_orientation_filter(OrientationMethod method,
+                                                           const OrientationSettings& settings);
+
+}  // namespace gk

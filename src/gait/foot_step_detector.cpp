@@ -1,0 +1,128 @@
+#include "foot_step_detector.hpp"
+
+#include <Eigen/Geometry>
+#include <algorithm>
+#include <cmath>
+#include <numbers>
+#include <vector>
+
+#include "placement.hpp"
+#include "stride_features.hpp"
+#include "zupt_integrator.hpp"
+
+namespace gk {
+namespace {
+
+constexpr double kRadToDeg = 180.0 / std::numbers::pi;
+
+GyroSegmenterSettings with_foot_sign_rule(GyroSegmenterSettings s) {
+  s.sign_rule = GyroSegmenterSettings::SignRule::kAfterStillness;
+  return s;
+}
+
+}  // namespace
+
+pb::FootStrike classify_foot_strike(double angle_deg, const FootDetectorSettings& settings) {
+  if (angle_deg > settings.heel_strike_min_deg) return pb::HEEL;
+  if (angle_deg < settings.forefoot_strike_max_deg) return pb::FOREFOOT;
+  return pb::MIDFOOT;
+}
+
+FootStepDetector::FootStepDetector(const FootDetectorSettings& settings)
+    : GyroStrideSegmenter(with_foot_sign_rule(settings.segmenter)), settings_(settings) {}
+
+void FootStepDetector::reset() {
+  GyroStrideSegmenter::reset();
+  last_midstance_us_.reset();
+}
+
+std::optional<DetectedStep> FootStepDetector::analyze(const StrideSpan& span) {
+  const std::deque<GyroRow>& rows = *span.rows;
+  const int64_t t_mid = span.t_begin_us + (span.t_end_us - span.t_begin_us) / 2;
+
+  // IC and TO as the pitch-rate minima of the first and second half of the
+  // mid-swing to mid-swing cycle (Falbriard et al. 2018).
+  const auto [ic_lo, ic_hi] = time_window(rows, span.begin, span.end, span.t_begin_us, t_mid);
+  if (ic_lo > ic_hi) return std::nullopt;
+  const size_t ic_g = argmin_pitch(rows, ic_lo, ic_hi);
+  if (rows[ic_g].p >= 0.0) return std::nullopt;
+  if (span.truncated_head && ic_g == ic_lo) return std::nullopt;  // minimum not inside the data
+  if (span.truncated_tail && ic_g == ic_hi && ic_hi == span.end) return std::nullopt;
+
+  // Refine IC to the impact: the largest jerk near the gyro feature marks
+  // the moment the foot meets the ground, whatever the strike pattern.
+  double ic_us = refine_time_us(rows, ic_g);
+  double quality = 1.0;
+  if (std::optional<double> impact = impact_time_us(span, rows[ic_g].t_us,
+                                                    settings_.impact_search_s,
+                                                    settings_.impact_min_ratio)) {
+    ic_us = *impact;
+  } else {
+    quality = 0.7;
+  }
+
+  DetectedStep step;
+  step.source = settings_.segmenter.placement;
+  step.side = side_of(settings_.segmenter.placement);
+  step.ic_us = static_cast<int64_t>(std::llround(ic_us));
+
+  const auto [to_lo, to_hi] = time_window(rows, span.begin, span.end, t_mid, span.t_end_us);
+  std::optional<size_t> to_k;
+  if (to_lo <= to_hi) {
+    const size_t k = argmin_pitch(rows, to_lo, to_hi);
+    const bool at_data_end = span.truncated_tail && k == span.end;
+    if (rows[k].p < 0.0 && !at_data_end && rows[k].t_us > step.ic_us) to_k = k;
+  }
+  if (to_k) step.to_us = static_cast<int64_t>(std::llround(refine_time_us(rows, *to_k)));
+
+  const double stride_ms = static_cast<double>(span.t_end_us - span.t_begin_us) * 1e-3;
+  if (!span.truncated_head && !span.truncated_tail) step.stride_time_ms = stride_ms;
+
+  if (step.to_us) {
+    const double contact_ms = static_cast<double>(*step.to_us - step.ic_us) * 1e-3;
+    const double duty = contact_ms / stride_ms;
+    step.activity = duty > settings_.walking_duty_factor ? GaitActivity::kWalking
+                                                         : GaitActivity::kRunning;
+    if (step.activity == GaitActivity::kRunning &&
+        (contact_ms < settings_.running_contact_min_ms ||
+         contact_ms > settings_.running_contact_max_ms)) {
+      quality *= 0.5;
+      step.contact_time_reliable = false;
+    }
+    // Mid-stance: the stillest moment of the contact, where the foot is
+    // flat and its velocity is zero.
+    size_t still = *to_k;
+    double still_norm = rows[still].w.norm();
+    for (size_t i = ic_g; i <= *to_k; ++i) {
+      const double n = rows[i].w.norm();
+      if (n < still_norm) {
+        still_norm = n;
+        still = i;
+      }
+    }
+    // Foot angle at IC relative to flat: the rotation about the pitch axis
+    // between IC and mid-stance, sign so that toes up is positive.
+    double angle_rad = 0.0;
+    for (size_t i = ic_g; i < still; ++i) {
+      angle_rad -= 0.5 * (rows[i].p + rows[i + 1].p) *
+                   static_cast<double>(rows[i + 1].t_us - rows[i].t_us) * 1e-6;
+    }
+    step.foot_strike_angle_deg = angle_rad * kRadToDeg;
+    step.foot_strike = classify_foot_strike(*step.foot_strike_angle_deg, settings_);
+
+    if (last_midstance_us_) {
+      if (std::optional<ZuptStride> stride =
+              integrate_stride(rows, *last_midstance_us_, rows[still].t_us)) {
+        step.stride_m = stride->length_m;
+        step.speed_mps = stride->speed_mps;
+      }
+    }
+    last_midstance_us_ = rows[still].t_us;
+  } else {
+    last_midstance_us_.reset();
+  }
+  step.quality = quality;
+  return step;
+}
+
+}  // namespace gk

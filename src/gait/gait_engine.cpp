@@ -1,0 +1,165 @@
+#include "gait_engine.hpp"
+
+#include <fmt/format.h>
+
+#include "placement.hpp"
+
+namespace gk {
+
+SensorRole role_for(const pb::SensorInfo& info) {
+  const bool gyro = info.gyro_range_dps() > 0;
+  switch (segment_of(info.placement())) {
+    case Segment::kFoot:
+      return gyro ? SensorRole::kFootGyro : SensorRole::kImpact;
+    case Segment::kShank:
+      return gyro ? SensorRole::kShankGyro : SensorRole::kImpact;
+    case Segment::kPelvis:
+      return SensorRole::kImpact;
+    default:
+      return SensorRole::kOrientationOnly;
+  }
+}
+
+namespace {
+
+MergerSettings merger_settings(const pb::SessionHeader& header, MergerSettings s) {
+  if (header.has_treadmill_speed_mps() && !s.treadmill_speed_mps) {
+    s.treadmill_speed_mps = header.treadmill_speed_mps();
+  }
+  return s;
+}
+
+}  // namespace
+
+GaitEngine::GaitEngine(const pb::SessionHeader& header, const EngineSettings& settings)
+    : settings_(settings),
+      merger_(merger_settings(header, settings.merger),
+              static_cast<size_t>(header.sensors_size())) {
+  for (const pb::SensorInfo& info : header.sensors()) {
+    Sensor s;
+    s.info = info;
+    s.role = role_for(info);
+    switch (s.role) {
+      case SensorRole::kFootGyro: {
+        FootDetectorSettings fs = settings.foot;
+        fs.segmenter.placement = info.placement();
+        fs.segmenter.nominal_rate_hz = info.nominal_rate_hz();
+        s.detector = std::make_unique<FootStepDetector>(fs);
+        break;
+      }
+      case SensorRole::kShankGyro: {
+        ShankDetectorSettings ss = settings.shank;
+        ss.segmenter.placement = info.placement();
+        ss.segmenter.nominal_rate_hz = info.nominal_rate_hz();
+        s.detector = std::make_unique<ShankStepDetector>(ss);
+        break;
+      }
+      case SensorRole::kImpact: {
+        ImpactDetectorSettings is = settings.impact;
+        is.placement = info.placement();
+        is.nominal_rate_hz = info.nominal_rate_hz();
+        s.detector = std::make_unique<ImpactStepDetector>(is);
+        break;
+      }
+      case SensorRole::kOrientationOnly:
+        break;
+    }
+    if (settings.run_orientation) {
+      s.filter = make_orientation_filter(settings.orientation_method, settings.orientation);
+    }
+    sensors_.push_back(std::move(s));
+  }
+}
+
+GaitEngine::~GaitEngine() = default;
+
+void GaitEngine::push(size_t sensor, const ImuSample& sample) {
+  Sensor& s = sensors_[sensor];
+  ++s.samples;
+  if (s.filter) s.filter->update(sample);
+  if (s.detector) {
+    s.detector->push(sample);
+    for (const DetectedStep& step : s.detector->take()) merger_.add(sensor, step);
+  }
+  if (sample.t_us > s.last_t_us) {
+    s.last_t_us = sample.t_us;
+    merger_.advance(sensor, sample.t_us);
+  }
+  if (sample.has_gyro && sample.gyr_rps.allFinite()) {
+    s.max_abs_gyro = std::max(s.max_abs_gyro, sample.gyr_rps.cwiseAbs().maxCoeff());
+  }
+}
+
+void GaitEngine::finish() {
+  for (size_t i = 0; i < sensors_.size(); ++i) {
+    if (!sensors_[i].detector) continue;
+    sensors_[i].detector->finish();
+    for (const DetectedStep& step : sensors_[i].detector->take()) merger_.add(i, step);
+  }
+  merger_.finish();
+}
+
+void GaitEngine::reset() {
+  for (Sensor& s : sensors_) {
+    if (s.detector) s.detector->reset();
+    if (s.filter) s.filter->reset();
+    s.samples = 0;
+    s.last_t_us = INT64_MIN;
+    s.max_abs_gyro = 0.0;
+  }
+  merger_.reset();
+}
+
+std::vector<StepResult> GaitEngine::take() { return merger_.take(); }
+
+std::optional<Eigen::Quaterniond> GaitEngine::orientation(size_t sensor) const {
+  const Sensor& s = sensors_[sensor];
+  if (!s.filter || !s.filter->initialised()) return std::nullopt;
+  return s.filter->orientation();
+}
+
+std::vector<std::string> GaitEngine::warnings() const {
+  std::vector<std::string> out;
+  for (const Sensor& s : sensors_) {
+    const std::string_view name = placement_name(s.info.placement());
+    if (s.samples == 0) {
+      out.push_back(fmt::format("{}: no samples", name));
+      continue;
+    }
+    if (!s.detector) continue;
+    const DetectorFlags& f = s.detector->flags();
+    if (f.non_finite > 0) {
+      out.push_back(fmt::format("{}: {} NaN/infinite samples skipped (first at {:.3f} s)", name,
+                                f.non_finite, static_cast<double>(f.first_bad_t_us) * 1e-6));
+    }
+    if (f.time_backwards > 0) {
+      out.push_back(fmt::format(
+          "{}: {} samples with time not after the previous one skipped (first at {:.3f} s)", name,
+          f.time_backwards, static_cast<double>(f.first_bad_t_us) * 1e-6));
+    }
+    if (f.gaps > 0) {
+      out.push_back(fmt::format(
+          "{}: {} gaps in the data (first after {:.3f} s); no steps are invented across them",
+          name, f.gaps, static_cast<double>(f.first_gap_t_us) * 1e-6));
+    }
+    if (f.saturated > 0) {
+      out.push_back(fmt::format(
+          "{}: {} samples at the sensor's full-scale limit (saturated); impact peaks are "
+          "underestimated there",
+          name, f.saturated));
+    }
+    if (f.rejected_strides > 0) {
+      out.push_back(fmt::format("{}: {} cycles failed the plausibility checks and were skipped",
+                                name, f.rejected_strides));
+    }
+    const bool gyro_role = s.role == SensorRole::kFootGyro || s.role == SensorRole::kShankGyro;
+    if (gyro_role && s.max_abs_gyro < settings_.foot.segmenter.swing_peak_min_rps) {
+      out.push_back(fmt::format(
+          "{}: the sensor never moved like a walking or running leg (peak rate {:.2f} rad/s)",
+          name, s.max_abs_gyro));
+    }
+  }
+  return out;
+}
+
+}  // namespace gk

@@ -1,0 +1,75 @@
+// The streaming gait core: one object per session, fed sample by sample from
+// a live link or from a file as fast as it goes. Per sensor it runs an
+// orientation filter and the step detector that suits the placement and
+// the available axes; the merger turns their contacts into one step
+// sequence with metrics.
+#pragma once
+
+#include <Eigen/Geometry>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "foot_step_detector.hpp"
+#include "impact_step_detector.hpp"
+#include "orientation_filter.hpp"
+#include "shank_step_detector.hpp"
+#include "step_merger.hpp"
+
+namespace gk {
+
+struct EngineSettings {
+  OrientationMethod orientation_method = OrientationMethod::kMahony;
+  OrientationSettings orientation;
+  bool run_orientation = true;  ///< per-sensor attitude (needed by the knee stage)
+  FootDetectorSettings foot;
+  ShankDetectorSettings shank;
+  ImpactDetectorSettings impact;
+  MergerSettings merger;
+};
+
+/// What kind of analysis a sensor gets.
+enum class SensorRole { kFootGyro, kShankGyro, kImpact, kOrientationOnly };
+
+class GaitEngine {
+ public:
+  /// Sensors are indexed in header.sensors order.
+  explicit GaitEngine(const pb::SessionHeader& header, const EngineSettings& settings = {});
+  ~GaitEngine();
+
+  void push(size_t sensor, const ImuSample& sample);
+  void finish();
+  void reset();
+
+  /// Steps finished so far, in IC order (moved out).
+  std::vector<StepResult> take();
+  const std::vector<CadenceWindow>& minutes() const { return merger_.minutes(); }
+  bool one_foot_only() const { return merger_.one_foot_only(); }
+  size_t sensor_count() const { return sensors_.size(); }
+  SensorRole role(size_t sensor) const { return sensors_[sensor].role; }
+  /// Sensor-to-world attitude (world z up), if the filter is running.
+  std::optional<Eigen::Quaterniond> orientation(size_t sensor) const;
+  /// Plain-language warnings about degenerate data, one per issue, naming
+  /// the sensor and where.
+  std::vector<std::string> warnings() const;
+
+ private:
+  struct Sensor {
+    pb::SensorInfo info;
+    SensorRole role = SensorRole::kOrientationOnly;
+    std::unique_ptr<StepDetector> detector;
+    std::unique_ptr<OrientationFilter> filter;
+    uint64_t samples = 0;
+    int64_t last_t_us = INT64_MIN;
+    double max_abs_gyro = 0.0;
+  };
+  EngineSettings settings_;
+  std::vector<Sensor> sensors_;
+  StepMerger merger_;
+};
+
+/// Which role a sensor gets from its placement and whether it has a gyro.
+SensorRole role_for(const pb::SensorInfo& info);
+
+}  // namespace gk

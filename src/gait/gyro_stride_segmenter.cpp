@@ -1,0 +1,327 @@
+#include "gyro_stride_segmenter.hpp"
+
+#include <Eigen/Eigenvalues>
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace gk {
+namespace {
+
+bool finite(const ImuSample& s) { return s.acc_mps2.allFinite() && s.gyr_rps.allFinite(); }
+
+double median(std::vector<double> v) {
+  if (v.empty()) return 0.0;
+  const auto mid = v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2);
+  std::nth_element(v.begin(), mid, v.end());
+  return *mid;
+}
+
+constexpr size_t kRecentPeaks = 5;
+/// How far from 1 g the accelerometer may read while the foot is still.
+constexpr double kStillAccel_mps2 = 1.5;
+
+}  // namespace
+
+GyroStrideSegmenter::GyroStrideSegmenter(const GyroSegmenterSettings& settings)
+    : settings_(settings) {
+  const double period_us =
+      settings.nominal_rate_hz > 0.0 ? 1e6 / settings.nominal_rate_hz : 0.0;
+  gap_us_ = std::max<int64_t>(settings.gap_min_us,
+                              static_cast<int64_t>(settings.gap_periods * period_us));
+}
+
+void GyroStrideSegmenter::reset() {
+  rows_.clear();
+  processed_ = 0;
+  axis_.reset();
+  last_peak_.reset();
+  candidate_.reset();
+  min_since_peak_ = 0.0;
+  recent_peaks_.clear();
+  recent_peak_median_ = 0.0;
+  last_t_us_ = INT64_MIN;
+  after_gap_ = false;
+  stride_us_.reset();
+  head_pending_ = true;
+  ready_.clear();
+  flags_ = {};
+}
+
+std::optional<Eigen::Vector3d> GyroStrideSegmenter::pitch_axis() const { return axis_; }
+
+void GyroStrideSegmenter::push(const ImuSample& sample) {
+  ++flags_.samples;
+  if (!finite(sample)) {
+    ++flags_.non_finite;
+    if (flags_.first_bad_t_us < 0) flags_.first_bad_t_us = sample.t_us;
+    return;
+  }
+  if (sample.t_us <= last_t_us_) {
+    ++flags_.time_backwards;
+    if (flags_.first_bad_t_us < 0) flags_.first_bad_t_us = sample.t_us;
+    return;
+  }
+  if (sample.saturated) ++flags_.saturated;
+  if (last_t_us_ != INT64_MIN && sample.t_us - last_t_us_ > gap_us_) {
+    ++flags_.gaps;
+    if (flags_.first_gap_t_us < 0) flags_.first_gap_t_us = last_t_us_;
+    clear_after_gap();
+  }
+  last_t_us_ = sample.t_us;
+  GyroRow row;
+  row.t_us = sample.t_us;
+  row.w = sample.gyr_rps;
+  row.a = sample.acc_mps2;
+  accept(row);
+}
+
+void GyroStrideSegmenter::clear_after_gap() {
+  // Never bridge a gap: the contact before it is closed as a partial cycle,
+  // the one spanning it is lost, the pitch axis (a property of how the
+  // sensor sits) is kept.
+  close_tail();
+  rows_.clear();
+  processed_ = 0;
+  last_peak_.reset();
+  candidate_.reset();
+  head_pending_ = true;
+  after_gap_ = true;
+}
+
+void GyroStrideSegmenter::accept(const GyroRow& row) {
+  rows_.push_back(row);
+  if (!axis_) {
+    find_axis();
+    if (!axis_) {
+      // Standing or too little motion yet: keep a bounded window.
+      const int64_t keep_us = static_cast<int64_t>(3.0 * settings_.axis_warmup_s * 1e6);
+      while (!rows_.empty() && rows_.back().t_us - rows_.front().t_us > keep_us) {
+        rows_.pop_front();
+      }
+      return;
+    }
+    for (GyroRow& r : rows_) r.p = r.w.dot(*axis_);
+    processed_ = 0;
+  } else {
+    rows_.back().p = rows_.back().w.dot(*axis_);
+  }
+  while (processed_ < rows_.size()) process(processed_++);
+}
+
+void GyroStrideSegmenter::find_axis() {
+  if (rows_.back().t_us - rows_.front().t_us <
+      static_cast<int64_t>(settings_.axis_warmup_s * 1e6)) {
+    return;
+  }
+  // Second moment of the angular rate while moving: its principal axis is
+  // the axis the segment mostly rotates about, the medio-lateral one.
+  Eigen::Matrix3d m = Eigen::Matrix3d::Zero();
+  size_t moving = 0;
+  for (const GyroRow& r : rows_) {
+    if (r.w.norm() > 0.5 * settings_.swing_peak_min_rps) {
+      m += r.w * r.w.transpose();
+      ++moving;
+    }
+  }
+  // Enough motion to hold a couple of strides: standing time does not count,
+  // so a recording that starts with a long quiet stand is not judged on its
+  // first push-off alone.
+  const double period_s = static_cast<double>(rows_.back().t_us - rows_.front().t_us) * 1e-6 /
+                          static_cast<double>(rows_.size() - 1);
+  if (static_cast<double>(moving) * period_s < 0.6 * settings_.axis_warmup_s) return;
+  Eigen::SelfAdjointEigenSolver<Eigen::Matrix3d> eig(m);
+  Eigen::Vector3d axis = eig.eigenvectors().col(2).normalized();
+  double peak = 0.0;
+  for (const GyroRow& r : rows_) peak = std::max(peak, std::abs(r.w.dot(axis)));
+  if (peak < settings_.swing_peak_min_rps) return;
+  if (swing_sign(axis, peak) < 0) axis = -axis;
+  axis_ = axis;
+}
+
+int GyroStrideSegmenter::swing_sign(const Eigen::Vector3d& axis, double peak) const {
+  const double level = 0.3 * peak;
+  if (settings_.sign_rule == GyroSegmenterSettings::SignRule::kAfterStillness) {
+    // A foot is stillest at mid-stance, flat on the ground; whatever the
+    // strike pattern, the next rotation is heel-off, toes going down, which
+    // is opposite to the swing. Each stillness votes.
+    const int64_t half_us = 150'000;
+    int votes = 0;
+    size_t i = 0;
+    while (i < rows_.size()) {
+      // Still = slow rotation and the accelerometer reading gravity alone
+      // (a swing's zero crossing turns slowly too, but is accelerating).
+      const double n = rows_[i].w.norm();
+      bool local_min =
+          n < 0.5 * level && std::abs(rows_[i].a.norm() - kGravity_mps2) < kStillAccel_mps2;
+      for (size_t j = i; local_min && j > 0 && rows_[i].t_us - rows_[j - 1].t_us <= half_us; --j) {
+        local_min = rows_[j - 1].w.norm() >= n;
+      }
+      for (size_t j = i + 1; local_min && j < rows_.size() && rows_[j].t_us - rows_[i].t_us <= half_us;
+           ++j) {
+        local_min = rows_[j].w.norm() > n;
+      }
+      if (!local_min) {
+        ++i;
+        continue;
+      }
+      size_t j = i + 1;
+      while (j < rows_.size() && std::abs(rows_[j].w.dot(axis)) < level) ++j;
+      if (j < rows_.size()) votes += rows_[j].w.dot(axis) < 0.0 ? 1 : -1;
+      i = j;
+    }
+    if (votes != 0) return votes > 0 ? 1 : -1;
+  }
+  // The swing lobe lasts longer than any lobe of the opposite sign.
+  size_t pos = 0;
+  size_t neg = 0;
+  for (const GyroRow& r : rows_) {
+    const double p = r.w.dot(axis);
+    if (p > 0.2 * peak) ++pos;
+    if (p < -0.2 * peak) ++neg;
+  }
+  return neg > pos ? -1 : 1;
+}
+
+void GyroStrideSegmenter::process(size_t i) {
+  const GyroRow& r = rows_[i];
+  if (last_peak_) min_since_peak_ = std::min(min_since_peak_, r.p);
+  const double threshold =
+      std::max(settings_.swing_peak_min_rps, settings_.swing_peak_rel * recent_peak_median_);
+  const bool too_close =
+      last_peak_ && static_cast<double>(r.t_us - rows_[*last_peak_].t_us) * 1e-6 <
+                        settings_.min_stride_s;
+  // A peak must be reached from below: the first samples after the start of
+  // data or a gap may sit on the falling side of a swing whose top was not
+  // seen, and that is no mid-swing.
+  const bool rising = i > 0 && r.p > rows_[i - 1].p;
+  if (r.p > threshold && !too_close && (candidate_ ? r.p > rows_[*candidate_].p : rising)) {
+    candidate_ = i;
+  }
+  if (candidate_ && static_cast<double>(r.t_us - rows_[*candidate_].t_us) * 1e-6 >=
+                        settings_.peak_confirm_s) {
+    const size_t k = *candidate_;
+    candidate_.reset();
+    if (wide_enough(k)) on_peak(k);
+  }
+}
+
+void GyroStrideSegmenter::emit(const StrideSpan& span) {
+  if (std::optional<DetectedStep> step = analyze(span)) {
+    step->after_gap = after_gap_;
+    after_gap_ = false;
+    ready_.push_back(*step);
+  } else {
+    ++flags_.rejected_strides;
+  }
+}
+
+void GyroStrideSegmenter::close_tail() {
+  if (!axis_ || !stride_us_ || rows_.empty() || !last_peak_) return;
+  StrideSpan span;
+  span.rows = &rows_;
+  span.axis = *axis_;
+  span.begin = *last_peak_;
+  span.end = rows_.size() - 1;
+  span.t_begin_us = rows_[span.begin].t_us;
+  span.t_end_us = span.t_begin_us + *stride_us_;
+  if (rows_[span.end].t_us >= span.t_end_us) return;  // a full cycle would have closed
+  span.truncated_tail = true;
+  // Only worth a look if the data reaches past the expected contact.
+  if (static_cast<double>(rows_[span.end].t_us - span.t_begin_us) <
+      0.3 * static_cast<double>(*stride_us_)) {
+    return;
+  }
+  emit(span);
+}
+
+void GyroStrideSegmenter::on_peak(size_t k) {
+  if (last_peak_) {
+    if (min_since_peak_ >= 0.0) {
+      // No stance between the two humps: the same swing, not a new stride.
+      return;
+    }
+    const int64_t stride_us = rows_[k].t_us - rows_[*last_peak_].t_us;
+    if (static_cast<double>(stride_us) * 1e-6 <= settings_.max_stride_s) {
+      if (head_pending_) {
+        // The contact before the first mid-swing of this stretch: a partial
+        // cycle reaching one stride back from it.
+        head_pending_ = false;
+        StrideSpan head;
+        head.rows = &rows_;
+        head.axis = *axis_;
+        head.begin = 0;
+        head.end = *last_peak_;
+        head.t_end_us = rows_[*last_peak_].t_us;
+        head.t_begin_us = head.t_end_us - stride_us;
+        if (rows_.front().t_us > head.t_begin_us &&
+            static_cast<double>(head.t_end_us - rows_.front().t_us) >
+                0.3 * static_cast<double>(stride_us)) {
+          head.truncated_head = true;
+          emit(head);
+        }
+      }
+      StrideSpan span;
+      span.rows = &rows_;
+      span.begin = *last_peak_;
+      span.end = k;
+      span.t_begin_us = rows_[span.begin].t_us;
+      span.t_end_us = rows_[k].t_us;
+      span.axis = *axis_;
+      emit(span);
+      stride_us_ = stride_us;
+    } else {
+      head_pending_ = true;  // a pause: the next stretch starts afresh
+    }
+  }
+  // Follow slow changes of how the sensor sits (a strap that turns).
+  const Eigen::Vector3d u = rows_[k].w.normalized();
+  if (u.dot(*axis_) > 0.0) {
+    axis_ = (*axis_ + settings_.axis_follow_rate * (u - *axis_)).normalized();
+  }
+  recent_peaks_.push_back(rows_[k].p);
+  if (recent_peaks_.size() > kRecentPeaks) recent_peaks_.erase(recent_peaks_.begin());
+  recent_peak_median_ = median(recent_peaks_);
+  last_peak_ = k;
+  min_since_peak_ = rows_[k].p;
+  trim();
+}
+
+void GyroStrideSegmenter::trim() {
+  // Until the first full cycle is cut, rows before the first MS may still
+  // hold a contact (the partial head cycle).
+  const double keep_s = head_pending_ ? settings_.max_stride_s : context_s();
+  const int64_t keep_from = rows_[*last_peak_].t_us - static_cast<int64_t>(keep_s * 1e6);
+  size_t drop = 0;
+  while (drop < *last_peak_ && rows_[drop].t_us < keep_from) ++drop;
+  if (drop == 0) return;
+  rows_.erase(rows_.begin(), rows_.begin() + static_cast<std::ptrdiff_t>(drop));
+  *last_peak_ -= drop;
+  processed_ -= drop;
+  if (candidate_) *candidate_ -= drop;
+}
+
+void GyroStrideSegmenter::finish() {
+  // Flush a candidate peak that the end of data made final, then close the
+  // contact after the last mid-swing as a partial cycle.
+  if (candidate_) {
+    const size_t k = *candidate_;
+    candidate_.reset();
+    if (wide_enough(k)) on_peak(k);
+  }
+  close_tail();
+}
+
+bool GyroStrideSegmenter::wide_enough(size_t k) const {
+  // A swing is a sustained rotation; an impact can spike the gyro as high
+  // for a few milliseconds (a forefoot landing's heel drop) but not for long.
+  const double half = 0.5 * rows_[k].p;
+  size_t lo = k;
+  while (lo > 0 && rows_[lo - 1].p > half) --lo;
+  size_t hi = k;
+  while (hi + 1 < rows_.size() && rows_[hi + 1].p > half) ++hi;
+  return static_cast<double>(rows_[hi].t_us - rows_[lo].t_us) * 1e-6 >=
+         settings_.min_swing_width_s;
+}
+
+}  // namespace gk

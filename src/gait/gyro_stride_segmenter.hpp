@@ -1,0 +1,116 @@
+// Stride segmentation from the sagittal (pitch) angular rate of a foot or
+// shank sensor, mounting-agnostic.
+//
+// The dominant rotation of a leg segment while walking or running is about
+// the medio-lateral axis, and its largest sustained lobe is the swing (the
+// segment swings forward). We find that axis as the principal axis of the
+// gyroscope covariance, orient it so that swing is positive, and cut the
+// signal at mid-swing peaks (MS). Each MS-to-MS cycle contains exactly one
+// ground contact, so the events of that contact are looked for inside it
+// (Falbriard et al. 2018, Front. Physiol. 9:610; Aminian et al. 2002,
+// J. Biomech. 35:689 for the shank). Subclasses say which features are IC
+// and TO for their segment.
+#pragma once
+
+#include <Eigen/Core>
+#include <cstdint>
+#include <deque>
+#include <optional>
+#include <vector>
+
+#include "step.hpp"
+
+namespace gk {
+
+struct GyroSegmenterSettings {
+  double nominal_rate_hz = 0.0;        ///< 0 = unknown (gap limit then gap_min_us)
+  double swing_peak_min_rps = 1.5;     ///< walking mid-swing ~4-6 rad/s, running 10-20
+  double swing_peak_rel = 0.35;        ///< peak must exceed this x median of recent peaks
+  double min_stride_s = 0.42;          ///< 285 steps/min upper plausibility gate
+  double max_stride_s = 2.5;           ///< slower than this is not one stride
+  double peak_confirm_s = 0.12;        ///< a peak is final when nothing higher follows this long
+  double min_swing_width_s = 0.05;     ///< a swing stays above half its peak at least this long
+  double axis_warmup_s = 2.0;          ///< motion needed to find the pitch axis
+  double axis_follow_rate = 0.1;       ///< per-stride update of the axis (slow slips)
+  double gap_periods = 3.5;            ///< dt above this many nominal periods = gap
+  int64_t gap_min_us = 30'000;         ///< but never below this
+  pb::Placement placement = pb::PLACEMENT_UNKNOWN;
+  /// How the sign of the pitch axis is decided (see find_axis()).
+  enum class SignRule {
+    kAfterStillness,  ///< foot: the first rotation after the stillest moment is heel-off
+    kLongestLobe,     ///< shank: the swing lobe lasts longest
+  } sign_rule = SignRule::kLongestLobe;
+};
+
+/// One buffered sample with its projection on the pitch axis.
+struct GyroRow {
+  int64_t t_us = 0;
+  Eigen::Vector3d w = Eigen::Vector3d::Zero();  ///< rad/s, sensor frame
+  Eigen::Vector3d a = Eigen::Vector3d::Zero();  ///< m/s^2, sensor frame
+  double p = 0.0;                               ///< pitch rate, + = swing direction
+};
+
+/// One MS-to-MS cycle. At the ends of the data (start, end, either side of
+/// a gap) the cycle is partial: the missing mid-swing is placed one typical
+/// stride away, and events that fall outside the data are not claimed.
+struct StrideSpan {
+  const std::deque<GyroRow>* rows = nullptr;
+  size_t begin = 0;        ///< first row of the cycle that exists
+  size_t end = 0;          ///< last row of the cycle that exists (inclusive)
+  int64_t t_begin_us = 0;  ///< mid-swing opening the cycle (may precede the data)
+  int64_t t_end_us = 0;    ///< mid-swing closing it (may follow the data)
+  bool truncated_head = false;
+  bool truncated_tail = false;
+  Eigen::Vector3d axis = Eigen::Vector3d::UnitY();
+};
+
+class GyroStrideSegmenter : public StepDetector {
+ public:
+  explicit GyroStrideSegmenter(const GyroSegmenterSettings& settings);
+
+  void push(const ImuSample& sample) override;
+  void finish() override;
+  void reset() override;
+
+  /// Unit pitch axis in the sensor frame (swing positive); nullopt before
+  /// enough motion was seen.
+  std::optional<Eigen::Vector3d> pitch_axis() const;
+
+ protected:
+  /// Finds the contact inside one MS-to-MS cycle; nullopt to reject it.
+  virtual std::optional<DetectedStep> analyze(const StrideSpan& span) = 0;
+  /// How many rows before the previous MS the subclass needs kept.
+  virtual double context_s() const { return 0.1; }
+
+  const GyroSegmenterSettings& settings() const { return settings_; }
+
+ private:
+  void accept(const GyroRow& row);
+  void process(size_t index);
+  void find_axis();
+  bool wide_enough(size_t k) const;
+  /// +1 when positive rotation about axis is the swing, -1 when opposite.
+  int swing_sign(const Eigen::Vector3d& axis, double peak) const;
+  void on_peak(size_t index);
+  void trim();
+  void clear_after_gap();
+  void close_tail();
+  void emit(const StrideSpan& span);
+
+  GyroSegmenterSettings settings_;
+  std::deque<GyroRow> rows_;
+  size_t processed_ = 0;            ///< rows already run through process()
+  std::optional<Eigen::Vector3d> axis_;
+  std::optional<size_t> last_peak_;  ///< index of the last confirmed MS
+  std::optional<int64_t> stride_us_;  ///< last full stride, for partial cycles
+  bool head_pending_ = true;          ///< contact before the first MS not yet looked at
+  std::optional<size_t> candidate_;
+  double min_since_peak_ = 0.0;
+  std::vector<double> recent_peaks_;
+  double recent_peak_median_ = 0.0;  ///< cached: changes only at a peak
+  int64_t last_t_us_ = INT64_MIN;
+  int64_t gap_us_ = 0;
+  bool after_gap_ = false;
+};
+
+}  // namespace gk

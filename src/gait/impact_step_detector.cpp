@@ -1,0 +1,217 @@
+#include "impact_step_detector.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "placement.hpp"
+
+namespace gk {
+namespace {
+
+double median(std::vector<double> v) {
+  if (v.empty()) return 0.0;
+  const auto mid = v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2);
+  std::nth_element(v.begin(), mid, v.end());
+  return *mid;
+}
+
+constexpr size_t kRecentPeaks = 7;
+/// Below this vertical specific force the body is close to free fall: the
+/// stretch before the contact was a flight phase, so this is running.
+constexpr double kFlightLevel_g = 0.35;
+/// The contact ends, as far as a trunk sensor can tell, when the vertical
+/// force falls back below body weight after the peak (late stance).
+constexpr double kBodyWeight_g = 1.0;
+constexpr double kRiseFraction = 0.1;
+
+}  // namespace
+
+ImpactStepDetector::ImpactStepDetector(const ImpactDetectorSettings& settings)
+    : settings_(settings) {
+  const double period_us = settings.nominal_rate_hz > 0.0 ? 1e6 / settings.nominal_rate_hz : 0.0;
+  gap_us_ = std::max<int64_t>(settings.gap_min_us,
+                              static_cast<int64_t>(settings.gap_periods * period_us));
+  if (settings.nominal_rate_hz > 0.0) {
+    smoothing_n_ = std::max<size_t>(
+        1, static_cast<size_t>(std::lround(settings.smoothing_s * settings.nominal_rate_hz)));
+  }
+}
+
+void ImpactStepDetector::reset() {
+  up_.setZero();
+  up_ready_ = false;
+  raw_.clear();
+  raw_sum_.setZero();
+  rows_.clear();
+  candidate_.reset();
+  last_peak_us_.reset();
+  pending_.reset();
+  recent_peaks_.clear();
+  recent_peak_median_ = 0.0;
+  last_t_us_ = INT64_MIN;
+  after_gap_ = false;
+  ready_.clear();
+  flags_ = {};
+}
+
+void ImpactStepDetector::push(const ImuSample& s) {
+  ++flags_.samples;
+  if (!s.acc_mps2.allFinite()) {
+    ++flags_.non_finite;
+    if (flags_.first_bad_t_us < 0) flags_.first_bad_t_us = s.t_us;
+    return;
+  }
+  if (s.t_us <= last_t_us_) {
+    ++flags_.time_backwards;
+    if (flags_.first_bad_t_us < 0) flags_.first_bad_t_us = s.t_us;
+    return;
+  }
+  if (s.saturated) ++flags_.saturated;
+  double dt_s = 0.0;
+  if (last_t_us_ != INT64_MIN) {
+    dt_s = static_cast<double>(s.t_us - last_t_us_) * 1e-6;
+    if (s.t_us - last_t_us_ > gap_us_) {
+      ++flags_.gaps;
+      if (flags_.first_gap_t_us < 0) flags_.first_gap_t_us = last_t_us_;
+      if (pending_) ready_.push_back(*pending_);
+      pending_.reset();
+      rows_.clear();
+      raw_.clear();
+      raw_sum_.setZero();
+      candidate_.reset();
+      last_peak_us_.reset();
+      after_gap_ = true;
+      dt_s = 0.0;
+    }
+  }
+  last_t_us_ = s.t_us;
+
+  // Vertical direction: running mean of the specific force, cumulative at
+  // first (so a short recording is usable at once), then exponential.
+  const double alpha =
+      up_ready_ ? std::min(1.0, dt_s / settings_.gravity_time_constant_s) : 1.0;
+  if (!up_ready_) {
+    up_ = s.acc_mps2;
+    up_ready_ = true;
+  } else {
+    const double n = static_cast<double>(flags_.samples);
+    const double cumulative = 1.0 / n;
+    up_ += std::max(alpha, cumulative) * (s.acc_mps2 - up_);
+  }
+  if (up_.norm() < 1e-6) return;
+
+  raw_.push_back(s.acc_mps2);
+  raw_sum_ += s.acc_mps2;
+  if (raw_.size() > smoothing_n_) {
+    raw_sum_ -= raw_.front();
+    raw_.pop_front();
+  }
+  const Eigen::Vector3d mean = raw_sum_ / static_cast<double>(raw_.size());
+  Row row;
+  row.t_us = s.t_us;
+  row.v_g = mean.dot(up_.normalized()) / kGravity_mps2;
+  rows_.push_back(row);
+  const size_t i = rows_.size() - 1;
+
+  // A pending contact ends when the force falls back below body weight.
+  if (pending_ && !pending_->to_us && last_peak_us_ && row.t_us > *last_peak_us_ &&
+      row.v_g < kBodyWeight_g && rows_[i - 1].v_g >= kBodyWeight_g) {
+    const double f = (rows_[i - 1].v_g - kBodyWeight_g) / (rows_[i - 1].v_g - row.v_g);
+    pending_->to_us = rows_[i - 1].t_us +
+                      static_cast<int64_t>(std::llround(f * static_cast<double>(row.t_us - rows_[i - 1].t_us)));
+    ready_.push_back(*pending_);
+    pending_.reset();
+  }
+
+  const double threshold =
+      std::max(settings_.peak_min_g, settings_.peak_rel * recent_peak_median_);
+  const bool too_close = last_peak_us_ && static_cast<double>(row.t_us - *last_peak_us_) * 1e-6 <
+                                              settings_.min_step_s;
+  if (row.v_g > threshold && !too_close && (!candidate_ || row.v_g > rows_[*candidate_].v_g)) {
+    candidate_ = i;
+  }
+  if (candidate_ && static_cast<double>(row.t_us - rows_[*candidate_].t_us) * 1e-6 >=
+                        0.5 * settings_.min_step_s) {
+    const size_t k = *candidate_;
+    candidate_.reset();
+    on_peak(k);
+  } else if (!candidate_) {
+    // Standing or walking slowly with no peak: keep the window bounded.
+    const int64_t keep_us =
+        static_cast<int64_t>((settings_.rise_search_s + settings_.max_step_s) * 1e6);
+    while (rows_.size() > 1 && rows_.front().t_us < row.t_us - keep_us) rows_.pop_front();
+  }
+}
+
+void ImpactStepDetector::on_peak(size_t k) {
+  if (pending_) {
+    ready_.push_back(*pending_);  // its TO never showed: emitted without one
+    pending_.reset();
+  }
+  // The foot of the rise: the lowest force in the stretch before the peak
+  // (after the previous peak).
+  const int64_t search_from =
+      std::max(rows_[k].t_us - static_cast<int64_t>(settings_.rise_search_s * 1e6),
+               last_peak_us_ ? *last_peak_us_ : INT64_MIN);
+  size_t lo = k;
+  while (lo > 0 && rows_[lo - 1].t_us >= search_from) --lo;
+  size_t foot = k;
+  for (size_t j = lo; j <= k; ++j) {
+    if (rows_[j].v_g < rows_[foot].v_g) foot = j;
+  }
+  const bool at_edge = foot == 0 && !last_peak_us_;  // the rise began before the data
+  const bool gated = last_peak_us_ && static_cast<double>(rows_[k].t_us - *last_peak_us_) * 1e-6 >
+                                          settings_.max_step_s;
+  recent_peaks_.push_back(rows_[k].v_g);
+  if (recent_peaks_.size() > kRecentPeaks) recent_peaks_.erase(recent_peaks_.begin());
+  recent_peak_median_ = median(recent_peaks_);
+  last_peak_us_ = rows_[k].t_us;
+  if (foot == k || at_edge) {
+    ++flags_.rejected_strides;
+  } else {
+    // IC: where the loading rise leaves the low-force floor, taken as the
+    // last upward crossing of 10 % of the way from the floor to the peak;
+    // robust to the small pre-landing bumps a trunk sensor shows.
+    const double level = rows_[foot].v_g + kRiseFraction * (rows_[k].v_g - rows_[foot].v_g);
+    size_t j = k;
+    while (j > foot && rows_[j - 1].v_g >= level) --j;
+    double ic_us = static_cast<double>(rows_[j].t_us);
+    if (j > foot) {
+      const double f = (level - rows_[j - 1].v_g) / (rows_[j].v_g - rows_[j - 1].v_g);
+      ic_us = static_cast<double>(rows_[j - 1].t_us) +
+              f * static_cast<double>(rows_[j].t_us - rows_[j - 1].t_us);
+    }
+    DetectedStep step;
+    step.source = settings_.placement;
+    step.side = side_of(settings_.placement);
+    step.ic_us = static_cast<int64_t>(std::llround(ic_us));
+    step.quality = gated ? 0.4 : 0.6;
+    step.contact_time_reliable = false;
+    step.activity =
+        rows_[foot].v_g < kFlightLevel_g ? GaitActivity::kRunning : GaitActivity::kWalking;
+    step.after_gap = after_gap_;
+    after_gap_ = false;
+    pending_ = step;
+  }
+  settle(k);
+}
+
+void ImpactStepDetector::settle(size_t k) {
+  const int64_t keep_from = rows_[k].t_us - static_cast<int64_t>(settings_.rise_search_s * 1e6);
+  size_t drop = 0;
+  while (drop < k && rows_[drop].t_us < keep_from) ++drop;
+  rows_.erase(rows_.begin(), rows_.begin() + static_cast<std::ptrdiff_t>(drop));
+  if (candidate_) *candidate_ -= drop;
+}
+
+void ImpactStepDetector::finish() {
+  if (candidate_) {
+    const size_t k = *candidate_;
+    candidate_.reset();
+    on_peak(k);
+  }
+  if (pending_) ready_.push_back(*pending_);
+  pending_.reset();
+}
+
+}  // namespace gk

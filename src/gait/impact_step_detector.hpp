@@ -1,0 +1,68 @@
+// Steps from impact peaks of an accelerometer-only sensor (pelvis/sacrum,
+// shank or shoe without gyroscope). Fewer metrics, clearly marked: IC and
+// cadence are sound, the contact time is an estimate flagged unreliable.
+//
+// The vertical is the mean direction of the specific force (over strides a
+// runner's centre of mass does not accelerate, so the mean is +1 g up). Each
+// ground contact loads the body: one peak of vertical specific force per
+// step. IC is the foot of the rise that leads to the peak (the end of the
+// low-force flight or swing phase; Lee et al. 2010, J. Sports Sci. 28:559 for
+// sacral accelerometry in running).
+#pragma once
+
+#include <Eigen/Core>
+#include <deque>
+#include <optional>
+#include <vector>
+
+#include "step.hpp"
+
+namespace gk {
+
+struct ImpactDetectorSettings {
+  double nominal_rate_hz = 0.0;
+  pb::Placement placement = pb::PLACEMENT_UNKNOWN;
+  double gravity_time_constant_s = 2.0;  ///< averaging of the vertical direction
+  double smoothing_s = 0.010;            ///< moving average before peak picking
+  double peak_min_g = 1.25;              ///< vertical specific force of a contact peak
+  double peak_rel = 0.5;                 ///< and this x median of recent peaks
+  double min_step_s = 60.0 / 285.0;      ///< plausibility gate on the step time
+  double max_step_s = 1.5;
+  double rise_search_s = 0.25;           ///< how far before a peak its foot is looked for
+  double gap_periods = 3.5;
+  int64_t gap_min_us = 30'000;
+};
+
+class ImpactStepDetector final : public StepDetector {
+ public:
+  explicit ImpactStepDetector(const ImpactDetectorSettings& settings);
+  void push(const ImuSample& sample) override;
+  void finish() override;
+  void reset() override;
+
+ private:
+  struct Row {
+    int64_t t_us = 0;
+    double v_g = 0.0;  ///< smoothed vertical specific force in g
+  };
+  void on_peak(size_t k);
+  void settle(size_t k);
+
+  ImpactDetectorSettings settings_;
+  Eigen::Vector3d up_ = Eigen::Vector3d::Zero();
+  bool up_ready_ = false;
+  std::deque<Eigen::Vector3d> raw_;  ///< for the moving average
+  Eigen::Vector3d raw_sum_ = Eigen::Vector3d::Zero();
+  std::deque<Row> rows_;
+  std::optional<size_t> candidate_;
+  std::optional<int64_t> last_peak_us_;
+  std::optional<DetectedStep> pending_;  ///< IC known, waiting for its TO
+  std::vector<double> recent_peaks_;
+  double recent_peak_median_ = 0.0;  ///< cached: changes only at a peak
+  int64_t last_t_us_ = INT64_MIN;
+  int64_t gap_us_ = 0;
+  bool after_gap_ = false;
+  size_t smoothing_n_ = 1;
+};
+
+}  // namespace gk

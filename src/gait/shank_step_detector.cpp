@@ -1,0 +1,72 @@
+#include "shank_step_detector.hpp"
+
+#include <Eigen/Core>
+#include <cmath>
+
+#include "placement.hpp"
+#include "stride_features.hpp"
+
+namespace gk {
+
+ShankStepDetector::ShankStepDetector(const ShankDetectorSettings& settings)
+    : GyroStrideSegmenter(settings.segmenter), settings_(settings) {}
+
+std::optional<DetectedStep> ShankStepDetector::analyze(const StrideSpan& span) {
+  const std::deque<GyroRow>& rows = *span.rows;
+  const int64_t t_mid = span.t_begin_us + (span.t_end_us - span.t_begin_us) / 2;
+  const auto [ic_lo, ic_hi] = time_window(rows, span.begin, span.end, span.t_begin_us, t_mid);
+  if (ic_lo > ic_hi) return std::nullopt;
+  const size_t ic_g = argmin_pitch(rows, ic_lo, ic_hi);
+  if (rows[ic_g].p >= 0.0) return std::nullopt;
+  if (span.truncated_head && ic_g == ic_lo) return std::nullopt;
+  if (span.truncated_tail && ic_g == span.end) return std::nullopt;
+
+  DetectedStep step;
+  step.source = settings_.segmenter.placement;
+  step.side = side_of(step.source);
+  step.contact_time_reliable = false;
+  step.quality = 0.8;
+  double ic_us = refine_time_us(rows, ic_g);
+  if (std::optional<double> impact = impact_time_us(span, rows[ic_g].t_us,
+                                                    settings_.impact_search_s,
+                                                    settings_.impact_min_ratio)) {
+    ic_us = *impact;
+  } else {
+    step.quality = 0.6;
+  }
+  step.ic_us = static_cast<int64_t>(std::llround(ic_us));
+
+  const auto [to_lo, to_hi] = time_window(rows, span.begin, span.end, t_mid, span.t_end_us);
+  if (to_lo <= to_hi) {
+    const size_t k = argmin_pitch(rows, to_lo, to_hi);
+    if (rows[k].p < 0.0 && !(span.truncated_tail && k == span.end) &&
+        rows[k].t_us > step.ic_us) {
+      step.to_us = static_cast<int64_t>(std::llround(refine_time_us(rows, k)));
+    }
+  }
+  if (!span.truncated_head && !span.truncated_tail) {
+    step.stride_time_ms = static_cast<double>(span.t_end_us - span.t_begin_us) * 1e-3;
+  }
+
+  // Long axis of the tibia: over a whole stride the shank is near vertical
+  // on average, so the mean specific force points along it.
+  Eigen::Vector3d mean = Eigen::Vector3d::Zero();
+  for (size_t i = span.begin; i <= span.end; ++i) mean += rows[i].a;
+  if (mean.norm() > 1e-6) {
+    const Eigen::Vector3d axis = mean.normalized();
+    const auto [lo, hi] =
+        time_window(rows, span.begin, span.end, step.ic_us,
+                    step.ic_us + static_cast<int64_t>(settings_.shock_window_s * 1e6));
+    double peak = 0.0;
+    for (size_t i = lo; i <= hi && lo <= hi; ++i) peak = std::max(peak, rows[i].a.dot(axis));
+    if (lo <= hi) step.shock_g = peak / kGravity_mps2;
+  }
+  const double stride_ms = static_cast<double>(span.t_end_us - span.t_begin_us) * 1e-3;
+  if (step.to_us) {
+    const double duty = static_cast<double>(*step.to_us - step.ic_us) * 1e-3 / stride_ms;
+    step.activity = duty > 0.5 ? GaitActivity::kWalking : GaitActivity::kRunning;
+  }
+  return step;
+}
+
+}  // namespace gk

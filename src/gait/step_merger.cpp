@@ -1,0 +1,212 @@
+#include "step_merger.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+namespace gk {
+
+StepMerger::StepMerger(const MergerSettings& settings, size_t sensors)
+    : settings_(settings), watermark_us_(sensors, INT64_MIN) {}
+
+void StepMerger::reset() {
+  std::fill(watermark_us_.begin(), watermark_us_.end(), INT64_MIN);
+  pending_.clear();
+  history_.clear();
+  out_.clear();
+  minutes_.clear();
+  minute_steps_.clear();
+  minute_start_us_ = INT64_MIN;
+  stride_us_.reset();
+  last_to_left_us_.reset();
+  last_to_right_us_.reset();
+  one_foot_ = false;
+  seen_left_ = false;
+  seen_right_ = false;
+}
+
+int StepMerger::rank(pb::Placement p) {
+  // Which sensor's timing to trust when two see the same contact.
+  switch (p) {
+    case pb::LEFT_FOOT:
+    case pb::RIGHT_FOOT:
+      return 3;
+    case pb::LEFT_SHANK:
+    case pb::RIGHT_SHANK:
+      return 2;
+    case pb::PELVIS:
+      return 1;
+    default:
+      return 0;
+  }
+}
+
+void StepMerger::add(size_t /*sensor*/, const DetectedStep& step) {
+  const auto pos = std::upper_bound(
+      pending_.begin(), pending_.end(), step,
+      [](const DetectedStep& a, const DetectedStep& b) { return a.ic_us < b.ic_us; });
+  pending_.insert(pos, step);
+}
+
+void StepMerger::advance(size_t sensor, int64_t t_us) {
+  watermark_us_[sensor] = std::max(watermark_us_[sensor], t_us);
+  release(false);
+}
+
+void StepMerger::finish() {
+  release(true);
+  close_minute(true, INT64_MAX);
+}
+
+int64_t StepMerger::release_delay_us() const {
+  const double stride_s = stride_us_ ? static_cast<double>(*stride_us_) * 1e-6 : 2.5;
+  return static_cast<int64_t>((settings_.release_strides * stride_s + settings_.release_margin_s) *
+                              1e6);
+}
+
+void StepMerger::release(bool all) {
+  while (!pending_.empty()) {
+    if (!all) {
+      int64_t newest = INT64_MIN;
+      for (int64_t w : watermark_us_) newest = std::max(newest, w);
+      const int64_t stale_us = static_cast<int64_t>(settings_.stale_sensor_s * 1e6);
+      int64_t oldest = INT64_MAX;
+      for (int64_t w : watermark_us_) {
+        if (w != INT64_MIN && w >= newest - stale_us) oldest = std::min(oldest, w);
+      }
+      if (oldest == INT64_MAX || pending_.front().ic_us + release_delay_us() > oldest) return;
+    }
+    // Gather every report of this contact (another sensor on the same leg,
+    // or a side-less trunk sensor) and keep the best-placed one.
+    const int64_t dup_us = static_cast<int64_t>(settings_.duplicate_window_s * 1e6);
+    DetectedStep best = pending_.front();
+    size_t n = 1;
+    while (n < pending_.size() && pending_[n].ic_us - pending_.front().ic_us < dup_us) {
+      const DetectedStep& other = pending_[n];
+      const bool conflicting_sides = best.side != pb::SIDE_UNKNOWN &&
+                                     other.side != pb::SIDE_UNKNOWN && best.side != other.side;
+      if (conflicting_sides) break;
+      if (rank(other.source) > rank(best.source)) {
+        DetectedStep keep = other;
+        if (!keep.shock_g) keep.shock_g = best.shock_g;
+        if (keep.side == pb::SIDE_UNKNOWN) keep.side = best.side;
+        best = keep;
+      } else {
+        if (!best.shock_g) best.shock_g = other.shock_g;
+        if (best.side == pb::SIDE_UNKNOWN) best.side = other.side;
+      }
+      ++n;
+    }
+    pending_.erase(pending_.begin(), pending_.begin() + static_cast<std::ptrdiff_t>(n));
+    finalize(best);
+  }
+}
+
+void StepMerger::finalize(const DetectedStep& step) {
+  if (step.side == pb::LEFT) seen_left_ = true;
+  if (step.side == pb::RIGHT) seen_right_ = true;
+  one_foot_ = seen_left_ != seen_right_;
+
+  StepResult r;
+  r.event = step;
+  r.foot_strike = step.foot_strike;
+  r.shock_g = step.shock_g;
+  if (step.to_us) r.contact_ms = static_cast<double>(*step.to_us - step.ic_us) * 1e-3;
+
+  const int64_t pause_us = static_cast<int64_t>(settings_.pause_s * (one_foot_ ? 2.0 : 1.0) * 1e6);
+  if (!history_.empty() && (step.ic_us - history_.back().event.ic_us > pause_us || step.after_gap)) {
+    history_.clear();
+  }
+  std::optional<int64_t>& last_to_same =
+      step.side == pb::RIGHT ? last_to_right_us_ : last_to_left_us_;
+  if (!history_.empty()) {
+    const StepResult& prev = history_.back();
+    const double dt_ms = static_cast<double>(step.ic_us - prev.event.ic_us) * 1e-3;
+    r.step_time_ms = one_foot_ ? 0.5 * dt_ms : dt_ms;
+    if (!one_foot_ && prev.event.to_us && prev.event.side != step.side) {
+      r.flight_ms = std::max(0.0, static_cast<double>(step.ic_us - *prev.event.to_us) * 1e-3);
+    }
+    // Stride: this foot's previous IC.
+    for (auto it = history_.rbegin(); it != history_.rend(); ++it) {
+      if (it->event.side == step.side && step.side != pb::SIDE_UNKNOWN) {
+        stride_us_ = step.ic_us - it->event.ic_us;
+        break;
+      }
+    }
+    if (step.side == pb::SIDE_UNKNOWN) stride_us_ = 2 * (step.ic_us - prev.event.ic_us);
+    if (last_to_same && step.side != pb::SIDE_UNKNOWN) {
+      r.swing_ms = static_cast<double>(step.ic_us - *last_to_same) * 1e-3;
+    }
+  }
+  if (step.stride_time_ms) stride_us_ = static_cast<int64_t>(*step.stride_time_ms * 1e3);
+
+  history_.push_back(r);
+  while (history_.size() > settings_.cadence_window_steps) history_.pop_front();
+  if (history_.size() >= 2) {
+    const double span_s =
+        static_cast<double>(history_.back().event.ic_us - history_.front().event.ic_us) * 1e-6;
+    const double intervals = static_cast<double>(history_.size() - 1);
+    // One foot seen: its steps are strides, and cadence is twice the stride rate.
+    r.cadence_spm = (one_foot_ ? 120.0 : 60.0) * intervals / span_s;
+    history_.back().cadence_spm = r.cadence_spm;
+  }
+  if (step.stride_m) {
+    r.stride_m = step.stride_m;
+  } else if (settings_.treadmill_speed_mps && stride_us_) {
+    r.stride_m = *settings_.treadmill_speed_mps * static_cast<double>(*stride_us_) * 1e-6;
+  }
+  if (step.to_us && step.side != pb::SIDE_UNKNOWN) last_to_same = step.to_us;
+
+  close_minute(false, step.ic_us);
+  if (minute_start_us_ == INT64_MIN) minute_start_us_ = step.ic_us;
+  minute_steps_.push_back(r);
+  out_.push_back(r);
+}
+
+void StepMerger::close_minute(bool force, int64_t now_us) {
+  if (minute_start_us_ == INT64_MIN) return;
+  const int64_t len_us = static_cast<int64_t>(settings_.per_minute_s * 1e6);
+  if (!force && now_us < minute_start_us_ + len_us) return;
+  if (minute_steps_.size() >= 2) {
+    CadenceWindow w;
+    w.t_start_us = minute_start_us_;
+    w.t_end_us = force ? minute_steps_.back().event.ic_us : minute_start_us_ + len_us;
+    w.steps = minute_steps_.size();
+    const double span_s = static_cast<double>(minute_steps_.back().event.ic_us -
+                                              minute_steps_.front().event.ic_us) *
+                          1e-6;
+    w.cadence_spm = (one_foot_ ? 120.0 : 60.0) * static_cast<double>(w.steps - 1) / span_s;
+    std::vector<double> st;
+    double left = 0.0, right = 0.0;
+    size_t nl = 0, nr = 0;
+    for (const StepResult& s : minute_steps_) {
+      if (s.step_time_ms) st.push_back(*s.step_time_ms);
+      if (s.contact_ms && s.event.side == pb::LEFT) left += *s.contact_ms, ++nl;
+      if (s.contact_ms && s.event.side == pb::RIGHT) right += *s.contact_ms, ++nr;
+    }
+    if (st.size() >= 2) {
+      const double mean = std::accumulate(st.begin(), st.end(), 0.0) / static_cast<double>(st.size());
+      double var = 0.0;
+      for (double x : st) var += (x - mean) * (x - mean);
+      var /= static_cast<double>(st.size() - 1);
+      w.step_time_cv_pct = 100.0 * std::sqrt(var) / mean;
+    }
+    if (nl > 0 && nr > 0) {
+      const double ml = left / static_cast<double>(nl);
+      const double mr = right / static_cast<double>(nr);
+      w.contact_balance_left_pct = 100.0 * ml / (ml + mr);
+    }
+    minutes_.push_back(w);
+  }
+  minute_steps_.clear();
+  minute_start_us_ = force ? INT64_MIN : minute_start_us_ + len_us;
+  while (!force && now_us >= minute_start_us_ + len_us) minute_start_us_ += len_us;
+}
+
+std::vector<StepResult> StepMerger::take() {
+  std::vector<StepResult> out;
+  out.swap(out_);
+  return out;
+}
+
+}  // namespace gk

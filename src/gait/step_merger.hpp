@@ -1,0 +1,71 @@
+// Merges the steps of all sensors into one time-ordered sequence and adds
+// what needs more than one contact: step, flight and swing time, rolling
+// cadence, stride length from treadmill speed, per-minute windows.
+//
+// Steps leave in IC order once no sensor can still report an earlier one:
+// every detector reports a contact within one stride (+ confirmation) of its
+// IC, so a step is released when all active sensors have data past
+// IC + 1.25 strides. The result depends only on the sample sequence, so live
+// and batch agree step for step.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <optional>
+#include <vector>
+
+#include "step_result.hpp"
+
+namespace gk {
+
+struct MergerSettings {
+  size_t cadence_window_steps = 10;
+  double pause_s = 2.0;                ///< a longer step time restarts the windows
+  double duplicate_window_s = 0.08;    ///< same-side ICs closer than this are one contact
+  double release_strides = 1.25;       ///< wait this many strides past IC before release
+  double release_margin_s = 0.2;
+  double stale_sensor_s = 3.0;         ///< a sensor this far behind is not waited for
+  double per_minute_s = 60.0;
+  std::optional<double> treadmill_speed_mps;
+};
+
+class StepMerger {
+ public:
+  StepMerger(const MergerSettings& settings, size_t sensors);
+
+  void add(size_t sensor, const DetectedStep& step);
+  /// The sensor has delivered data up to t_us.
+  void advance(size_t sensor, int64_t t_us);
+  /// End of data: release everything.
+  void finish();
+  void reset();
+
+  std::vector<StepResult> take();
+  const std::vector<CadenceWindow>& minutes() const { return minutes_; }
+  /// Whether the sequence looks like one foot only (cadence = 2 x stride rate).
+  bool one_foot_only() const { return one_foot_; }
+
+ private:
+  void release(bool all);
+  void finalize(const DetectedStep& step);
+  void close_minute(bool force, int64_t now_us);
+  int64_t release_delay_us() const;
+  static int rank(pb::Placement p);
+
+  MergerSettings settings_;
+  std::vector<int64_t> watermark_us_;
+  std::vector<DetectedStep> pending_;  ///< sorted by IC
+  std::deque<StepResult> history_;     ///< recent finished steps (window)
+  std::vector<StepResult> out_;
+  std::vector<CadenceWindow> minutes_;
+  std::vector<StepResult> minute_steps_;
+  int64_t minute_start_us_ = INT64_MIN;
+  std::optional<int64_t> stride_us_;
+  std::optional<int64_t> last_to_left_us_;
+  std::optional<int64_t> last_to_right_us_;
+  bool one_foot_ = false;
+  bool seen_left_ = false;
+  bool seen_right_ = false;
+};
+
+}  // namespace gk

@@ -1,0 +1,78 @@
+#include "stride_features.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+namespace gk {
+namespace {
+/// Fraction of the largest jump that still counts as part of the impact.
+constexpr double kOnsetFraction = 0.25;
+}  // namespace
+
+std::pair<size_t, size_t> time_window(const std::deque<GyroRow>& rows, size_t begin, size_t end,
+                                      int64_t t0_us, int64_t t1_us) {
+  size_t lo = begin;
+  while (lo <= end && rows[lo].t_us < t0_us) ++lo;
+  if (lo > end) return {1, 0};
+  size_t hi = end;
+  while (hi > lo && rows[hi].t_us > t1_us) --hi;
+  if (rows[hi].t_us > t1_us) return {1, 0};
+  return {lo, hi};
+}
+
+size_t argmin_pitch(const std::deque<GyroRow>& rows, size_t lo, size_t hi) {
+  size_t best = lo;
+  for (size_t i = lo; i <= hi; ++i) {
+    if (rows[i].p < rows[best].p) best = i;
+  }
+  return best;
+}
+
+double refine_time_us(const std::deque<GyroRow>& rows, size_t k) {
+  const double t = static_cast<double>(rows[k].t_us);
+  if (k == 0 || k + 1 >= rows.size()) return t;
+  const double y0 = rows[k - 1].p;
+  const double y1 = rows[k].p;
+  const double y2 = rows[k + 1].p;
+  const double den = y0 - 2.0 * y1 + y2;
+  if (std::abs(den) < 1e-12) return t;
+  const double delta = std::clamp(0.5 * (y0 - y2) / den, -0.5, 0.5);
+  const double half_span = 0.5 * static_cast<double>(rows[k + 1].t_us - rows[k - 1].t_us);
+  return t + delta * half_span;
+}
+
+std::optional<double> impact_time_us(const StrideSpan& span, int64_t around_us, double search_s,
+                                     double min_ratio) {
+  const std::deque<GyroRow>& rows = *span.rows;
+  const size_t first = std::max(span.begin, size_t{1});
+  if (first > span.end) return std::nullopt;
+  std::vector<double> jumps;
+  jumps.reserve(span.end - first + 1);
+  for (size_t i = first; i <= span.end; ++i) jumps.push_back((rows[i].a - rows[i - 1].a).norm());
+  const auto mid = jumps.begin() + static_cast<std::ptrdiff_t>(jumps.size() / 2);
+  std::nth_element(jumps.begin(), mid, jumps.end());
+  const double median_jump = std::max(*mid, 1e-6);
+
+  const int64_t search_us = static_cast<int64_t>(search_s * 1e6);
+  const auto [lo, hi] =
+      time_window(rows, first, span.end, around_us - search_us, around_us + search_us);
+  if (lo > hi) return std::nullopt;
+  size_t best = lo;
+  double best_jump = -1.0;
+  for (size_t i = lo; i <= hi; ++i) {
+    const double j = (rows[i].a - rows[i - 1].a).norm();
+    if (j > best_jump) {
+      best_jump = j;
+      best = i;
+    }
+  }
+  if (best_jump < min_ratio * median_jump) return std::nullopt;
+  // The largest jump can sit a sample or two into the transient; the
+  // contact began where the jumps first rose above the background.
+  const double onset = std::max(kOnsetFraction * best_jump, min_ratio * median_jump);
+  while (best > lo && best >= 2 && (rows[best - 1].a - rows[best - 2].a).norm() > onset) --best;
+  return 0.5 * static_cast<double>(rows[best - 1].t_us + rows[best].t_us);
+}
+
+}  // namespace gk

@@ -1,0 +1,33 @@
+// Feature search inside one MS-to-MS cycle, shared by the foot and shank
+// detectors: time windows, pitch-rate minima with sub-sample timing, and
+// the impact that marks initial contact.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <optional>
+#include <utility>
+
+#include "gyro_stride_segmenter.hpp"
+
+namespace gk {
+
+/// Index range [lo, hi] of rows whose time lies in [t0, t1], clipped to
+/// [begin, end]; empty (lo > hi) when none.
+std::pair<size_t, size_t> time_window(const std::deque<GyroRow>& rows, size_t begin, size_t end,
+                                      int64_t t0_us, int64_t t1_us);
+
+/// Index of the lowest pitch rate in [lo, hi].
+size_t argmin_pitch(const std::deque<GyroRow>& rows, size_t lo, size_t hi);
+
+/// Sub-sample time of the extremum at k by a parabola through k-1, k, k+1.
+double refine_time_us(const std::deque<GyroRow>& rows, size_t k);
+
+/// Time of the impact near around_us: the largest jump of the acceleration
+/// vector between two samples within +/- search_s, if it stands out from
+/// the cycle's median jump by min_ratio. The contact happened between the
+/// two samples, so the midpoint is returned.
+std::optional<double> impact_time_us(const StrideSpan& span, int64_t around_us, double search_s,
+                                     double min_ratio);
+
+}  // namespace gk

@@ -1,0 +1,61 @@
+#include "zupt_integrator.hpp"
+
+#include <Eigen/Geometry>
+#include <algorithm>
+#include <cmath>
+
+#include "sample.hpp"
+
+namespace gk {
+
+std::optional<ZuptStride> integrate_stride(const std::deque<GyroRow>& rows, int64_t t0_us,
+                                           int64_t t1_us) {
+  if (rows.empty() || t1_us <= t0_us) return std::nullopt;
+  const auto by_time = [](const GyroRow& r, int64_t t) { return r.t_us < t; };
+  const auto first = std::lower_bound(rows.begin(), rows.end(), t0_us, by_time);
+  const auto last = std::lower_bound(rows.begin(), rows.end(), t1_us, by_time);
+  if (first == rows.end() || last == rows.end() || first->t_us != t0_us ||
+      last->t_us != t1_us) {
+    return std::nullopt;
+  }
+  const size_t i0 = static_cast<size_t>(first - rows.begin());
+  const size_t i1 = static_cast<size_t>(last - rows.begin());
+
+  // Level start: the specific force at rest points up. Average a few
+  // samples around mid-stance to soften noise.
+  Eigen::Vector3d f = Eigen::Vector3d::Zero();
+  const size_t lo = i0 >= 2 ? i0 - 2 : 0;
+  const size_t hi = std::min(i0 + 2, rows.size() - 1);
+  for (size_t i = lo; i <= hi; ++i) f += rows[i].a;
+  if (f.norm() < 1e-6) return std::nullopt;
+  Eigen::Quaterniond q = Eigen::Quaterniond::FromTwoVectors(f, Eigen::Vector3d::UnitZ());
+
+  const Eigen::Vector3d g_up(0.0, 0.0, kGravity_mps2);
+  Eigen::Vector3d v = Eigen::Vector3d::Zero();
+  Eigen::Vector3d p = Eigen::Vector3d::Zero();
+  Eigen::Vector3d a_prev = q * rows[i0].a - g_up;
+  for (size_t i = i0 + 1; i <= i1; ++i) {
+    const double dt = static_cast<double>(rows[i].t_us - rows[i - 1].t_us) * 1e-6;
+    // Rotation over the interval from the mean rate (second-order accurate).
+    const Eigen::Vector3d w = 0.5 * (rows[i].w + rows[i - 1].w);
+    const double angle = w.norm() * dt;
+    if (angle > 1e-12) q = q * Eigen::Quaterniond(Eigen::AngleAxisd(angle, w.normalized()));
+    q.normalize();
+    const Eigen::Vector3d a = q * rows[i].a - g_up;
+    const Eigen::Vector3d v_next = v + 0.5 * (a + a_prev) * dt;
+    p += 0.5 * (v + v_next) * dt;
+    v = v_next;
+    a_prev = a;
+  }
+  // Zero velocity at the end too: the residual is integration drift, taken
+  // as growing linearly over the stride, so its displacement is v_end*T/2.
+  const double T = static_cast<double>(t1_us - t0_us) * 1e-6;
+  p -= 0.5 * v * T;
+  ZuptStride out;
+  out.length_m = std::hypot(p.x(), p.y());
+  out.speed_mps = out.length_m / T;
+  out.vertical_m = p.z();
+  return out;
+}
+
+}  // namespace gk

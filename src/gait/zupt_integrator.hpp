@@ -1,0 +1,27 @@
+// Stride length and speed of a foot by zero-velocity-updated strapdown
+// integration between two mid-stance moments (Foxlin 2005, IEEE CG&A 25:38;
+// Skog et al. 2010, IEEE TBME 57:2657 for the zero-velocity idea).
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <optional>
+
+#include "gyro_stride_segmenter.hpp"
+
+namespace gk {
+
+struct ZuptStride {
+  double length_m = 0.0;   ///< horizontal displacement mid-stance to mid-stance
+  double speed_mps = 0.0;
+  double vertical_m = 0.0; ///< residual vertical displacement (quality check)
+};
+
+/// Integrates rows from t0_us to t1_us (both mid-stances, foot at rest):
+/// orientation starts level from the accelerometer at t0, velocity starts
+/// and ends at zero (the end error is removed as a linear drift).
+/// nullopt when the rows do not cover the interval.
+std::optional<ZuptStride> integrate_stride(const std::deque<GyroRow>& rows, int64_t t0_us,
+                                           int64_t t1_us);
+
+}  // namespace gk

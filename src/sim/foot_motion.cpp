@@ -1,0 +1,173 @@
+// Foot motion. In stance the foot rotates without slipping about a fixed
+// point of its sole (heel for heel and midfoot strikers, ball for forefoot
+// strikers) down to flat, rests flat and motionless, then rolls over the ball
+// to toe-off. In swing the sensor follows a C2 path from the toe-off state to
+// the next contact state, one stride further on, rising to a peak early in
+// swing. Foot angles: heel strike ~15-20 deg toes up, midfoot ~+3, forefoot
+// ~-8 (Altman & Davis 2012, Gait Posture 35:298); toe-off ~-40 deg and
+// ~-80 deg early in swing while running (Novacheck 1998).
+#include <algorithm>
+
+#include "body_model.hpp"
+#include "hermite.hpp"
+
+namespace gk::sim {
+namespace {
+
+/// Angles (deg; pitch + = toes up, roll + = inversion) and timing of one foot
+/// cycle for the current blend of walking and running.
+struct FootShape {
+  double pitch_ic = 0.0, pitch_late_swing = 0.0, pitch_to = 0.0, pitch_min = 0.0;
+  double roll_ic = 0.0, roll_to = 0.0, roll_swing = 0.0;
+  double flat_start = 0.0, heel_off = 0.0;                     ///< stance shares
+  double swing_min = 0.0, swing_late = 0.0, swing_lift = 0.0;  ///< swing shares
+  double lift_m = 0.0;     ///< sensor height gain at the swing peak
+  double pivot_x_m = 0.0;  ///< foot-frame x of the first-contact pivot
+};
+
+struct StrikeShape {
+  double pitch_ic, pitch_late_swing, flat_start, roll_ic, pivot_share;
+};
+
+StrikeShape strike_shape(FootStrikePattern strike) {
+  switch (strike) {
+    case FootStrikePattern::kHeel:
+      return {16.0, 20.0, 0.22, 5.0, 0.0};
+    case FootStrikePattern::kMid:
+      return {3.0, 7.0, 0.12, 3.0, 0.0};
+    case FootStrikePattern::kFore:
+      return {-8.0, -4.0, 0.16, 2.0, 1.0};
+  }
+  return {16.0, 20.0, 0.22, 5.0, 0.0};
+}
+
+constexpr StrikeShape kWalkShape{20.0, 24.0, 0.15, 3.0, 0.0};
+
+FootShape foot_shape(const GaitState& state, const RunnerSettings& settings) {
+  const double r = state.run;
+  const double m = state.motion;
+  const StrikeShape run = strike_shape(settings.foot_strike);
+  const StrikeShape& walk = kWalkShape;
+  FootShape f;
+  f.pitch_ic = m * lerp(walk.pitch_ic, run.pitch_ic, r);
+  f.pitch_late_swing = m * lerp(walk.pitch_late_swing, run.pitch_late_swing, r);
+  f.pitch_to = m * lerp(-50.0, -40.0, r);
+  // More knee flexion in swing, and more speed, fold the foot further
+  // toes-down behind the body.
+  const double run_min =
+      std::clamp(-(50.0 + 0.4 * settings.peak_swing_flexion_deg) - 8.0 * (state.speed_mps - 3.0),
+                 -130.0, -60.0);
+  f.pitch_min = m * lerp(-58.0, run_min, r);
+  f.roll_ic = m * lerp(walk.roll_ic, run.roll_ic, r);
+  f.roll_to = m * lerp(3.0, 4.0, r);
+  f.roll_swing = -m * 2.0;
+  f.flat_start = lerp(walk.flat_start, run.flat_start, r);
+  f.heel_off = foot_heel_off(r);
+  f.swing_min = lerp(0.10, 0.25, r);
+  f.swing_late = lerp(0.85, 0.85, r);
+  f.swing_lift = lerp(0.30, 0.35, r);
+  const double run_lift = std::clamp(0.12 + 0.06 * state.speed_mps, 0.15, 0.55);
+  f.lift_m = m * lerp(0.12, run_lift, r);
+  f.pivot_x_m = kHeelToBall_m * lerp(walk.pivot_share, run.pivot_share, r);
+  return f;
+}
+
+/// Foot orientation and sensor position as the foot rolls about a fixed sole
+/// point; `anchor` is the world heel position while flat.
+struct Stance {
+  const KeyframeCurve& pitch;
+  const KeyframeCurve& roll;
+  Eigen::Quaterniond flat;  ///< toe-out only
+  double side_sign;
+
+  Eigen::Quaterniond orientation(double x) const {
+    return flat * rot_y(-pitch(x)) * rot_x(-side_sign * roll(x));
+  }
+  Eigen::Vector3d position(double x, const Eigen::Vector3d& anchor, double pivot_x) const {
+    const Eigen::Vector3d pivot(pivot_x, 0.0, 0.0);
+    return anchor + flat * pivot + orientation(x) * (foot_sensor_site() - pivot);
+  }
+  /// Value, slope and curvature with respect to phase, per axis.
+  std::array<HermiteEnd, 3> state(double x, const Eigen::Vector3d& anchor, double pivot_x) const {
+    constexpr double h = 1e-4;
+    const Eigen::Vector3d a = position(x - h, anchor, pivot_x);
+    const Eigen::Vector3d b = position(x, anchor, pivot_x);
+    const Eigen::Vector3d c = position(x + h, anchor, pivot_x);
+    std::array<HermiteEnd, 3> out;
+    for (int i = 0; i < 3; ++i) {
+      out[static_cast<std::size_t>(i)] = {b[i], (c[i] - a[i]) / (2 * h),
+                                          (c[i] - 2 * b[i] + a[i]) / (h * h)};
+    }
+    return out;
+  }
+};
+
+}  // namespace
+
+double foot_flat_start(FootStrikePattern strike, double run) {
+  return lerp(kWalkShape.flat_start, strike_shape(strike).flat_start, run);
+}
+
+double foot_heel_off(double run) { return lerp(0.62, 0.55, run); }
+
+Pose foot_pose(const GaitState& state, int side, const RunnerSettings& settings,
+               const GaitTimeline& timeline) {
+  const SideState& ss = state.sides[static_cast<std::size_t>(side)];
+  const double d = ss.duty;
+  const double swing = 1.0 - d;
+  const double x = ss.cycle;
+  const double sign = side_sign(side);
+  const FootShape f = foot_shape(state, settings);
+  const KeyframeCurve pitch{{0.0, f.pitch_ic},
+                            {f.flat_start * d, 0.0, true},
+                            {f.heel_off * d, 0.0, true},
+                            {d, f.pitch_to},
+                            {d + f.swing_min * swing, f.pitch_min},
+                            {d + f.swing_late * swing, f.pitch_late_swing}};
+  const KeyframeCurve roll{{0.0, f.roll_ic},
+                           {f.flat_start * d, 0.0, true},
+                           {f.heel_off * d, 0.0, true},
+                           {d, f.roll_to},
+                           {d + 0.5 * swing, f.roll_swing}};
+  const Stance stance{pitch, roll, rot_z(sign * kToeOut_deg), sign};
+  const pb::Side side_enum = side_at(side);
+  const double y = sign * kStepHalfWidth_m;
+  const Eigen::Vector3d anchor(timeline.contact(side_enum, ss.stride).foothold_m, y, 0.0);
+
+  Pose pose;
+  pose.orientation = stance.orientation(x);
+  if (x < f.flat_start * d) {
+    pose.position_m = stance.position(x, anchor, f.pivot_x_m);
+    return pose;
+  }
+  if (x < d) {
+    pose.position_m = stance.position(x, anchor, kHeelToBall_m);
+    return pose;
+  }
+  // Swing: from the toe-off state of this contact to the initial-contact
+  // state of the next, matched in value, slope and curvature (C2).
+  const Eigen::Vector3d next_anchor(timeline.contact(side_enum, ss.stride + 1).foothold_m, y, 0.0);
+  const auto from = stance.state(d, anchor, kHeelToBall_m);
+  const auto to = stance.state(1.0, next_anchor, f.pivot_x_m);
+  const double u = x - d;
+  for (int i = 0; i < 2; ++i) {
+    const auto k = static_cast<std::size_t>(i);
+    pose.position_m[i] = quintic_hermite(u, swing, from[k], to[k]);
+  }
+  // A slight medial arc of the swinging foot.
+  const double w = u / swing;
+  const double arc = 64.0 * w * w * w * (1.0 - w) * (1.0 - w) * (1.0 - w);
+  pose.position_m.y() -= sign * 0.01 * state.motion * arc;
+  // Height: up to the lift peak, then down to contact.
+  const double peak_x = f.swing_lift * swing;
+  const double peak_z = std::max(from[2].value, to[2].value) + f.lift_m;
+  const double h1 = peak_x;
+  const double h2 = swing - peak_x;
+  const HermiteEnd top{peak_z, 0.0,
+                       -(peak_z - from[2].value) / (h1 * h1) - (peak_z - to[2].value) / (h2 * h2)};
+  pose.position_m.z() = u < peak_x ? quintic_hermite(u, h1, from[2], top)
+                                   : quintic_hermite(u - peak_x, h2, top, to[2]);
+  return pose;
+}
+
+}  // namespace gk::sim

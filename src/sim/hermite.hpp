@@ -1,0 +1,52 @@
+// C2 interpolation behind every motion profile of the simulated runner:
+// quintic Hermite segments (value, slope and curvature matched at both ends)
+// and periodic keyframe curves over one gait cycle. C2 position means a
+// continuous acceleration, so the synthetic accelerometer has no spurious
+// steps.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <initializer_list>
+
+namespace gk::sim {
+
+/// Value and its first two derivatives at one end of a segment.
+struct HermiteEnd {
+  double value = 0.0;
+  double slope = 0.0;
+  double curvature = 0.0;
+};
+
+/// Quintic Hermite segment over [0, h] evaluated at x (extrapolates outside).
+double quintic_hermite(double x, double h, const HermiteEnd& a, const HermiteEnd& b);
+
+/// One keyframe of a periodic profile.
+struct Keyframe {
+  double phase = 0.0;  ///< position in the cycle, [0, 1)
+  double value = 0.0;
+  bool dwell = false;  ///< zero slope and curvature: the profile rests here
+};
+
+/// Periodic (period 1) C2 curve through keyframes given in increasing phase.
+/// Slopes follow the neighbouring secants (zero at local extrema, limited in
+/// the spirit of Fritsch & Carlson 1980, SIAM J. Numer. Anal. 17:238, so the
+/// curve does not overshoot); curvature is that of the parabola through the
+/// neighbours.
+class KeyframeCurve {
+ public:
+  static constexpr std::size_t kMaxKeys = 8;
+
+  KeyframeCurve(std::initializer_list<Keyframe> keys);
+  double operator()(double phase) const;
+
+ private:
+  struct Node {
+    double phase = 0.0;
+    HermiteEnd end;
+  };
+  std::array<Node, kMaxKeys> nodes_{};
+  std::size_t count_ = 0;
+};
+
+}  // namespace gk::sim

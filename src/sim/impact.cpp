@@ -1,0 +1,89 @@
+#include "impact.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <numbers>
+
+namespace gk::sim {
+
+double impact_frequency_hz(Segment segment) {
+  switch (segment) {
+    case Segment::kFoot:
+      return 30.0;
+    case Segment::kShank:
+      return 25.0;
+    case Segment::kThigh:
+      return 20.0;
+    default:
+      return 15.0;
+  }
+}
+
+double impact_displacement(double tau_s, double window_s, double frequency_hz) {
+  if (tau_s <= 0.0 || tau_s >= window_s) return 0.0;
+  // A lightly damped oscillation about a displaced rest, (1 - cos) e^(-t/td):
+  // its acceleration starts at the positive maximum (the impact peak) and
+  // rings down. The (1 - e^(-t/tr)) onset makes the rise take a few
+  // milliseconds and keeps position C2; the final taper makes the transient
+  // end exactly, so the foot is still once flat.
+  constexpr double kRise_s = 0.003;
+  const double decay_s = window_s / 6.0;
+  const double x = tau_s / window_s;
+  double taper = 1.0;
+  if (x > 0.6) {
+    const double u = (x - 0.6) / 0.4;
+    taper = 1.0 - u * u * u * (10.0 + u * (-15.0 + 6.0 * u));
+  }
+  const double onset = 1.0 - std::exp(-tau_s / kRise_s);
+  const double ring = 1.0 - std::cos(2.0 * std::numbers::pi * frequency_hz * tau_s);
+  return onset * std::exp(-tau_s / decay_s) * ring * taper;
+}
+
+double impact_peak_accel(double window_s, double frequency_hz) {
+  constexpr int kSteps = 800;
+  const double h = window_s / kSteps;
+  double peak = 0.0;
+  for (int i = 1; i < kSteps; ++i) {
+    const double t = i * h;
+    const double a = (impact_displacement(t + h, window_s, frequency_hz) -
+                      2.0 * impact_displacement(t, window_s, frequency_hz) +
+                      impact_displacement(t - h, window_s, frequency_hz)) /
+                     (h * h);
+    peak = std::max(peak, std::abs(a));
+  }
+  return peak;
+}
+
+double impact_peak_g(Segment segment, FootStrikePattern strike, double run, double speed_mps) {
+  int s = 0;
+  switch (segment) {
+    case Segment::kFoot:
+      s = 0;
+      break;
+    case Segment::kShank:
+      s = 1;
+      break;
+    case Segment::kThigh:
+      s = 2;
+      break;
+    default:
+      s = 3;
+      break;
+  }
+  // Rows: foot, shank, thigh, pelvis. Columns: heel, mid, fore, walking.
+  constexpr double kPeak_g[4][4] = {
+      {10.0, 7.0, 5.0, 3.0},
+      {6.0, 4.5, 3.0, 1.5},
+      {3.0, 2.5, 1.8, 0.8},
+      {1.2, 1.0, 0.8, 0.4},
+  };
+  const int col = strike == FootStrikePattern::kHeel  ? 0
+                  : strike == FootStrikePattern::kMid ? 1
+                                                      : 2;
+  // Impact loading grows roughly in proportion to speed (reference 3 m/s).
+  const double speed_factor = std::clamp(speed_mps / 3.0, 0.5, 2.0);
+  const double run_g = kPeak_g[s][col] * speed_factor;
+  return kPeak_g[s][3] + (run_g - kPeak_g[s][3]) * std::clamp(run, 0.0, 1.0);
+}
+
+}  // namespace gk::sim

@@ -1,0 +1,39 @@
+// What the synthetic runner does: the activity schedule and the gait
+// parameters a user of `gaitkeeper simulate` can set.
+#pragma once
+
+#include <vector>
+
+namespace gk::sim {
+
+enum class Activity { kStand, kWalk, kRun };
+enum class FootStrikePattern { kHeel, kMid, kFore };
+
+/// One stretch of the session. Consecutive stretches blend smoothly (speed,
+/// cadence and gait shape change over ~2 s) so there are no jumps.
+struct Stretch {
+  Activity activity = Activity::kRun;
+  double duration_s = 60.0;
+  double speed_mps = 3.0;      ///< ignored when standing
+  double cadence_spm = 170.0;  ///< steps per minute (both feet); standing keeps its neighbour's
+};
+
+struct RunnerSettings {
+  std::vector<Stretch> schedule{{Activity::kRun, 60.0, 3.0, 170.0}};
+  double duty_factor = 0.35;  ///< stance fraction of a stride while running
+  FootStrikePattern foot_strike = FootStrikePattern::kHeel;
+  double peak_valgus_left_deg = 4.0;  ///< peak stance valgus (+ = toward midline)
+  double peak_valgus_right_deg = 4.0;
+  double knee_flexion_ic_deg = 15.0;  ///< knee flexion at initial contact
+  double peak_stance_flexion_deg = 42.0;
+  double peak_swing_flexion_deg = 95.0;
+  double asymmetry_pct = 0.0;      ///< left contact time longer by this % than right
+  double cadence_drift_spm = 0.0;  ///< cadence change from start to end of running (fatigue: < 0)
+  double valgus_drift_deg = 0.0;   ///< peak valgus change from start to end of running
+  double pelvic_drop_deg = 4.0;    ///< contralateral pelvic drop peak in stance
+};
+
+/// Throws std::invalid_argument naming the first out-of-range setting.
+void validate(const RunnerSettings& settings);
+
+}  // namespace gk::sim

@@ -1,0 +1,51 @@
+// Conversion between SI samples and the int16 FIFO packets of the schema.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "gaitkeeper.pb.h"
+#include "sample.hpp"
+
+namespace gk {
+
+struct PacketizerSettings {
+  uint32_t device_id = 1;
+  pb::Placement placement = pb::PLACEMENT_UNKNOWN;
+  uint32_t accel_range_g = 16;      ///< full scale +/- this many g
+  uint32_t gyro_range_dps = 2000;   ///< full scale; 0 = accelerometer-only
+  uint32_t sample_period_us = 1000; ///< nominal period
+  uint32_t samples_per_packet = 20;
+};
+
+/// Scale of one int16 count in SI units.
+double accel_lsb_mps2(uint32_t range_g);
+double gyro_lsb_rps(uint32_t range_dps);
+
+/// Turns a sample stream into packets as a FIFO would deliver them. Samples
+/// whose spacing departs from the nominal period are carried exactly through
+/// per-sample time offsets, so nothing about timing is lost.
+class Packetizer {
+ public:
+  explicit Packetizer(const PacketizerSettings& settings);
+
+  /// Adds a sample; returns true when a packet is complete (then take()).
+  bool push(const ImuSample& s);
+  /// Emits the pending samples as a packet (may be partial); empty packet
+  /// with no samples if none pending.
+  pb::SensorPacket take();
+  bool pending() const { return !buffer_.empty(); }
+  void reset();
+  uint32_t next_sequence() const { return sequence_; }
+
+ private:
+  PacketizerSettings settings_;
+  std::vector<ImuSample> buffer_;
+  uint32_t sequence_ = 0;
+};
+
+/// Decodes a packet into SI samples (appends to out). Counts at the int16
+/// limits mark the sample as saturated.
+void unpack(const pb::SensorPacket& packet, std::vector<ImuSample>& out);
+
+}  // namespace gk

@@ -1,0 +1,912 @@
+// Recordings (.gkr), CSV session folders and ground truth: round trips,
+// damaged files and the error messages a user sees.
+#include <fmt/format.h>
+#include <gmock/gmock.h>
+#include <google/protobuf/util/message_differencer.h>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <limits>
+#include <numbers>
+#include <random>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "atomic_file.hpp"
+#include "input_error.hpp"
+#include "packetizer.hpp"
+#include "placement.hpp"
+#include "recording.hpp"
+#include "session.hpp"
+
+namespace gk {
+namespace {
+
+namespace fs = std::filesystem;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+/// A fresh folder under the system temp dir, removed with everything in it.
+class TempDir {
+ public:
+  TempDir() {
+    static std::atomic<int> counter{0};
+    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    path_ = fs::temp_directory_path() /
+            fmt::format("gk_io_test_{}_{}_{}_{}", info ? info->name() : "x", ::getpid(), counter++,
+                        std::chrono::steady_clock::now().time_since_epoch().count());
+    fs::create_directories(path_);
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const fs::path& path() const { return path_; }
+  fs::path operator/(const std::string& name) const { return path_ / name; }
+
+ private:
+  fs::path path_;
+};
+
+void write_text(const fs::path& path, const std::string& text) {
+  fs::create_directories(path.parent_path());
+  std::ofstream out(path, std::ios::binary);
+  out << text;
+}
+
+std::string read_bytes(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+std::vector<std::string> dir_entries(const fs::path& dir) {
+  std::vector<std::string> names;
+  for (const auto& e : fs::directory_iterator(dir)) names.push_back(e.path().filename().string());
+  return names;
+}
+
+/// what() of the InputError f throws; fails the test when it throws nothing.
+std::string input_error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  ADD_FAILURE() << "expected an InputError";
+  return {};
+}
+
+/// Random but plausible IMU data: ~1 g plus motion, rotation rates up to a few rad/s.
+SensorStream random_stream(std::mt19937_64& rng, uint32_t device_id, pb::Placement placement,
+                           size_t n, int64_t period_us, bool gyro) {
+  std::normal_distribution<double> acc(0.0, 15.0);
+  std::normal_distribution<double> gyr(0.0, 3.0);
+  std::uniform_int_distribution<int64_t> jitter(-3, 3);
+  SensorStream s;
+  s.info.set_device_id(device_id);
+  s.info.set_placement(placement);
+  s.info.set_accel_range_g(16);
+  s.info.set_gyro_range_dps(gyro ? 2000 : 0);
+  s.info.set_nominal_rate_hz(1e6 / static_cast<double>(period_us));
+  for (size_t i = 0; i < n; ++i) {
+    ImuSample x;
+    x.t_us = 1000 + static_cast<int64_t>(i) * period_us + (i % 7 == 3 ? jitter(rng) : 0);
+    x.acc_mps2 = Eigen::Vector3d(acc(rng), acc(rng), kGravity_mps2 + acc(rng));
+    x.has_gyro = gyro;
+    if (gyro) x.gyr_rps = Eigen::Vector3d(gyr(rng), gyr(rng), gyr(rng));
+    s.samples.push_back(x);
+  }
+  return s;
+}
+
+Session random_session(uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  Session s;
+  s.header.set_session_id("rand");
+  s.header.set_athlete("tester");
+  s.header.set_activity(pb::RUNNING);
+  s.header.set_treadmill_speed_mps(3.2);
+  s.sensors.push_back(random_stream(rng, 1, pb::LEFT_FOOT, 503, 5000, true));
+  s.sensors.push_back(random_stream(rng, 2, pb::RIGHT_SHANK, 401, 5000, true));
+  s.sensors.push_back(random_stream(rng, 3, pb::PELVIS, 250, 10000, false));
+  for (const auto& x : s.sensors) *s.header.add_sensors() = x.info;
+  return s;
+}
+
+/// Equal within int16 quantisation: half an LSB of b's ranges per value, plus
+/// what 9 significant digits of CSV text can add; times exact.
+void expect_close_streams(const SensorStream& a, const SensorStream& b) {
+  ASSERT_EQ(a.samples.size(), b.samples.size());
+  const double alsb = accel_lsb_mps2(b.info.accel_range_g());
+  const double glsb = b.info.gyro_range_dps() > 0 ? gyro_lsb_rps(b.info.gyro_range_dps()) : 0.0;
+  const auto tolerance = [](double lsb, double v) {
+    return 0.5 * lsb + 1e-8 * std::abs(v) + 1e-12;
+  };
+  for (size_t i = 0; i < a.samples.size(); ++i) {
+    const ImuSample& x = a.samples[i];
+    const ImuSample& y = b.samples[i];
+    ASSERT_EQ(x.t_us, y.t_us) << "sample " << i;
+    for (int k = 0; k < 3; ++k) {
+      ASSERT_NEAR(x.acc_mps2[k], y.acc_mps2[k], tolerance(alsb, x.acc_mps2[k])) << i;
+      if (glsb > 0) {
+        ASSERT_NEAR(x.gyr_rps[k], y.gyr_rps[k], tolerance(glsb, x.gyr_rps[k])) << i;
+      }
+    }
+    ASSERT_EQ(x.has_gyro, y.has_gyro);
+  }
+}
+
+/// A recording of several small packets; returns the byte offset where each
+/// packet record starts (and the end of file last).
+std::vector<uint64_t> write_test_recording(const fs::path& path,
+                                           std::vector<pb::SensorPacket>& sent,
+                                           pb::SessionHeader& header) {
+  std::mt19937_64 rng(42);
+  const SensorStream s = random_stream(rng, 1, pb::LEFT_FOOT, 200, 5000, true);
+  header.set_session_id("trunc");
+  header.set_athlete("a");
+  *header.add_sensors() = s.info;
+  PacketizerSettings ps;
+  ps.placement = pb::LEFT_FOOT;
+  ps.sample_period_us = 5000;
+  ps.samples_per_packet = 20;
+  Packetizer packetizer(ps);
+  for (const ImuSample& x : s.samples) {
+    if (packetizer.push(x)) sent.push_back(packetizer.take());
+  }
+  // Optional fields must survive too.
+  sent[1].set_temperature_c(31.5f);
+  sent[2].set_battery_pct(87.0f);
+  std::vector<uint64_t> offsets;
+  RecordingWriter w(path, header);
+  for (const auto& p : sent) {
+    offsets.push_back(w.bytes_written());
+    w.write(p);
+  }
+  offsets.push_back(w.bytes_written());
+  w.close();
+  return offsets;
+}
+
+bool same(const google::protobuf::Message& a, const google::protobuf::Message& b) {
+  return google::protobuf::util::MessageDifferencer::Equals(a, b);
+}
+
+// ---- Recording writer / reader ----------------------------------------------
+
+TEST(Recording, WriterReaderRoundTripExact) {
+  TempDir tmp;
+  const fs::path path = tmp / "r.gkr";
+  std::vector<pb::SensorPacket> sent;
+  pb::SessionHeader header;
+  header.set_treadmill_speed_mps(3.0);
+  header.set_notes("notes with \n newline");
+  const auto offsets = write_test_recording(path, sent, header);
+
+  RecordingReader r(path);
+  EXPECT_TRUE(same(r.header(), header));
+  size_t i = 0;
+  while (auto p = r.next()) {
+    ASSERT_LT(i, sent.size());
+    EXPECT_TRUE(same(*p, sent[i])) << "packet " << i;
+    ++i;
+  }
+  EXPECT_EQ(i, sent.size());
+  EXPECT_EQ(r.warning(), "");
+  EXPECT_EQ(r.offset(), offsets.back());
+  EXPECT_EQ(fs::file_size(path), offsets.back());
+  const std::string bytes = read_bytes(path);
+  EXPECT_EQ(bytes.substr(0, 8), std::string(kRecordingMagic, 8));
+  EXPECT_EQ(bytes.substr(8, 4), std::string("\x01\x00\x00\x00", 4));
+}
+
+TEST(Recording, DirectModeIsReadableWhileBeingWritten) {
+  TempDir tmp;
+  const fs::path path = tmp / "live.gkr";
+  pb::SessionHeader header;
+  header.set_session_id("live");
+  pb::SensorPacket p;
+  p.set_device_id(1);
+  p.set_sequence(0);
+  p.add_accel(1);
+  p.add_accel(2);
+  p.add_accel(3);
+  {
+    RecordingWriter w(path, header, {.atomic = false, .flush_interval_us = 0});
+    w.write(p);
+    {
+      RecordingReader r(path);
+      EXPECT_EQ(r.header().session_id(), "live");
+      auto got = r.next();
+      ASSERT_TRUE(got.has_value());
+      EXPECT_TRUE(same(*got, p));
+      EXPECT_FALSE(r.next().has_value());
+      EXPECT_EQ(r.warning(), "");
+    }
+    p.set_sequence(1);
+    w.write(p);
+    // Destroyed without close(): a journal keeps everything written.
+  }
+  RecordingReader r(path);
+  int n = 0;
+  while (r.next()) ++n;
+  EXPECT_EQ(n, 2);
+}
+
+TEST(Recording, FlushIntervalMakesPacketsVisible) {
+  TempDir tmp;
+  const fs::path path = tmp / "live.gkr";
+  pb::SessionHeader header;
+  RecordingWriter w(path, header, {.atomic = false, .flush_interval_us = 0});
+  pb::SensorPacket p;
+  p.add_accel(7);
+  p.add_accel(8);
+  p.add_accel(9);
+  for (uint32_t i = 0; i < 3; ++i) {
+    p.set_sequence(i);
+    w.write(p);
+  }
+  EXPECT_EQ(fs::file_size(path), w.bytes_written());
+  w.close();
+  w.close();  // idempotent
+}
+
+TEST(Recording, AtomicWriterDestroyedWithoutCloseLeavesNothing) {
+  TempDir tmp;
+  const fs::path path = tmp / "batch.gkr";
+  {
+    RecordingWriter w(path, pb::SessionHeader{});
+    pb::SensorPacket p;
+    p.add_accel(1);
+    p.add_accel(1);
+    p.add_accel(1);
+    w.write(p);
+    w.flush();
+  }
+  EXPECT_FALSE(fs::exists(path));
+  EXPECT_THAT(dir_entries(tmp.path()), ::testing::IsEmpty());
+}
+
+TEST(Recording, AtomicWriterReplacesTargetOnlyOnClose) {
+  TempDir tmp;
+  const fs::path path = tmp / "batch.gkr";
+  write_text(path, "old content");
+  {
+    RecordingWriter w(path, pb::SessionHeader{});
+    EXPECT_EQ(read_bytes(path), "old content");
+    w.close();
+  }
+  EXPECT_NO_THROW(RecordingReader{path});
+  EXPECT_THAT(dir_entries(tmp.path()), ::testing::ElementsAre("batch.gkr"));
+}
+
+TEST(AtomicFile, DestroyedWithoutCommitLeavesNoTargetAndNoTemp) {
+  TempDir tmp;
+  {
+    AtomicFile f(tmp / "x.csv");
+    f.stream() << "partial";
+  }
+  EXPECT_THAT(dir_entries(tmp.path()), ::testing::IsEmpty());
+  {
+    AtomicFile f(tmp / "y.csv");
+    f.stream() << "whole";
+    f.commit();
+  }
+  EXPECT_THAT(dir_entries(tmp.path()), ::testing::ElementsAre("y.csv"));
+  EXPECT_EQ(read_bytes(tmp / "y.csv"), "whole");
+}
+
+TEST(AtomicFile, MissingFolderIsInputError) {
+  TempDir tmp;
+  const std::string what = input_error_of([&] { AtomicFile f(tmp / "no/such/dir/x.csv"); });
+  EXPECT_THAT(what, HasSubstr("x.csv"));
+}
+
+TEST(Recording, TruncatedTailReturnsCompletePacketsAndNamesOffset) {
+  TempDir tmp;
+  const fs::path path = tmp / "full.gkr";
+  std::vector<pb::SensorPacket> sent;
+  pb::SessionHeader header;
+  const auto offsets = write_test_recording(path, sent, header);
+  const std::string bytes = read_bytes(path);
+  const size_t n = sent.size();
+  ASSERT_GE(n, 5u);
+  // Cuts inside each of the last three packets: in the length prefix, one
+  // byte into the body, halfway, one byte short.
+  for (size_t k = n - 3; k < n; ++k) {
+    const uint64_t start = offsets[k];
+    const uint64_t end = offsets[k + 1];
+    for (uint64_t cut : {start + 1, start + 2, (start + end) / 2, end - 1}) {
+      const fs::path cut_path = tmp / fmt::format("cut_{}.gkr", cut);
+      write_text(cut_path, bytes.substr(0, cut));
+      RecordingReader r(cut_path);
+      size_t got = 0;
+      while (auto p = r.next()) {
+        ASSERT_LT(got, k);
+        EXPECT_TRUE(same(*p, sent[got]));
+        ++got;
+      }
+      EXPECT_EQ(got, k) << "cut at " << cut;
+      EXPECT_THAT(r.warning(), HasSubstr(cut_path.string()));
+      EXPECT_THAT(r.warning(), HasSubstr(fmt::format("truncated record at byte {}", start)));
+      EXPECT_THAT(r.warning(), HasSubstr(fmt::format("the {} bytes before it were read", start)));
+      EXPECT_EQ(r.offset(), start);
+      EXPECT_FALSE(r.next().has_value());  // stays ended
+    }
+  }
+  // A cut exactly between records is a clean end.
+  const fs::path clean = tmp / "clean.gkr";
+  write_text(clean, bytes.substr(0, offsets[n - 1]));
+  RecordingReader r(clean);
+  size_t got = 0;
+  while (r.next()) ++got;
+  EXPECT_EQ(got, n - 1);
+  EXPECT_EQ(r.warning(), "");
+}
+
+TEST(Recording, TruncatedMessageReportsBytesPresent) {
+  TempDir tmp;
+  const fs::path path = tmp / "full.gkr";
+  std::vector<pb::SensorPacket> sent;
+  pb::SessionHeader header;
+  const auto offsets = write_test_recording(path, sent, header);
+  const uint64_t start = offsets[sent.size() - 1];
+  const uint64_t body = start + 1 + (sent.back().ByteSizeLong() >= 128 ? 1 : 0);
+  const uint64_t cut = body + 10;
+  write_text(tmp / "cut.gkr", read_bytes(path).substr(0, cut));
+  Warnings w;
+  const Session s = read_recording(tmp / "cut.gkr", w);
+  ASSERT_EQ(w.size(), 1u);
+  EXPECT_THAT(w[0], HasSubstr(fmt::format("truncated record at byte {}: 10 bytes of {} present",
+                                          start, sent.back().ByteSizeLong())));
+  EXPECT_EQ(s.sensors.at(0).samples.size(), (sent.size() - 1) * 20);
+}
+
+TEST(Recording, GarbageAppendedEndsStreamWithWarning) {
+  TempDir tmp;
+  const fs::path path = tmp / "full.gkr";
+  std::vector<pb::SensorPacket> sent;
+  pb::SessionHeader header;
+  const auto offsets = write_test_recording(path, sent, header);
+  const std::string bytes = read_bytes(path);
+  const std::vector<std::pair<std::string, std::string>> tails = {
+      {std::string(20, '\xff'), "corrupt record"},                     // malformed varint
+      {"this is not a packet at all", "truncated record"},             // length past EOF
+      {std::string("\x05\xff\xff\xff\xff\xff", 6), "corrupt record"},  // invalid wire data
+      {std::string("\x80\x80\x80\x40", 4) + std::string(64, 'x'), "over the 16 MiB limit"},
+      {std::string("\x03\x30\x01\x01", 4), "corrupt record"},  // parses, but 1 accel count
+  };
+  for (size_t i = 0; i < tails.size(); ++i) {
+    const fs::path g = tmp / fmt::format("garbage_{}.gkr", i);
+    write_text(g, bytes + tails[i].first);
+    RecordingReader r(g);
+    size_t got = 0;
+    while (r.next()) ++got;
+    EXPECT_EQ(got, sent.size()) << "tail " << i;
+    EXPECT_THAT(r.warning(), HasSubstr(tails[i].second)) << "tail " << i;
+    EXPECT_THAT(r.warning(), HasSubstr(fmt::format("at byte {}", offsets.back()))) << "tail " << i;
+  }
+}
+
+TEST(Recording, BadFilesAreInputErrors) {
+  TempDir tmp;
+  EXPECT_THAT(input_error_of([&] { RecordingReader r(tmp / "missing.gkr"); }),
+              HasSubstr("missing.gkr: file not found"));
+
+  write_text(tmp / "magic.gkr", "GKREC\r\n\x1b\x01\x00\x00\x00");
+  EXPECT_THAT(input_error_of([&] { RecordingReader r(tmp / "magic.gkr"); }),
+              HasSubstr("wrong magic"));
+  write_text(tmp / "short.gkr", "GK");
+  EXPECT_THAT(input_error_of([&] { RecordingReader r(tmp / "short.gkr"); }),
+              HasSubstr("wrong magic"));
+
+  write_text(tmp / "version.gkr",
+             std::string(kRecordingMagic, 8) + std::string("\x02\x00\x00\x00", 4));
+  EXPECT_THAT(input_error_of([&] { RecordingReader r(tmp / "version.gkr"); }),
+              HasSubstr("unsupported recording format version 2"));
+
+  write_text(tmp / "noheader.gkr",
+             std::string(kRecordingMagic, 8) + std::string("\x01\x00\x00\x00", 4));
+  EXPECT_THAT(input_error_of([&] { RecordingReader r(tmp / "noheader.gkr"); }),
+              HasSubstr("unreadable session header"));
+
+  write_text(tmp / "badheader.gkr",
+             std::string(kRecordingMagic, 8) + std::string("\x01\x00\x00\x00", 4) + "\x40xx");
+  EXPECT_THAT(input_error_of([&] { RecordingReader r(tmp / "badheader.gkr"); }),
+              HasSubstr("unreadable session header: truncated record at byte 12"));
+
+  Warnings w;
+  EXPECT_THAT(input_error_of([&] { load_session(tmp / "nothing_here", w); }),
+              HasSubstr("not found"));
+}
+
+// ---- Whole sessions as recordings -------------------------------------------
+
+TEST(SessionRecording, RoundTripWithinQuantisation) {
+  TempDir tmp;
+  const Session in = random_session(7);
+  write_recording(tmp / "s.gkr", in, 16);
+  Warnings w;
+  const Session out = read_recording(tmp / "s.gkr", w);
+  EXPECT_THAT(w, ::testing::IsEmpty());
+  EXPECT_EQ(out.header.session_id(), "rand");
+  EXPECT_EQ(out.header.activity(), pb::RUNNING);
+  EXPECT_DOUBLE_EQ(out.header.treadmill_speed_mps(), 3.2);
+  ASSERT_EQ(out.sensors.size(), 3u);
+  for (size_t i = 0; i < 3; ++i) {
+    EXPECT_TRUE(same(out.sensors[i].info, in.sensors[i].info));
+    expect_close_streams(in.sensors[i], out.sensors[i]);
+  }
+  EXPECT_FALSE(out.sensors[2].samples.front().has_gyro);
+}
+
+TEST(SessionRecording, PacketsInterleavedInTimeOrder) {
+  TempDir tmp;
+  write_recording(tmp / "s.gkr", random_session(3), 20);
+  RecordingReader r(tmp / "s.gkr");
+  int64_t last = std::numeric_limits<int64_t>::min();
+  std::set<uint32_t> devices;
+  while (auto p = r.next()) {
+    EXPECT_GE(p->t_first_us(), last);
+    last = p->t_first_us();
+    devices.insert(p->device_id());
+  }
+  EXPECT_EQ(devices.size(), 3u);
+}
+
+TEST(SessionRecording, UnsetRangesAreChosenFromData) {
+  TempDir tmp;
+  Session in = random_session(5);
+  for (auto& s : in.sensors) {
+    s.info.set_accel_range_g(0);
+    s.info.set_gyro_range_dps(0);
+    for (auto& x : s.samples) {
+      x.acc_mps2 = x.acc_mps2.cwiseMin(2.5 * kGravity_mps2).cwiseMax(-2.5 * kGravity_mps2);
+      x.gyr_rps = x.gyr_rps.cwiseMin(7.0).cwiseMax(-7.0);  // ~401 deg/s
+    }
+  }
+  write_recording(tmp / "s.gkr", in);
+  Warnings w;
+  const Session out = read_recording(tmp / "s.gkr", w);
+  EXPECT_EQ(out.sensors[0].info.accel_range_g(), 4u);
+  EXPECT_EQ(out.sensors[0].info.gyro_range_dps(), 500u);
+  EXPECT_EQ(out.sensors[2].info.gyro_range_dps(), 0u);
+}
+
+TEST(SessionRecording, DuplicateAndUnknownDevicePacketsAreReported) {
+  TempDir tmp;
+  pb::SessionHeader header;
+  pb::SensorInfo* info = header.add_sensors();
+  info->set_device_id(1);
+  info->set_placement(pb::LEFT_FOOT);
+  info->set_accel_range_g(16);
+  info->set_gyro_range_dps(2000);
+  PacketizerSettings ps;
+  ps.device_id = 1;
+  ps.samples_per_packet = 2;
+  Packetizer pk(ps);
+  std::vector<pb::SensorPacket> packets;
+  for (int i = 0; i < 6; ++i) {
+    ImuSample x;
+    x.t_us = i * 1000;
+    if (pk.push(x)) packets.push_back(pk.take());
+  }
+  ps.device_id = 9;
+  ps.placement = pb::PELVIS;
+  Packetizer other(ps);
+  ImuSample x;
+  x.t_us = 500;
+  other.push(x);
+  {
+    RecordingWriter w(tmp / "d.gkr", header);
+    w.write(packets[0]);
+    w.write(packets[1]);
+    w.write(packets[0]);  // a retransmission
+    w.write(other.take());
+    w.write(packets[2]);
+    w.write(packets[1]);
+    w.close();
+  }
+  Warnings warnings;
+  const Session s = read_recording(tmp / "d.gkr", warnings);
+  ASSERT_EQ(s.sensors.size(), 2u);
+  EXPECT_EQ(s.sensors[0].samples.size(), 6u);
+  for (size_t i = 0; i < 6; ++i)
+    EXPECT_EQ(s.sensors[0].samples[i].t_us, static_cast<int64_t>(i) * 1000);
+  EXPECT_EQ(s.sensors[1].info.device_id(), 9u);
+  EXPECT_EQ(s.sensors[1].info.placement(), pb::PELVIS);
+  EXPECT_EQ(s.header.sensors_size(), 2);
+  EXPECT_THAT(warnings, ::testing::Contains(HasSubstr("skipped 2 duplicate packets of device 1")));
+  EXPECT_THAT(warnings, ::testing::Contains(HasSubstr("device 9 (pelvis)")));
+}
+
+// ---- CSV sessions --------------------------------------------------------------
+
+constexpr const char* kTwoSensorJson = R"({
+  "athlete": "hand",
+  "activity": "walking",
+  "treadmill_speed_mps": 1.4,
+  "unknown_key": {"ignored": true},
+  "sensors": [
+    {"file": "lf.csv", "placement": "left_foot"},
+    {"file": "p.csv", "placement": "pelvis", "accel_range_g": 8}
+  ]
+}
+)";
+
+TEST(CsvSession, UnitsColumnOrderAndExtraColumns) {
+  TempDir tmp;
+  const fs::path dir = tmp / "walk_01";
+  write_text(dir / "session.json", kTwoSensorJson);
+  // Milliseconds, g and deg/s, columns shuffled, an extra column.
+  write_text(dir / "lf.csv",
+             "gz[deg/s],t[ms],ax[g],temp,ay[g],az[g],gx[deg/s],gy[deg/s]\r\n"
+             "180,0,1,25.1,0,-0.5,90,0\r\n"
+             "-90,10,2,25.1,0.5,0,0,45\r\n"
+             "0,20.001,0,x,0,1,0,0\r\n");
+  // Microseconds, SI without brackets, accelerometer only.
+  write_text(dir / "p.csv",
+             " t[us] , ax , ay , az \n"
+             "1000,1.5,0,9.81\n"
+             "3000,-1.5,0,9.81\n"
+             "\n");
+  Warnings w;
+  const Session s = read_csv_session(dir, w);
+  EXPECT_THAT(w, ::testing::IsEmpty());
+  EXPECT_EQ(s.header.session_id(), "walk_01");
+  EXPECT_EQ(s.header.athlete(), "hand");
+  EXPECT_EQ(s.header.activity(), pb::WALKING);
+  EXPECT_DOUBLE_EQ(s.header.treadmill_speed_mps(), 1.4);
+  ASSERT_EQ(s.header.sensors_size(), 2);
+  ASSERT_EQ(s.sensors.size(), 2u);
+
+  const SensorStream& lf = s.sensors[0];
+  EXPECT_EQ(lf.info.device_id(), 1u);
+  EXPECT_EQ(lf.info.placement(), pb::LEFT_FOOT);
+  EXPECT_EQ(lf.info.source_file(), "lf.csv");
+  ASSERT_EQ(lf.samples.size(), 3u);
+  EXPECT_EQ(lf.samples[0].t_us, 0);
+  EXPECT_EQ(lf.samples[1].t_us, 10'000);
+  EXPECT_EQ(lf.samples[2].t_us, 20'001);
+  EXPECT_DOUBLE_EQ(lf.samples[0].acc_mps2.x(), kGravity_mps2);
+  EXPECT_DOUBLE_EQ(lf.samples[0].acc_mps2.z(), -0.5 * kGravity_mps2);
+  EXPECT_DOUBLE_EQ(lf.samples[1].acc_mps2.x(), 2.0 * kGravity_mps2);
+  EXPECT_DOUBLE_EQ(lf.samples[0].gyr_rps.z(), std::numbers::pi);
+  EXPECT_DOUBLE_EQ(lf.samples[0].gyr_rps.x(), std::numbers::pi / 2);
+  EXPECT_DOUBLE_EQ(lf.samples[1].gyr_rps.y(), std::numbers::pi / 4);
+  EXPECT_TRUE(lf.samples[0].has_gyro);
+  EXPECT_NEAR(lf.info.nominal_rate_hz(), 100.0, 0.01);
+  // Max 2 g -> the 4 g range (2 g would clip at +32767 counts); 180 deg/s -> 250.
+  EXPECT_EQ(lf.info.accel_range_g(), 4u);
+  EXPECT_EQ(lf.info.gyro_range_dps(), 250u);
+
+  const SensorStream& p = s.sensors[1];
+  EXPECT_EQ(p.info.device_id(), 2u);
+  EXPECT_EQ(p.info.placement(), pb::PELVIS);
+  EXPECT_EQ(p.info.accel_range_g(), 8u);  // from session.json
+  EXPECT_EQ(p.info.gyro_range_dps(), 0u);
+  ASSERT_EQ(p.samples.size(), 2u);
+  EXPECT_EQ(p.samples[1].t_us, 3000);
+  EXPECT_DOUBLE_EQ(p.samples[1].acc_mps2.x(), -1.5);
+  EXPECT_FALSE(p.samples[0].has_gyro);
+  EXPECT_EQ(p.samples[0].gyr_rps, Eigen::Vector3d::Zero());
+  EXPECT_DOUBLE_EQ(p.info.nominal_rate_hz(), 500.0);
+}
+
+TEST(CsvSession, RateOfNonIntegerPeriodIsRecovered) {
+  TempDir tmp;
+  const fs::path dir = tmp / "s";
+  write_text(dir / "session.json",
+             R"({"sensors": [{"file": "a.csv", "placement": "right_foot"}]})");
+  std::string csv = "t,ax,ay,az\n";
+  for (int i = 0; i < 2000; ++i) {
+    if (i == 1000) continue;  // a dropped sample must not bias the rate
+    csv += fmt::format("{:.6f},0,0,9.8\n", i / 204.8);
+  }
+  write_text(dir / "a.csv", csv);
+  Warnings w;
+  const Session s = read_csv_session(dir, w);
+  EXPECT_NEAR(s.sensors[0].info.nominal_rate_hz(), 204.8, 0.01);
+  EXPECT_EQ(s.sensors[0].samples[1].t_us, 4883);
+  EXPECT_EQ(s.header.activity(), pb::ACTIVITY_UNKNOWN);
+}
+
+TEST(CsvSession, CsvToRecordingToCsvWithinQuantisation) {
+  TempDir tmp;
+  Session original = random_session(11);
+  for (auto& s : original.sensors) {
+    s.info.set_accel_range_g(0);  // let the CSV reader choose
+    s.info.set_gyro_range_dps(0);
+  }
+  write_csv_session(tmp / "a", original);
+  EXPECT_TRUE(fs::exists(tmp / "a" / "left_foot.csv"));
+  EXPECT_TRUE(fs::exists(tmp / "a" / "pelvis.csv"));
+  EXPECT_THAT(read_bytes(tmp / "a" / "pelvis.csv"),
+              ::testing::StartsWith("t[s],ax[m/s^2],ay[m/s^2],az[m/s^2]\n0.001000,"));
+
+  Warnings w;
+  const Session csv1 = read_csv_session(tmp / "a", w);
+  write_recording(tmp / "a.gkr", csv1);
+  const Session rec = read_recording(tmp / "a.gkr", w);
+  write_csv_session(tmp / "b", rec);
+  const Session csv2 = read_csv_session(tmp / "b", w);
+  EXPECT_THAT(w, ::testing::IsEmpty());
+
+  ASSERT_EQ(csv2.sensors.size(), 3u);
+  EXPECT_EQ(csv2.header.athlete(), "tester");
+  EXPECT_EQ(csv2.header.activity(), pb::RUNNING);
+  EXPECT_DOUBLE_EQ(csv2.header.treadmill_speed_mps(), 3.2);
+  for (size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(csv2.sensors[i].info.placement(), original.sensors[i].info.placement());
+    EXPECT_EQ(csv2.sensors[i].info.accel_range_g(), csv1.sensors[i].info.accel_range_g());
+    EXPECT_EQ(csv2.sensors[i].info.gyro_range_dps(), csv1.sensors[i].info.gyro_range_dps());
+    EXPECT_NEAR(csv2.sensors[i].info.nominal_rate_hz(), csv1.sensors[i].info.nominal_rate_hz(),
+                1e-9);
+    expect_close_streams(original.sensors[i], csv1.sensors[i]);  // 9 digits of text
+    expect_close_streams(csv1.sensors[i], csv2.sensors[i]);      // half an LSB
+  }
+  // The data (|a| up to ~5 sigma of 15 m/s^2) needs more than 4 g but not 16 g.
+  EXPECT_EQ(csv1.sensors[0].info.accel_range_g(), 8u);
+}
+
+TEST(CsvSession, FileNamesStayUnique) {
+  Session s = random_session(1);
+  s.sensors[0].info.set_source_file("shoe.csv");
+  s.sensors[1].info.set_placement(pb::LEFT_FOOT);
+  s.sensors[2].info.set_source_file("../escape.csv");
+  EXPECT_THAT(csv_file_names(s), ::testing::ElementsAre("shoe.csv", "left_foot.csv", "pelvis.csv"));
+  s.sensors[0].info.clear_source_file();
+  EXPECT_THAT(csv_file_names(s),
+              ::testing::ElementsAre("left_foot_1.csv", "left_foot_2.csv", "pelvis.csv"));
+}
+
+TEST(CsvSession, SensorWithoutPlacementCannotBeWritten) {
+  TempDir tmp;
+  Session s = random_session(1);
+  s.sensors[1].info.set_placement(pb::PLACEMENT_UNKNOWN);
+  EXPECT_THAT(input_error_of([&] { write_csv_session(tmp / "x", s); }),
+              HasSubstr("sensor 2 (device 2) has no placement"));
+  EXPECT_FALSE(fs::exists(tmp / "x" / "session.json"));
+}
+
+/// A one-sensor session whose CSV is `csv`; returns what() of the error.
+std::string csv_error(const TempDir& tmp, const std::string& csv) {
+  const fs::path dir = tmp / "bad";
+  write_text(dir / "session.json", R"({"sensors": [{"file": "x.csv", "placement": "left_foot"}]})");
+  write_text(dir / "x.csv", csv);
+  Warnings w;
+  return input_error_of([&] { read_csv_session(dir, w); });
+}
+
+TEST(CsvSession, ErrorsNameFileLineAndWhat) {
+  TempDir tmp;
+  const std::string file = (tmp / "bad" / "x.csv").string();
+  const std::string good = "t,ax,ay,az,gx,gy,gz\n0,0,0,0,0,0,0\n";
+
+  EXPECT_THAT(csv_error(tmp, "t,ax,ay,az,gx,gy\n0,0,0,0,0,0\n"),
+              HasSubstr(file + ":1: missing column 'gz' (found: t, ax, ay, az, gx, gy)"));
+  EXPECT_THAT(csv_error(tmp, "t[s],ax,ay\n0,0,0\n"),
+              HasSubstr(file + ":1: missing column 'az' (found: t[s], ax, ay)"));
+  const std::string unit = csv_error(tmp, "t[s],ax[furlong],ay,az\n0,0,0,0\n");
+  EXPECT_THAT(unit, HasSubstr(file + ":1: unknown unit 'furlong' in column 'ax[furlong]'"));
+  EXPECT_THAT(unit, HasSubstr("ax[m/s^2], ax[g]"));
+  EXPECT_THAT(csv_error(tmp, "t[h],ax,ay,az\n0,0,0,0\n"),
+              HasSubstr(":1: unknown unit 'h' in column 't[h]'; allowed: t[s], t[ms], t[us]"));
+  EXPECT_THAT(csv_error(tmp, good + "0.01,0,0,0,0,0,0\n0.02,0,abc,0,0,0,0\n"),
+              HasSubstr(file + ":4: column ay: 'abc' is not a finite number"));
+  EXPECT_THAT(csv_error(tmp, good + "0.01,0,0,0,0,0,\n"),
+              HasSubstr(file + ":3: column gz: '' is not a finite number"));
+  EXPECT_THAT(csv_error(tmp, good + "0.01,0,0,nan,0,0,0\n"),
+              HasSubstr(file + ":3: column az: 'nan' is not a finite number"));
+  EXPECT_THAT(
+      csv_error(tmp, good + "0.01,0,0,0,0,0,0\n0.02,0,0,0,0,0,0\n0.015,0,0,0,0,0,0\n"),
+      HasSubstr(file + ":5: time not strictly increasing: t = 0.015 here, t = 0.02 on line 4"));
+  EXPECT_THAT(csv_error(tmp, good + "0,0,0,0,0,0,0\n"),
+              HasSubstr(file + ":3: time not strictly increasing: t = 0 here, t = 0 on line 2"));
+  EXPECT_THAT(csv_error(tmp, good + "0.01,0,0,0,0,0\n"),
+              HasSubstr(file + ":3: 6 cells, but the header has 7 columns"));
+  EXPECT_THAT(csv_error(tmp, ""), HasSubstr(file + ":1: empty file"));
+  EXPECT_THAT(csv_error(tmp, "t,ax,ay,az\n"), HasSubstr(file + ":2: no samples"));
+  EXPECT_THAT(csv_error(tmp, "t,ax,ay,az,ax\n0,0,0,0,0\n"),
+              HasSubstr(file + ":1: column 'ax' appears twice"));
+}
+
+TEST(CsvSession, SessionJsonErrors) {
+  TempDir tmp;
+  const fs::path dir = tmp / "s";
+  fs::create_directories(dir);
+  Warnings w;
+  EXPECT_THAT(input_error_of([&] { read_csv_session(dir, w); }),
+              HasSubstr((dir / "session.json").string() + ": file not found"));
+
+  write_text(dir / "session.json", "{\n  \"sensors\": [\n    {\"file\": \"a.csv\",,}\n  ]\n}\n");
+  EXPECT_THAT(input_error_of([&] { read_csv_session(dir, w); }),
+              HasSubstr((dir / "session.json").string() + ":3: invalid JSON"));
+
+  write_text(
+      dir / "session.json",
+      "{\n  \"sensors\": [\n    {\"file\": \"a.csv\", \"placement\": \"left_knee\"}\n  ]\n}\n");
+  const std::string placement = input_error_of([&] { read_csv_session(dir, w); });
+  EXPECT_THAT(placement, HasSubstr("session.json:3: unknown placement 'left_knee' for a.csv"));
+  EXPECT_THAT(placement, HasSubstr("left_foot, right_foot, left_shank"));
+
+  write_text(dir / "session.json",
+             "{\"activity\": \"jogging\", \"sensors\": [{\"file\": \"a.csv\", \"placement\": "
+             "\"pelvis\"}]}");
+  EXPECT_THAT(input_error_of([&] { read_csv_session(dir, w); }),
+              HasSubstr("activity 'jogging' must be running or walking"));
+
+  write_text(dir / "session.json", R"({"sensors": []})");
+  EXPECT_THAT(input_error_of([&] { read_csv_session(dir, w); }), HasSubstr("needs \"sensors\""));
+
+  write_text(dir / "session.json",
+             R"({"sensors": [{"file": "a.csv", "placement": "pelvis", "accel_range_g": -3}]})");
+  EXPECT_THAT(input_error_of([&] { read_csv_session(dir, w); }),
+              HasSubstr("'accel_range_g' must be a positive whole number"));
+
+  write_text(dir / "session.json", R"({"sensors": [{"file": "a.csv", "placement": "pelvis"}]})");
+  EXPECT_THAT(input_error_of([&] { read_csv_session(dir, w); }),
+              HasSubstr((dir / "a.csv").string() + ": file not found"));
+
+  EXPECT_THAT(input_error_of([&] { read_csv_session(tmp / "nope", w); }),
+              HasSubstr("folder not found"));
+}
+
+TEST(CsvSession, PythonNonFiniteJsonReadsAsNull) {
+  TempDir tmp;
+  const fs::path dir = tmp / "py";
+  write_text(dir / "session.json",
+             R"({"athlete": "NaN \"Infinity\"", "treadmill_speed_mps": NaN,
+                 "subject": {"height_cm": NaN, "x": [-Infinity, Infinity]},
+                 "sensors": [{"file": "a.csv", "placement": "pelvis"}]})");
+  write_text(dir / "a.csv", "t,ax,ay,az\n0,0,0,9.8\n0.01,0,0,9.8\n");
+  Warnings w;
+  const Session s = read_csv_session(dir, w);
+  EXPECT_EQ(s.header.athlete(), "NaN \"Infinity\"");
+  EXPECT_FALSE(s.header.has_treadmill_speed_mps());
+}
+
+TEST(CsvSession, AccelerometerOnlyWithGForcesAndRangeWarning) {
+  TempDir tmp;
+  const fs::path dir = tmp / "sacrum";
+  write_text(dir / "session.json",
+             R"({"activity": "running", "treadmill_speed_mps": 2.5, "treadmill_incline_deg": 45,
+                 "sensors": [{"file": "pelvis.csv", "placement": "pelvis"}]})");
+  write_text(dir / "pelvis.csv", "t[s],ax[g],ay[g],az[g]\n0,-0.41,0,2.26\n0.002,-0.39,0,40\n");
+  Warnings w;
+  const Session s = read_csv_session(dir, w);
+  EXPECT_EQ(s.sensors[0].info.gyro_range_dps(), 0u);
+  EXPECT_EQ(s.sensors[0].info.accel_range_g(), 32u);
+  EXPECT_NEAR(s.header.treadmill_incline_pct(), 100.0, 1e-9);
+  ASSERT_EQ(w.size(), 1u);
+  EXPECT_THAT(w[0], HasSubstr("exceed the largest range"));
+  // Exported without gyro columns, and back.
+  write_csv_session(tmp / "out", s);
+  EXPECT_THAT(read_bytes(tmp / "out" / "pelvis.csv"),
+              ::testing::StartsWith("t[s],ax[m/s^2],ay[m/s^2],az[m/s^2]\n0.000000,"));
+  const Session back = read_csv_session(tmp / "out", w);
+  EXPECT_FALSE(back.sensors[0].samples[0].has_gyro);
+  EXPECT_EQ(back.sensors[0].info.accel_range_g(), 32u);
+}
+
+TEST(CsvSession, LargeFileLoadsQuickly) {
+  TempDir tmp;
+  const fs::path dir = tmp / "big";
+  write_text(dir / "session.json", R"({"sensors": [{"file": "a.csv", "placement": "pelvis"}]})");
+  // 500 Hz for 10 minutes.
+  std::mt19937_64 rng(3);
+  std::normal_distribution<double> n(0.0, 5.0);
+  fmt::memory_buffer b;
+  fmt::format_to(std::back_inserter(b),
+                 "t[s],ax[m/s^2],ay[m/s^2],az[m/s^2],gx[rad/s],gy[rad/s],gz[rad/s]\n");
+  for (int i = 0; i < 300'000; ++i) {
+    fmt::format_to(std::back_inserter(b), "{:.6f},{:.6g},{:.6g},{:.6g},{:.6g},{:.6g},{:.6g}\n",
+                   i * 0.002, n(rng), n(rng), n(rng), n(rng) / 5, n(rng) / 5, n(rng) / 5);
+  }
+  write_text(dir / "a.csv", fmt::to_string(b));
+  const auto t0 = std::chrono::steady_clock::now();
+  Warnings w;
+  const Session s = read_csv_session(dir, w);
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  EXPECT_EQ(s.sensors[0].samples.size(), 300'000u);
+  EXPECT_DOUBLE_EQ(s.sensors[0].info.nominal_rate_hz(), 500.0);
+  RecordProperty("load_seconds", fmt::format("{:.3f}", seconds));
+  EXPECT_LT(seconds, 10.0);  // generous: sanitizer builds are several times slower
+}
+
+// ---- Truth ----------------------------------------------------------------------
+
+TEST(Truth, RoundTripAndLocations) {
+  TempDir tmp;
+  Truth t;
+  t.events = std::vector<TruthEvent>{{pb::RIGHT, 1.518555, 2.319336},
+                                     {pb::LEFT, 2.138672, std::nullopt},
+                                     {pb::SIDE_UNKNOWN, 3.1, 3.35}};
+  t.knee = std::vector<TruthKnee>{
+      {0.0, pb::LEFT, 4.5, 12.25}, {0.0, pb::RIGHT, -1.0, 10.0}, {0.01, pb::LEFT, 4.75, 13.0}};
+  write_truth(tmp / "truth", t);
+  EXPECT_EQ(read_bytes(tmp / "truth" / "events.csv"),
+            "side,ic,to\nR,1.518555,2.319336\nL,2.138672,\n,3.1,3.35\n");
+  const Truth back = read_truth(tmp / "truth");
+  ASSERT_TRUE(back.events && back.knee);
+  ASSERT_EQ(back.events->size(), 3u);
+  EXPECT_EQ((*back.events)[0].side, pb::RIGHT);
+  EXPECT_DOUBLE_EQ((*back.events)[0].ic_s, 1.518555);
+  EXPECT_DOUBLE_EQ(*(*back.events)[0].to_s, 2.319336);
+  EXPECT_FALSE((*back.events)[1].to_s.has_value());
+  EXPECT_EQ((*back.events)[2].side, pb::SIDE_UNKNOWN);
+  ASSERT_EQ(back.knee->size(), 3u);
+  EXPECT_EQ((*back.knee)[1].side, pb::RIGHT);
+  EXPECT_DOUBLE_EQ((*back.knee)[2].valgus_deg, 4.75);
+  EXPECT_DOUBLE_EQ((*back.knee)[2].flexion_deg, 13.0);
+
+  const Truth none = read_truth(tmp / "absent");
+  EXPECT_FALSE(none.events || none.knee);
+
+  fs::create_directories(tmp / "session");
+  EXPECT_EQ(truth_dir_for(tmp / "session"), tmp / "session" / "truth");
+  EXPECT_EQ(truth_dir_for(tmp / "run.gkr"), tmp / "run.truth");
+}
+
+TEST(Truth, ErrorsNameFileAndLine) {
+  TempDir tmp;
+  const fs::path events = tmp / "t" / "events.csv";
+  write_text(events, "side,ic,to\nL,1.0,1.3\nX,2.0,2.2\n");
+  EXPECT_THAT(input_error_of([&] { read_truth(tmp / "t"); }),
+              HasSubstr(events.string() + ":3: column side: 'X' must be L, R or empty"));
+  write_text(events, "side,ic,to\nL,1.0,1.3\nR,0.5,0.8\nL,0.9,1.1\n");
+  EXPECT_THAT(input_error_of([&] { read_truth(tmp / "t"); }),
+              HasSubstr(events.string() + ":4: ic not strictly increasing for side 'L'"));
+  write_text(events, "side,ic,to\nL,1.0,0.9\n");
+  EXPECT_THAT(input_error_of([&] { read_truth(tmp / "t"); }),
+              HasSubstr(events.string() + ":2: toe-off 0.9 is not after"));
+  write_text(events, "side,to\nL,0.9\n");
+  EXPECT_THAT(input_error_of([&] { read_truth(tmp / "t"); }),
+              HasSubstr(events.string() + ":1: missing column 'ic'"));
+  fs::remove(events);
+  write_text(tmp / "t" / "knee.csv", "t,side,valgus_deg,flexion_deg\n0,L,1,2\n0.01,L,1,oops\n");
+  EXPECT_THAT(input_error_of([&] { read_truth(tmp / "t"); }),
+              HasSubstr("knee.csv:3: column flexion_deg: 'oops' is not a finite number"));
+}
+
+// ---- Real data ------------------------------------------------------------------
+
+TEST(Datasets, GaitmapWalkingLoads) {
+  const fs::path dir =
+      fs::path(GK_SOURCE_DIR) / "../shared/datasets/gaitmap-walking/s5047_normal_20";
+  if (!fs::exists(dir / "session.json")) GTEST_SKIP() << dir << " not present";
+  Warnings w;
+  const Session s = load_session(dir, w);
+  EXPECT_THAT(w, ::testing::IsEmpty());
+  ASSERT_EQ(s.sensors.size(), 2u);
+  EXPECT_EQ(s.header.activity(), pb::WALKING);
+  EXPECT_EQ(s.header.session_id(), "s5047_normal_20");
+  for (const auto& sensor : s.sensors) {
+    EXPECT_NEAR(sensor.info.nominal_rate_hz(), 204.8, 0.05);
+    EXPECT_GT(sensor.samples.size(), 7000u);
+    EXPECT_GT(sensor.info.gyro_range_dps(), 0u);
+  }
+  const Truth t = read_truth(truth_dir_for(dir));
+  ASSERT_TRUE(t.events.has_value());
+  EXPECT_GT(t.events->size(), 50u);
+
+  // And through a recording, exact in time.
+  TempDir tmp;
+  write_recording(tmp / "g.gkr", s);
+  const Session back = read_recording(tmp / "g.gkr", w);
+  EXPECT_THAT(w, ::testing::IsEmpty());
+  for (size_t i = 0; i < 2; ++i) expect_close_streams(s.sensors[i], back.sensors[i]);
+}
+
+}  // namespace
+}  // namespace gk

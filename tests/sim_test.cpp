@@ -1,0 +1,503 @@
+// Realism and contract of the synthetic runner (src/sim): its gyroscope and
+// accelerometer agree with its own pose truth, the truth events are exact,
+// and the sensor error model does what its settings say.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <Eigen/Geometry>
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <map>
+#include <numbers>
+
+#include "placement.hpp"
+#include "simulator.hpp"
+
+namespace gk::sim {
+namespace {
+
+constexpr double kRadToDeg = 180.0 / std::numbers::pi;
+
+RunnerSettings running(double duration_s, double cadence_spm = 170.0) {
+  RunnerSettings r;
+  r.schedule = {{Activity::kRun, duration_s, 3.2, cadence_spm}};
+  return r;
+}
+
+RunnerSettings stand_walk_run() {
+  RunnerSettings r;
+  r.schedule = {{Activity::kStand, 3.0, 0.0, 0.0},
+                {Activity::kWalk, 6.0, 1.4, 112.0},
+                {Activity::kRun, 11.0, 3.0, 172.0}};
+  return r;
+}
+
+double angle_deg(const Eigen::Quaterniond& a, const Eigen::Quaterniond& b) {
+  return a.angularDistance(b) * kRadToDeg;
+}
+
+/// Integrates body rates sampled at `rate_hz` (trapezoid plus the classic
+/// two-sample coning correction) and returns the largest orientation error
+/// against the model over the run.
+double gyro_integration_error_deg(const RunnerModel& model, pb::Placement p, double rate_hz) {
+  const double dt = 1.0 / rate_hz;
+  const auto n = static_cast<int>(std::floor(model.duration_s() * rate_hz)) - 1;
+  Eigen::Quaterniond q = model.pose(p, 0.0).orientation;
+  Eigen::Vector3d w_prev = model.ideal_imu(p, 0.0).gyr_rps;
+  double worst = 0.0;
+  for (int k = 1; k <= n; ++k) {
+    const double t = k * dt;
+    const Eigen::Vector3d w = model.ideal_imu(p, t).gyr_rps;
+    const Eigen::Vector3d rot = 0.5 * (w_prev + w) * dt + w_prev.cross(w) * dt * dt / 12.0;
+    const double angle = rot.norm();
+    if (angle > 0.0) q = q * Eigen::Quaterniond(Eigen::AngleAxisd(angle, rot / angle));
+    q.normalize();
+    w_prev = w;
+    worst = std::max(worst, angle_deg(q, model.pose(p, t).orientation));
+  }
+  return worst;
+}
+
+TEST(SimRealism, IntegratedGyroReproducesOrientationAt1kHz) {
+  const RunnerModel model(stand_walk_run());
+  for (pb::Placement p : {pb::LEFT_FOOT, pb::RIGHT_SHANK, pb::LEFT_THIGH, pb::PELVIS}) {
+    EXPECT_LT(gyro_integration_error_deg(model, p, 1000.0), 0.05) << placement_name(p);
+  }
+}
+
+TEST(SimRealism, IntegratedGyroReproducesOrientationAt100Hz) {
+  const RunnerModel model(stand_walk_run());
+  for (pb::Placement p : {pb::LEFT_FOOT, pb::RIGHT_SHANK, pb::PELVIS}) {
+    EXPECT_LT(gyro_integration_error_deg(model, p, 100.0), 1.5) << placement_name(p);
+  }
+}
+
+TEST(SimRealism, SensorAtRestReadsOneG) {
+  const RunnerModel model(stand_walk_run());
+  for (int pi = pb::LEFT_FOOT; pi <= pb::PELVIS; ++pi) {
+    const auto p = static_cast<pb::Placement>(pi);
+    // Standing until the walk blends in at 2 s; the first step's swing may
+    // start up to about a step earlier.
+    for (double t = 0.0; t < 1.0; t += 0.01) {
+      const ImuReading r = model.ideal_imu(p, t);
+      EXPECT_NEAR(r.acc_mps2.norm(), kGravity_mps2, 1e-6) << placement_name(p) << " t=" << t;
+      EXPECT_LT(r.gyr_rps.norm(), 1e-9);
+    }
+  }
+  // The recorded stream too (quantised; noise off, mounting on).
+  SimSettings s;
+  s.runner = stand_walk_run();
+  s.sensors = shoe_and_sleeve_sensors(200.0);
+  for (auto& sensor : s.sensors) {
+    sensor.errors = ideal_errors();
+    sensor.errors.mounting_rotation_max_deg = 30.0;
+  }
+  const SimResult result = simulate(s);
+  for (const SensorStream& stream : result.session.sensors) {
+    for (const ImuSample& sample : stream.samples) {
+      if (sample.t_us > 1'000'000) break;
+      EXPECT_NEAR(sample.acc_mps2.norm(), kGravity_mps2, 0.005 * kGravity_mps2);
+    }
+  }
+}
+
+TEST(SimRealism, FootIsStillInMidStance) {
+  const RunnerModel model(stand_walk_run());
+  int flat_samples = 0;
+  for (pb::Side side : {pb::LEFT, pb::RIGHT}) {
+    const pb::Placement foot = side == pb::LEFT ? pb::LEFT_FOOT : pb::RIGHT_FOOT;
+    for (double t = 3.5; t < model.duration_s(); t += 0.001) {
+      // The kinematics difference over +-1e-4 s: all of it must be flat.
+      if (!model.foot_flat(side, t - 2e-4) || !model.foot_flat(side, t + 2e-4)) continue;
+      ++flat_samples;
+      const SegmentKinematics k = model.kinematics(foot, t);
+      ASSERT_LT(k.velocity_mps.norm(), 1e-9) << "t=" << t;
+      ASSERT_LT(k.angular_velocity_rps.norm(), 1e-9) << "t=" << t;
+      ASSERT_NEAR(k.pose.position_m.z(), 0.07, 1e-9);  // sensor site height, sole on the ground
+      const ImuReading r = RunnerModel::ideal_imu(k);
+      ASSERT_NEAR(r.acc_mps2.norm(), kGravity_mps2, 1e-6);
+      ASSERT_TRUE(model.stance_fraction(side, t).has_value());
+    }
+  }
+  EXPECT_GT(flat_samples, 2000);
+}
+
+TEST(SimRealism, FootHasRealisticSwingAndContact) {
+  for (auto strike :
+       {FootStrikePattern::kHeel, FootStrikePattern::kMid, FootStrikePattern::kFore}) {
+    RunnerSettings r = running(12.0);
+    r.foot_strike = strike;
+    const RunnerModel model(r);
+    double peak_swing_dps = 0.0;
+    double peak_stance_accel_g = 0.0;
+    for (double t = 4.0; t < 8.0; t += 0.0005) {
+      const ImuReading imu = model.ideal_imu(pb::LEFT_FOOT, t);
+      if (model.stance_fraction(pb::LEFT, t)) {
+        peak_stance_accel_g = std::max(peak_stance_accel_g, imu.acc_mps2.norm() / kGravity_mps2);
+      } else {
+        peak_swing_dps = std::max(peak_swing_dps, std::abs(imu.gyr_rps.y()) * kRadToDeg);
+      }
+    }
+    EXPECT_GT(peak_swing_dps, 550.0);
+    EXPECT_LT(peak_swing_dps, 1100.0);
+    EXPECT_GT(peak_stance_accel_g, 4.0);  // impact transient
+    EXPECT_LT(peak_stance_accel_g, 16.0);
+    // Foot pitch at initial contact: toes up for heel strike, down for fore.
+    for (const TruthEvent& e : model.events()) {
+      if (e.side != pb::LEFT || e.ic_s < 3.0) continue;
+      const Eigen::Vector3d toes =
+          model.pose(pb::LEFT_FOOT, e.ic_s).orientation * Eigen::Vector3d::UnitX();
+      const double pitch_up_deg = std::asin(toes.z()) * kRadToDeg;
+      const double expected_deg = strike == FootStrikePattern::kHeel  ? 16.0
+                                  : strike == FootStrikePattern::kMid ? 3.0
+                                                                      : -8.0;
+      EXPECT_NEAR(pitch_up_deg, expected_deg, 1.5);
+    }
+  }
+}
+
+TEST(SimRealism, AccelerometerDoubleIntegratesToPosition) {
+  const RunnerModel model(stand_walk_run());
+  const double dt = 0.001;
+  for (pb::Placement p : {pb::LEFT_FOOT, pb::RIGHT_SHANK, pb::LEFT_THIGH, pb::PELVIS}) {
+    for (double t0 : {5.0, 12.3, 17.85}) {
+      const SegmentKinematics k0 = model.kinematics(p, t0);
+      Eigen::Vector3d pos = k0.pose.position_m;
+      Eigen::Vector3d vel = k0.velocity_mps;
+      auto world_accel = [&](double t) {
+        const SegmentKinematics k = model.kinematics(p, t);
+        const ImuReading r = RunnerModel::ideal_imu(k);
+        return Eigen::Vector3d(k.pose.orientation * r.acc_mps2 -
+                               Eigen::Vector3d(0.0, 0.0, kGravity_mps2));
+      };
+      Eigen::Vector3d a_prev = world_accel(t0);
+      for (int i = 1; i <= 500; ++i) {
+        const Eigen::Vector3d a = world_accel(t0 + i * dt);
+        const Eigen::Vector3d v_next = vel + 0.5 * (a_prev + a) * dt;
+        pos += vel * dt + (a_prev / 3.0 + a / 6.0) * dt * dt;
+        vel = v_next;
+        a_prev = a;
+      }
+      const Eigen::Vector3d truth = model.pose(p, t0 + 0.5).position_m;
+      EXPECT_LT((pos - truth).norm(), 0.003) << placement_name(p) << " from t=" << t0;
+    }
+  }
+}
+
+TEST(SimTruth, EventsMatchCadenceAndDutyFactor) {
+  RunnerSettings r = running(20.0, 170.0);
+  r.duty_factor = 0.36;
+  r.asymmetry_pct = 6.0;
+  const RunnerModel model(r);
+  const std::vector<TruthEvent> events = model.events();
+  const double expected = 20.0 * 170.0 / 60.0;
+  EXPECT_LE(std::abs(static_cast<double>(events.size()) - expected), 1.0);
+  const double stride_s = 120.0 / 170.0;
+  std::map<pb::Side, double> contact_sum;
+  std::map<pb::Side, int> contact_n;
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    const TruthEvent& e = events[i];
+    if (i > 0) {
+      EXPECT_NE(e.side, events[i - 1].side);  // sides alternate
+      EXPECT_NEAR(e.ic_s - events[i - 1].ic_s, stride_s / 2.0, 1e-6);
+    }
+    if (i + 2 < events.size()) {
+      ASSERT_TRUE(e.to_s.has_value());
+      EXPECT_GT(*e.to_s, e.ic_s);
+      EXPECT_LT(*e.to_s, events[i + 2].ic_s);  // toe-off before this foot's next contact
+      contact_sum[e.side] += *e.to_s - e.ic_s;
+      ++contact_n[e.side];
+    }
+  }
+  const double left = contact_sum[pb::LEFT] / contact_n[pb::LEFT];
+  const double right = contact_sum[pb::RIGHT] / contact_n[pb::RIGHT];
+  EXPECT_NEAR(0.5 * (left + right), 0.36 * stride_s, 1e-6);
+  EXPECT_NEAR(left / right, 1.06, 1e-6);
+  // At each truth IC/TO the model's own stance state flips.
+  for (const TruthEvent& e : events) {
+    EXPECT_FALSE(model.stance_fraction(e.side, e.ic_s - 1e-6).has_value());
+    EXPECT_TRUE(model.stance_fraction(e.side, e.ic_s + 1e-6).has_value());
+    if (e.to_s) {
+      EXPECT_TRUE(model.stance_fraction(e.side, *e.to_s - 1e-6).has_value());
+      EXPECT_FALSE(model.stance_fraction(e.side, *e.to_s + 1e-6).has_value());
+    }
+  }
+}
+
+TEST(SimTruth, NoEventsWhileStandingAndWalkingHasNoFlight) {
+  const RunnerModel model(stand_walk_run());
+  const std::vector<TruthEvent> events = model.events();
+  ASSERT_FALSE(events.empty());
+  EXPECT_GE(events.front().ic_s, 2.0);
+  // While walking, both feet are on the ground at each contact (double support).
+  for (const TruthEvent& e : events) {
+    if (e.ic_s < 4.0 || e.ic_s > 7.5) continue;
+    const pb::Side other = e.side == pb::LEFT ? pb::RIGHT : pb::LEFT;
+    EXPECT_TRUE(model.stance_fraction(other, e.ic_s + 1e-3).has_value());
+  }
+}
+
+TEST(SimTruth, CadenceAndValgusDrift) {
+  RunnerSettings r = running(60.0, 170.0);
+  r.cadence_drift_spm = -10.0;
+  r.valgus_drift_deg = 3.0;
+  r.peak_valgus_left_deg = 5.0;
+  const RunnerModel model(r);
+  const auto events = model.events();
+  const double early = 120.0 / (events[3].ic_s - events[1].ic_s);
+  const double late = 120.0 / (events[events.size() - 2].ic_s - events[events.size() - 4].ic_s);
+  EXPECT_NEAR(early, 170.0, 0.5);
+  EXPECT_NEAR(late, 160.0, 0.5);
+  auto peak_valgus = [&](double from_s) {
+    double peak = 0.0;
+    for (double t = from_s; t < from_s + 1.5; t += 0.002) {
+      peak = std::max(peak, model.knee(pb::LEFT, t).valgus_deg);
+    }
+    return peak;
+  };
+  EXPECT_NEAR(peak_valgus(0.5), 5.0, 0.15);
+  EXPECT_NEAR(peak_valgus(58.0), 8.0, 0.15);
+}
+
+TEST(SimTruth, KneeAnglesAreTheRelativeThighShankRotation) {
+  RunnerSettings r = running(10.0);
+  r.peak_valgus_left_deg = 6.0;
+  r.peak_valgus_right_deg = 2.0;
+  r.knee_flexion_ic_deg = 18.0;
+  const RunnerModel model(r);
+  for (pb::Side side : {pb::LEFT, pb::RIGHT}) {
+    const bool left = side == pb::LEFT;
+    const double sign = left ? 1.0 : -1.0;
+    for (double t = 2.0; t < 4.0; t += 0.013) {
+      const Eigen::Quaterniond thigh =
+          model.pose(left ? pb::LEFT_THIGH : pb::RIGHT_THIGH, t).orientation;
+      const Eigen::Quaterniond shank =
+          model.pose(left ? pb::LEFT_SHANK : pb::RIGHT_SHANK, t).orientation;
+      const Eigen::Matrix3d rel = (thigh.conjugate() * shank).toRotationMatrix();
+      // R = Ry(flexion) Rx(valgus'): rel(2,1) = sin(valgus') cos(flexion)...
+      const double valgus = std::asin(-rel(1, 2)) * kRadToDeg * sign;
+      const double flexion = std::atan2(rel(0, 2), rel(2, 2)) * kRadToDeg;
+      const TruthKnee truth = model.knee(side, t);
+      EXPECT_NEAR(flexion, truth.flexion_deg, 1e-9);
+      EXPECT_NEAR(valgus, truth.valgus_deg, 1e-9);
+    }
+    for (const TruthEvent& e : model.events()) {
+      if (e.side != side) continue;
+      EXPECT_NEAR(model.knee(side, e.ic_s).flexion_deg, 18.0, 1e-6);
+    }
+  }
+  // Valgus leans the left shank's distal end to the left (+y) relative to the thigh.
+  const double t_mid = model.events()[4].ic_s + 0.1;
+  const auto& ev = model.events()[4];
+  const pb::Placement shank = ev.side == pb::LEFT ? pb::LEFT_SHANK : pb::RIGHT_SHANK;
+  const pb::Placement thigh = ev.side == pb::LEFT ? pb::LEFT_THIGH : pb::RIGHT_THIGH;
+  const Eigen::Vector3d down_shank = model.pose(thigh, t_mid).orientation.conjugate() *
+                                     model.pose(shank, t_mid).orientation *
+                                     Eigen::Vector3d(0, 0, -1);
+  EXPECT_GT(down_shank.y() * (ev.side == pb::LEFT ? 1.0 : -1.0), 0.0);
+}
+
+SimSettings small_session(uint64_t seed) {
+  SimSettings s;
+  s.seed = seed;
+  s.runner = running(6.0);
+  s.sensors = shoe_and_sleeve_sensors(200.0);
+  for (auto& sensor : s.sensors) {
+    sensor.errors.timestamp_jitter_us = 100.0;
+    sensor.errors.packet_drop_pct = 5.0;
+  }
+  return s;
+}
+
+TEST(SimSession, DeterministicForASeed) {
+  const SimResult a = simulate(small_session(7));
+  const SimResult b = simulate(small_session(7));
+  const SimResult c = simulate(small_session(8));
+  ASSERT_EQ(a.session.sensors.size(), 6u);
+  for (std::size_t i = 0; i < a.session.sensors.size(); ++i) {
+    EXPECT_EQ(a.session.sensors[i].samples, b.session.sensors[i].samples);
+    EXPECT_NE(a.session.sensors[i].samples, c.session.sensors[i].samples);
+  }
+  EXPECT_EQ(a.session.header.SerializeAsString(), b.session.header.SerializeAsString());
+  ASSERT_TRUE(a.truth.events && b.truth.events);
+  ASSERT_EQ(a.truth.events->size(), b.truth.events->size());
+  for (std::size_t i = 0; i < a.truth.events->size(); ++i) {
+    EXPECT_EQ((*a.truth.events)[i].ic_s, (*b.truth.events)[i].ic_s);
+  }
+}
+
+TEST(SimSession, SampleCountsRatesAndTruthRate) {
+  for (double rate : {100.0, 208.0, 1000.0}) {
+    SimSettings s;
+    s.runner = running(5.0);
+    s.sensors = feet_sensors(rate);
+    const SimResult r = simulate(s);
+    for (const SensorStream& stream : r.session.sensors) {
+      EXPECT_EQ(stream.samples.size(), static_cast<std::size_t>(std::ceil(5.0 * rate)));
+      EXPECT_EQ(stream.samples.front().t_us, 0);
+      EXPECT_EQ(stream.info.nominal_rate_hz(), rate);
+    }
+    ASSERT_TRUE(r.truth.knee.has_value());
+    EXPECT_EQ(r.truth.knee->size(), 2u * 500u);
+  }
+  SimSettings bad;
+  bad.runner = running(5.0);
+  bad.sensors = feet_sensors(50.0);
+  EXPECT_THROW(simulate(bad), std::invalid_argument);
+}
+
+TEST(SimSensors, MountingRotationIsApplied) {
+  SimSettings s;
+  s.seed = 3;
+  s.runner.schedule = {{Activity::kStand, 2.0, 0.0, 0.0}};
+  s.sensors = shoe_and_sleeve_sensors(100.0);
+  for (auto& sensor : s.sensors) {
+    sensor.errors = ideal_errors();
+    sensor.errors.mounting_rotation_max_deg = 25.0;
+  }
+  const SimResult r = simulate(s);
+  const std::vector<SensorErrorDraw> draws = draw_sensor_errors(s);
+  const RunnerModel model(s.runner);
+  double largest_deg = 0.0;
+  for (std::size_t i = 0; i < s.sensors.size(); ++i) {
+    const double mount_deg =
+        draws[i].mounting.angularDistance(Eigen::Quaterniond::Identity()) * kRadToDeg;
+    EXPECT_GT(mount_deg, 0.0);
+    EXPECT_LE(mount_deg, 25.0 + 1e-9);
+    largest_deg = std::max(largest_deg, mount_deg);
+    const Eigen::Vector3d segment_g = model.ideal_imu(s.sensors[i].placement, 0.5).acc_mps2;
+    const Eigen::Vector3d sensor_g = r.session.sensors[i].samples[50].acc_mps2;
+    // The sensor reads the segment-frame gravity rotated by the mounting.
+    EXPECT_LT((sensor_g - draws[i].mounting.conjugate() * segment_g).norm(), 0.01);
+    const double between_deg =
+        std::acos(std::clamp(sensor_g.normalized().dot(segment_g.normalized()), -1.0, 1.0)) *
+        kRadToDeg;
+    EXPECT_LE(between_deg, mount_deg + 0.1);
+  }
+  EXPECT_GT(largest_deg, 5.0);
+  // Without mounting rotation the frames coincide.
+  for (auto& sensor : s.sensors) sensor.errors.mounting_rotation_max_deg = 0.0;
+  const SimResult aligned = simulate(s);
+  for (std::size_t i = 0; i < s.sensors.size(); ++i) {
+    const Eigen::Vector3d segment_g = model.ideal_imu(s.sensors[i].placement, 0.5).acc_mps2;
+    EXPECT_LT((aligned.session.sensors[i].samples[50].acc_mps2 - segment_g).norm(), 0.01);
+  }
+}
+
+TEST(SimSensors, SaturationClipsAtFullScale) {
+  SimSettings s;
+  s.runner = running(5.0);
+  s.sensors = feet_sensors(500.0);
+  s.sensors[0].accel_range_g = 4;
+  s.sensors[0].gyro_range_dps = 250;
+  const SimResult r = simulate(s);
+  int saturated = 0;
+  for (const ImuSample& sample : r.session.sensors[0].samples) {
+    EXPECT_LE(sample.acc_mps2.cwiseAbs().maxCoeff(), 4.0 * kGravity_mps2 + 1e-9);
+    EXPECT_LE(sample.gyr_rps.cwiseAbs().maxCoeff(), 250.0 / kRadToDeg + 1e-9);
+    saturated += sample.saturated ? 1 : 0;
+  }
+  EXPECT_GT(saturated, 50);
+  int wide = 0;
+  for (const ImuSample& sample : r.session.sensors[1].samples) wide += sample.saturated ? 1 : 0;
+  EXPECT_LT(wide, saturated);
+}
+
+TEST(SimSensors, DroppedPacketsLeaveWholePacketGaps) {
+  SimSettings s;
+  s.seed = 11;
+  s.runner = running(20.0);
+  s.sensors = feet_sensors(200.0);
+  s.sensors[0].errors.packet_drop_pct = 10.0;
+  const SimResult r = simulate(s);
+  const auto& kept = r.session.sensors[0].samples;
+  const std::size_t total = 4000;
+  EXPECT_LT(kept.size(), total);
+  EXPECT_GT(kept.size(), total * 8 / 10);
+  EXPECT_EQ(kept.size() % 20, 0u);
+  std::map<int64_t, int> per_packet;
+  for (const ImuSample& sample : kept) ++per_packet[sample.t_us / 5000 / 20];
+  for (const auto& [packet, n] : per_packet) EXPECT_EQ(n, 20) << "packet " << packet;
+  EXPECT_EQ(r.session.sensors[1].samples.size(), total);
+}
+
+TEST(SimSensors, JitterKeepsOrderAndNoiseScalesWithSettings) {
+  SimSettings s;
+  s.runner = running(4.0);
+  s.sensors = feet_sensors(1000.0);
+  s.sensors[0].errors.timestamp_jitter_us = 200.0;
+  const SimResult r = simulate(s);
+  const auto& jittered = r.session.sensors[0].samples;
+  int off_grid = 0;
+  for (std::size_t i = 1; i < jittered.size(); ++i) {
+    EXPECT_GT(jittered[i].t_us, jittered[i - 1].t_us);
+    off_grid += jittered[i].t_us % 1000 != 0 ? 1 : 0;
+  }
+  EXPECT_GT(off_grid, 3000);
+  for (const ImuSample& sample : r.session.sensors[1].samples) EXPECT_EQ(sample.t_us % 1000, 0);
+
+  // Noise: residual against the ideal reading matches the set sigma.
+  SimSettings q;
+  q.runner.schedule = {{Activity::kStand, 10.0, 0.0, 0.0}};
+  q.sensors = feet_sensors(500.0);
+  q.sensors[0].errors = ideal_errors();
+  q.sensors[0].errors.accel_noise_mps2 = 0.2;
+  q.sensors[0].errors.gyro_noise_rps = 0.02;
+  const SimResult noisy = simulate(q);
+  const RunnerModel model(q.runner);
+  const Eigen::Vector3d g = model.ideal_imu(pb::LEFT_FOOT, 1.0).acc_mps2;
+  double acc_var = 0.0, gyr_var = 0.0;
+  const auto& samples = noisy.session.sensors[0].samples;
+  const auto n = static_cast<double>(samples.size());
+  for (const ImuSample& sample : samples) {
+    acc_var += (sample.acc_mps2 - g).squaredNorm() / 3.0;
+    gyr_var += sample.gyr_rps.squaredNorm() / 3.0;
+  }
+  EXPECT_NEAR(std::sqrt(acc_var / n), 0.2, 0.01);
+  EXPECT_NEAR(std::sqrt(gyr_var / n), 0.02, 0.001);
+}
+
+TEST(SimCli, RecordingRoundTripsToTheSameSamplesAndTruth) {
+  const std::filesystem::path dir =
+      std::filesystem::temp_directory_path() / ("gk_sim_test_" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  const std::filesystem::path out = dir / "run.gkr";
+  const std::string cmd = std::string(GK_EXE) + " simulate --out " + out.string() +
+                          " --duration-s 5 --rate-hz 200 --seed 9 --drop-pct 5 --jitter-us 50 "
+                          "--asymmetry-pct 4 --foot-strike mid > /dev/null";
+  ASSERT_EQ(std::system(cmd.c_str()), 0);
+  Warnings warnings;
+  const Session loaded = read_recording(out, warnings);
+  const Truth truth = read_truth(truth_dir_for(out));
+  EXPECT_TRUE(warnings.empty());
+
+  // The same run through the API: the CLI defaults plus the options above.
+  SimSettings s;
+  s.seed = 9;
+  s.runner.schedule = {{Activity::kRun, 5.0, 3.0, 170.0}};
+  s.runner.asymmetry_pct = 4.0;
+  s.runner.foot_strike = FootStrikePattern::kMid;
+  s.sensors = shoe_and_sleeve_sensors(200.0);
+  for (auto& sensor : s.sensors) {
+    sensor.errors.packet_drop_pct = 5.0;
+    sensor.errors.timestamp_jitter_us = 50.0;
+  }
+  const SimResult direct = simulate(s);
+  ASSERT_EQ(loaded.sensors.size(), direct.session.sensors.size());
+  for (std::size_t i = 0; i < loaded.sensors.size(); ++i) {
+    EXPECT_EQ(loaded.sensors[i].samples, direct.session.sensors[i].samples) << i;
+  }
+  ASSERT_TRUE(truth.events && truth.knee);
+  ASSERT_EQ(truth.events->size(), direct.truth.events->size());
+  for (std::size_t i = 0; i < truth.events->size(); ++i) {
+    EXPECT_EQ((*truth.events)[i].side, (*direct.truth.events)[i].side);
+    EXPECT_NEAR((*truth.events)[i].ic_s, (*direct.truth.events)[i].ic_s, 1e-9);
+  }
+  EXPECT_EQ(truth.knee->size(), direct.truth.knee->size());
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace gk::sim
