@@ -7,9 +7,12 @@
 #include <filesystem>
 
 #include "commands.hpp"
+#include "event_evaluation.hpp"
 #include "placement.hpp"
 #include "session.hpp"
+#include "session_analysis.hpp"
 #include "simulator.hpp"
+#include "steps_csv.hpp"
 
 namespace gk::cli {
 namespace {
@@ -47,6 +50,30 @@ void run_demo(const DemoOptions& opt) {
   }
   const size_t contacts = result.truth.events ? result.truth.events->size() : 0;
   fmt::print("wrote truth to {} ({} ground contacts)\n", truth_dir_for(rec).string(), contacts);
+
+  // Read the recording back, as any recorded session would be, and analyse it.
+  Warnings warnings;
+  const Session session = read_recording(rec, warnings);
+  for (const std::string& w : warnings) fmt::print("warning: {}\n", w);
+  const GaitAnalysis a = analyze_gait(session);
+  const std::filesystem::path steps = opt.out_dir / "steps.csv";
+  write_steps_csv(steps, a.steps);
+  fmt::print("analysed: {} steps, wrote {}\n", a.steps.size(), steps.string());
+  for (const CadenceWindow& w : a.minutes) {
+    fmt::print("  minute from {:5.1f} s: cadence {:.1f} steps/min, step-time CV {:.1f} %{}\n",
+               static_cast<double>(w.t_start_us) * 1e-6, w.cadence_spm, w.step_time_cv_pct,
+               w.contact_balance_left_pct
+                   ? fmt::format(", contact balance {:.1f} % left", *w.contact_balance_left_pct)
+                   : std::string());
+  }
+  if (result.truth.events) {
+    const EventEvaluation e = evaluate_events(a.steps, *result.truth.events);
+    fmt::print(
+        "against the simulator's truth: F1 {:.4f}, IC error {:.1f} ms, contact-time error "
+        "{:.1f} ms, cadence error {:.2f} steps/min\n",
+        e.f1, e.ic_mae_ms.value_or(0.0), e.contact_mae_ms.value_or(0.0),
+        e.cadence_mae_spm.value_or(0.0));
+  }
 }
 
 }  // namespace
@@ -56,7 +83,8 @@ void add_demo_command(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand(
       "demo",
       "Run the embedded demo: simulate a 60 s treadmill run (shoe + knee-sleeve sensors),\n"
-      "write it as a .gkr recording with ground truth, and print what was written.");
+      "write it as a .gkr recording with ground truth, analyse it with the gait engine and\n"
+      "compare the steps with the truth.");
   cmd->add_option("--out", opt->out_dir, "Output folder")->capture_default_str();
   cmd->add_option("--duration-s", opt->duration_s, "Run duration in seconds")
       ->check(CLI::Range(1.0, 36000.0))

@@ -58,6 +58,9 @@ std::optional<DetectedStep> FootStepDetector::analyze(const StrideSpan& span) {
                                                     settings_.impact_min_ratio)) {
     ic_us = *impact;
   } else {
+    // At the edges of the data a cycle is partial: claim a contact there
+    // only on clear evidence.
+    if (span.truncated_head || span.truncated_tail) return std::nullopt;
     quality = 0.7;
   }
 

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <vector>
 
 namespace gk {
 namespace {
@@ -171,6 +172,22 @@ int GyroStrideSegmenter::swing_sign(const Eigen::Vector3d& axis, double peak) co
       i = j;
     }
     if (votes != 0) return votes > 0 ? 1 : -1;
+  }
+  if (settings_.sign_rule == GyroSegmenterSettings::SignRule::kLargestPeak) {
+    // Compare high percentiles rather than the extremes, so one impact
+    // spike cannot decide.
+    std::vector<double> pos, neg;
+    for (const GyroRow& r : rows_) {
+      const double p = r.w.dot(axis);
+      (p > 0.0 ? pos : neg).push_back(std::abs(p));
+    }
+    const auto high = [](std::vector<double>& v) {
+      if (v.empty()) return 0.0;
+      const auto k = v.begin() + static_cast<std::ptrdiff_t>(0.98 * static_cast<double>(v.size() - 1));
+      std::nth_element(v.begin(), k, v.end());
+      return *k;
+    };
+    return high(neg) > high(pos) ? -1 : 1;
   }
   // The swing lobe lasts longer than any lobe of the opposite sign.
   size_t pos = 0;

@@ -38,7 +38,8 @@ struct GyroSegmenterSettings {
   /// How the sign of the pitch axis is decided (see find_axis()).
   enum class SignRule {
     kAfterStillness,  ///< foot: the first rotation after the stillest moment is heel-off
-    kLongestLobe,     ///< shank: the swing lobe lasts longest
+    kLongestLobe,     ///< the swing lobe lasts longest (fallback)
+    kLargestPeak,     ///< shank: the swing (ankle passing the knee) is the fastest rotation
   } sign_rule = SignRule::kLongestLobe;
 };
 

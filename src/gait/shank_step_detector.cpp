@@ -7,9 +7,20 @@
 #include "stride_features.hpp"
 
 namespace gk {
+namespace {
+
+GyroSegmenterSettings with_shank_sign_rule(GyroSegmenterSettings s) {
+  // In running the shank's fastest rotation is late swing, the ankle passing
+  // the knee on its way to contact; stance and early swing turn the other
+  // way for longer but more slowly.
+  s.sign_rule = GyroSegmenterSettings::SignRule::kLargestPeak;
+  return s;
+}
+
+}  // namespace
 
 ShankStepDetector::ShankStepDetector(const ShankDetectorSettings& settings)
-    : GyroStrideSegmenter(settings.segmenter), settings_(settings) {}
+    : GyroStrideSegmenter(with_shank_sign_rule(settings.segmenter)), settings_(settings) {}
 
 std::optional<DetectedStep> ShankStepDetector::analyze(const StrideSpan& span) {
   const std::deque<GyroRow>& rows = *span.rows;
@@ -32,6 +43,9 @@ std::optional<DetectedStep> ShankStepDetector::analyze(const StrideSpan& span) {
                                                     settings_.impact_min_ratio)) {
     ic_us = *impact;
   } else {
+    // At the edges of the data a cycle is partial: claim a contact there
+    // only on clear evidence.
+    if (span.truncated_head || span.truncated_tail) return std::nullopt;
     step.quality = 0.6;
   }
   step.ic_us = static_cast<int64_t>(std::llround(ic_us));

@@ -1,0 +1,159 @@
+// End to end through the built CLI: simulate a session, analyze it into the
+// steps CSV, evaluate it against its truth, and bad input (exit code 2 and a
+// message naming the file).
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "session.hpp"
+
+namespace gk {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Run {
+  int rc = -1;
+  std::string out;
+  std::string err;
+};
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+class GaitCli : public ::testing::Test {
+ protected:
+  static fs::path root() {
+    static const fs::path dir =
+        fs::temp_directory_path() / ("gk_gait_cli_test_" + std::to_string(::getpid()));
+    return dir;
+  }
+  static void SetUpTestSuite() {
+    fs::remove_all(root());
+    fs::create_directories(root());
+  }
+  static void TearDownTestSuite() { fs::remove_all(root()); }
+
+  static Run gk(const std::string& args) {
+    static int n = 0;
+    const fs::path out = root() / ("out" + std::to_string(n) + ".txt");
+    const fs::path err = root() / ("err" + std::to_string(n) + ".txt");
+    ++n;
+    const std::string cmd =
+        std::string(GK_EXE) + " " + args + " > " + out.string() + " 2> " + err.string();
+    const int status = std::system(cmd.c_str());
+    Run r;
+    r.rc = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    r.out = slurp(out);
+    r.err = slurp(err);
+    return r;
+  }
+
+  /// A 30 s simulated run (shoe + sleeve sensors, 200 Hz) with its truth.
+  static fs::path session() {
+    static const fs::path dir = [] {
+      const fs::path d = root() / "run";
+      const Run r = gk("simulate --out " + d.string() +
+                       " --duration-s 30 --rate-hz 200 --seed 7 --speed-mps 3.4 --cadence-spm 174");
+      EXPECT_EQ(r.rc, 0) << r.err;
+      return d;
+    }();
+    return dir;
+  }
+};
+
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> out;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (!line.empty()) out.push_back(line);
+  }
+  return out;
+}
+
+TEST_F(GaitCli, AnalyzeWritesTheStepsCsv) {
+  const fs::path csv = root() / "steps.csv";
+  const Run r = gk("analyze " + session().string() + " --steps-csv " + csv.string());
+  ASSERT_EQ(r.rc, 0) << r.err;
+  EXPECT_NE(r.out.find("steps"), std::string::npos) << r.out;
+  ASSERT_TRUE(fs::exists(csv));
+  const std::vector<std::string> lines = lines_of(slurp(csv));
+  ASSERT_FALSE(lines.empty());
+  EXPECT_EQ(lines[0],
+            "side,ic,to,contact_ms,flight_ms,cadence_spm,stride_m,foot_strike,shock_g,quality");
+  const Truth truth = read_truth(session() / "truth");
+  ASSERT_TRUE(truth.events.has_value());
+  const auto rows = static_cast<long>(lines.size()) - 1;
+  const auto expected = static_cast<long>(truth.events->size());
+  std::printf("[cli] steps CSV rows %ld, truth contacts %ld\n", rows, expected);
+  EXPECT_LE(std::labs(rows - expected), std::max(2L, expected / 50));
+  // Every row has the ten columns.
+  for (size_t i = 1; i < lines.size(); ++i) {
+    EXPECT_EQ(std::count(lines[i].begin(), lines[i].end(), ','), 9) << lines[i];
+  }
+}
+
+TEST_F(GaitCli, EvaluatePrintsJson) {
+  const Run r = gk("evaluate " + session().string());
+  ASSERT_EQ(r.rc, 0) << r.err;
+  nlohmann::json j;
+  ASSERT_NO_THROW(j = nlohmann::json::parse(r.out)) << r.out;
+  for (const char* key : {"steps_true", "steps_detected", "precision", "recall", "f1", "ic_mae_ms",
+                          "to_mae_ms", "contact_mae_ms", "cadence_mae_spm"}) {
+    EXPECT_TRUE(j.contains(key)) << key << " missing in " << r.out;
+  }
+  std::printf("[cli] evaluate: %s\n", j.dump().c_str());
+  ASSERT_TRUE(j["f1"].is_number());
+  EXPECT_GE(j["f1"].get<double>(), 0.99);
+  EXPECT_GT(j["steps_true"].get<int>(), 80);
+}
+
+TEST_F(GaitCli, MissingSessionIsBadInput) {
+  const std::string missing = (root() / "no_such_session").string();
+  for (const char* cmd : {"analyze ", "evaluate "}) {
+    const Run r = gk(cmd + missing);
+    EXPECT_EQ(r.rc, 2) << cmd << r.err;
+    EXPECT_NE((r.out + r.err).find("no_such_session"), std::string::npos)
+        << cmd << ": message does not name the path:\n"
+        << r.err;
+  }
+}
+
+TEST_F(GaitCli, MissingTruthIsBadInput) {
+  const fs::path copy = root() / "no_truth";
+  fs::copy(session(), copy, fs::copy_options::recursive);
+  fs::remove_all(copy / "truth");
+  const Run r = gk("evaluate " + copy.string());
+  EXPECT_EQ(r.rc, 2) << r.err;
+  EXPECT_NE(r.err.find("events.csv"), std::string::npos) << r.err;
+  // analyze does not need the truth.
+  EXPECT_EQ(gk("analyze " + copy.string()).rc, 0);
+}
+
+TEST_F(GaitCli, MissingSessionJsonIsBadInput) {
+  const fs::path copy = root() / "no_json";
+  fs::copy(session(), copy, fs::copy_options::recursive);
+  fs::remove(copy / "session.json");
+  const Run r = gk("analyze " + copy.string());
+  EXPECT_EQ(r.rc, 2) << r.err;
+  EXPECT_NE(r.err.find("session.json"), std::string::npos) << r.err;
+}
+
+}  // namespace
+}  // namespace gk

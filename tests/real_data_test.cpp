@@ -1,0 +1,146 @@
+// The gait engine on real recordings with reference events (../shared/
+// datasets, not part of the repository; skipped when absent): per data set,
+// step F1 (matched / true / detected summed over sessions) and cadence MAE
+// (per-session MAE weighted by its 10-step windows) against the issue's
+// targets: F1 >= 0.98, cadence MAE <= 1 steps/min.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "event_evaluation.hpp"
+#include "session.hpp"
+#include "session_analysis.hpp"
+
+namespace gk {
+namespace {
+
+namespace fs = std::filesystem;
+
+fs::path datasets() { return fs::path(GK_SOURCE_DIR) / ".." / "shared" / "datasets"; }
+
+struct Totals {
+  size_t sessions = 0;
+  size_t steps_true = 0;
+  size_t steps_detected = 0;
+  size_t matched = 0;
+  double ic_err_sum = 0.0;  ///< ms x matched
+  double contact_err_sum = 0.0;
+  size_t contact_n = 0;
+  double cadence_err_sum = 0.0;  ///< spm x windows
+  size_t cadence_windows = 0;
+  std::string worst_session;
+  double worst_f1 = 2.0;
+
+  double precision() const {
+    return steps_detected ? static_cast<double>(matched) / static_cast<double>(steps_detected)
+                          : 0.0;
+  }
+  double recall() const {
+    return steps_true ? static_cast<double>(matched) / static_cast<double>(steps_true) : 0.0;
+  }
+  double f1() const {
+    const double p = precision(), r = recall();
+    return p + r > 0.0 ? 2.0 * p * r / (p + r) : 0.0;
+  }
+  std::optional<double> cadence_mae() const {
+    if (cadence_windows == 0) return std::nullopt;
+    return cadence_err_sum / static_cast<double>(cadence_windows);
+  }
+};
+
+Totals evaluate_all(const std::string& name, const std::vector<fs::path>& sessions) {
+  Totals t;
+  for (const fs::path& dir : sessions) {
+    Warnings warnings;
+    const Session session = load_session(dir, warnings);
+    const Truth truth = read_truth(truth_dir_for(dir));
+    if (!truth.events) {
+      ADD_FAILURE() << dir << " has no truth/events.csv";
+      continue;
+    }
+    const GaitAnalysis a = analyze_gait(session);
+    const EventEvaluation e = evaluate_events(a.steps, *truth.events);
+    ++t.sessions;
+    t.steps_true += e.steps_true;
+    t.steps_detected += e.steps_detected;
+    t.matched += e.matched;
+    if (e.ic_mae_ms) t.ic_err_sum += *e.ic_mae_ms * static_cast<double>(e.matched);
+    if (e.contact_mae_ms) {
+      // Contact errors exist for the matched pairs with a TO on both sides;
+      // weight by matched (an approximation when some TOs are missing).
+      t.contact_err_sum += *e.contact_mae_ms * static_cast<double>(e.matched);
+      t.contact_n += e.matched;
+    }
+    if (e.cadence_mae_spm) {
+      t.cadence_err_sum += *e.cadence_mae_spm * static_cast<double>(e.cadence_windows);
+      t.cadence_windows += e.cadence_windows;
+    }
+    if (e.f1 < t.worst_f1) {
+      t.worst_f1 = e.f1;
+      t.worst_session = dir.filename().string();
+    }
+  }
+  const auto opt = [](std::optional<double> v) {
+    char buf[32];
+    if (!v) return std::string("-");
+    std::snprintf(buf, sizeof buf, "%.2f", *v);
+    return std::string(buf);
+  };
+  std::printf(
+      "[real] %-16s | sessions %3zu | true %5zu | detected %5zu | matched %5zu | P %.4f | R "
+      "%.4f | F1 %.4f | IC MAE %s ms | contact MAE %s ms | cadence MAE %s spm (%zu windows) | "
+      "worst %s F1 %.3f\n",
+      name.c_str(), t.sessions, t.steps_true, t.steps_detected, t.matched, t.precision(),
+      t.recall(), t.f1(),
+      opt(t.matched ? std::optional<double>(t.ic_err_sum / static_cast<double>(t.matched))
+                    : std::nullopt)
+          .c_str(),
+      opt(t.contact_n ? std::optional<double>(t.contact_err_sum / static_cast<double>(t.contact_n))
+                      : std::nullopt)
+          .c_str(),
+      opt(t.cadence_mae()).c_str(), t.cadence_windows, t.worst_session.c_str(), t.worst_f1);
+  return t;
+}
+
+std::vector<fs::path> sessions_under(const fs::path& dir, const std::string& prefix = "") {
+  std::vector<fs::path> out;
+  if (!fs::is_directory(dir)) return out;
+  for (const fs::directory_entry& e : fs::directory_iterator(dir)) {
+    if (!e.is_directory() || !fs::exists(e.path() / "session.json")) continue;
+    if (!prefix.empty() && e.path().filename().string().rfind(prefix, 0) != 0) continue;
+    out.push_back(e.path());
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+void check_dataset(const std::string& name, const std::vector<fs::path>& sessions,
+                   size_t expected_sessions) {
+  if (!fs::is_directory(datasets())) GTEST_SKIP() << datasets() << " not present";
+  ASSERT_EQ(sessions.size(), expected_sessions) << name;
+  const Totals t = evaluate_all(name, sessions);
+  EXPECT_GE(t.f1(), 0.98) << name << ": matched " << t.matched << " of " << t.steps_true
+                          << " true, " << t.steps_detected << " detected";
+  ASSERT_TRUE(t.cadence_mae().has_value()) << name;
+  EXPECT_LE(*t.cadence_mae(), 1.0) << name;
+}
+
+TEST(RealData, GaitmapWalking) {
+  check_dataset("gaitmap-walking", {datasets() / "gaitmap-walking" / "s5047_normal_20"}, 1);
+}
+
+TEST(RealData, SacrumRunning) {
+  check_dataset("sacrum-running", sessions_under(datasets() / "sacrum-running", "trial"), 31);
+}
+
+TEST(RealData, IpolWalking) {
+  check_dataset("ipol-walking", sessions_under(datasets() / "ipol-walking"), 110);
+}
+
+}  // namespace
+}  // namespace gk
