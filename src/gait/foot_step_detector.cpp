@@ -14,6 +14,8 @@ namespace gk {
 namespace {
 
 constexpr double kRadToDeg = 180.0 / std::numbers::pi;
+/// The heel-contact reversal comes at most this long before the loading minimum.
+constexpr int64_t kMaxReversalLead_us = 150'000;
 
 GyroSegmenterSettings with_foot_sign_rule(GyroSegmenterSettings s) {
   s.sign_rule = GyroSegmenterSettings::SignRule::kAfterStillness;
@@ -49,13 +51,43 @@ std::optional<DetectedStep> FootStepDetector::analyze(const StrideSpan& span) {
   if (span.truncated_head && ic_g == ic_lo) return std::nullopt;  // minimum not inside the data
   if (span.truncated_tail && ic_g == ic_hi && ic_hi == span.end) return std::nullopt;
 
-  // Refine IC to the impact: the largest jerk near the gyro feature marks
-  // the moment the foot meets the ground, whatever the strike pattern.
+  // TO first: it tells walking from running, and the IC feature differs.
+  const auto [to_lo, to_hi] = time_window(rows, span.begin, span.end, t_mid, span.t_end_us);
+  std::optional<size_t> to_k;
+  if (to_lo <= to_hi) {
+    const size_t k = argmin_pitch(rows, to_lo, to_hi);
+    const bool at_data_end = span.truncated_tail && k == span.end;
+    if (rows[k].p < 0.0 && !at_data_end && k > ic_g) to_k = k;
+  }
+  const double cycle_us = static_cast<double>(span.t_end_us - span.t_begin_us);
+  const bool walking =
+      to_k && static_cast<double>(rows[*to_k].t_us - rows[ic_g].t_us) / cycle_us >
+                  settings_.walking_duty_factor;
+
   double ic_us = refine_time_us(rows, ic_g);
   double quality = 1.0;
-  if (std::optional<double> impact = impact_time_us(span, rows[ic_g].t_us,
-                                                    settings_.impact_search_s,
-                                                    settings_.impact_min_ratio)) {
+  std::optional<double> heel_contact;
+  if (walking) {
+    // Walking heel contact: the foot stops rotating toes-up when the heel
+    // meets the ground, so the pitch rate crosses zero just before the
+    // loading minimum (the swing-to-stance reversal; cf. gaitmap's
+    // heel-strike search and Sabatini et al. 2005, IEEE TBME 52:486).
+    size_t z = ic_g;
+    while (z > span.begin && rows[z - 1].p < 0.0) --z;
+    if (z > span.begin && rows[ic_g].t_us - rows[z].t_us <= kMaxReversalLead_us) {
+      const double y0 = rows[z - 1].p;
+      const double y1 = rows[z].p;
+      heel_contact = static_cast<double>(rows[z - 1].t_us) +
+                     y0 / (y0 - y1) * static_cast<double>(rows[z].t_us - rows[z - 1].t_us);
+    }
+  }
+  if (heel_contact) {
+    ic_us = *heel_contact;
+  } else if (std::optional<double> impact = impact_time_us(span, rows[ic_g].t_us,
+                                                           settings_.impact_search_s,
+                                                           settings_.impact_min_ratio)) {
+    // Running: the largest jerk near the gyro feature marks the moment the
+    // foot meets the ground, whatever the strike pattern.
     ic_us = *impact;
   } else {
     // At the edges of the data a cycle is partial: claim a contact there
@@ -68,14 +100,6 @@ std::optional<DetectedStep> FootStepDetector::analyze(const StrideSpan& span) {
   step.source = settings_.segmenter.placement;
   step.side = side_of(settings_.segmenter.placement);
   step.ic_us = static_cast<int64_t>(std::llround(ic_us));
-
-  const auto [to_lo, to_hi] = time_window(rows, span.begin, span.end, t_mid, span.t_end_us);
-  std::optional<size_t> to_k;
-  if (to_lo <= to_hi) {
-    const size_t k = argmin_pitch(rows, to_lo, to_hi);
-    const bool at_data_end = span.truncated_tail && k == span.end;
-    if (rows[k].p < 0.0 && !at_data_end && rows[k].t_us > step.ic_us) to_k = k;
-  }
   if (to_k) step.to_us = static_cast<int64_t>(std::llround(refine_time_us(rows, *to_k)));
 
   const double stride_ms = static_cast<double>(span.t_end_us - span.t_begin_us) * 1e-3;

@@ -21,6 +21,8 @@ double median(std::vector<double> v) {
 constexpr size_t kRecentPeaks = 5;
 /// How far from 1 g the accelerometer may read while the foot is still.
 constexpr double kStillAccel_mps2 = 1.5;
+/// A mid-stance stillness follows a landing within this time.
+constexpr int64_t kLandedWithin_us = 1'000'000;
 
 }  // namespace
 
@@ -162,7 +164,15 @@ int GyroStrideSegmenter::swing_sign(const Eigen::Vector3d& axis, double peak) co
            ++j) {
         local_min = rows_[j].w.norm() > n;
       }
-      if (!local_min) {
+      // Mid-stance, not quiet standing: the foot landed shortly before. The
+      // first move after standing is gait initiation, which votes either way.
+      bool landed = false;
+      for (size_t j = i; local_min && !landed && j > 0 &&
+                         rows_[i].t_us - rows_[j - 1].t_us <= kLandedWithin_us;
+           --j) {
+        landed = std::abs(rows_[j - 1].w.dot(axis)) > level;
+      }
+      if (!local_min || !landed) {
         ++i;
         continue;
       }

@@ -8,6 +8,9 @@ namespace gk {
 namespace {
 /// Fraction of the largest jump that still counts as part of the impact.
 constexpr double kOnsetFraction = 0.25;
+/// An impact transient rises within a few milliseconds; a longer climb is
+/// the swing's own acceleration, not the contact.
+constexpr int64_t kMaxOnsetLead_us = 12'000;
 }  // namespace
 
 std::pair<size_t, size_t> time_window(const std::deque<GyroRow>& rows, size_t begin, size_t end,
@@ -71,7 +74,11 @@ std::optional<double> impact_time_us(const StrideSpan& span, int64_t around_us, 
   // The largest jump can sit a sample or two into the transient; the
   // contact began where the jumps first rose above the background.
   const double onset = std::max(kOnsetFraction * best_jump, min_ratio * median_jump);
-  while (best > lo && best >= 2 && (rows[best - 1].a - rows[best - 2].a).norm() > onset) --best;
+  const int64_t peak_us = rows[best].t_us;
+  while (best > lo && best >= 2 && peak_us - rows[best - 1].t_us <= kMaxOnsetLead_us &&
+         (rows[best - 1].a - rows[best - 2].a).norm() > onset) {
+    --best;
+  }
   return 0.5 * static_cast<double>(rows[best - 1].t_us + rows[best].t_us);
 }
 
