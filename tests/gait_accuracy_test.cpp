@@ -94,7 +94,9 @@ TEST_P(FeetAccuracy, MeetsTheIssueTargets) {
   ASSERT_TRUE(e.cadence_mae_spm.has_value());
   EXPECT_LE(*e.cadence_mae_spm, 0.5);
   ASSERT_TRUE(e.ic_mae_ms.has_value());
-  if (c.rate_hz >= 200.0) EXPECT_LE(*e.ic_mae_ms, 5.0);
+  if (c.rate_hz >= 200.0) {
+    EXPECT_LE(*e.ic_mae_ms, 5.0);
+  }
   ASSERT_TRUE(e.contact_mae_ms.has_value()) << "no contact times reported";
   EXPECT_LE(*e.contact_mae_ms, 10.0);
   for (const StepResult& step : a.steps) {
@@ -117,8 +119,8 @@ INSTANTIATE_TEST_SUITE_P(
                       RunCase{5.5, 195.0, FootStrikePattern::kHeel, 200.0, 40.0, 20},
                       RunCase{3.0, 155.0, FootStrikePattern::kFore, 100.0, 40.0, 21},
                       RunCase{4.0, 190.0, FootStrikePattern::kHeel, 500.0, 30.0, 22}),
-    [](const ::testing::TestParamInfo<RunCase>& info) {
-      const RunCase& c = info.param;
+    [](const ::testing::TestParamInfo<RunCase>& param) {
+      const RunCase& c = param.param;
       return std::to_string(static_cast<int>(c.speed_mps * 10)) + "dmps_" +
              std::to_string(static_cast<int>(c.cadence_spm)) + "spm_" + strike_name(c.strike) +
              "_" + std::to_string(static_cast<int>(c.rate_hz)) + "Hz";

@@ -22,7 +22,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct Run {
+struct CliRun {
   int rc = -1;
   std::string out;
   std::string err;
@@ -48,7 +48,7 @@ class GaitCli : public ::testing::Test {
   }
   static void TearDownTestSuite() { fs::remove_all(root()); }
 
-  static Run gk(const std::string& args) {
+  static CliRun cli(const std::string& args) {
     static int n = 0;
     const fs::path out = root() / ("out" + std::to_string(n) + ".txt");
     const fs::path err = root() / ("err" + std::to_string(n) + ".txt");
@@ -56,7 +56,7 @@ class GaitCli : public ::testing::Test {
     const std::string cmd =
         std::string(GK_EXE) + " " + args + " > " + out.string() + " 2> " + err.string();
     const int status = std::system(cmd.c_str());
-    Run r;
+    CliRun r;
     r.rc = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
     r.out = slurp(out);
     r.err = slurp(err);
@@ -67,8 +67,9 @@ class GaitCli : public ::testing::Test {
   static fs::path session() {
     static const fs::path dir = [] {
       const fs::path d = root() / "run";
-      const Run r = gk("simulate --out " + d.string() +
-                       " --duration-s 30 --rate-hz 200 --seed 7 --speed-mps 3.4 --cadence-spm 174");
+      const CliRun r =
+          cli("simulate --out " + d.string() +
+              " --duration-s 30 --rate-hz 200 --seed 7 --speed-mps 3.4 --cadence-spm 174");
       EXPECT_EQ(r.rc, 0) << r.err;
       return d;
     }();
@@ -89,7 +90,7 @@ std::vector<std::string> lines_of(const std::string& text) {
 
 TEST_F(GaitCli, AnalyzeWritesTheStepsCsv) {
   const fs::path csv = root() / "steps.csv";
-  const Run r = gk("analyze " + session().string() + " --steps-csv " + csv.string());
+  const CliRun r = cli("analyze " + session().string() + " --steps-csv " + csv.string());
   ASSERT_EQ(r.rc, 0) << r.err;
   EXPECT_NE(r.out.find("steps"), std::string::npos) << r.out;
   ASSERT_TRUE(fs::exists(csv));
@@ -110,7 +111,7 @@ TEST_F(GaitCli, AnalyzeWritesTheStepsCsv) {
 }
 
 TEST_F(GaitCli, EvaluatePrintsJson) {
-  const Run r = gk("evaluate " + session().string());
+  const CliRun r = cli("evaluate " + session().string());
   ASSERT_EQ(r.rc, 0) << r.err;
   nlohmann::json j;
   ASSERT_NO_THROW(j = nlohmann::json::parse(r.out)) << r.out;
@@ -127,7 +128,7 @@ TEST_F(GaitCli, EvaluatePrintsJson) {
 TEST_F(GaitCli, MissingSessionIsBadInput) {
   const std::string missing = (root() / "no_such_session").string();
   for (const char* cmd : {"analyze ", "evaluate "}) {
-    const Run r = gk(cmd + missing);
+    const CliRun r = cli(cmd + missing);
     EXPECT_EQ(r.rc, 2) << cmd << r.err;
     EXPECT_NE((r.out + r.err).find("no_such_session"), std::string::npos)
         << cmd << ": message does not name the path:\n"
@@ -139,18 +140,18 @@ TEST_F(GaitCli, MissingTruthIsBadInput) {
   const fs::path copy = root() / "no_truth";
   fs::copy(session(), copy, fs::copy_options::recursive);
   fs::remove_all(copy / "truth");
-  const Run r = gk("evaluate " + copy.string());
+  const CliRun r = cli("evaluate " + copy.string());
   EXPECT_EQ(r.rc, 2) << r.err;
   EXPECT_NE(r.err.find("events.csv"), std::string::npos) << r.err;
   // analyze does not need the truth.
-  EXPECT_EQ(gk("analyze " + copy.string()).rc, 0);
+  EXPECT_EQ(cli("analyze " + copy.string()).rc, 0);
 }
 
 TEST_F(GaitCli, MissingSessionJsonIsBadInput) {
   const fs::path copy = root() / "no_json";
   fs::copy(session(), copy, fs::copy_options::recursive);
   fs::remove(copy / "session.json");
-  const Run r = gk("analyze " + copy.string());
+  const CliRun r = cli("analyze " + copy.string());
   EXPECT_EQ(r.rc, 2) << r.err;
   EXPECT_NE(r.err.find("session.json"), std::string::npos) << r.err;
 }

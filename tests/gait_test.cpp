@@ -132,10 +132,10 @@ void expect_sane(const StepResult& r, int64_t t_first_us, int64_t t_last_us) {
 // One typed suite for every step detector.
 
 template <typename T>
-struct Setup;
+struct DetectorSetup;
 
 template <>
-struct Setup<FootStepDetector> {
+struct DetectorSetup<FootStepDetector> {
   static constexpr pb::Placement kPlacement = pb::LEFT_FOOT;
   static std::unique_ptr<StepDetector> make(double rate_hz) {
     FootDetectorSettings s;
@@ -146,7 +146,7 @@ struct Setup<FootStepDetector> {
 };
 
 template <>
-struct Setup<ShankStepDetector> {
+struct DetectorSetup<ShankStepDetector> {
   static constexpr pb::Placement kPlacement = pb::LEFT_SHANK;
   static std::unique_ptr<StepDetector> make(double rate_hz) {
     ShankDetectorSettings s;
@@ -157,7 +157,7 @@ struct Setup<ShankStepDetector> {
 };
 
 template <>
-struct Setup<ImpactStepDetector> {
+struct DetectorSetup<ImpactStepDetector> {
   static constexpr pb::Placement kPlacement = pb::PELVIS;  // accelerometer-only clip
   static std::unique_ptr<StepDetector> make(double rate_hz) {
     ImpactDetectorSettings s;
@@ -197,9 +197,9 @@ Fed feed(StepDetector& detector, const std::vector<ImuSample>& samples) {
 template <typename T>
 class StepDetectorTest : public ::testing::Test {
  protected:
-  static constexpr pb::Placement kPlacement = Setup<T>::kPlacement;
+  static constexpr pb::Placement kPlacement = DetectorSetup<T>::kPlacement;
   static pb::Side side() { return side_of(kPlacement); }
-  static std::unique_ptr<StepDetector> make() { return Setup<T>::make(kRate_hz); }
+  static std::unique_ptr<StepDetector> make() { return DetectorSetup<T>::make(kRate_hz); }
 
   /// The matching sensor of a 30 s run at 170 steps/min (cached per type).
   static const sim::SimResult& run() {

@@ -19,6 +19,10 @@ double median(std::vector<double> v) {
 }
 
 constexpr size_t kRecentPeaks = 5;
+/// The next mid-swing is overdue after this many typical strides.
+constexpr double kOverdueStrides = 1.6;
+/// Two contacts of one foot are at least this far apart (a stance is longer).
+constexpr int64_t kMinContactSpacing_us = 150'000;
 /// How far from 1 g the accelerometer may read while the foot is still.
 constexpr double kStillAccel_mps2 = 1.5;
 /// A mid-stance stillness follows a landing within this time.
@@ -47,6 +51,8 @@ void GyroStrideSegmenter::reset() {
   after_gap_ = false;
   stride_us_.reset();
   head_pending_ = true;
+  tail_closed_ = false;
+  last_emitted_ic_us_.reset();
   ready_.clear();
   flags_ = {};
 }
@@ -212,6 +218,13 @@ int GyroStrideSegmenter::swing_sign(const Eigen::Vector3d& axis, double peak) co
 
 void GyroStrideSegmenter::process(size_t i) {
   const GyroRow& r = rows_[i];
+  // A runner who stops leaves the last contact without a closing mid-swing;
+  // decide it once the next one is clearly overdue, not at the end of data.
+  if (last_peak_ && !tail_closed_ && stride_us_ &&
+      static_cast<double>(r.t_us - rows_[*last_peak_].t_us) >
+          kOverdueStrides * static_cast<double>(*stride_us_)) {
+    close_tail();
+  }
   if (last_peak_) min_since_peak_ = std::min(min_since_peak_, r.p);
   const double threshold =
       std::max(settings_.swing_peak_min_rps, settings_.swing_peak_rel * recent_peak_median_);
@@ -235,6 +248,10 @@ void GyroStrideSegmenter::process(size_t i) {
 
 void GyroStrideSegmenter::emit(const StrideSpan& span) {
   if (std::optional<DetectedStep> step = analyze(span)) {
+    // Cycles around a stop (the tail before it, the head after it) can see
+    // the same contact; one foot cannot land twice within a stance.
+    if (last_emitted_ic_us_ && step->ic_us < *last_emitted_ic_us_ + kMinContactSpacing_us) return;
+    last_emitted_ic_us_ = step->ic_us;
     step->after_gap = after_gap_;
     after_gap_ = false;
     ready_.push_back(*step);
@@ -244,16 +261,20 @@ void GyroStrideSegmenter::emit(const StrideSpan& span) {
 }
 
 void GyroStrideSegmenter::close_tail() {
-  if (!axis_ || !stride_us_ || rows_.empty() || !last_peak_) return;
+  // The contact after the last mid-swing, when no next mid-swing closes its
+  // cycle: the data ended or broke off, or the walker stopped. The cycle is
+  // taken one typical stride long.
+  if (tail_closed_ || !axis_ || !stride_us_ || rows_.empty() || !last_peak_) return;
+  tail_closed_ = true;
   StrideSpan span;
   span.rows = &rows_;
   span.axis = *axis_;
   span.begin = *last_peak_;
-  span.end = rows_.size() - 1;
   span.t_begin_us = rows_[span.begin].t_us;
   span.t_end_us = span.t_begin_us + *stride_us_;
-  if (rows_[span.end].t_us >= span.t_end_us) return;  // a full cycle would have closed
-  span.truncated_tail = true;
+  span.end = span.begin;
+  while (span.end + 1 < rows_.size() && rows_[span.end + 1].t_us <= span.t_end_us) ++span.end;
+  span.truncated_tail = span.end + 1 >= rows_.size() && rows_[span.end].t_us < span.t_end_us;
   // Only worth a look if the data reaches past the expected contact.
   if (static_cast<double>(rows_[span.end].t_us - span.t_begin_us) <
       0.3 * static_cast<double>(*stride_us_)) {
@@ -269,7 +290,9 @@ void GyroStrideSegmenter::on_peak(size_t k) {
       return;
     }
     const int64_t stride_us = rows_[k].t_us - rows_[*last_peak_].t_us;
-    if (static_cast<double>(stride_us) * 1e-6 <= settings_.max_stride_s) {
+    if (tail_closed_) {
+      head_pending_ = true;  // after a stop the next stretch starts afresh
+    } else if (static_cast<double>(stride_us) * 1e-6 <= settings_.max_stride_s) {
       if (head_pending_) {
         // The contact before the first mid-swing of this stretch: a partial
         // cycle reaching one stride back from it.
@@ -298,6 +321,7 @@ void GyroStrideSegmenter::on_peak(size_t k) {
       emit(span);
       stride_us_ = stride_us;
     } else {
+      close_tail();
       head_pending_ = true;  // a pause: the next stretch starts afresh
     }
   }
@@ -310,6 +334,7 @@ void GyroStrideSegmenter::on_peak(size_t k) {
   if (recent_peaks_.size() > kRecentPeaks) recent_peaks_.erase(recent_peaks_.begin());
   recent_peak_median_ = median(recent_peaks_);
   last_peak_ = k;
+  tail_closed_ = false;
   min_since_peak_ = rows_[k].p;
   trim();
 }

@@ -105,6 +105,8 @@ class GyroStrideSegmenter : public StepDetector {
   std::optional<size_t> last_peak_;  ///< index of the last confirmed MS
   std::optional<int64_t> stride_us_;  ///< last full stride, for partial cycles
   bool head_pending_ = true;          ///< contact before the first MS not yet looked at
+  bool tail_closed_ = false;          ///< contact after the last MS already decided
+  std::optional<int64_t> last_emitted_ic_us_;
   std::optional<size_t> candidate_;
   double min_since_peak_ = 0.0;
   std::vector<double> recent_peaks_;

@@ -227,8 +227,7 @@ double GaitTimeline::phase_at(double t_s) const {
   return phase;
 }
 
-double GaitTimeline::duty_at(int side, double run, double t_s) const {
-  (void)t_s;
+double GaitTimeline::duty_at(int side, double run) const {
   const double duty = kWalkDutyFactor + (settings_.duty_factor - kWalkDutyFactor) * run;
   // Left contact longer than right by asymmetry_pct, mean unchanged.
   const double a = settings_.asymmetry_pct / 100.0;
@@ -252,7 +251,7 @@ GaitState GaitTimeline::state(double t_s) const {
     const double floor_phase = std::floor(side.phase);
     side.stride = static_cast<int64_t>(floor_phase);
     side.cycle = side.phase - floor_phase;
-    side.duty = duty_at(i, s.run, t_s);
+    side.duty = duty_at(i, s.run);
     const double peak = i == 0 ? settings_.peak_valgus_left_deg : settings_.peak_valgus_right_deg;
     side.peak_valgus_deg = peak + settings_.valgus_drift_deg * s.run_progress;
   }
@@ -287,7 +286,7 @@ void GaitTimeline::build_contacts() {
       const auto stance_fraction_root = [&](double fraction) {
         return find_root(
             [&](double t) {
-              return phase_at(t) - offset - kd - fraction * duty_at(i, blend(t).run, t);
+              return phase_at(t) - offset - kd - fraction * duty_at(i, blend(t).run);
             },
             c.ic_s, next_s);
       };

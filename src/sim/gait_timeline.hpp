@@ -80,7 +80,7 @@ class GaitTimeline {
   /// Integrals at t by cubic Hermite interpolation between knots.
   void integrals(double t_s, double& phase, double& distance_m, double& run_time_s) const;
   double phase_at(double t_s) const;
-  double duty_at(int side, double run, double t_s) const;
+  double duty_at(int side, double run) const;
   double time_at_phase(double phase) const;
   void build_contacts();
 

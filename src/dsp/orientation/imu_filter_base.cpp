@@ -21,7 +21,11 @@ double lowpass_alpha(double dt_s, int64_t tau_us) {
 
 }  // namespace
 
-ImuFilterBase::ImuFilterBase(const OrientationSettings& settings) : settings_(settings) {
+ImuFilterBase::ImuFilterBase(const OrientationSettings& settings)
+    : settings_(settings),
+      rest_gyro2_rps2_(settings.rest_gyro_rps * settings.rest_gyro_rps),
+      rest_accel2_mps4_(settings.rest_accel_mps2 * settings.rest_accel_mps2),
+      max_gyro_bias2_rps2_(settings.max_gyro_bias_rps * settings.max_gyro_bias_rps) {
   const auto& s = settings_;
   // Written as !(x > 0) so NaN settings are rejected too.
   if (s.max_dt_us <= 0) throw std::invalid_argument("orientation: max_dt_us must be > 0");
@@ -63,31 +67,17 @@ OrientationFlags ImuFilterBase::flags() const {
   return f;
 }
 
-bool ImuFilterBase::accel_usable(const ImuSample& s) const {
+bool ImuFilterBase::accel_usable(const ImuSample& s, double acc_norm_mps2) const {
   // A clipped axis makes the direction wrong even when the norm happens to look right.
   if (s.saturated) return false;
-  return std::abs(s.acc_mps2.norm() - kGravity_mps2) < settings_.accel_rejection_mps2;
+  return std::abs(acc_norm_mps2 - kGravity_mps2) < settings_.accel_rejection_mps2;
 }
 
 void ImuFilterBase::adjust_bias(const Eigen::Vector3d& delta_rps) {
   bias_rps_ += delta_rps;
-  const double n = bias_rps_.norm();
-  if (n > settings_.max_gyro_bias_rps) bias_rps_ *= settings_.max_gyro_bias_rps / n;
-}
-
-Eigen::Quaterniond ImuFilterBase::integrate(const Eigen::Quaterniond& q,
-                                            const Eigen::Vector3d& w_rps, double dt_s) {
-  // Closed-form exponential map instead of the papers' Euler step on q-dot = q (x) (0, w) / 2:
-  // exact for a constant rate, so low sample rates lose no accuracy.
-  const Eigen::Vector3d rot = w_rps * dt_s;
-  const double angle = rot.norm();
-  Eigen::Quaterniond dq;
-  if (angle < 1e-9) {
-    dq = Eigen::Quaterniond(1.0, 0.5 * rot.x(), 0.5 * rot.y(), 0.5 * rot.z());
-  } else {
-    dq = Eigen::Quaterniond(Eigen::AngleAxisd(angle, rot / angle));
-  }
-  return (q * dq).normalized();
+  // Mahony calls this every sample; the sqrt is only needed when the clamp bites.
+  const double n2 = bias_rps_.squaredNorm();
+  if (n2 > max_gyro_bias2_rps2_) bias_rps_ *= settings_.max_gyro_bias_rps / std::sqrt(n2);
 }
 
 void ImuFilterBase::clear_rest() {
@@ -96,11 +86,12 @@ void ImuFilterBase::clear_rest() {
   rest_start_us_ = 0;
 }
 
-void ImuFilterBase::update_rest(const ImuSample& s, double dt_s) {
-  bool calm = s.has_gyro && !s.saturated && s.gyr_rps.norm() < settings_.rest_gyro_rps &&
-              std::abs(s.acc_mps2.norm() - kGravity_mps2) < settings_.rest_accel_mps2;
+void ImuFilterBase::update_rest(const ImuSample& s, double acc_norm_mps2, double dt_s) {
+  // Squared norms against squared thresholds (both >= 0): the same test without two sqrts.
+  bool calm = s.has_gyro && !s.saturated && s.gyr_rps.squaredNorm() < rest_gyro2_rps2_ &&
+              std::abs(acc_norm_mps2 - kGravity_mps2) < settings_.rest_accel_mps2;
   if (calm && rest_candidate_) {
-    calm = (s.acc_mps2 - rest_anchor_acc_mps2_).norm() < settings_.rest_accel_mps2;
+    calm = (s.acc_mps2 - rest_anchor_acc_mps2_).squaredNorm() < rest_accel2_mps4_;
   }
   if (!calm) {
     clear_rest();
@@ -130,8 +121,13 @@ void ImuFilterBase::update_rest(const ImuSample& s, double dt_s) {
     adjust_bias(lowpass_alpha(window_s, settings_.bias_time_constant_us) * (mean - bias_rps_));
     return;
   }
-  // At rest the true rate is zero, so the gyro's low-pass mean is its bias.
-  adjust_bias(lowpass_alpha(dt_s, settings_.bias_time_constant_us) * (s.gyr_rps - bias_rps_));
+  // At rest the true rate is zero, so the gyro's low-pass mean is its bias. The weight depends
+  // on dt only, which is nearly always the previous one: cache it instead of an exp per sample.
+  if (dt_s != bias_alpha_dt_s_) {
+    bias_alpha_dt_s_ = dt_s;
+    bias_alpha_ = lowpass_alpha(dt_s, settings_.bias_time_constant_us);
+  }
+  adjust_bias(bias_alpha_ * (s.gyr_rps - bias_rps_));
 }
 
 void ImuFilterBase::update(const ImuSample& s) {
@@ -139,7 +135,9 @@ void ImuFilterBase::update(const ImuSample& s) {
     ++flags_.nonfinite_skipped;
     return;
   }
-  const bool acc_ok = accel_usable(s);
+  // Needed by the gate, the rest test and the normalisation below: one sqrt for all three.
+  const double acc_norm_mps2 = s.acc_mps2.norm();
+  const bool acc_ok = accel_usable(s, acc_norm_mps2);
 
   if (!initialised_) {
     // First usable sample: roll/pitch from gravity, yaw 0.
@@ -205,7 +203,7 @@ void ImuFilterBase::update(const ImuSample& s) {
       pending_tilt_init_ = false;
     }
   } else {
-    update_rest(s, dt_s);
+    update_rest(s, acc_norm_mps2, dt_s);
     // Trapezoid on the rate: the samples are instantaneous, the interval lies between them.
     const Eigen::Vector3d gyr =
         (prev_gyr_valid_ ? 0.5 * (prev_gyr_rps_ + s.gyr_rps) : s.gyr_rps) - bias_rps_;
@@ -217,7 +215,7 @@ void ImuFilterBase::update(const ImuSample& s) {
     } else {
       // acc_ok implies |a| is within accel_rejection_mps2 of g, so the division is safe.
       const Eigen::Vector3d up =
-          acc_ok ? Eigen::Vector3d(s.acc_mps2 / s.acc_mps2.norm()) : Eigen::Vector3d::Zero();
+          acc_ok ? Eigen::Vector3d(s.acc_mps2 * (1.0 / acc_norm_mps2)) : Eigen::Vector3d::Zero();
       step(gyr, acc_ok ? &up : nullptr, dt_s);
     }
   }

@@ -16,7 +16,10 @@ void MahonyFilter::step(const Eigen::Vector3d& gyr_rps, const Eigen::Vector3d* u
   if (up_meas == nullptr) return;
   // Sec. V with one vector direction (gravity): omega_mes = v x v_hat, v measured and v_hat
   // predicted up in the sensor frame; |omega_mes| = sin(tilt error).
-  const Eigen::Vector3d up_hat = q_ws_.conjugate() * Eigen::Vector3d::UnitZ();
+  // up_hat = R(q)^T z, the third row of R written out (a general rotate costs two crosses).
+  const double w = q_ws_.w(), x = q_ws_.x(), y = q_ws_.y(), z = q_ws_.z();
+  const Eigen::Vector3d up_hat(2.0 * (x * z - w * y), 2.0 * (w * x + y * z),
+                               1.0 - 2.0 * (x * x + y * y));
   const Eigen::Vector3d e = up_meas->cross(up_hat);
   q_ws_ = integrate(q_ws_, settings().mahony_kp_rps * e, dt_s);
   // b_hat-dot = -k_I omega_mes. At rest the measured bias is better; do not fight it.
