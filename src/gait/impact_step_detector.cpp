@@ -19,9 +19,12 @@ constexpr size_t kRecentPeaks = 7;
 /// Below this vertical specific force the body is close to free fall: the
 /// stretch before the contact was a flight phase, so this is running.
 constexpr double kFlightLevel_g = 0.35;
-/// The contact ends, as far as a trunk sensor can tell, when the vertical
-/// force falls back below body weight after the peak (late stance).
-constexpr double kBodyWeight_g = 1.0;
+/// The contact ends when the ground force, and with it the trunk's vertical
+/// specific force, drops to zero. A trunk sensor sees that drop smoothed by
+/// soft tissue and filtering, and a smoothed edge passes its midpoint at the
+/// moment of the edge: half body weight on the way down from stance to
+/// flight.
+constexpr double kUnloadLevel_g = 0.5;
 constexpr double kRiseFraction = 0.1;
 
 }  // namespace
@@ -113,10 +116,10 @@ void ImpactStepDetector::push(const ImuSample& s) {
   rows_.push_back(row);
   const size_t i = rows_.size() - 1;
 
-  // A pending contact ends when the force falls back below body weight.
+  // A pending contact ends when the force falls through the unloading level.
   if (pending_ && !pending_->to_us && last_peak_us_ && row.t_us > *last_peak_us_ &&
-      row.v_g < kBodyWeight_g && rows_[i - 1].v_g >= kBodyWeight_g) {
-    const double f = (rows_[i - 1].v_g - kBodyWeight_g) / (rows_[i - 1].v_g - row.v_g);
+      row.v_g < kUnloadLevel_g && rows_[i - 1].v_g >= kUnloadLevel_g) {
+    const double f = (rows_[i - 1].v_g - kUnloadLevel_g) / (rows_[i - 1].v_g - row.v_g);
     pending_->to_us = rows_[i - 1].t_us +
                       static_cast<int64_t>(std::llround(f * static_cast<double>(row.t_us - rows_[i - 1].t_us)));
     ready_.push_back(*pending_);
