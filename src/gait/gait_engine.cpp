@@ -83,7 +83,7 @@ void GaitEngine::push(size_t sensor, const ImuSample& sample) {
   }
   if (sample.t_us > s.last_t_us) {
     s.last_t_us = sample.t_us;
-    merger_.advance(sensor, sample.t_us);
+    merger_.advance(sensor, sample.t_us, s.detector ? s.detector->horizon_us() : INT64_MAX);
   }
   if (sample.has_gyro && sample.gyr_rps.allFinite()) {
     s.max_abs_gyro = std::max(s.max_abs_gyro, sample.gyr_rps.cwiseAbs().maxCoeff());

@@ -59,6 +59,15 @@ void GyroStrideSegmenter::reset() {
 
 std::optional<Eigen::Vector3d> GyroStrideSegmenter::pitch_axis() const { return axis_; }
 
+int64_t GyroStrideSegmenter::horizon_us() const {
+  // Every contact still to come lies after the last mid-swing, except a
+  // partial head cycle, which may reach back to the oldest buffered row.
+  if (rows_.empty()) return last_t_us_;
+  if (!axis_ || head_pending_ || !last_peak_) return rows_.front().t_us;
+  return tail_closed_ ? std::max(rows_[*last_peak_].t_us, last_emitted_ic_us_.value_or(INT64_MIN))
+                      : rows_[*last_peak_].t_us;
+}
+
 void GyroStrideSegmenter::push(const ImuSample& sample) {
   ++flags_.samples;
   if (!finite(sample)) {

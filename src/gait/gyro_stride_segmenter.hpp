@@ -72,6 +72,7 @@ class GyroStrideSegmenter : public StepDetector {
   void push(const ImuSample& sample) override;
   void finish() override;
   void reset() override;
+  int64_t horizon_us() const override;
 
   /// Unit pitch axis in the sensor frame (swing positive); nullopt before
   /// enough motion was seen.

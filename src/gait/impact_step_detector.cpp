@@ -40,6 +40,16 @@ ImpactStepDetector::ImpactStepDetector(const ImpactDetectorSettings& settings)
   }
 }
 
+int64_t ImpactStepDetector::horizon_us() const {
+  // A pending contact is reported next; a future peak's IC is searched in
+  // the stretch before it, after the last peak.
+  if (pending_) return pending_->ic_us;
+  if (rows_.empty()) return last_t_us_;
+  const int64_t lookback = static_cast<int64_t>(settings_.rise_search_s * 1e6);
+  const int64_t from = candidate_ ? rows_[*candidate_].t_us : last_t_us_;
+  return std::max(from - lookback, last_peak_us_.value_or(INT64_MIN));
+}
+
 void ImpactStepDetector::reset() {
   up_.setZero();
   up_ready_ = false;

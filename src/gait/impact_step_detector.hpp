@@ -39,6 +39,7 @@ class ImpactStepDetector final : public StepDetector {
   void push(const ImuSample& sample) override;
   void finish() override;
   void reset() override;
+  int64_t horizon_us() const override;
 
  private:
   struct Row {

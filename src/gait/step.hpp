@@ -64,6 +64,10 @@ class StepDetector {
     return out;
   }
   const DetectorFlags& flags() const { return flags_; }
+  /// No step with an earlier IC will be reported from now on: what the
+  /// merger needs to release steps in order without waiting longer than
+  /// necessary.
+  virtual int64_t horizon_us() const = 0;
 
  protected:
   std::vector<DetectedStep> ready_;

@@ -7,10 +7,13 @@
 namespace gk {
 
 StepMerger::StepMerger(const MergerSettings& settings, size_t sensors)
-    : settings_(settings), watermark_us_(sensors, INT64_MIN) {}
+    : settings_(settings),
+      last_t_us_(sensors, INT64_MIN),
+      horizon_us_(sensors, INT64_MAX) {}
 
 void StepMerger::reset() {
-  std::fill(watermark_us_.begin(), watermark_us_.end(), INT64_MIN);
+  std::fill(last_t_us_.begin(), last_t_us_.end(), INT64_MIN);
+  std::fill(horizon_us_.begin(), horizon_us_.end(), INT64_MAX);
   pending_.clear();
   history_.clear();
   out_.clear();
@@ -48,8 +51,9 @@ void StepMerger::add(size_t /*sensor*/, const DetectedStep& step) {
   pending_.insert(pos, step);
 }
 
-void StepMerger::advance(size_t sensor, int64_t t_us) {
-  watermark_us_[sensor] = std::max(watermark_us_[sensor], t_us);
+void StepMerger::advance(size_t sensor, int64_t t_us, int64_t horizon_us) {
+  last_t_us_[sensor] = std::max(last_t_us_[sensor], t_us);
+  horizon_us_[sensor] = horizon_us;
   release(false);
 }
 
@@ -58,23 +62,24 @@ void StepMerger::finish() {
   close_minute(true, INT64_MAX);
 }
 
-int64_t StepMerger::release_delay_us() const {
-  const double stride_s = stride_us_ ? static_cast<double>(*stride_us_) * 1e-6 : 2.5;
-  return static_cast<int64_t>((settings_.release_strides * stride_s + settings_.release_margin_s) *
-                              1e6);
-}
-
 void StepMerger::release(bool all) {
   while (!pending_.empty()) {
     if (!all) {
+      // Sensors without a detector never report a step (horizon +inf);
+      // sensors that fell silent are not waited for.
       int64_t newest = INT64_MIN;
-      for (int64_t w : watermark_us_) newest = std::max(newest, w);
+      for (int64_t t : last_t_us_) newest = std::max(newest, t);
       const int64_t stale_us = static_cast<int64_t>(settings_.stale_sensor_s * 1e6);
-      int64_t oldest = INT64_MAX;
-      for (int64_t w : watermark_us_) {
-        if (w != INT64_MIN && w >= newest - stale_us) oldest = std::min(oldest, w);
+      int64_t horizon = INT64_MAX;
+      for (size_t i = 0; i < last_t_us_.size(); ++i) {
+        if (last_t_us_[i] == INT64_MIN || last_t_us_[i] < newest - stale_us) continue;
+        horizon = std::min(horizon, horizon_us_[i]);
       }
-      if (oldest == INT64_MAX || pending_.front().ic_us + release_delay_us() > oldest) return;
+      // Wait until a second report of the same contact (within the
+      // duplicate window) can no longer arrive.
+      const int64_t dup_us = static_cast<int64_t>(settings_.duplicate_window_s * 1e6);
+      if (horizon == INT64_MAX) horizon = INT64_MAX - dup_us;
+      if (pending_.front().ic_us + dup_us >= horizon) return;
     }
     // Gather every report of this contact (another sensor on the same leg,
     // or a side-less trunk sensor) and keep the best-placed one.

@@ -2,11 +2,11 @@
 // what needs more than one contact: step, flight and swing time, rolling
 // cadence, stride length from treadmill speed, per-minute windows.
 //
-// Steps leave in IC order once no sensor can still report an earlier one:
-// every detector reports a contact within one stride (+ confirmation) of its
-// IC, so a step is released when all active sensors have data past
-// IC + 1.25 strides. The result depends only on the sample sequence, so live
-// and batch agree step for step.
+// Steps leave in IC order as soon as no sensor can still report an earlier
+// one: each detector states its horizon (no IC before it will come), and a
+// step is released once every active sensor's horizon has passed its IC. A
+// sensor whose data stopped arriving is not waited for. The result depends
+// only on the sample sequence, so live and batch agree step for step.
 #pragma once
 
 #include <cstdint>
@@ -22,8 +22,6 @@ struct MergerSettings {
   size_t cadence_window_steps = 10;
   double pause_s = 2.0;                ///< a longer step time restarts the windows
   double duplicate_window_s = 0.08;    ///< same-side ICs closer than this are one contact
-  double release_strides = 1.25;       ///< wait this many strides past IC before release
-  double release_margin_s = 0.2;
   double stale_sensor_s = 3.0;         ///< a sensor this far behind is not waited for
   double per_minute_s = 60.0;
   std::optional<double> treadmill_speed_mps;
@@ -34,8 +32,9 @@ class StepMerger {
   StepMerger(const MergerSettings& settings, size_t sensors);
 
   void add(size_t sensor, const DetectedStep& step);
-  /// The sensor has delivered data up to t_us.
-  void advance(size_t sensor, int64_t t_us);
+  /// The sensor has delivered data up to t_us, and its detector will report
+  /// no contact with an IC before horizon_us.
+  void advance(size_t sensor, int64_t t_us, int64_t horizon_us);
   /// End of data: release everything.
   void finish();
   void reset();
@@ -49,11 +48,11 @@ class StepMerger {
   void release(bool all);
   void finalize(const DetectedStep& step);
   void close_minute(bool force, int64_t now_us);
-  int64_t release_delay_us() const;
   static int rank(pb::Placement p);
 
   MergerSettings settings_;
-  std::vector<int64_t> watermark_us_;
+  std::vector<int64_t> last_t_us_;
+  std::vector<int64_t> horizon_us_;
   std::vector<DetectedStep> pending_;  ///< sorted by IC
   std::deque<StepResult> history_;     ///< recent finished steps (window)
   std::vector<StepResult> out_;
