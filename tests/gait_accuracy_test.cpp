@@ -5,8 +5,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <optional>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -57,6 +59,52 @@ std::vector<TruthEvent> truth_of_side(const std::vector<TruthEvent>& all, pb::Si
   return out;
 }
 
+/// Detections without a compatible truth contact within 60 ms, and truth
+/// contacts without a detection, for failure messages.
+std::string unmatched(const std::vector<StepResult>& steps, const std::vector<TruthEvent>& truth) {
+  auto hit = [](const TruthEvent& e, const StepResult& s) {
+    const bool side =
+        e.side == pb::SIDE_UNKNOWN || s.event.side == pb::SIDE_UNKNOWN || e.side == s.event.side;
+    return side && std::abs(e.ic_s - static_cast<double>(s.event.ic_us) * 1e-6) <= 0.06;
+  };
+  std::string extra, missed;
+  for (const StepResult& s : steps) {
+    bool any = false;
+    for (const TruthEvent& e : truth) any |= hit(e, s);
+    if (!any) extra += " " + std::to_string(static_cast<double>(s.event.ic_us) * 1e-6);
+  }
+  for (const TruthEvent& e : truth) {
+    bool any = false;
+    for (const StepResult& s : steps) any |= hit(e, s);
+    if (!any) missed += " " + std::to_string(e.ic_s);
+  }
+  return "extra detections at [" + extra + " ] s, missed truth at [" + missed + " ] s";
+}
+
+/// The truth contacts inside the recorded data. The simulator's truth can
+/// hold a contact at t = duration, after the last sample, which no sensor
+/// can see (reported to the lead); it is left out and counted.
+std::vector<TruthEvent> observable(const sim::SimResult& r) {
+  int64_t last_us = INT64_MIN;
+  for (const SensorStream& s : r.session.sensors) {
+    if (!s.samples.empty()) last_us = std::max(last_us, s.samples.back().t_us);
+  }
+  std::vector<TruthEvent> out;
+  for (const TruthEvent& e : *r.truth.events) {
+    if (e.ic_s <= static_cast<double>(last_us) * 1e-6) out.push_back(e);
+  }
+  if (out.size() != r.truth.events->size()) {
+    std::printf("[accuracy] (%zu truth contact(s) after the last sample left out)\n",
+                r.truth.events->size() - out.size());
+  }
+  return out;
+}
+
+/// Whether the contact starting at ic_s can have ended inside the data.
+bool contact_inside(double ic_s, double duration_s, double max_contact_s) {
+  return ic_s + max_contact_s < duration_s;
+}
+
 // ---------------------------------------------------------------------------
 // Two shoe sensors over a grid of speeds, cadences, strikes and rates.
 
@@ -87,10 +135,10 @@ TEST_P(FeetAccuracy, MeetsTheIssueTargets) {
   s.sensors = sim::feet_sensors(c.rate_hz);  // default noise, bias, mounting up to 30 deg
   const sim::SimResult r = sim::simulate(s);
   const GaitAnalysis a = analyze_gait(r.session);
-  const EventEvaluation e = evaluate_events(a.steps, *r.truth.events);
+  const EventEvaluation e = evaluate_events(a.steps, observable(r));
   print_eval(case_name(c), e);
 
-  EXPECT_GE(e.f1, 0.995) << e.matched << "/" << e.steps_true << "/" << e.steps_detected;
+  EXPECT_GE(e.f1, 0.995) << unmatched(a.steps, observable(r));
   ASSERT_TRUE(e.cadence_mae_spm.has_value());
   EXPECT_LE(*e.cadence_mae_spm, 0.5);
   ASSERT_TRUE(e.ic_mae_ms.has_value());
@@ -99,11 +147,16 @@ TEST_P(FeetAccuracy, MeetsTheIssueTargets) {
   }
   ASSERT_TRUE(e.contact_mae_ms.has_value()) << "no contact times reported";
   EXPECT_LE(*e.contact_mae_ms, 10.0);
+  // Running is told by the flight phase; a contact still going on when the
+  // data ends cannot be classified.
   for (const StepResult& step : a.steps) {
-    EXPECT_EQ(step.event.activity, GaitActivity::kRunning)
-        << "step at " << static_cast<double>(step.event.ic_us) * 1e-6 << " s";
+    const double ic = static_cast<double>(step.event.ic_us) * 1e-6;
+    if (!contact_inside(ic, c.duration_s, 0.4)) continue;
+    EXPECT_EQ(step.event.activity, GaitActivity::kRunning) << "step at " << ic << " s";
   }
 }
+
+void PrintTo(const RunCase& c, std::ostream* os) { *os << case_name(c); }
 
 INSTANTIATE_TEST_SUITE_P(
     Grid, FeetAccuracy,
@@ -152,7 +205,7 @@ TEST(Accuracy, OneFootOnly) {
   const sim::SimResult r = simulate(31, {{Activity::kRun, 40.0, 3.4, 172.0}}, left);
   const GaitAnalysis a = analyze_gait(r.session);
   EXPECT_TRUE(a.one_foot_only);
-  const EventEvaluation e = evaluate_events(a.steps, truth_of_side(*r.truth.events, pb::LEFT));
+  const EventEvaluation e = evaluate_events(a.steps, truth_of_side(observable(r), pb::LEFT));
   print_eval("left foot only, 3.4 m/s 172 spm 200 Hz", e);
   EXPECT_GE(e.f1, 0.995);
   ASSERT_TRUE(e.cadence_mae_spm);
@@ -173,18 +226,19 @@ TEST(Accuracy, WalkingIsRecognised) {
   const sim::SimResult r =
       simulate(32, {{Activity::kWalk, 30.0, 1.4, 112.0}}, sim::feet_sensors(200.0));
   const GaitAnalysis a = analyze_gait(r.session);
-  const EventEvaluation e = evaluate_events(a.steps, *r.truth.events);
+  const EventEvaluation e = evaluate_events(a.steps, observable(r));
   print_eval("walking 1.4 m/s 112 spm 200 Hz (feet)", e);
   ASSERT_FALSE(a.steps.empty());
   size_t walking = 0;
   for (const StepResult& s : a.steps) {
+    const double ic = static_cast<double>(s.event.ic_us) * 1e-6;
     walking += s.event.activity == GaitActivity::kWalking ? 1 : 0;
-    EXPECT_EQ(s.event.activity, GaitActivity::kWalking)
-        << "step at " << static_cast<double>(s.event.ic_us) * 1e-6 << " s";
+    if (!contact_inside(ic, 30.0, 0.8)) continue;  // contact runs past the data
+    EXPECT_EQ(s.event.activity, GaitActivity::kWalking) << "step at " << ic << " s";
   }
   std::printf("[accuracy] walking: %zu of %zu steps marked walking\n", walking, a.steps.size());
   // Not an issue target for simulated walking; the real-walking target (0.98) as a sanity floor.
-  EXPECT_GE(e.f1, 0.98);
+  EXPECT_GE(e.f1, 0.98) << unmatched(a.steps, observable(r));
 }
 
 TEST(Accuracy, CadenceFollowsASpeedChange) {
@@ -192,7 +246,7 @@ TEST(Accuracy, CadenceFollowsASpeedChange) {
       simulate(33, {{Activity::kRun, 20.0, 3.0, 160.0}, {Activity::kRun, 20.0, 4.5, 182.0}},
                sim::feet_sensors(200.0));
   const GaitAnalysis a = analyze_gait(r.session);
-  const std::vector<TruthEvent>& truth = *r.truth.events;
+  const std::vector<TruthEvent> truth = observable(r);
   const EventEvaluation e = evaluate_events(a.steps, truth);
   print_eval("3.0 m/s 160 spm -> 4.5 m/s 182 spm 200 Hz", e);
   EXPECT_GE(e.f1, 0.995);
@@ -236,16 +290,34 @@ TEST(Accuracy, TreadmillSpeedGivesStrideLengthFromShanks) {
       simulate(34, {{Activity::kRun, 30.0, speed, 168.0}}, sim::shank_sensors(200.0));
   r.session.header.set_treadmill_speed_mps(speed);
   const GaitAnalysis a = analyze_gait(r.session);
-  const EventEvaluation e = evaluate_events(a.steps, *r.truth.events);
+  const EventEvaluation e = evaluate_events(a.steps, observable(r));
   print_eval("shanks, treadmill 3.5 m/s 168 spm 200 Hz", e);
-  EXPECT_GE(e.f1, 0.99);
+  EXPECT_GE(e.f1, 0.99) << unmatched(a.steps, observable(r));
   const double stride_true_m = speed * 120.0 / 168.0;
   std::vector<double> strides;
-  for (const StepResult& s : a.steps) {
+  for (size_t i = 0; i < a.steps.size(); ++i) {
+    const StepResult& s = a.steps[i];
     if (!s.stride_m) continue;
     strides.push_back(*s.stride_m);
-    EXPECT_NEAR(*s.stride_m, stride_true_m, 0.05)
-        << "step at " << static_cast<double>(s.event.ic_us) * 1e-6 << " s";
+    // The stride time this step closes: the detector's own when it gives
+    // one, else back to this foot's previous IC.
+    std::optional<double> stride_s;
+    if (s.event.stride_time_ms) {
+      stride_s = *s.event.stride_time_ms * 1e-3;
+    } else {
+      for (size_t j = i; j-- > 0;) {
+        if (a.steps[j].event.side == s.event.side) {
+          stride_s = static_cast<double>(s.event.ic_us - a.steps[j].event.ic_us) * 1e-6;
+          break;
+        }
+      }
+    }
+    const double ic = static_cast<double>(s.event.ic_us) * 1e-6;
+    if (stride_s) {
+      EXPECT_NEAR(*s.stride_m, speed * *stride_s, 1e-6)
+          << "step at " << ic << " s: stride_m is not speed x stride time (" << *stride_s << " s)";
+    }
+    EXPECT_NEAR(*s.stride_m, stride_true_m, 0.05) << "step at " << ic << " s";
   }
   EXPECT_GE(static_cast<double>(strides.size()), 0.95 * static_cast<double>(a.steps.size()));
   std::printf("[accuracy] treadmill: %zu of %zu steps with stride, median %.3f m (true %.3f)\n",
@@ -259,7 +331,7 @@ TEST(Accuracy, PelvisAccelerometerOnly) {
   ASSERT_EQ(sensors[0].gyro_range_dps, 0u);
   const sim::SimResult r = simulate(35, {{Activity::kRun, 40.0, 3.3, 172.0}}, sensors);
   const GaitAnalysis a = analyze_gait(r.session);
-  const EventEvaluation e = evaluate_events(a.steps, *r.truth.events);
+  const EventEvaluation e = evaluate_events(a.steps, observable(r));
   print_eval("pelvis accel-only 3.3 m/s 172 spm 200 Hz", e);
   EXPECT_GE(e.f1, 0.98);
   ASSERT_TRUE(e.cadence_mae_spm);

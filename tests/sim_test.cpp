@@ -288,9 +288,10 @@ TEST(SimTruth, KneeAnglesAreTheRelativeThighShankRotation) {
       EXPECT_NEAR(model.knee(side, e.ic_s).flexion_deg, 18.0, 1e-6);
     }
   }
-  // Valgus leans the left shank's distal end to the left (+y) relative to the thigh.
-  const double t_mid = model.events()[4].ic_s + 0.1;
-  const auto& ev = model.events()[4];
+  // Valgus moves the shank's distal end laterally relative to the thigh
+  // (+y on the left, -y on the right): the knee toward the midline.
+  const TruthEvent ev = model.events()[4];
+  const double t_mid = ev.ic_s + 0.1;
   const pb::Placement shank = ev.side == pb::LEFT ? pb::LEFT_SHANK : pb::RIGHT_SHANK;
   const pb::Placement thigh = ev.side == pb::LEFT ? pb::LEFT_THIGH : pb::RIGHT_THIGH;
   const Eigen::Vector3d down_shank = model.pose(thigh, t_mid).orientation.conjugate() *

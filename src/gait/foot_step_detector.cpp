@@ -48,7 +48,7 @@ std::optional<DetectedStep> FootStepDetector::analyze(const StrideSpan& span) {
   if (ic_lo > ic_hi) return std::nullopt;
   const size_t ic_g = argmin_pitch(rows, ic_lo, ic_hi);
   if (rows[ic_g].p >= 0.0) return std::nullopt;
-  if (span.truncated_head && ic_g == ic_lo) return std::nullopt;  // minimum not inside the data
+  if (span.truncated_head && ic_g == ic_lo) return std::nullopt;  // minimum not inside the data  // minimum not inside the data
   if (span.truncated_tail && ic_g == ic_hi && ic_hi == span.end) return std::nullopt;
 
   // TO first: it tells walking from running, and the IC feature differs.
@@ -100,10 +100,15 @@ std::optional<DetectedStep> FootStepDetector::analyze(const StrideSpan& span) {
   step.source = settings_.segmenter.placement;
   step.side = side_of(settings_.segmenter.placement);
   step.ic_us = static_cast<int64_t>(std::llround(ic_us));
+  // At the start of the data a contact whose loading began before the first
+  // sample cannot be timed: its IC must lie clearly inside the data.
+  if (span.truncated_head && step.ic_us - rows[span.begin].t_us < kHeadMargin_us) {
+    return std::nullopt;
+  }
   if (to_k) step.to_us = static_cast<int64_t>(std::llround(refine_time_us(rows, *to_k)));
 
   const double stride_ms = static_cast<double>(span.t_end_us - span.t_begin_us) * 1e-3;
-  if (!span.truncated_head && !span.truncated_tail) step.stride_time_ms = stride_ms;
+  if (!span.truncated_head && !span.truncated_tail && !span.end_estimated) step.stride_time_ms = stride_ms;
 
   if (step.to_us) {
     const double contact_ms = static_cast<double>(*step.to_us - step.ic_us) * 1e-3;

@@ -22,6 +22,9 @@ SensorRole role_for(const pb::SensorInfo& info) {
 
 namespace {
 
+/// Consecutive samples at a new period before a rate change is reported.
+constexpr size_t kRateChangeSamples = 20;
+
 MergerSettings merger_settings(const pb::SessionHeader& header, MergerSettings s) {
   if (header.has_treadmill_speed_mps() && !s.treadmill_speed_mps) {
     s.treadmill_speed_mps = header.treadmill_speed_mps();
@@ -64,6 +67,9 @@ GaitEngine::GaitEngine(const pb::SessionHeader& header, const EngineSettings& se
       case SensorRole::kOrientationOnly:
         break;
     }
+    if (info.nominal_rate_hz() > 0.0) {
+      s.period_us = static_cast<int64_t>(std::llround(1e6 / info.nominal_rate_hz()));
+    }
     if (settings.run_orientation) {
       s.filter = make_orientation_filter(settings.orientation_method, settings.orientation);
     }
@@ -79,14 +85,43 @@ void GaitEngine::push(size_t sensor, const ImuSample& sample) {
   if (s.filter) s.filter->update(sample);
   if (s.detector) {
     s.detector->push(sample);
-    for (const DetectedStep& step : s.detector->take()) merger_.add(sensor, step);
+    if (s.detector->has_steps()) {
+      for (const DetectedStep& step : s.detector->take()) merger_.add(sensor, step);
+    }
   }
   if (sample.t_us > s.last_t_us) {
+    watch_rate(s, sample);
     s.last_t_us = sample.t_us;
     merger_.advance(sensor, sample.t_us, s.detector ? s.detector->horizon_us() : INT64_MAX);
   }
   if (sample.has_gyro && sample.gyr_rps.allFinite()) {
     s.max_abs_gyro = std::max(s.max_abs_gyro, sample.gyr_rps.cwiseAbs().maxCoeff());
+  }
+}
+
+void GaitEngine::watch_rate(Sensor& s, const ImuSample& sample) {
+  // A device that changes its output data rate mid-session keeps working
+  // (dt always comes from timestamps), but the user should know where.
+  if (s.last_t_us == INT64_MIN) return;
+  const int64_t dt = sample.t_us - s.last_t_us;
+  if (s.period_us <= 0) {
+    s.period_us = dt;
+    return;
+  }
+  const bool gap = dt > 4 * s.period_us;
+  const bool off = !gap && std::abs(dt - s.period_us) * 4 > s.period_us;
+  if (!off) {
+    s.off_rate_run = 0;
+    return;
+  }
+  if (s.off_rate_run++ == 0) s.off_rate_start_us = s.last_t_us;
+  if (s.off_rate_run >= kRateChangeSamples) {
+    s.rate_changes.push_back(fmt::format("sample rate changed from {:.1f} Hz to {:.1f} Hz at {:.3f} s",
+                                         1e6 / static_cast<double>(s.period_us),
+                                         1e6 / static_cast<double>(dt),
+                                         static_cast<double>(s.off_rate_start_us) * 1e-6));
+    s.period_us = dt;
+    s.off_rate_run = 0;
   }
 }
 
@@ -106,6 +141,11 @@ void GaitEngine::reset() {
     s.samples = 0;
     s.last_t_us = INT64_MIN;
     s.max_abs_gyro = 0.0;
+    s.period_us = s.info.nominal_rate_hz() > 0.0
+                      ? static_cast<int64_t>(std::llround(1e6 / s.info.nominal_rate_hz()))
+                      : 0;
+    s.off_rate_run = 0;
+    s.rate_changes.clear();
   }
   merger_.reset();
 }
@@ -126,6 +166,7 @@ std::vector<std::string> GaitEngine::warnings() const {
       out.push_back(fmt::format("{}: no samples", name));
       continue;
     }
+    for (const std::string& change : s.rate_changes) out.push_back(fmt::format("{}: {}", name, change));
     if (!s.detector) continue;
     const DetectorFlags& f = s.detector->flags();
     if (f.non_finite > 0) {
@@ -144,9 +185,9 @@ std::vector<std::string> GaitEngine::warnings() const {
     }
     if (f.saturated > 0) {
       out.push_back(fmt::format(
-          "{}: {} samples at the sensor's full-scale limit (saturated); impact peaks are "
-          "underestimated there",
-          name, f.saturated));
+          "{}: {} samples at the sensor's full-scale limit (saturated, first at {:.3f} s); "
+          "impact peaks are underestimated there",
+          name, f.saturated, static_cast<double>(f.first_saturated_t_us) * 1e-6));
     }
     if (f.rejected_strides > 0) {
       out.push_back(fmt::format("{}: {} cycles failed the plausibility checks and were skipped",

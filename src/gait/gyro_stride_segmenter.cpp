@@ -80,7 +80,10 @@ void GyroStrideSegmenter::push(const ImuSample& sample) {
     if (flags_.first_bad_t_us < 0) flags_.first_bad_t_us = sample.t_us;
     return;
   }
-  if (sample.saturated) ++flags_.saturated;
+  if (sample.saturated) {
+    ++flags_.saturated;
+    if (flags_.first_saturated_t_us < 0) flags_.first_saturated_t_us = sample.t_us;
+  }
   if (last_t_us_ != INT64_MIN && sample.t_us - last_t_us_ > gap_us_) {
     ++flags_.gaps;
     if (flags_.first_gap_t_us < 0) flags_.first_gap_t_us = last_t_us_;
@@ -284,6 +287,7 @@ void GyroStrideSegmenter::close_tail() {
   span.end = span.begin;
   while (span.end + 1 < rows_.size() && rows_[span.end + 1].t_us <= span.t_end_us) ++span.end;
   span.truncated_tail = span.end + 1 >= rows_.size() && rows_[span.end].t_us < span.t_end_us;
+  span.end_estimated = true;
   // Only worth a look if the data reaches past the expected contact.
   if (static_cast<double>(rows_[span.end].t_us - span.t_begin_us) <
       0.3 * static_cast<double>(*stride_us_)) {
@@ -313,6 +317,7 @@ void GyroStrideSegmenter::on_peak(size_t k) {
         head.end = *last_peak_;
         head.t_end_us = rows_[*last_peak_].t_us;
         head.t_begin_us = head.t_end_us - stride_us;
+        head.end_estimated = true;  // its opening mid-swing was not seen
         if (rows_.front().t_us > head.t_begin_us &&
             static_cast<double>(head.t_end_us - rows_.front().t_us) >
                 0.3 * static_cast<double>(stride_us)) {

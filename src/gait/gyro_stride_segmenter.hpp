@@ -62,6 +62,7 @@ struct StrideSpan {
   int64_t t_end_us = 0;    ///< mid-swing closing it (may follow the data)
   bool truncated_head = false;
   bool truncated_tail = false;
+  bool end_estimated = false;  ///< closing mid-swing not seen (stop or end of data)
   Eigen::Vector3d axis = Eigen::Vector3d::UnitY();
 };
 

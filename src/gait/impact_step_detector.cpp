@@ -79,7 +79,10 @@ void ImpactStepDetector::push(const ImuSample& s) {
     if (flags_.first_bad_t_us < 0) flags_.first_bad_t_us = s.t_us;
     return;
   }
-  if (s.saturated) ++flags_.saturated;
+  if (s.saturated) {
+    ++flags_.saturated;
+    if (flags_.first_saturated_t_us < 0) flags_.first_saturated_t_us = s.t_us;
+  }
   double dt_s = 0.0;
   if (last_t_us_ != INT64_MIN) {
     dt_s = static_cast<double>(s.t_us - last_t_us_) * 1e-6;

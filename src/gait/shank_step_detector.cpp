@@ -29,7 +29,7 @@ std::optional<DetectedStep> ShankStepDetector::analyze(const StrideSpan& span) {
   if (ic_lo > ic_hi) return std::nullopt;
   const size_t ic_g = argmin_pitch(rows, ic_lo, ic_hi);
   if (rows[ic_g].p >= 0.0) return std::nullopt;
-  if (span.truncated_head && ic_g == ic_lo) return std::nullopt;
+  if (span.truncated_head && ic_g == ic_lo) return std::nullopt;  // minimum not inside the data
   if (span.truncated_tail && ic_g == span.end) return std::nullopt;
 
   DetectedStep step;
@@ -49,6 +49,11 @@ std::optional<DetectedStep> ShankStepDetector::analyze(const StrideSpan& span) {
     step.quality = 0.6;
   }
   step.ic_us = static_cast<int64_t>(std::llround(ic_us));
+  // At the start of the data a contact whose loading began before the first
+  // sample cannot be timed: its IC must lie clearly inside the data.
+  if (span.truncated_head && step.ic_us - rows[span.begin].t_us < kHeadMargin_us) {
+    return std::nullopt;
+  }
 
   const auto [to_lo, to_hi] = time_window(rows, span.begin, span.end, t_mid, span.t_end_us);
   if (to_lo <= to_hi) {
@@ -58,7 +63,7 @@ std::optional<DetectedStep> ShankStepDetector::analyze(const StrideSpan& span) {
       step.to_us = static_cast<int64_t>(std::llround(refine_time_us(rows, k)));
     }
   }
-  if (!span.truncated_head && !span.truncated_tail) {
+  if (!span.truncated_head && !span.truncated_tail && !span.end_estimated) {
     step.stride_time_ms = static_cast<double>(span.t_end_us - span.t_begin_us) * 1e-3;
   }
 

@@ -44,6 +44,7 @@ struct DetectorFlags {
   uint64_t rejected_strides = 0; ///< failed the plausibility gates
   int64_t first_gap_t_us = -1;
   int64_t first_bad_t_us = -1;
+  int64_t first_saturated_t_us = -1;
 
   bool operator==(const DetectorFlags&) const = default;
 };
@@ -58,6 +59,7 @@ class StepDetector {
   virtual void finish() = 0;
   virtual void reset() = 0;
   /// Moves out the steps decided so far (in IC order).
+  bool has_steps() const { return !ready_.empty(); }
   std::vector<DetectedStep> take() {
     std::vector<DetectedStep> out;
     out.swap(ready_);

@@ -54,7 +54,7 @@ void StepMerger::add(size_t /*sensor*/, const DetectedStep& step) {
 void StepMerger::advance(size_t sensor, int64_t t_us, int64_t horizon_us) {
   last_t_us_[sensor] = std::max(last_t_us_[sensor], t_us);
   horizon_us_[sensor] = horizon_us;
-  release(false);
+  if (!pending_.empty()) release(false);
 }
 
 void StepMerger::finish() {

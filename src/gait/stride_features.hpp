@@ -12,6 +12,10 @@
 
 namespace gk {
 
+/// A contact in a partial head cycle must start at least this far into the
+/// data to be timed.
+inline constexpr int64_t kHeadMargin_us = 100'000;
+
 /// Index range [lo, hi] of rows whose time lies in [t0, t1], clipped to
 /// [begin, end]; empty (lo > hi) when none.
 std::pair<size_t, size_t> time_window(const std::deque<GyroRow>& rows, size_t begin, size_t end,
