@@ -502,3 +502,21 @@ TEST(SimCli, RecordingRoundTripsToTheSameSamplesAndTruth) {
 
 }  // namespace
 }  // namespace gk::sim
+namespace gk::sim {
+namespace {
+TEST(SimProbe, Pelvis) {
+  RunnerSettings r;
+  r.schedule = {{Activity::kRun, 12.0, 3.2, 170.0}, {Activity::kStand, 8.0, 0.0, 0.0},
+                {Activity::kRun, 12.0, 3.2, 170.0}};
+  const RunnerModel m(r);
+  for (double t = 10.5; t < 22; t += 0.005) {
+    const GaitState st = m.timeline().state(t);
+    const ImuReading imu = m.ideal_imu(pb::PELVIS, t);
+    const bool l = m.stance_fraction(pb::LEFT, t).has_value();
+    const bool rr = m.stance_fraction(pb::RIGHT, t).has_value();
+    const double g = imu.acc_mps2.z() / kGravity_mps2;
+    if (g > 1.15 && (st.motion < 0.6)) printf("t=%.3f m=%.3f acc=%.2f L%d R%d\n", t, st.motion, g, l, rr);
+  }
+}
+}  // namespace
+}  // namespace gk::sim

@@ -21,6 +21,8 @@ double median(std::vector<double> v) {
 constexpr size_t kRecentPeaks = 5;
 /// The next mid-swing is overdue after this many typical strides.
 constexpr double kOverdueStrides = 1.6;
+/// At the end of data a candidate peak counts once the rate fell this far below it.
+constexpr double kFinishPeakDrop = 0.7;
 /// Two contacts of one foot are at least this far apart (a stance is longer).
 constexpr int64_t kMinContactSpacing_us = 150'000;
 /// How far from 1 g the accelerometer may read while the foot is still.
@@ -370,10 +372,12 @@ void GyroStrideSegmenter::trim() {
 void GyroStrideSegmenter::finish() {
   // Flush a candidate peak that the end of data made final, then close the
   // contact after the last mid-swing as a partial cycle.
+  // A candidate cut off by the end of data is only a peak if the rate was
+  // clearly falling again; otherwise its true top (and time) is unknown.
   if (candidate_) {
     const size_t k = *candidate_;
     candidate_.reset();
-    if (wide_enough(k)) on_peak(k);
+    if (rows_.back().p < kFinishPeakDrop * rows_[k].p && wide_enough(k)) on_peak(k);
   }
   close_tail();
 }
