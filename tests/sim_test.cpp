@@ -500,23 +500,84 @@ TEST(SimCli, RecordingRoundTripsToTheSameSamplesAndTruth) {
   std::filesystem::remove_all(dir);
 }
 
-}  // namespace
-}  // namespace gk::sim
-namespace gk::sim {
-namespace {
-TEST(SimProbe, Pelvis) {
-  RunnerSettings r;
-  r.schedule = {{Activity::kRun, 12.0, 3.2, 170.0}, {Activity::kStand, 8.0, 0.0, 0.0},
-                {Activity::kRun, 12.0, 3.2, 170.0}};
-  const RunnerModel m(r);
-  for (double t = 10.5; t < 22; t += 0.005) {
-    const GaitState st = m.timeline().state(t);
-    const ImuReading imu = m.ideal_imu(pb::PELVIS, t);
-    const bool l = m.stance_fraction(pb::LEFT, t).has_value();
-    const bool rr = m.stance_fraction(pb::RIGHT, t).has_value();
-    const double g = imu.acc_mps2.z() / kGravity_mps2;
-    if (g > 1.15 && (st.motion < 0.6)) printf("t=%.3f m=%.3f acc=%.2f L%d R%d\n", t, st.motion, g, l, rr);
+// Toe-off is at the toes-down pitch-rate extreme (Falbriard et al. 2018,
+// Front. Physiol. 9:610), not ~45 ms before it.
+TEST(SimRealism, FootPitchRateMinimumIsAtToeOff) {
+  for (auto strike :
+       {FootStrikePattern::kHeel, FootStrikePattern::kMid, FootStrikePattern::kFore}) {
+    RunnerSettings r = running(10.0);
+    r.foot_strike = strike;
+    const RunnerModel model(r);
+    const auto events = model.events();
+    int checked = 0;
+    for (std::size_t i = 0; i + 2 < events.size(); ++i) {
+      const TruthEvent& e = events[i];
+      if (e.ic_s < 2.0 || !e.to_s) continue;
+      const pb::Placement foot = e.side == pb::LEFT ? pb::LEFT_FOOT : pb::RIGHT_FOOT;
+      const double from = e.ic_s + 0.5 * (*e.to_s - e.ic_s);
+      double best_t = from, best = 1e9;
+      for (double t = from; t < events[i + 2].ic_s; t += 0.001) {
+        // Pitch rate, + = toes up (the segment y gyro reads toes-down as +).
+        const double pitch_rate = -model.ideal_imu(foot, t).gyr_rps.y();
+        if (pitch_rate < best) {
+          best = pitch_rate;
+          best_t = t;
+        }
+      }
+      EXPECT_NEAR(best_t, *e.to_s, 0.005) << "IC " << e.ic_s;
+      ++checked;
+    }
+    EXPECT_GT(checked, 10);
   }
 }
+
+// Standing after or before a run: the pelvis is at rest (1 g) whenever the
+// truth has no contact (motion < 0.5), and it bounces while running.
+TEST(SimRealism, PelvisIsStillWhileStanding) {
+  SimSettings s;
+  s.seed = 103;
+  s.sensors = pelvis_sensors(200.0, true);
+  s.runner.schedule = {{Activity::kRun, 12.0, 3.2, 170.0},
+                       {Activity::kStand, 8.0, 0.0, 0.0},
+                       {Activity::kRun, 12.0, 3.2, 170.0}};
+  const RunnerModel model(s.runner);
+  const SimResult result = simulate(s);
+  double standing_worst_g = 0.0, running_peak_g = 0.0;
+  int standing = 0;
+  for (const ImuSample& sample : result.session.sensors[0].samples) {
+    const double t = static_cast<double>(sample.t_us) * 1e-6;
+    const double g = sample.acc_mps2.norm() / kGravity_mps2;
+    const GaitState st = model.timeline().state(t);
+    if (st.motion < 0.5) {
+      ++standing;
+      standing_worst_g = std::max(standing_worst_g, std::abs(g - 1.0));
+      EXPECT_NEAR(model.ideal_imu(pb::PELVIS, t).acc_mps2.norm(), kGravity_mps2, 1e-6) << t;
+    } else if (st.motion == 1.0) {
+      running_peak_g = std::max(running_peak_g, g);
+    }
+  }
+  EXPECT_GT(standing, 1000);
+  EXPECT_LT(standing_worst_g, 0.05);
+  EXPECT_GT(running_peak_g, 2.0);
+}
+
+// Samples are at t = i / rate, i < N: no truth contact starts after the last.
+TEST(SimTruth, NoEventsAfterTheLastSample) {
+  for (double cadence : {170.0, 180.0}) {
+    SimSettings s;
+    s.runner = running(30.0, cadence);
+    s.sensors = feet_sensors(100.0);
+    const SimResult r = simulate(s);
+    ASSERT_TRUE(r.truth.events);
+    const double last_s = 29.99;
+    for (const TruthEvent& e : *r.truth.events) {
+      EXPECT_LT(e.ic_s, last_s);
+      if (e.to_s) {
+        EXPECT_LT(*e.to_s, last_s);
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace gk::sim

@@ -76,9 +76,13 @@ EventEvaluation evaluate_events(const std::vector<StepResult>& steps,
       contact_err.push_back(std::abs(c_det - c_true) * 1e3);
     }
   }
-  e.precision = e.steps_detected ? static_cast<double>(e.matched) / static_cast<double>(e.steps_detected) : 0.0;
-  e.recall = e.steps_true ? static_cast<double>(e.matched) / static_cast<double>(e.steps_true) : 0.0;
-  e.f1 = e.precision + e.recall > 0.0 ? 2.0 * e.precision * e.recall / (e.precision + e.recall) : 0.0;
+  e.precision = e.steps_detected
+                    ? static_cast<double>(e.matched) / static_cast<double>(e.steps_detected)
+                    : 0.0;
+  e.recall =
+      e.steps_true ? static_cast<double>(e.matched) / static_cast<double>(e.steps_true) : 0.0;
+  e.f1 =
+      e.precision + e.recall > 0.0 ? 2.0 * e.precision * e.recall / (e.precision + e.recall) : 0.0;
   e.ic_mae_ms = mean(ic_err);
   e.to_mae_ms = mean(to_err);
   e.contact_mae_ms = mean(contact_err);

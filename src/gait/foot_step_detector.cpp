@@ -16,6 +16,8 @@ namespace {
 constexpr double kRadToDeg = 180.0 / std::numbers::pi;
 /// The heel-contact reversal comes at most this long before the loading minimum.
 constexpr int64_t kMaxReversalLead_us = 150'000;
+/// Fraction of the loading minimum that marks the onset of the heel rocker.
+constexpr double kRockerOnsetFraction = 0.1;
 
 GyroSegmenterSettings with_foot_sign_rule(GyroSegmenterSettings s) {
   s.sign_rule = GyroSegmenterSettings::SignRule::kAfterStillness;
@@ -48,7 +50,8 @@ std::optional<DetectedStep> FootStepDetector::analyze(const StrideSpan& span) {
   if (ic_lo > ic_hi) return std::nullopt;
   const size_t ic_g = argmin_pitch(rows, ic_lo, ic_hi);
   if (rows[ic_g].p >= 0.0) return std::nullopt;
-  if (span.truncated_head && ic_g == ic_lo) return std::nullopt;  // minimum not inside the data  // minimum not inside the data
+  if (span.truncated_head && ic_g == ic_lo)
+    return std::nullopt;  // minimum not inside the data  // minimum not inside the data
   if (span.truncated_tail && ic_g == ic_hi && ic_hi == span.end) return std::nullopt;
 
   // TO first: it tells walking from running, and the IC feature differs.
@@ -60,32 +63,35 @@ std::optional<DetectedStep> FootStepDetector::analyze(const StrideSpan& span) {
     if (rows[k].p < 0.0 && !at_data_end && k > ic_g) to_k = k;
   }
   const double cycle_us = static_cast<double>(span.t_end_us - span.t_begin_us);
-  const bool walking =
-      to_k && static_cast<double>(rows[*to_k].t_us - rows[ic_g].t_us) / cycle_us >
-                  settings_.walking_duty_factor;
+  const bool walking = to_k && static_cast<double>(rows[*to_k].t_us - rows[ic_g].t_us) / cycle_us >
+                                   settings_.walking_duty_factor;
 
   double ic_us = refine_time_us(rows, ic_g);
   double quality = 1.0;
   std::optional<double> heel_contact;
   if (walking) {
     // Walking heel contact: the foot stops rotating toes-up when the heel
-    // meets the ground, so the pitch rate crosses zero just before the
-    // loading minimum (the swing-to-stance reversal; cf. gaitmap's
-    // heel-strike search and Sabatini et al. 2005, IEEE TBME 52:486).
+    // meets the ground and the loading rotation (heel rocker) begins, so
+    // the pitch rate turns negative just before the loading minimum (the
+    // swing-to-stance reversal; cf. gaitmap's heel-strike search and
+    // Sabatini et al. 2005, IEEE TBME 52:486). The onset is taken where the
+    // rate passes 10 % of that minimum, so a foot drifting slowly before it
+    // lands is not mistaken for a contact.
+    const double level = kRockerOnsetFraction * rows[ic_g].p;
     size_t z = ic_g;
-    while (z > span.begin && rows[z - 1].p < 0.0) --z;
+    while (z > span.begin && rows[z - 1].p < level) --z;
     if (z > span.begin && rows[ic_g].t_us - rows[z].t_us <= kMaxReversalLead_us) {
-      const double y0 = rows[z - 1].p;
-      const double y1 = rows[z].p;
+      const double y0 = rows[z - 1].p - level;
+      const double y1 = rows[z].p - level;
       heel_contact = static_cast<double>(rows[z - 1].t_us) +
                      y0 / (y0 - y1) * static_cast<double>(rows[z].t_us - rows[z - 1].t_us);
     }
   }
+  const std::optional<double> impact =
+      impact_time_us(span, rows[ic_g].t_us, settings_.impact_search_s, settings_.impact_min_ratio);
   if (heel_contact) {
     ic_us = *heel_contact;
-  } else if (std::optional<double> impact = impact_time_us(span, rows[ic_g].t_us,
-                                                           settings_.impact_search_s,
-                                                           settings_.impact_min_ratio)) {
+  } else if (impact) {
     // Running: the largest jerk near the gyro feature marks the moment the
     // foot meets the ground, whatever the strike pattern.
     ic_us = *impact;
@@ -108,13 +114,14 @@ std::optional<DetectedStep> FootStepDetector::analyze(const StrideSpan& span) {
   if (to_k) step.to_us = static_cast<int64_t>(std::llround(refine_time_us(rows, *to_k)));
 
   const double stride_ms = static_cast<double>(span.t_end_us - span.t_begin_us) * 1e-3;
-  if (!span.truncated_head && !span.truncated_tail && !span.end_estimated) step.stride_time_ms = stride_ms;
+  if (!span.truncated_head && !span.truncated_tail && !span.end_estimated)
+    step.stride_time_ms = stride_ms;
 
   if (step.to_us) {
     const double contact_ms = static_cast<double>(*step.to_us - step.ic_us) * 1e-3;
     const double duty = contact_ms / stride_ms;
-    step.activity = duty > settings_.walking_duty_factor ? GaitActivity::kWalking
-                                                         : GaitActivity::kRunning;
+    step.activity =
+        duty > settings_.walking_duty_factor ? GaitActivity::kWalking : GaitActivity::kRunning;
     if (step.activity == GaitActivity::kRunning &&
         (contact_ms < settings_.running_contact_min_ms ||
          contact_ms > settings_.running_contact_max_ms)) {

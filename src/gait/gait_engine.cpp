@@ -92,7 +92,7 @@ void GaitEngine::push(size_t sensor, const ImuSample& sample) {
   if (sample.t_us > s.last_t_us) {
     watch_rate(s, sample);
     s.last_t_us = sample.t_us;
-    merger_.advance(sensor, sample.t_us, s.detector ? s.detector->horizon_us() : INT64_MAX);
+    merger_.advance(sensor, sample.t_us, horizon_for(s));
   }
   if (sample.has_gyro && sample.gyr_rps.allFinite()) {
     s.max_abs_gyro = std::max(s.max_abs_gyro, sample.gyr_rps.cwiseAbs().maxCoeff());
@@ -116,13 +116,26 @@ void GaitEngine::watch_rate(Sensor& s, const ImuSample& sample) {
   }
   if (s.off_rate_run++ == 0) s.off_rate_start_us = s.last_t_us;
   if (s.off_rate_run >= kRateChangeSamples) {
-    s.rate_changes.push_back(fmt::format("sample rate changed from {:.1f} Hz to {:.1f} Hz at {:.3f} s",
-                                         1e6 / static_cast<double>(s.period_us),
-                                         1e6 / static_cast<double>(dt),
-                                         static_cast<double>(s.off_rate_start_us) * 1e-6));
+    s.rate_changes.push_back(
+        fmt::format("sample rate changed from {:.1f} Hz to {:.1f} Hz at {:.3f} s",
+                    1e6 / static_cast<double>(s.period_us), 1e6 / static_cast<double>(dt),
+                    static_cast<double>(s.off_rate_start_us) * 1e-6));
     s.period_us = dt;
     s.off_rate_run = 0;
   }
+}
+
+int64_t GaitEngine::horizon_for(const Sensor& s) const {
+  if (!s.detector) return INT64_MAX;
+  // A gyro detector's horizon jumps past a contact only when it reports it,
+  // so a second report of the same contact is always in hand. An impact
+  // detector's horizon creeps with time: hold its steps back by the
+  // duplicate window so a same-contact report from it can still merge.
+  if (s.role == SensorRole::kImpact) {
+    return s.detector->horizon_us() -
+           static_cast<int64_t>(settings_.merger.duplicate_window_s * 1e6);
+  }
+  return s.detector->horizon_us();
 }
 
 void GaitEngine::finish() {
@@ -166,7 +179,8 @@ std::vector<std::string> GaitEngine::warnings() const {
       out.push_back(fmt::format("{}: no samples", name));
       continue;
     }
-    for (const std::string& change : s.rate_changes) out.push_back(fmt::format("{}: {}", name, change));
+    for (const std::string& change : s.rate_changes)
+      out.push_back(fmt::format("{}: {}", name, change));
     if (!s.detector) continue;
     const DetectorFlags& f = s.detector->flags();
     if (f.non_finite > 0) {
@@ -180,8 +194,8 @@ std::vector<std::string> GaitEngine::warnings() const {
     }
     if (f.gaps > 0) {
       out.push_back(fmt::format(
-          "{}: {} gaps in the data (first after {:.3f} s); no steps are invented across them",
-          name, f.gaps, static_cast<double>(f.first_gap_t_us) * 1e-6));
+          "{}: {} gaps in the data (first after {:.3f} s); no steps are invented across them", name,
+          f.gaps, static_cast<double>(f.first_gap_t_us) * 1e-6));
     }
     if (f.saturated > 0) {
       out.push_back(fmt::format(
@@ -196,8 +210,8 @@ std::vector<std::string> GaitEngine::warnings() const {
     const bool gyro_role = s.role == SensorRole::kFootGyro || s.role == SensorRole::kShankGyro;
     if (gyro_role && s.max_abs_gyro < settings_.foot.segmenter.swing_peak_min_rps) {
       out.push_back(fmt::format(
-          "{}: the sensor never moved like a walking or running leg (peak rate {:.2f} rad/s)",
-          name, s.max_abs_gyro));
+          "{}: the sensor never moved like a walking or running leg (peak rate {:.2f} rad/s)", name,
+          s.max_abs_gyro));
     }
   }
   return out;

@@ -63,12 +63,13 @@ class GaitEngine {
     uint64_t samples = 0;
     int64_t last_t_us = INT64_MIN;
     double max_abs_gyro = 0.0;
-    int64_t period_us = 0;           ///< current sample period (nominal, then as seen)
-    size_t off_rate_run = 0;         ///< consecutive samples at another period
+    int64_t period_us = 0;    ///< current sample period (nominal, then as seen)
+    size_t off_rate_run = 0;  ///< consecutive samples at another period
     int64_t off_rate_start_us = 0;
     std::vector<std::string> rate_changes;
   };
   void watch_rate(Sensor& s, const ImuSample& sample);
+  int64_t horizon_for(const Sensor& s) const;
   EngineSettings settings_;
   std::vector<Sensor> sensors_;
   StepMerger merger_;

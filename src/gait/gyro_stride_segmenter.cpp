@@ -34,8 +34,7 @@ constexpr int64_t kLandedWithin_us = 1'000'000;
 
 GyroStrideSegmenter::GyroStrideSegmenter(const GyroSegmenterSettings& settings)
     : settings_(settings) {
-  const double period_us =
-      settings.nominal_rate_hz > 0.0 ? 1e6 / settings.nominal_rate_hz : 0.0;
+  const double period_us = settings.nominal_rate_hz > 0.0 ? 1e6 / settings.nominal_rate_hz : 0.0;
   gap_us_ = std::max<int64_t>(settings.gap_min_us,
                               static_cast<int64_t>(settings.gap_periods * period_us));
 }
@@ -180,15 +179,15 @@ int GyroStrideSegmenter::swing_sign(const Eigen::Vector3d& axis, double peak) co
       for (size_t j = i; local_min && j > 0 && rows_[i].t_us - rows_[j - 1].t_us <= half_us; --j) {
         local_min = rows_[j - 1].w.norm() >= n;
       }
-      for (size_t j = i + 1; local_min && j < rows_.size() && rows_[j].t_us - rows_[i].t_us <= half_us;
-           ++j) {
+      for (size_t j = i + 1;
+           local_min && j < rows_.size() && rows_[j].t_us - rows_[i].t_us <= half_us; ++j) {
         local_min = rows_[j].w.norm() > n;
       }
       // Mid-stance, not quiet standing: the foot landed shortly before. The
       // first move after standing is gait initiation, which votes either way.
       bool landed = false;
-      for (size_t j = i; local_min && !landed && j > 0 &&
-                         rows_[i].t_us - rows_[j - 1].t_us <= kLandedWithin_us;
+      for (size_t j = i;
+           local_min && !landed && j > 0 && rows_[i].t_us - rows_[j - 1].t_us <= kLandedWithin_us;
            --j) {
         landed = std::abs(rows_[j - 1].w.dot(axis)) > level;
       }
@@ -213,7 +212,8 @@ int GyroStrideSegmenter::swing_sign(const Eigen::Vector3d& axis, double peak) co
     }
     const auto high = [](std::vector<double>& v) {
       if (v.empty()) return 0.0;
-      const auto k = v.begin() + static_cast<std::ptrdiff_t>(0.98 * static_cast<double>(v.size() - 1));
+      const auto k =
+          v.begin() + static_cast<std::ptrdiff_t>(0.98 * static_cast<double>(v.size() - 1));
       std::nth_element(v.begin(), k, v.end());
       return *k;
     };
@@ -243,8 +243,8 @@ void GyroStrideSegmenter::process(size_t i) {
   const double threshold =
       std::max(settings_.swing_peak_min_rps, settings_.swing_peak_rel * recent_peak_median_);
   const bool too_close =
-      last_peak_ && static_cast<double>(r.t_us - rows_[*last_peak_].t_us) * 1e-6 <
-                        settings_.min_stride_s;
+      last_peak_ &&
+      static_cast<double>(r.t_us - rows_[*last_peak_].t_us) * 1e-6 < settings_.min_stride_s;
   // A peak must be reached from below: the first samples after the start of
   // data or a gap may sit on the falling side of a swing whose top was not
   // seen, and that is no mid-swing.
@@ -252,8 +252,8 @@ void GyroStrideSegmenter::process(size_t i) {
   if (r.p > threshold && !too_close && (candidate_ ? r.p > rows_[*candidate_].p : rising)) {
     candidate_ = i;
   }
-  if (candidate_ && static_cast<double>(r.t_us - rows_[*candidate_].t_us) * 1e-6 >=
-                        settings_.peak_confirm_s) {
+  if (candidate_ &&
+      static_cast<double>(r.t_us - rows_[*candidate_].t_us) * 1e-6 >= settings_.peak_confirm_s) {
     const size_t k = *candidate_;
     candidate_.reset();
     if (wide_enough(k)) on_peak(k);
@@ -390,8 +390,7 @@ bool GyroStrideSegmenter::wide_enough(size_t k) const {
   while (lo > 0 && rows_[lo - 1].p > half) --lo;
   size_t hi = k;
   while (hi + 1 < rows_.size() && rows_[hi + 1].p > half) ++hi;
-  return static_cast<double>(rows_[hi].t_us - rows_[lo].t_us) * 1e-6 >=
-         settings_.min_swing_width_s;
+  return static_cast<double>(rows_[hi].t_us - rows_[lo].t_us) * 1e-6 >= settings_.min_swing_width_s;
 }
 
 }  // namespace gk

@@ -23,17 +23,17 @@
 namespace gk {
 
 struct GyroSegmenterSettings {
-  double nominal_rate_hz = 0.0;        ///< 0 = unknown (gap limit then gap_min_us)
-  double swing_peak_min_rps = 1.5;     ///< walking mid-swing ~4-6 rad/s, running 10-20
-  double swing_peak_rel = 0.35;        ///< peak must exceed this x median of recent peaks
-  double min_stride_s = 0.42;          ///< 285 steps/min upper plausibility gate
-  double max_stride_s = 2.5;           ///< slower than this is not one stride
-  double peak_confirm_s = 0.12;        ///< a peak is final when nothing higher follows this long
-  double min_swing_width_s = 0.05;     ///< a swing stays above half its peak at least this long
-  double axis_warmup_s = 2.0;          ///< motion needed to find the pitch axis
-  double axis_follow_rate = 0.1;       ///< per-stride update of the axis (slow slips)
-  double gap_periods = 3.5;            ///< dt above this many nominal periods = gap
-  int64_t gap_min_us = 30'000;         ///< but never below this
+  double nominal_rate_hz = 0.0;     ///< 0 = unknown (gap limit then gap_min_us)
+  double swing_peak_min_rps = 1.5;  ///< walking mid-swing ~4-6 rad/s, running 10-20
+  double swing_peak_rel = 0.35;     ///< peak must exceed this x median of recent peaks
+  double min_stride_s = 0.42;       ///< 285 steps/min upper plausibility gate
+  double max_stride_s = 2.5;        ///< slower than this is not one stride
+  double peak_confirm_s = 0.06;     ///< a peak is final when nothing higher follows this long
+  double min_swing_width_s = 0.05;  ///< a swing stays above half its peak at least this long
+  double axis_warmup_s = 2.0;       ///< motion needed to find the pitch axis
+  double axis_follow_rate = 0.1;    ///< per-stride update of the axis (slow slips)
+  double gap_periods = 3.5;         ///< dt above this many nominal periods = gap
+  int64_t gap_min_us = 30'000;      ///< but never below this
   pb::Placement placement = pb::PLACEMENT_UNKNOWN;
   /// How the sign of the pitch axis is decided (see find_axis()).
   enum class SignRule {
@@ -102,9 +102,9 @@ class GyroStrideSegmenter : public StepDetector {
 
   GyroSegmenterSettings settings_;
   std::deque<GyroRow> rows_;
-  size_t processed_ = 0;            ///< rows already run through process()
+  size_t processed_ = 0;  ///< rows already run through process()
   std::optional<Eigen::Vector3d> axis_;
-  std::optional<size_t> last_peak_;  ///< index of the last confirmed MS
+  std::optional<size_t> last_peak_;   ///< index of the last confirmed MS
   std::optional<int64_t> stride_us_;  ///< last full stride, for partial cycles
   bool head_pending_ = true;          ///< contact before the first MS not yet looked at
   bool tail_closed_ = false;          ///< contact after the last MS already decided

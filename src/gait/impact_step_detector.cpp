@@ -104,8 +104,7 @@ void ImpactStepDetector::push(const ImuSample& s) {
 
   // Vertical direction: running mean of the specific force, cumulative at
   // first (so a short recording is usable at once), then exponential.
-  const double alpha =
-      up_ready_ ? std::min(1.0, dt_s / settings_.gravity_time_constant_s) : 1.0;
+  const double alpha = up_ready_ ? std::min(1.0, dt_s / settings_.gravity_time_constant_s) : 1.0;
   if (!up_ready_) {
     up_ = s.acc_mps2;
     up_ready_ = true;
@@ -133,16 +132,16 @@ void ImpactStepDetector::push(const ImuSample& s) {
   if (pending_ && !pending_->to_us && last_peak_us_ && row.t_us > *last_peak_us_ &&
       row.v_g < kUnloadLevel_g && rows_[i - 1].v_g >= kUnloadLevel_g) {
     const double f = (rows_[i - 1].v_g - kUnloadLevel_g) / (rows_[i - 1].v_g - row.v_g);
-    pending_->to_us = rows_[i - 1].t_us +
-                      static_cast<int64_t>(std::llround(f * static_cast<double>(row.t_us - rows_[i - 1].t_us)));
+    pending_->to_us =
+        rows_[i - 1].t_us +
+        static_cast<int64_t>(std::llround(f * static_cast<double>(row.t_us - rows_[i - 1].t_us)));
     ready_.push_back(*pending_);
     pending_.reset();
   }
 
-  const double threshold =
-      std::max(settings_.peak_min_g, settings_.peak_rel * recent_peak_median_);
-  const bool too_close = last_peak_us_ && static_cast<double>(row.t_us - *last_peak_us_) * 1e-6 <
-                                              settings_.min_step_s;
+  const double threshold = std::max(settings_.peak_min_g, settings_.peak_rel * recent_peak_median_);
+  const bool too_close =
+      last_peak_us_ && static_cast<double>(row.t_us - *last_peak_us_) * 1e-6 < settings_.min_step_s;
   if (row.v_g > threshold && !too_close && (!candidate_ || row.v_g > rows_[*candidate_].v_g)) {
     candidate_ = i;
   }

@@ -28,7 +28,7 @@ struct ImpactDetectorSettings {
   double peak_rel = 0.5;                 ///< and this x median of recent peaks
   double min_step_s = 60.0 / 285.0;      ///< plausibility gate on the step time
   double max_step_s = 1.5;
-  double rise_search_s = 0.25;           ///< how far before a peak its foot is looked for
+  double rise_search_s = 0.25;  ///< how far before a peak its foot is looked for
   double gap_periods = 3.5;
   int64_t gap_min_us = 30'000;
 };

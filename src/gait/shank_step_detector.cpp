@@ -38,9 +38,8 @@ std::optional<DetectedStep> ShankStepDetector::analyze(const StrideSpan& span) {
   step.contact_time_reliable = false;
   step.quality = 0.8;
   double ic_us = refine_time_us(rows, ic_g);
-  if (std::optional<double> impact = impact_time_us(span, rows[ic_g].t_us,
-                                                    settings_.impact_search_s,
-                                                    settings_.impact_min_ratio)) {
+  if (std::optional<double> impact = impact_time_us(
+          span, rows[ic_g].t_us, settings_.impact_search_s, settings_.impact_min_ratio)) {
     ic_us = *impact;
   } else {
     // At the edges of the data a cycle is partial: claim a contact there
@@ -58,8 +57,7 @@ std::optional<DetectedStep> ShankStepDetector::analyze(const StrideSpan& span) {
   const auto [to_lo, to_hi] = time_window(rows, span.begin, span.end, t_mid, span.t_end_us);
   if (to_lo <= to_hi) {
     const size_t k = argmin_pitch(rows, to_lo, to_hi);
-    if (rows[k].p < 0.0 && !(span.truncated_tail && k == span.end) &&
-        rows[k].t_us > step.ic_us) {
+    if (rows[k].p < 0.0 && !(span.truncated_tail && k == span.end) && rows[k].t_us > step.ic_us) {
       step.to_us = static_cast<int64_t>(std::llround(refine_time_us(rows, k)));
     }
   }

@@ -18,16 +18,16 @@ enum class GaitActivity { kUnknown, kWalking, kRunning };
 struct DetectedStep {
   pb::Side side = pb::SIDE_UNKNOWN;
   pb::Placement source = pb::PLACEMENT_UNKNOWN;
-  int64_t ic_us = 0;              ///< initial contact
-  std::optional<int64_t> to_us;   ///< toe-off that ends this contact
-  double quality = 0.0;           ///< 0..1: how clearly the features stood out
+  int64_t ic_us = 0;             ///< initial contact
+  std::optional<int64_t> to_us;  ///< toe-off that ends this contact
+  double quality = 0.0;          ///< 0..1: how clearly the features stood out
   GaitActivity activity = GaitActivity::kUnknown;
   std::optional<double> stride_time_ms;  ///< this foot, IC to IC (single-sensor view)
   std::optional<double> stride_m;        ///< ZUPT strapdown (foot) or unknown
   std::optional<double> speed_mps;
   std::optional<double> foot_strike_angle_deg;  ///< foot pitch at IC vs flat, + = toes up
   pb::FootStrike foot_strike = pb::FOOT_STRIKE_UNKNOWN;
-  std::optional<double> shock_g;                ///< peak impact acceleration (shank axial)
+  std::optional<double> shock_g;      ///< peak impact acceleration (shank axial)
   bool contact_time_reliable = true;  ///< false for sensors known to be poor at it
   bool after_gap = false;             ///< first contact after a data gap
 
@@ -37,11 +37,11 @@ struct DetectedStep {
 /// Counts of what a detector had to skip or doubt; shown in warnings.
 struct DetectorFlags {
   uint64_t samples = 0;
-  uint64_t non_finite = 0;       ///< NaN/inf samples skipped
-  uint64_t time_backwards = 0;   ///< samples at or before the previous time, skipped
-  uint64_t gaps = 0;             ///< jumps in time larger than the gap limit
-  uint64_t saturated = 0;        ///< samples at full scale
-  uint64_t rejected_strides = 0; ///< failed the plausibility gates
+  uint64_t non_finite = 0;        ///< NaN/inf samples skipped
+  uint64_t time_backwards = 0;    ///< samples at or before the previous time, skipped
+  uint64_t gaps = 0;              ///< jumps in time larger than the gap limit
+  uint64_t saturated = 0;         ///< samples at full scale
+  uint64_t rejected_strides = 0;  ///< failed the plausibility gates
   int64_t first_gap_t_us = -1;
   int64_t first_bad_t_us = -1;
   int64_t first_saturated_t_us = -1;

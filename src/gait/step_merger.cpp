@@ -7,9 +7,7 @@
 namespace gk {
 
 StepMerger::StepMerger(const MergerSettings& settings, size_t sensors)
-    : settings_(settings),
-      last_t_us_(sensors, INT64_MIN),
-      horizon_us_(sensors, INT64_MAX) {}
+    : settings_(settings), last_t_us_(sensors, INT64_MIN), horizon_us_(sensors, INT64_MAX) {}
 
 void StepMerger::reset() {
   std::fill(last_t_us_.begin(), last_t_us_.end(), INT64_MIN);
@@ -75,11 +73,7 @@ void StepMerger::release(bool all) {
         if (last_t_us_[i] == INT64_MIN || last_t_us_[i] < newest - stale_us) continue;
         horizon = std::min(horizon, horizon_us_[i]);
       }
-      // Wait until a second report of the same contact (within the
-      // duplicate window) can no longer arrive.
-      const int64_t dup_us = static_cast<int64_t>(settings_.duplicate_window_s * 1e6);
-      if (horizon == INT64_MAX) horizon = INT64_MAX - dup_us;
-      if (pending_.front().ic_us + dup_us >= horizon) return;
+      if (pending_.front().ic_us >= horizon) return;
     }
     // Gather every report of this contact (another sensor on the same leg,
     // or a side-less trunk sensor) and keep the best-placed one.
@@ -119,7 +113,8 @@ void StepMerger::finalize(const DetectedStep& step) {
   if (step.to_us) r.contact_ms = static_cast<double>(*step.to_us - step.ic_us) * 1e-3;
 
   const int64_t pause_us = static_cast<int64_t>(settings_.pause_s * (one_foot_ ? 2.0 : 1.0) * 1e6);
-  if (!history_.empty() && (step.ic_us - history_.back().event.ic_us > pause_us || step.after_gap)) {
+  if (!history_.empty() &&
+      (step.ic_us - history_.back().event.ic_us > pause_us || step.after_gap)) {
     history_.clear();
   }
   std::optional<int64_t>& last_to_same =
@@ -177,9 +172,9 @@ void StepMerger::close_minute(bool force, int64_t now_us) {
     w.t_start_us = minute_start_us_;
     w.t_end_us = force ? minute_steps_.back().event.ic_us : minute_start_us_ + len_us;
     w.steps = minute_steps_.size();
-    const double span_s = static_cast<double>(minute_steps_.back().event.ic_us -
-                                              minute_steps_.front().event.ic_us) *
-                          1e-6;
+    const double span_s =
+        static_cast<double>(minute_steps_.back().event.ic_us - minute_steps_.front().event.ic_us) *
+        1e-6;
     w.cadence_spm = (one_foot_ ? 120.0 : 60.0) * static_cast<double>(w.steps - 1) / span_s;
     std::vector<double> st;
     double left = 0.0, right = 0.0;
@@ -190,7 +185,8 @@ void StepMerger::close_minute(bool force, int64_t now_us) {
       if (s.contact_ms && s.event.side == pb::RIGHT) right += *s.contact_ms, ++nr;
     }
     if (st.size() >= 2) {
-      const double mean = std::accumulate(st.begin(), st.end(), 0.0) / static_cast<double>(st.size());
+      const double mean =
+          std::accumulate(st.begin(), st.end(), 0.0) / static_cast<double>(st.size());
       double var = 0.0;
       for (double x : st) var += (x - mean) * (x - mean);
       var /= static_cast<double>(st.size() - 1);

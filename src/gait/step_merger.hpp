@@ -20,9 +20,9 @@ namespace gk {
 
 struct MergerSettings {
   size_t cadence_window_steps = 10;
-  double pause_s = 2.0;                ///< a longer step time restarts the windows
-  double duplicate_window_s = 0.08;    ///< same-side ICs closer than this are one contact
-  double stale_sensor_s = 3.0;         ///< a sensor this far behind is not waited for
+  double pause_s = 2.0;              ///< a longer step time restarts the windows
+  double duplicate_window_s = 0.08;  ///< same-side ICs closer than this are one contact
+  double stale_sensor_s = 3.0;       ///< a sensor this far behind is not waited for
   double per_minute_s = 60.0;
   std::optional<double> treadmill_speed_mps;
 };

@@ -10,12 +10,12 @@ namespace gk {
 
 struct StepResult {
   DetectedStep event;
-  std::optional<double> step_time_ms;   ///< IC to IC of consecutive steps (either foot)
-  std::optional<double> contact_ms;     ///< IC to TO
-  std::optional<double> flight_ms;      ///< previous step's TO to this IC (other foot)
-  std::optional<double> swing_ms;       ///< this foot's previous TO to this IC
-  std::optional<double> cadence_spm;    ///< rolling over the last 10 steps
-  std::optional<double> stride_m;       ///< ZUPT, else treadmill speed x stride time
+  std::optional<double> step_time_ms;  ///< IC to IC of consecutive steps (either foot)
+  std::optional<double> contact_ms;    ///< IC to TO
+  std::optional<double> flight_ms;     ///< previous step's TO to this IC (other foot)
+  std::optional<double> swing_ms;      ///< this foot's previous TO to this IC
+  std::optional<double> cadence_spm;   ///< rolling over the last 10 steps
+  std::optional<double> stride_m;      ///< ZUPT, else treadmill speed x stride time
   pb::FootStrike foot_strike = pb::FOOT_STRIKE_UNKNOWN;
   std::optional<double> shock_g;
 
@@ -28,7 +28,7 @@ struct CadenceWindow {
   int64_t t_end_us = 0;
   size_t steps = 0;
   double cadence_spm = 0.0;
-  double step_time_cv_pct = 0.0;                ///< variability of step time
+  double step_time_cv_pct = 0.0;                   ///< variability of step time
   std::optional<double> contact_balance_left_pct;  ///< left share of L+R contact time
 
   bool operator==(const CadenceWindow&) const = default;

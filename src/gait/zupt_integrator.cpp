@@ -14,8 +14,7 @@ std::optional<ZuptStride> integrate_stride(const std::deque<GyroRow>& rows, int6
   const auto by_time = [](const GyroRow& r, int64_t t) { return r.t_us < t; };
   const auto first = std::lower_bound(rows.begin(), rows.end(), t0_us, by_time);
   const auto last = std::lower_bound(rows.begin(), rows.end(), t1_us, by_time);
-  if (first == rows.end() || last == rows.end() || first->t_us != t0_us ||
-      last->t_us != t1_us) {
+  if (first == rows.end() || last == rows.end() || first->t_us != t0_us || last->t_us != t1_us) {
     return std::nullopt;
   }
   const size_t i0 = static_cast<size_t>(first - rows.begin());

@@ -12,9 +12,9 @@
 namespace gk {
 
 struct ZuptStride {
-  double length_m = 0.0;   ///< horizontal displacement mid-stance to mid-stance
+  double length_m = 0.0;  ///< horizontal displacement mid-stance to mid-stance
   double speed_mps = 0.0;
-  double vertical_m = 0.0; ///< residual vertical displacement (quality check)
+  double vertical_m = 0.0;  ///< residual vertical displacement (quality check)
 };
 
 /// Integrates rows from t0_us to t1_us (both mid-stances, foot at rest):

@@ -32,7 +32,8 @@ std::string_view strike_name(pb::FootStrike f) {
 }  // namespace
 
 void write_steps_csv(std::ostream& out, const std::vector<StepResult>& steps) {
-  fmt::print(out, "side,ic,to,contact_ms,flight_ms,cadence_spm,stride_m,foot_strike,shock_g,quality\n");
+  fmt::print(out,
+             "side,ic,to,contact_ms,flight_ms,cadence_spm,stride_m,foot_strike,shock_g,quality\n");
   for (const StepResult& s : steps) {
     const std::optional<double> to =
         s.event.to_us ? std::optional<double>(static_cast<double>(*s.event.to_us) * 1e-6)

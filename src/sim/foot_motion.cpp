@@ -18,6 +18,7 @@ namespace {
 /// cycle for the current blend of walking and running.
 struct FootShape {
   double pitch_ic = 0.0, pitch_late_swing = 0.0, pitch_to = 0.0, pitch_min = 0.0;
+  double pitch_rate_to = 0.0;  ///< deg per cycle at toe-off (the toes-down peak)
   double roll_ic = 0.0, roll_to = 0.0, roll_swing = 0.0;
   double flat_start = 0.0, heel_off = 0.0;                     ///< stance shares
   double swing_min = 0.0, swing_late = 0.0, swing_lift = 0.0;  ///< swing shares
@@ -44,28 +45,34 @@ StrikeShape strike_shape(FootStrikePattern strike) {
 
 constexpr StrikeShape kWalkShape{20.0, 24.0, 0.15, 3.0, 0.0};
 
-FootShape foot_shape(const GaitState& state, const RunnerSettings& settings) {
+FootShape foot_shape(const GaitState& state, double duty, const RunnerSettings& settings) {
   const double r = state.run;
-  const double m = state.motion;
+  const double m = state.gait;
   const StrikeShape run = strike_shape(settings.foot_strike);
   const StrikeShape& walk = kWalkShape;
   FootShape f;
   f.pitch_ic = m * lerp(walk.pitch_ic, run.pitch_ic, r);
   f.pitch_late_swing = m * lerp(walk.pitch_late_swing, run.pitch_late_swing, r);
   f.pitch_to = m * lerp(-50.0, -40.0, r);
-  // More knee flexion in swing, and more speed, fold the foot further
-  // toes-down behind the body.
-  const double run_min =
-      std::clamp(-(50.0 + 0.4 * settings.peak_swing_flexion_deg) - 8.0 * (state.speed_mps - 3.0),
-                 -130.0, -60.0);
-  f.pitch_min = m * lerp(-58.0, run_min, r);
+  f.heel_off = foot_heel_off(r);
+  // The toes-down rate peaks at toe-off (the pitch-rate minimum marks TO to
+  // within ~5 ms in running, Falbriard et al. 2018, Front. Physiol. 9:610,
+  // and in walking): the push-off accelerates the roll over the ball until
+  // the toe leaves the ground, then the rotation decays and reverses into the
+  // toes-up swing within ~60 ms. Peak rate = kToRateFactor times the mean
+  // push-off rate, with zero angular acceleration at TO.
+  constexpr double kToRateFactor = 2.2;
+  f.pitch_rate_to = kToRateFactor * f.pitch_to / ((1.0 - f.heel_off) * duty);
+  f.swing_min = lerp(0.14, 0.13, r);
+  // Angle swept while the rate decays to zero (0.55 of rate x time keeps the
+  // quintic monotone, so the rate has no second toes-down lobe).
+  f.pitch_min = f.pitch_to + 0.55 * f.pitch_rate_to * f.swing_min * (1.0 - duty);
   f.roll_ic = m * lerp(walk.roll_ic, run.roll_ic, r);
   f.roll_to = m * lerp(3.0, 4.0, r);
   f.roll_swing = -m * 2.0;
   f.flat_start = lerp(walk.flat_start, run.flat_start, r);
-  f.heel_off = foot_heel_off(r);
-  f.swing_min = lerp(0.10, 0.25, r);
-  f.swing_late = lerp(0.85, 0.85, r);
+  // The toes-up swing rotation ends by ~70 % of swing (sustained swing lobe).
+  f.swing_late = lerp(0.75, 0.7, r);
   f.swing_lift = lerp(0.30, 0.35, r);
   const double run_lift = std::clamp(0.12 + 0.06 * state.speed_mps, 0.15, 0.55);
   f.lift_m = m * lerp(0.12, run_lift, r);
@@ -119,11 +126,11 @@ Pose foot_pose(const GaitState& state, int side, const RunnerSettings& settings,
   const double swing = 1.0 - d;
   const double x = ss.cycle;
   const double sign = side_sign(side);
-  const FootShape f = foot_shape(state, settings);
+  const FootShape f = foot_shape(state, d, settings);
   const KeyframeCurve pitch{{0.0, f.pitch_ic},
                             {f.flat_start * d, 0.0, true},
                             {f.heel_off * d, 0.0, true},
-                            {d, f.pitch_to},
+                            {d, f.pitch_to, false, true, f.pitch_rate_to, 0.0},
                             {d + f.swing_min * swing, f.pitch_min},
                             {d + f.swing_late * swing, f.pitch_late_swing}};
   const KeyframeCurve roll{{0.0, f.roll_ic},
@@ -165,7 +172,7 @@ Pose foot_pose(const GaitState& state, int side, const RunnerSettings& settings,
   // A slight medial arc of the swinging foot.
   const double w = u / swing;
   const double arc = 64.0 * w * w * w * (1.0 - w) * (1.0 - w) * (1.0 - w);
-  pose.position_m.y() -= sign * 0.01 * state.motion * arc;
+  pose.position_m.y() -= sign * 0.01 * state.gait * arc;
   // Height: up to the lift peak, then down to contact.
   const double peak_x = f.swing_lift * swing;
   const double peak_z = std::max(from[2].value, to[2].value) + f.lift_m;

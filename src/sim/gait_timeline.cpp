@@ -193,6 +193,12 @@ GaitTimeline::Blend GaitTimeline::blend(double t_s) const {
     b.speed_mps += moving ? w * s.speed_mps : 0.0;
     b.cadence_spm += w * cadence_spm_[i];
   }
+  // Travel speed follows the gait amplitude (GaitState::gait): a body whose
+  // legs are still does not glide (or decelerate) across the ground.
+  if (b.motion > 1e-12) {
+    const double motion = std::min(b.motion, 1.0);
+    b.speed_mps *= smooth_step(motion - 0.75, 0.25) / motion;
+  }
   return b;
 }
 
@@ -241,6 +247,9 @@ GaitState GaitTimeline::state(double t_s) const {
   double phase = 0.0, run_time = 0.0;
   integrals(t_s, phase, s.distance_m, run_time);
   s.motion = std::clamp(b.motion, 0.0, 1.0);
+  // One amplitude for legs and pelvis alike, so the pelvis cannot bounce at
+  // 1.5 g while the legs (and the truth) say the runner is standing.
+  s.gait = smooth_step(s.motion - 0.75, 0.25);
   s.run = std::clamp(b.run, 0.0, 1.0);
   s.speed_mps = b.speed_mps;
   s.run_progress = run_progress_at(run_time);
@@ -295,6 +304,7 @@ void GaitTimeline::build_contacts() {
       c.foothold_m = mid.distance_m - kHeelBehindPelvis_m;
       const GaitState at_ic = state(c.ic_s);
       c.motion = at_ic.motion;
+      c.gait = at_ic.gait;
       c.run = at_ic.run;
       c.speed_mps = at_ic.speed_mps;
       out.push_back(c);

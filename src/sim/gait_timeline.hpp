@@ -32,8 +32,12 @@ struct SideState {
 
 struct GaitState {
   double t_s = 0.0;
-  double motion = 0.0;  ///< 0 = standing still, 1 = walking or running
-  double run = 0.0;     ///< style: 0 = walking gait, 1 = running gait
+  double motion = 0.0;  ///< schedule blend: 0 = standing still, 1 = walking or running
+  /// Amplitude of the body's gait motion (legs, feet, pelvis bounce, impacts):
+  /// 0 while motion <= 0.5, so every contact the truth leaves out (motion
+  /// < 0.5) is one where the whole body stands still, and 1 at motion 1.
+  double gait = 0.0;
+  double run = 0.0;  ///< style: 0 = walking gait, 1 = running gait
   double stride_hz = 0.0;
   double speed_mps = 0.0;
   double distance_m = 0.0;    ///< forward travel since t = 0
@@ -49,6 +53,7 @@ struct Contact {
   double to_s = 0.0;
   double foothold_m = 0.0;  ///< forward position of the heel while the foot is flat
   double motion = 0.0;      ///< GaitState::motion at IC
+  double gait = 0.0;        ///< GaitState::gait at IC
   double run = 0.0;         ///< GaitState::run at IC
   double speed_mps = 0.0;   ///< at IC
 };

@@ -40,6 +40,11 @@ KeyframeCurve::KeyframeCurve(std::initializer_list<Keyframe> keys) {
     node.phase = k[i].phase;
     node.end.value = k[i].value;
     if (k[i].dwell) continue;
+    if (k[i].pinned) {
+      node.end.slope = k[i].slope;
+      node.end.curvature = k[i].curvature;
+      continue;
+    }
     if (s_left * s_right > 0.0) {
       const double m = (h_right * s_left + h_left * s_right) / (h_left + h_right);
       const double limit = 3.0 * std::min(std::abs(s_left), std::abs(s_right));

@@ -25,7 +25,10 @@ double quintic_hermite(double x, double h, const HermiteEnd& a, const HermiteEnd
 struct Keyframe {
   double phase = 0.0;  ///< position in the cycle, [0, 1)
   double value = 0.0;
-  bool dwell = false;  ///< zero slope and curvature: the profile rests here
+  bool dwell = false;   ///< zero slope and curvature: the profile rests here
+  bool pinned = false;  ///< slope and curvature as given, not from the neighbours
+  double slope = 0.0;
+  double curvature = 0.0;
 };
 
 /// Periodic (period 1) C2 curve through keyframes given in increasing phase.

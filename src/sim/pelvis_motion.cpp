@@ -51,7 +51,7 @@ double braking_offset(double s, double c) {
 PelvisPose pelvis_pose(const GaitState& state, const RunnerSettings& settings) {
   const double x = state.sides[0].cycle;  // left-side cycle: left IC at 0, right IC at 0.5
   const double d = state.duty;
-  const double m = state.motion;
+  const double m = state.gait;
   const double r = state.run;
   const double step_phase = 2.0 * x - std::floor(2.0 * x);
   const double step_hz = 2.0 * state.stride_hz;

@@ -71,7 +71,7 @@ RunnerModel::RunnerModel(const RunnerSettings& settings)
         }
         const double peak_g =
             impact_peak_g(kImpactSegments[s], settings_.foot_strike, c.run, c.speed_mps);
-        im.amplitude_m[s] = c.motion * peak_g * kGravity_mps2 / it->second;
+        im.amplitude_m[s] = c.gait * peak_g * kGravity_mps2 / it->second;
       }
       impacts_[static_cast<std::size_t>(side)].push_back(im);
     }
@@ -172,9 +172,8 @@ TruthKnee RunnerModel::knee(pb::Side side, double t_s) const {
   return k;
 }
 
-std::vector<TruthEvent> RunnerModel::events() const {
+std::vector<TruthEvent> RunnerModel::events(double end_s) const {
   std::vector<TruthEvent> out;
-  const double end_s = duration_s();
   for (int side = 0; side < 2; ++side) {
     for (const Contact& c : timeline_.contacts(side_at(side))) {
       if (c.ic_s < 0.0 || c.ic_s >= end_s || c.motion < 0.5) continue;

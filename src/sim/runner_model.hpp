@@ -67,9 +67,12 @@ class RunnerModel {
 
   /// Knee angles exactly as constructed: shank = thigh * Ry(flexion) * Rx(+-valgus).
   TruthKnee knee(pb::Side side, double t_s) const;
-  /// Every contact with its initial contact in [0, duration) while moving
-  /// (motion >= 0.5), by IC time; to_s empty when toe-off is after the end.
-  std::vector<TruthEvent> events() const;
+  /// Every contact with its initial contact in [0, end_s) while moving
+  /// (motion >= 0.5), by IC time; to_s empty when toe-off is not before
+  /// end_s. simulate() passes the time of the last sample: an event after the
+  /// data cannot be scored. Without it, end_s = duration.
+  std::vector<TruthEvent> events() const { return events(duration_s()); }
+  std::vector<TruthEvent> events(double end_s) const;
   /// Share of the current stance elapsed, or nullopt in swing.
   std::optional<double> stance_fraction(pb::Side side, double t_s) const;
   /// True while the foot rests flat and motionless (mid-stance).

@@ -150,7 +150,16 @@ SimResult simulate(const SimSettings& settings) {
     }
   }
 
-  result.truth.events = model.events();
+  // Only events before the last sample (t = (count - 1) / rate) are in the
+  // data; the slowest-ending sensor bounds what every sensor saw.
+  double last_sample_s = duration_s;
+  for (const auto& [rate_hz, members] : by_rate) {
+    const auto count = static_cast<int64_t>(std::ceil(duration_s * rate_hz - 1e-9));
+    last_sample_s = std::min(
+        last_sample_s,
+        static_cast<double>(std::llround(static_cast<double>(count - 1) * 1e6 / rate_hz)) * 1e-6);
+  }
+  result.truth.events = model.events(last_sample_s);
   std::vector<TruthKnee> knee;
   const auto knee_count = static_cast<int64_t>(std::ceil(duration_s * kKneeTruthRate_hz - 1e-9));
   knee.reserve(static_cast<std::size_t>(2 * knee_count));

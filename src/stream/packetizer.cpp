@@ -94,9 +94,8 @@ void unpack(const pb::SensorPacket& packet, std::vector<ImuSample>& out) {
   out.reserve(out.size() + static_cast<size_t>(n));
   for (int i = 0; i < n; ++i) {
     ImuSample s;
-    s.t_us = packet.t_first_us() +
-             (offsets ? packet.t_offset_us(i)
-                      : static_cast<int64_t>(i) * packet.sample_period_us());
+    s.t_us = packet.t_first_us() + (offsets ? packet.t_offset_us(i)
+                                            : static_cast<int64_t>(i) * packet.sample_period_us());
     s.has_gyro = gyro;
     for (int k = 0; k < 3; ++k) {
       const int32_t a = packet.accel(3 * i + k);

@@ -12,9 +12,9 @@ namespace gk {
 struct PacketizerSettings {
   uint32_t device_id = 1;
   pb::Placement placement = pb::PLACEMENT_UNKNOWN;
-  uint32_t accel_range_g = 16;      ///< full scale +/- this many g
-  uint32_t gyro_range_dps = 2000;   ///< full scale; 0 = accelerometer-only
-  uint32_t sample_period_us = 1000; ///< nominal period
+  uint32_t accel_range_g = 16;       ///< full scale +/- this many g
+  uint32_t gyro_range_dps = 2000;    ///< full scale; 0 = accelerometer-only
+  uint32_t sample_period_us = 1000;  ///< nominal period
   uint32_t samples_per_packet = 20;
 };
 
