@@ -8,6 +8,7 @@
 
 #include "commands.hpp"
 #include "input_error.hpp"
+#include "knee_csv.hpp"
 #include "session.hpp"
 #include "session_analysis.hpp"
 #include "steps_csv.hpp"
@@ -18,6 +19,7 @@ namespace {
 struct AnalyzeOptions {
   std::vector<std::filesystem::path> sessions;
   std::filesystem::path steps_csv;
+  std::filesystem::path knee_csv;
 };
 
 std::optional<double> mean_of(const std::vector<StepResult>& steps,
@@ -41,6 +43,9 @@ void run_analyze(const AnalyzeOptions& opt) {
   if (!opt.steps_csv.empty() && opt.sessions.size() != 1) {
     throw InputError(opt.steps_csv, 0, "--steps-csv needs exactly one session");
   }
+  if (!opt.knee_csv.empty() && opt.sessions.size() != 1) {
+    throw InputError(opt.knee_csv, 0, "--knee-csv needs exactly one session");
+  }
   for (const std::filesystem::path& path : opt.sessions) {
     Warnings load_warnings;
     const Session session = load_session(path, load_warnings);
@@ -54,9 +59,20 @@ void run_analyze(const AnalyzeOptions& opt) {
                fmt_opt(mean_of(a.steps, &StepResult::cadence_spm), "steps/min"),
                fmt_opt(mean_of(a.steps, &StepResult::contact_ms), "ms"),
                a.steps.empty() ? "-" : fmt_opt(mean_of(a.steps, &StepResult::stride_m), "m"));
+    const std::optional<double> valgus = mean_of(a.steps, &StepResult::peak_valgus_deg);
+    if (valgus) {
+      fmt::print("{}: knee: peak stance valgus {:.1f} deg (confidence {:.2f}), flexion at IC {}\n",
+                 path.string(), *valgus,
+                 mean_of(a.steps, &StepResult::valgus_confidence).value_or(0.0),
+                 fmt_opt(mean_of(a.steps, &StepResult::knee_flexion_ic_deg), "deg"));
+    }
     if (!opt.steps_csv.empty()) {
       write_steps_csv(opt.steps_csv, a.steps);
       fmt::print("wrote {} ({} steps)\n", opt.steps_csv.string(), a.steps.size());
+    }
+    if (!opt.knee_csv.empty()) {
+      write_knee_csv(opt.knee_csv, a.knee);
+      fmt::print("wrote {} ({} knee samples)\n", opt.knee_csv.string(), a.knee.size());
     }
   }
 }
@@ -69,13 +85,18 @@ void add_analyze_command(CLI::App& app) {
       "analyze",
       "Analyse recorded sessions (.gkr recordings or CSV session folders): steps with initial\n"
       "contact and toe-off, contact and flight time, cadence, stride length, foot strike,\n"
-      "tibial shock. Prints one summary line per session; warnings go to stderr.");
+      "tibial shock, knee valgus and flexion from a knee sleeve. Prints one summary line per "
+      "session; warnings go to stderr.");
   cmd->add_option("SESSION", opt->sessions, "Recording (.gkr) or CSV session folder")
       ->required()
       ->check(CLI::ExistingPath);
   cmd->add_option("--steps-csv", opt->steps_csv,
                   "Write one row per step: side,ic,to,contact_ms,flight_ms,cadence_spm,\n"
-                  "stride_m,foot_strike,shock_g,quality (times in s on the input's clock)");
+                  "stride_m,foot_strike,shock_g,quality,peak_valgus_deg,knee_flexion_ic_deg,\n"
+                  "valgus_confidence (times in s on the input's clock)");
+  cmd->add_option("--knee-csv", opt->knee_csv,
+                  "Write the knee angles of every knee sleeve (thigh + shank sensors) at 100 Hz:\n"
+                  "t,side,valgus_deg,flexion_deg,confidence");
   cmd->callback([opt] { run_analyze(*opt); });
 }
 

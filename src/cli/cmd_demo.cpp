@@ -8,6 +8,8 @@
 
 #include "commands.hpp"
 #include "event_evaluation.hpp"
+#include "knee_csv.hpp"
+#include "knee_evaluation.hpp"
 #include "placement.hpp"
 #include "session.hpp"
 #include "session_analysis.hpp"
@@ -20,6 +22,7 @@ namespace {
 struct DemoOptions {
   std::filesystem::path out_dir = "out/demo";
   double duration_s = 60.0;
+  double stand_s = 5.0;
   double speed_mps = 3.0;
   double cadence_spm = 164.0;
   double rate_hz = 200.0;
@@ -30,8 +33,13 @@ void run_demo(const DemoOptions& opt) {
   sim::SimSettings settings;
   settings.seed = opt.seed;
   settings.athlete = "demo_runner";
+  // The runner stands still for a few seconds first, as on a treadmill before
+  // it starts: the knee sleeve's calibration pose.
   settings.runner.schedule = {
+      {sim::Activity::kStand, opt.stand_s, 0.0, 0.0},
       {sim::Activity::kRun, opt.duration_s, opt.speed_mps, opt.cadence_spm}};
+  settings.runner.peak_valgus_left_deg = 7.0;
+  settings.runner.peak_valgus_right_deg = 4.0;
   settings.sensors = sim::shoe_and_sleeve_sensors(opt.rate_hz);
   const sim::SimResult result = sim::simulate(settings);
 
@@ -59,6 +67,10 @@ void run_demo(const DemoOptions& opt) {
   const std::filesystem::path steps = opt.out_dir / "steps.csv";
   write_steps_csv(steps, a.steps);
   fmt::print("analysed: {} steps, wrote {}\n", a.steps.size(), steps.string());
+  const std::filesystem::path knee = opt.out_dir / "knee.csv";
+  write_knee_csv(knee, a.knee);
+  fmt::print("knee angles: {} samples, wrote {}\n", a.knee.size(), knee.string());
+  for (const std::string& w : a.warnings) fmt::print("  note: {}\n", w);
   for (const CadenceWindow& w : a.minutes) {
     fmt::print("  minute from {:5.1f} s: cadence {:.1f} steps/min, step-time CV {:.1f} %{}\n",
                static_cast<double>(w.t_start_us) * 1e-6, w.cadence_spm, w.step_time_cv_pct,
@@ -74,6 +86,15 @@ void run_demo(const DemoOptions& opt) {
         e.f1, e.ic_mae_ms.value_or(0.0), e.contact_mae_ms.value_or(0.0),
         e.cadence_mae_spm.value_or(0.0));
   }
+  if (result.truth.knee) {
+    const KneeEvaluation k = evaluate_knee(a.knee, a.steps, *result.truth.knee);
+    fmt::print(
+        "knee against the simulator's truth: valgus RMSE {:.2f} deg, flexion RMSE {:.2f} deg, "
+        "peak stance valgus error {:.2f} deg over {} steps (simulated peak valgus: left 7, right "
+        "4 deg)\n",
+        k.valgus_rmse_deg.value_or(0.0), k.flexion_rmse_deg.value_or(0.0),
+        k.peak_valgus_mae_deg.value_or(0.0), k.steps_compared);
+  }
 }
 
 }  // namespace
@@ -88,6 +109,10 @@ void add_demo_command(CLI::App& app) {
   cmd->add_option("--out", opt->out_dir, "Output folder")->capture_default_str();
   cmd->add_option("--duration-s", opt->duration_s, "Run duration in seconds")
       ->check(CLI::Range(1.0, 36000.0))
+      ->capture_default_str();
+  cmd->add_option("--stand-s", opt->stand_s,
+                  "Standing still before the run (the knee sleeve's calibration pose)")
+      ->check(CLI::Range(0.0, 600.0))
       ->capture_default_str();
   cmd->add_option("--speed-mps", opt->speed_mps, "Treadmill speed in m/s")
       ->check(CLI::Range(1.5, 8.0))

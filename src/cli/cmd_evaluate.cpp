@@ -7,6 +7,7 @@
 #include "commands.hpp"
 #include "event_evaluation.hpp"
 #include "input_error.hpp"
+#include "knee_evaluation.hpp"
 #include "session.hpp"
 #include "session_analysis.hpp"
 
@@ -26,19 +27,40 @@ void run_evaluate(const EvaluateOptions& opt) {
   const std::filesystem::path truth_dir =
       opt.truth_dir.empty() ? truth_dir_for(opt.session) : opt.truth_dir;
   const Truth truth = read_truth(truth_dir);
-  if (!truth.events) {
+  if (!truth.events && !truth.knee) {
     throw InputError(truth_dir / "events.csv", 0,
-                     "no reference events to compare with (expected truth/events.csv with "
-                     "side,ic,to; see docs/formats.md)");
+                     "no reference to compare with (expected truth/events.csv with side,ic,to "
+                     "and/or truth/knee.csv with t,side,valgus_deg,flexion_deg; see "
+                     "docs/formats.md)");
   }
   Warnings load_warnings;
   const Session session = load_session(opt.session, load_warnings);
   for (const std::string& w : load_warnings) fmt::print(stderr, "warning: {}\n", w);
   const GaitAnalysis a = analyze_gait(session);
   for (const std::string& w : a.warnings) fmt::print(stderr, "warning: {}\n", w);
-  const EventEvaluation e = evaluate_events(a.steps, *truth.events);
   nlohmann::json j;
   j["session"] = opt.session.string();
+  if (truth.knee) {
+    const KneeEvaluation k = evaluate_knee(a.knee, a.steps, *truth.knee);
+    nlohmann::json kj;
+    kj["samples_true"] = k.samples_true;
+    kj["samples_compared"] = k.samples_compared;
+    kj["valgus_rmse_deg"] = opt_json(k.valgus_rmse_deg);
+    kj["flexion_rmse_deg"] = opt_json(k.flexion_rmse_deg);
+    kj["valgus_bias_deg"] = opt_json(k.valgus_bias_deg);
+    kj["flexion_bias_deg"] = opt_json(k.flexion_bias_deg);
+    kj["valgus_drift_deg"] = opt_json(k.valgus_drift_deg);
+    kj["mean_confidence"] = opt_json(k.mean_confidence);
+    kj["steps_compared"] = k.steps_compared;
+    kj["peak_valgus_mae_deg"] = opt_json(k.peak_valgus_mae_deg);
+    kj["peak_valgus_max_error_deg"] = opt_json(k.peak_valgus_max_error_deg);
+    j["knee"] = kj;
+  }
+  if (!truth.events) {
+    fmt::print("{}\n", j.dump());
+    return;
+  }
+  const EventEvaluation e = evaluate_events(a.steps, *truth.events);
   j["steps_true"] = e.steps_true;
   j["steps_detected"] = e.steps_detected;
   j["matched"] = e.matched;
@@ -62,12 +84,14 @@ void add_evaluate_command(CLI::App& app) {
       "Compare detected steps with reference events (truth/events.csv) and print JSON:\n"
       "steps true/detected, precision, recall, F1 (IC matched within 60 ms, same side,\n"
       "one-to-one), IC/TO/contact-time mean absolute error (ms) and cadence mean absolute\n"
-      "error (steps/min) over 10-step windows.");
+      "error (steps/min) over 10-step windows. With truth/knee.csv also a \"knee\" object:\n"
+      "valgus and flexion RMSE (deg), bias, drift, and peak stance valgus error per step.");
   cmd->add_option("SESSION", opt->session, "Recording (.gkr) or CSV session folder")
       ->required()
       ->check(CLI::ExistingPath);
-  cmd->add_option("--truth", opt->truth_dir,
-                  "Folder with events.csv (default: SESSION/truth, or X.truth beside X.gkr)");
+  cmd->add_option(
+      "--truth", opt->truth_dir,
+      "Folder with events.csv and/or knee.csv (default: SESSION/truth, or X.truth beside X.gkr)");
   cmd->callback([opt] { run_evaluate(*opt); });
 }
 

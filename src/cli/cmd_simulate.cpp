@@ -62,6 +62,9 @@ std::vector<sim::SensorSettings> sensor_set(const std::string& list, double rate
     if (name.empty()) continue;
     if (name == "shoe+sleeve") {
       append(sim::shoe_and_sleeve_sensors(rate_hz));
+    } else if (name == "sleeve") {
+      append(sim::shank_sensors(rate_hz));
+      append(sim::thigh_sensors(rate_hz));
     } else if (name == "feet") {
       append(sim::feet_sensors(rate_hz));
     } else if (name == "shank") {

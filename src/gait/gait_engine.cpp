@@ -36,8 +36,8 @@ MergerSettings merger_settings(const pb::SessionHeader& header, MergerSettings s
 
 GaitEngine::GaitEngine(const pb::SessionHeader& header, const EngineSettings& settings)
     : settings_(settings),
-      merger_(merger_settings(header, settings.merger),
-              static_cast<size_t>(header.sensors_size())) {
+      merger_(merger_settings(header, settings.merger), static_cast<size_t>(header.sensors_size())),
+      knee_(header, settings.knee) {
   for (const pb::SensorInfo& info : header.sensors()) {
     Sensor s;
     s.info = info;
@@ -97,6 +97,32 @@ void GaitEngine::push(size_t sensor, const ImuSample& sample) {
   if (sample.has_gyro && sample.gyr_rps.allFinite()) {
     s.max_abs_gyro = std::max(s.max_abs_gyro, sample.gyr_rps.cwiseAbs().maxCoeff());
   }
+  knee_.push(sensor, sample);
+  // Steps are settled here, at a point fixed by the data, not when a caller
+  // happens to take() them: live and batch attach the same knee values.
+  release_steps();
+}
+
+void GaitEngine::release_steps() {
+  for (StepResult& r : merger_.take()) waiting_.push_back(std::move(r));
+  while (!waiting_.empty()) {
+    StepResult& r = waiting_.front();
+    const pb::Side side = r.event.side;
+    if (knee_.has_knee(side)) {
+      const int64_t end = knee_.stance_end_us(r.event.ic_us, r.event.to_us);
+      if (knee_.resolved_until_us(side) < end) break;
+      if (const std::optional<KneeStepMetrics> m =
+              knee_.step_metrics(side, r.event.ic_us, r.event.to_us)) {
+        r.peak_valgus_deg = m->peak_valgus_deg;
+        r.valgus_excursion_deg = m->valgus_excursion_deg;
+        r.knee_flexion_ic_deg = m->flexion_ic_deg;
+        r.peak_stance_flexion_deg = m->peak_stance_flexion_deg;
+        r.valgus_confidence = m->confidence;
+      }
+    }
+    ready_.push_back(std::move(r));
+    waiting_.pop_front();
+  }
 }
 
 void GaitEngine::watch_rate(Sensor& s, const ImuSample& sample) {
@@ -145,6 +171,8 @@ void GaitEngine::finish() {
     for (const DetectedStep& step : sensors_[i].detector->take()) merger_.add(i, step);
   }
   merger_.finish();
+  knee_.finish();
+  release_steps();
 }
 
 void GaitEngine::reset() {
@@ -161,9 +189,16 @@ void GaitEngine::reset() {
     s.rate_changes.clear();
   }
   merger_.reset();
+  knee_.reset();
+  waiting_.clear();
+  ready_.clear();
 }
 
-std::vector<StepResult> GaitEngine::take() { return merger_.take(); }
+std::vector<StepResult> GaitEngine::take() {
+  std::vector<StepResult> out;
+  out.swap(ready_);
+  return out;
+}
 
 std::optional<Eigen::Quaterniond> GaitEngine::orientation(size_t sensor) const {
   const Sensor& s = sensors_[sensor];
@@ -172,7 +207,7 @@ std::optional<Eigen::Quaterniond> GaitEngine::orientation(size_t sensor) const {
 }
 
 std::vector<std::string> GaitEngine::warnings() const {
-  std::vector<std::string> out;
+  std::vector<std::string> out = knee_.findings();
   for (const Sensor& s : sensors_) {
     const std::string_view name = placement_name(s.info.placement());
     if (s.samples == 0) {

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <Eigen/Geometry>
+#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
@@ -13,6 +14,7 @@
 
 #include "foot_step_detector.hpp"
 #include "impact_step_detector.hpp"
+#include "knee_stage.hpp"
 #include "orientation_filter.hpp"
 #include "shank_step_detector.hpp"
 #include "step_merger.hpp"
@@ -27,6 +29,7 @@ struct EngineSettings {
   ShankDetectorSettings shank;
   ImpactDetectorSettings impact;
   MergerSettings merger;
+  KneeStageSettings knee;
 };
 
 /// What kind of analysis a sensor gets.
@@ -42,8 +45,12 @@ class GaitEngine {
   void finish();
   void reset();
 
-  /// Steps finished so far, in IC order (moved out).
+  /// Steps finished so far, in IC order (moved out). With a knee sleeve on a
+  /// step's side, the step waits until the knee angles cover its stance.
   std::vector<StepResult> take();
+  /// Knee angle series produced so far (moved out).
+  std::vector<KneeAngleSample> take_knee() { return knee_.take(); }
+  const KneeStage& knee() const { return knee_; }
   const std::vector<CadenceWindow>& minutes() const { return merger_.minutes(); }
   bool one_foot_only() const { return merger_.one_foot_only(); }
   size_t sensor_count() const { return sensors_.size(); }
@@ -69,10 +76,14 @@ class GaitEngine {
     std::vector<std::string> rate_changes;
   };
   void watch_rate(Sensor& s, const ImuSample& sample);
+  void release_steps();
   int64_t horizon_for(const Sensor& s) const;
   EngineSettings settings_;
   std::vector<Sensor> sensors_;
   StepMerger merger_;
+  KneeStage knee_;
+  std::deque<StepResult> waiting_;  ///< released by the merger, waiting for knee angles
+  std::vector<StepResult> ready_;
 };
 
 /// Which role a sensor gets from its placement and whether it has a gyro.

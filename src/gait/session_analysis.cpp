@@ -32,9 +32,11 @@ GaitAnalysis analyze_gait(const Session& session, const EngineSettings& settings
     engine.push(sensor, samples[index]);
     if (index + 1 < samples.size()) heads.emplace(samples[index + 1].t_us, sensor, index + 1);
     for (StepResult& r : engine.take()) out.steps.push_back(std::move(r));
+    for (KneeAngleSample& k : engine.take_knee()) out.knee.push_back(k);
   }
   engine.finish();
   for (StepResult& r : engine.take()) out.steps.push_back(std::move(r));
+  for (KneeAngleSample& k : engine.take_knee()) out.knee.push_back(k);
   out.minutes = engine.minutes();
   out.warnings = engine.warnings();
   out.one_foot_only = engine.one_foot_only();

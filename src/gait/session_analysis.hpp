@@ -14,6 +14,7 @@ namespace gk {
 struct GaitAnalysis {
   std::vector<StepResult> steps;
   std::vector<CadenceWindow> minutes;
+  std::vector<KneeAngleSample> knee;  ///< both legs, 100 Hz, in production order
   std::vector<std::string> warnings;
   bool one_foot_only = false;
   double duration_s = 0.0;

@@ -18,6 +18,12 @@ struct StepResult {
   std::optional<double> stride_m;      ///< ZUPT, else treadmill speed x stride time
   pb::FootStrike foot_strike = pb::FOOT_STRIKE_UNKNOWN;
   std::optional<double> shock_g;
+  // Knee sleeve (thigh + shank) of this side, once calibrated (src/knee):
+  std::optional<double> peak_valgus_deg;       ///< + = knee toward the midline
+  std::optional<double> valgus_excursion_deg;  ///< IC to peak
+  std::optional<double> knee_flexion_ic_deg;   ///< low = straight knee at IC
+  std::optional<double> peak_stance_flexion_deg;
+  std::optional<double> valgus_confidence;  ///< 0..1, shown with every valgus value
 
   bool operator==(const StepResult&) const = default;
 };

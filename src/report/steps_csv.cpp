@@ -33,15 +33,23 @@ std::string_view strike_name(pb::FootStrike f) {
 
 void write_steps_csv(std::ostream& out, const std::vector<StepResult>& steps) {
   fmt::print(out,
-             "side,ic,to,contact_ms,flight_ms,cadence_spm,stride_m,foot_strike,shock_g,quality\n");
+             "side,ic,to,contact_ms,flight_ms,cadence_spm,stride_m,foot_strike,shock_g,quality,"
+             "peak_valgus_deg,knee_flexion_ic_deg,valgus_confidence\n");
   for (const StepResult& s : steps) {
-    const std::optional<double> to =
-        s.event.to_us ? std::optional<double>(static_cast<double>(*s.event.to_us) * 1e-6)
-                      : std::nullopt;
-    fmt::print(out, "{},{:.6f},{},{},{},{},{},{},{},{:.2f}\n", side_letter(s.event.side),
-               static_cast<double>(s.event.ic_us) * 1e-6, cell(to, 6), cell(s.contact_ms, 1),
-               cell(s.flight_ms, 1), cell(s.cadence_spm, 2), cell(s.stride_m, 3),
-               strike_name(s.foot_strike), cell(s.shock_g, 2), s.event.quality);
+    std::string row = fmt::format("{},{:.6f},", side_letter(s.event.side),
+                                  static_cast<double>(s.event.ic_us) * 1e-6);
+    row += s.event.to_us ? fmt::format("{:.6f}", static_cast<double>(*s.event.to_us) * 1e-6)
+                         : std::string();
+    for (const std::string& c :
+         {cell(s.contact_ms, 1), cell(s.flight_ms, 1), cell(s.cadence_spm, 2), cell(s.stride_m, 3),
+          std::string(strike_name(s.foot_strike)), cell(s.shock_g, 2),
+          fmt::format("{:.2f}", s.event.quality), cell(s.peak_valgus_deg, 2),
+          cell(s.knee_flexion_ic_deg, 2), cell(s.valgus_confidence, 2)}) {
+      row += ',';
+      row += c;
+    }
+    row += '\n';
+    out << row;
   }
 }
 

@@ -1,7 +1,9 @@
 // The steps export: one row per step, a stable public interface
 // (docs/formats.md). Columns:
-// side,ic,to,contact_ms,flight_ms,cadence_spm,stride_m,foot_strike,shock_g,quality
-// Times in seconds on the input's clock; empty cells where a value is unknown.
+// side,ic,to,contact_ms,flight_ms,cadence_spm,stride_m,foot_strike,shock_g,quality,
+// peak_valgus_deg,knee_flexion_ic_deg,valgus_confidence
+// (the knee columns were appended; the first ten never change). Times in seconds on the input's
+// clock; empty cells where a value is unknown.
 #pragma once
 
 #include <filesystem>

@@ -11,8 +11,11 @@
 namespace gk::sim {
 namespace {
 
-/// Knee slightly flexed, thighs vertical when standing.
-constexpr double kStandKneeFlexion_deg = 4.0;
+/// Standing is the anatomical neutral pose: thighs and shanks vertical, knee
+/// angles zero. Knee angles are defined relative to it, as optical gait
+/// analysis defines them relative to its static trial, so it is also the pose
+/// in which a knee sleeve is calibrated (src/knee/knee_calibration.hpp).
+constexpr double kStandKneeFlexion_deg = 0.0;
 /// Peak stance hip adduction while running / walking (Ferber et al. 2003).
 constexpr double kRunAdduction_deg = 7.0;
 constexpr double kWalkAdduction_deg = 5.0;

@@ -214,8 +214,9 @@ void ImuFilterBase::update(const ImuSample& s) {
       pending_tilt_init_ = false;
     } else {
       // acc_ok implies |a| is within accel_rejection_mps2 of g, so the division is safe.
+      const double scale = settings_.unnormalised_accel ? 1.0 / kGravity_mps2 : 1.0 / acc_norm_mps2;
       const Eigen::Vector3d up =
-          acc_ok ? Eigen::Vector3d(s.acc_mps2 * (1.0 / acc_norm_mps2)) : Eigen::Vector3d::Zero();
+          acc_ok ? Eigen::Vector3d(s.acc_mps2 * scale) : Eigen::Vector3d::Zero();
       step(gyr, acc_ok ? &up : nullptr, dt_s);
     }
   }

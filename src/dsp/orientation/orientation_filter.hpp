@@ -27,6 +27,15 @@ struct OrientationSettings {
   /// The accelerometer corrects tilt only when | |a| - g | is below this. Running impacts reach
   /// many g and flight phases read near 0 g; correcting tilt towards either ruins it.
   double accel_rejection_mps2 = 2.0;
+  /// Feed the correction a / g instead of a / |a|. Normalising makes the correction a nonlinear
+  /// function of the linear acceleration, so during running (several g, every stride) tilt
+  /// settles off true by degrees. Unnormalised, the Mahony error a/g x up_hat is linear in a, and
+  /// over whole strides the world-frame mean of the specific force is exactly g (the segment's
+  /// mean acceleration on a treadmill or at steady speed is zero): the tilt converges to the
+  /// truth with a ripple of about |a_lin| / (g 2 pi f_stride tau). For a small gain (tau of tens
+  /// of seconds) and a rejection limit wide enough to pass every stride sample. Used by the knee
+  /// stage, where a degree of tilt is a degree of valgus.
+  bool unnormalised_accel = false;
   /// Madgwick gain beta (Madgwick 2010, filter gain section: beta = sqrt(3/4) * gyro error). It is
   /// the magnitude of the corrective quaternion rate, so it is in rad/s and independent of the
   /// sample rate (the step is beta * dt).

@@ -1,0 +1,190 @@
+#include "knee_calibration.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <numbers>
+
+#include "sample.hpp"
+
+namespace gk {
+namespace {
+
+constexpr double kDeg = 180.0 / std::numbers::pi;
+
+/// Typical peak stance knee flexion in running (Novacheck 1998, Gait Posture
+/// 7:77): an axis error of e rad mixes about this much flexion times e into
+/// ab/adduction at the moment valgus is read.
+constexpr double kStanceFlexion_deg = 45.0;
+
+bool still(const TimedImu& s, const KneeCalibrationSettings& c) {
+  return s.gyr_rps.norm() < c.rest_gyro_rps &&
+         std::abs(s.acc_mps2.norm() - kGravity_mps2) < c.rest_accel_mps2;
+}
+
+double residual_at_lag(const std::vector<TimedImu>& thigh, const std::vector<TimedImu>& shank,
+                       int64_t lag_us, const HingeAxes& axes, size_t stride, double min_rate) {
+  const std::vector<GyroPair> pairs = pair_gyros(thigh, shank, lag_us, stride);
+  return hinge_residual(pairs, axes.thigh_axis, axes.shank_axis, min_rate).rms_rps;
+}
+
+}  // namespace
+
+std::optional<Eigen::Vector3d> static_up(const std::vector<TimedImu>& samples,
+                                         const KneeCalibrationSettings& settings) {
+  std::optional<Eigen::Vector3d> best;
+  constexpr size_t kNone = SIZE_MAX;
+  size_t start = kNone;
+  Eigen::Vector3d sum = Eigen::Vector3d::Zero();
+  auto close_run = [&](size_t end) {
+    const double span_s = static_cast<double>(samples[end - 1].t_us - samples[start].t_us) * 1e-6;
+    if (span_s >= settings.rest_min_s) best = sum.normalized();  // the latest one wins
+    start = kNone;
+  };
+  for (size_t i = 0; i < samples.size(); ++i) {
+    if (still(samples[i], settings)) {
+      if (start == kNone) {
+        start = i;
+        sum.setZero();
+      }
+      sum += samples[i].acc_mps2;
+    } else if (start != kNone) {
+      close_run(i);
+    }
+  }
+  if (start != kNone) close_run(samples.size());
+  return best;
+}
+
+std::vector<GyroPair> pair_gyros(const std::vector<TimedImu>& thigh,
+                                 const std::vector<TimedImu>& shank, int64_t thigh_lag_us,
+                                 size_t stride) {
+  std::vector<GyroPair> out;
+  if (thigh.size() < 2 || stride == 0) return out;
+  out.reserve(shank.size() / stride + 1);
+  size_t k = 0;
+  for (size_t i = 0; i < shank.size(); i += stride) {
+    const int64_t t = shank[i].t_us + thigh_lag_us;
+    while (k + 1 < thigh.size() && thigh[k + 1].t_us < t) ++k;
+    if (k + 1 >= thigh.size() || thigh[k].t_us > t) continue;
+    const int64_t span = thigh[k + 1].t_us - thigh[k].t_us;
+    if (span <= 0 || span > 50'000) continue;  // a gap: nothing to interpolate
+    const double w = static_cast<double>(t - thigh[k].t_us) / static_cast<double>(span);
+    out.push_back({(1.0 - w) * thigh[k].gyr_rps + w * thigh[k + 1].gyr_rps, shank[i].gyr_rps});
+  }
+  return out;
+}
+
+Eigen::Matrix3d segment_frame(const Eigen::Vector3d& flexion_axis, const Eigen::Vector3d& up,
+                              bool up_exact) {
+  Eigen::Vector3d y = flexion_axis.normalized();
+  Eigen::Vector3d z = up.normalized();
+  if (up_exact) {
+    y = (y - y.dot(z) * z).normalized();
+  } else {
+    z = (z - z.dot(y) * y).normalized();
+  }
+  Eigen::Matrix3d m;
+  m.col(0) = y.cross(z);
+  m.col(1) = y;
+  m.col(2) = z;
+  return m;
+}
+
+KneeCalibration calibrate_knee(const std::vector<TimedImu>& thigh,
+                               const std::vector<TimedImu>& shank,
+                               const KneeCalibrationSettings& settings,
+                               const KneeCalibration* previous) {
+  KneeCalibration cal;
+  // The lag search uses a thinned set: the residual curve over lag is smooth.
+  const size_t stride = std::max<size_t>(1, shank.size() / 3000);
+  HingeAxes axes = estimate_hinge_axes(pair_gyros(thigh, shank, 0, 1), settings.hinge);
+  if (!axes.converged) {
+    cal.problem = "too little knee movement to find the flexion axis";
+    return cal;
+  }
+  // Clock offset: the lag where the two gyros best obey the hinge. Searched
+  // coarse to fine so that a lag far from zero is found with zero-lag axes,
+  // then the axes are refitted there.
+  int64_t best_lag = 0;
+  double best = residual_at_lag(thigh, shank, 0, axes, stride, settings.hinge.min_rate_rps);
+  for (int64_t lag = -settings.max_lag_us; lag <= settings.max_lag_us;
+       lag += 5 * settings.lag_step_us) {
+    const double r = residual_at_lag(thigh, shank, lag, axes, stride, settings.hinge.min_rate_rps);
+    if (r < best) {
+      best = r;
+      best_lag = lag;
+    }
+  }
+  if (best_lag != 0) {
+    axes = estimate_hinge_axes(pair_gyros(thigh, shank, best_lag, 1), settings.hinge);
+    const int64_t centre = best_lag;
+    for (int64_t lag = centre - 5 * settings.lag_step_us; lag <= centre + 5 * settings.lag_step_us;
+         lag += settings.lag_step_us) {
+      const double r =
+          residual_at_lag(thigh, shank, lag, axes, stride, settings.hinge.min_rate_rps);
+      if (r < best) {
+        best = r;
+        best_lag = lag;
+      }
+    }
+    axes = estimate_hinge_axes(pair_gyros(thigh, shank, best_lag, 1), settings.hinge);
+  }
+  if (std::abs(best_lag) < settings.min_applied_lag_us) {
+    best_lag = 0;
+    axes = estimate_hinge_axes(pair_gyros(thigh, shank, 0, 1), settings.hinge);
+  }
+  if (previous != nullptr && previous->valid) {
+    if (axes.thigh_axis.dot(previous->axes.thigh_axis) < 0.0) {
+      axes.thigh_axis = -axes.thigh_axis;
+      axes.shank_axis = -axes.shank_axis;
+    }
+  }
+  cal.thigh_lag_us = best_lag;
+  cal.axes = axes;
+
+  const std::optional<Eigen::Vector3d> thigh_up = static_up(thigh, settings);
+  const std::optional<Eigen::Vector3d> shank_up = static_up(shank, settings);
+  Eigen::Vector3d up1;
+  Eigen::Vector3d up2;
+  if (thigh_up && shank_up) {
+    cal.static_pose = true;
+    up1 = *thigh_up;
+    up2 = *shank_up;
+    const double tilt1 = std::asin(std::min(1.0, std::abs(up1.dot(axes.thigh_axis)))) * kDeg;
+    const double tilt2 = std::asin(std::min(1.0, std::abs(up2.dot(axes.shank_axis)))) * kDeg;
+    cal.axis_tilt_deg = std::max(tilt1, tilt2);
+  } else if (previous != nullptr && previous->valid) {
+    cal.static_pose = previous->static_pose;
+    up1 = previous->thigh_segment.col(2);
+    up2 = previous->shank_segment.col(2);
+  } else {
+    // Over whole strides the mean acceleration of a segment is zero, so the
+    // mean specific force points along the segment's mean "up": within
+    // about the mean segment angle over the stride (~10 deg) of its long axis.
+    Eigen::Vector3d s1 = Eigen::Vector3d::Zero();
+    Eigen::Vector3d s2 = Eigen::Vector3d::Zero();
+    for (const TimedImu& s : thigh) s1 += s.acc_mps2;
+    for (const TimedImu& s : shank) s2 += s.acc_mps2;
+    up1 = s1.normalized();
+    up2 = s2.normalized();
+  }
+  // Standing, gravity is the long axis exactly and the flexion axis is level,
+  // so gravity settles the frame's tilt and the axis fit only its heading
+  // about the long axis. That matters: a tilt of the fitted axis (ab/adduction
+  // and hip motion during running pull it by several degrees) about the
+  // segment's forward axis would otherwise read as a constant valgus offset.
+  cal.thigh_segment = segment_frame(axes.thigh_axis, up1, cal.static_pose);
+  cal.shank_segment = segment_frame(axes.shank_axis, up2, cal.static_pose);
+  const double tilt_excess = std::max(0.0, cal.axis_tilt_deg - 5.0);
+  cal.frontal_error_deg = std::hypot(axes.relative_residual * kStanceFlexion_deg, tilt_excess);
+  if (cal.axis_tilt_deg > settings.max_axis_tilt_deg) {
+    cal.problem =
+        "the flexion axis found is not level in the standing pose; the sensors may "
+        "have moved between standing and running";
+  }
+  cal.valid = true;
+  return cal;
+}
+
+}  // namespace gk

@@ -1,0 +1,102 @@
+#include "knee_tracker.hpp"
+
+#include <cmath>
+#include <numbers>
+
+namespace gk {
+namespace {
+
+constexpr double kDeg = 180.0 / std::numbers::pi;
+constexpr double kStanceFlexion_deg = 45.0;  // as in knee_calibration.cpp
+
+double perp(const Eigen::Vector3d& w, const Eigen::Vector3d& j) { return w.cross(j).norm(); }
+
+}  // namespace
+
+KneeTracker::KneeTracker(pb::Side side, const KneeCalibration& calibration,
+                         const KneeTrackerSettings& settings)
+    : side_(side), calibration_(calibration), settings_(settings) {}
+
+void KneeTracker::reset() {
+  last_t_us_ = INT64_MIN;
+  heading_sum_.setZero();
+  heading_started_ = false;
+  residual_e2_ = 0.0;
+  residual_w2_ = 0.0;
+}
+
+void KneeTracker::recalibrate(const KneeCalibration& calibration) {
+  calibration_ = calibration;
+  reset();
+}
+
+double KneeTracker::live_relative_residual() const {
+  return residual_w2_ > 1e-12 ? std::sqrt(residual_e2_ / residual_w2_)
+                              : calibration_.axes.relative_residual;
+}
+
+double KneeTracker::heading_offset_deg() const {
+  return std::atan2(heading_sum_.y(), heading_sum_.x()) * kDeg;
+}
+
+KneeAngleSample KneeTracker::update(int64_t t_us, const Eigen::Quaterniond& thigh_q_ws,
+                                    const Eigen::Quaterniond& shank_q_ws,
+                                    const Eigen::Vector3d& thigh_rps,
+                                    const Eigen::Vector3d& shank_rps) {
+  const double dt_s = last_t_us_ == INT64_MIN ? 0.0 : static_cast<double>(t_us - last_t_us_) * 1e-6;
+  last_t_us_ = t_us;
+
+  const Eigen::Matrix3d thigh_world = thigh_q_ws.toRotationMatrix() * calibration_.thigh_segment;
+  const Eigen::Matrix3d shank_world_raw =
+      shank_q_ws.toRotationMatrix() * calibration_.shank_segment;
+
+  // Heading offset from the flexion axis (column y of both segment frames).
+  const Eigen::Vector3d a1 = thigh_world.col(1);
+  const Eigen::Vector3d a2 = shank_world_raw.col(1);
+  const double cross = a2.x() * a1.y() - a2.y() * a1.x();
+  const double dot = a2.x() * a1.x() + a2.y() * a1.y();
+  const Eigen::Vector2d obs(dot, cross);  // |a1_h||a2_h| (cos d, sin d)
+  if (!heading_started_) {
+    if (obs.norm() > 1e-3) {
+      heading_sum_ = obs;
+      heading_started_ = true;
+    }
+  } else {
+    const double alpha = std::min(1.0, dt_s / settings_.heading_time_constant_s);
+    heading_sum_ = (1.0 - alpha) * heading_sum_ + alpha * obs;
+  }
+  const double offset = std::atan2(heading_sum_.y(), heading_sum_.x());
+  const Eigen::Matrix3d shank_world =
+      Eigen::AngleAxisd(offset, Eigen::Vector3d::UnitZ()).toRotationMatrix() * shank_world_raw;
+
+  // Live hinge residual (Seel et al. 2014, eq. 1) against the calibrated axes:
+  // a sleeve that slips or a clock that drifts shows up here first.
+  if (thigh_rps.norm() >= settings_.min_rate_rps || shank_rps.norm() >= settings_.min_rate_rps) {
+    const Eigen::Vector3d& j1 = calibration_.axes.thigh_axis;
+    const Eigen::Vector3d& j2 = calibration_.axes.shank_axis;
+    const double e = perp(thigh_rps, j1) - perp(shank_rps, j2);
+    const double w = shank_rps.dot(j2) - thigh_rps.dot(j1);
+    const double beta = std::min(1.0, dt_s / settings_.residual_time_constant_s);
+    if (residual_w2_ == 0.0) {
+      residual_e2_ = e * e;
+      residual_w2_ = w * w;
+    } else {
+      residual_e2_ += beta * (e * e - residual_e2_);
+      residual_w2_ += beta * (w * w - residual_w2_);
+    }
+  }
+
+  KneeAngleSample out;
+  out.t_us = t_us;
+  out.side = side_;
+  out.angles = knee_joint_angles(thigh_world, shank_world, side_);
+  // Expected frontal-plane error: the calibration's own, or what the live
+  // residual implies when the fit no longer holds (whichever is larger).
+  const double live_error = live_relative_residual() * kStanceFlexion_deg;
+  const double error = std::max(calibration_.frontal_error_deg, live_error);
+  const double x = error / settings_.half_confidence_error_deg;
+  out.confidence = 1.0 / (1.0 + x * x);
+  return out;
+}
+
+}  // namespace gk
