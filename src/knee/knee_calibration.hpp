@@ -34,8 +34,8 @@ struct TimedImu {
 
 struct KneeCalibrationSettings {
   HingeAxisSettings hinge;
-  /// A static pose: both gyros below rest_gyro_rps and | |a| - g | below
-  /// rest_accel_mps2 for at least rest_min_s.
+  /// A static pose: gyro below rest_gyro_rps and the specific force within
+  /// rest_accel_mps2 of where it started, for at least rest_min_s.
   double rest_min_s = 1.0;
   double rest_gyro_rps = 0.2;
   double rest_accel_mps2 = 0.6;

@@ -36,6 +36,7 @@ OrientationSettings KneeSleeveSettings::knee_orientation_settings() {
   // gating filter drifts by several (docs/ACCURACY.md, knee section).
   s.mahony_kp_rps = 0.1;
   s.mahony_ki_rps2 = 0.01;
+  s.mahony_integral_lowpass_us = 3'000'000;
   s.unnormalised_accel = true;
   s.accel_rejection_mps2 = 1e3;  // every sample contributes: the mean is what counts
   return s;

@@ -7,7 +7,10 @@ namespace gk {
 namespace {
 
 constexpr double kDeg = 180.0 / std::numbers::pi;
-constexpr double kStanceFlexion_deg = 45.0;  // as in knee_calibration.cpp
+/// Typical peak stance knee flexion in running (Novacheck 1998, Gait Posture
+/// 7:77): an axis error of e rad mixes about this much flexion times e into
+/// ab/adduction at the moment valgus is read.
+constexpr double kStanceFlexion_deg = 45.0;
 
 double perp(const Eigen::Vector3d& w, const Eigen::Vector3d& j) { return w.cross(j).norm(); }
 
@@ -90,10 +93,13 @@ KneeAngleSample KneeTracker::update(int64_t t_us, const Eigen::Quaterniond& thig
   out.t_us = t_us;
   out.side = side_;
   out.angles = knee_joint_angles(thigh_world, shank_world, side_);
-  // Expected frontal-plane error: the calibration's own, or what the live
-  // residual implies when the fit no longer holds (whichever is larger).
-  const double live_error = live_relative_residual() * kStanceFlexion_deg;
-  const double error = std::max(calibration_.frontal_error_deg, live_error);
+  // Expected frontal-plane error: the calibration's own, combined with what
+  // the live residual implies once it exceeds the calibration's (the excess
+  // is constraint violation the calibration did not have: a sleeve that has
+  // moved or clocks that have drifted; read as an axis error in radians).
+  const double excess =
+      std::max(0.0, live_relative_residual() - calibration_.axes.relative_residual);
+  const double error = std::hypot(calibration_.frontal_error_deg, excess * kStanceFlexion_deg);
   const double x = error / settings_.half_confidence_error_deg;
   out.confidence = 1.0 / (1.0 + x * x);
   return out;

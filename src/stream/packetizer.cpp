@@ -91,7 +91,6 @@ void unpack(const pb::SensorPacket& packet, std::vector<ImuSample>& out) {
   const bool offsets = packet.t_offset_us_size() == n;
   const double alsb = accel_lsb_mps2(packet.accel_range_g());
   const double glsb = gyro ? gyro_lsb_rps(packet.gyro_range_dps()) : 0.0;
-  out.reserve(out.size() + static_cast<size_t>(n));
   for (int i = 0; i < n; ++i) {
     ImuSample s;
     s.t_us = packet.t_first_us() + (offsets ? packet.t_offset_us(i)

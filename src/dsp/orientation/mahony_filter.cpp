@@ -1,6 +1,7 @@
 #include "mahony_filter.hpp"
 
 #include <Eigen/Core>
+#include <algorithm>
 
 namespace gk {
 
@@ -24,7 +25,26 @@ void MahonyFilter::step(const Eigen::Vector3d& gyr_rps, const Eigen::Vector3d* u
   q_ws_ = integrate(q_ws_, settings().mahony_kp_rps * e, dt_s);
   // b_hat-dot = -k_I omega_mes. At rest the measured bias is better; do not fight it.
   if (!at_rest() && settings().mahony_ki_rps2 > 0.0) {
-    adjust_bias(-settings().mahony_ki_rps2 * dt_s * e);
+    if (settings().mahony_integral_lowpass_us <= 0) {
+      adjust_bias(-settings().mahony_ki_rps2 * dt_s * e);
+      return;
+    }
+    // The integral fed with the world-frame error averaged over several strides, taken back
+    // into the sensor frame: the raw sensor-frame error of a swinging limb correlates with the
+    // swing (linear acceleration and rotation share the stride's phase), so integrating it
+    // drifts the bias estimate even when the attitude is right (orientation_filter.hpp).
+    // The way back uses the attitude averaged the same way, so that no product of two
+    // stride-periodic signals is left to bias the integral.
+    const Eigen::Matrix3d r = q_ws_.toRotationMatrix();
+    const double tau_s = static_cast<double>(settings().mahony_integral_lowpass_us) * 1e-6;
+    const double alpha = std::min(1.0, dt_s / tau_s);
+    error_world_lp_ += alpha * (r * e - error_world_lp_);
+    if (!attitude_lp_valid_) {
+      attitude_lp_ = r;
+      attitude_lp_valid_ = true;
+    }
+    attitude_lp_ += alpha * (r - attitude_lp_);
+    adjust_bias(-settings().mahony_ki_rps2 * dt_s * (attitude_lp_.transpose() * error_world_lp_));
   }
 }
 
