@@ -21,6 +21,8 @@ struct JointAngles {
   double flexion_deg = 0.0;   ///< + = knee bent (shank behind the thigh's line)
   double valgus_deg = 0.0;    ///< + = knee toward the midline, for either side
   double rotation_deg = 0.0;  ///< + = shank internally rotated, for either side
+
+  bool operator==(const JointAngles&) const = default;
 };
 
 /// Angles from the world orientations of the thigh and shank segment frames

@@ -181,8 +181,11 @@ KneeCalibration calibrate_knee(const std::vector<TimedImu>& thigh,
   // about the long axis. That matters: a tilt of the fitted axis (ab/adduction
   // and hip motion during running pull it by several degrees) about the
   // segment's forward axis would otherwise read as a constant valgus offset.
-  cal.thigh_segment = segment_frame(axes.thigh_axis, up1, cal.static_pose);
-  cal.shank_segment = segment_frame(axes.shank_axis, up2, cal.static_pose);
+  // Without a standing pose the same holds for the mean "up": its error lies
+  // mostly in the sagittal plane (segments swing fore and aft), about the
+  // flexion axis itself, which leaves the axis made level by it unchanged.
+  cal.thigh_segment = segment_frame(axes.thigh_axis, up1, true);
+  cal.shank_segment = segment_frame(axes.shank_axis, up2, true);
   // The principal axes lean by the hip's ab/adduction and the knee's own
   // frontal motion, 5-8 deg on simulated running; the standing pose removes
   // that lean from the frames. Far beyond it, the axis and the pose disagree

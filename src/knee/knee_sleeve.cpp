@@ -4,11 +4,15 @@
 
 #include <algorithm>
 #include <cmath>
+#include <numbers>
 
 namespace gk {
 namespace {
 
 double seconds(int64_t t_us) { return static_cast<double>(t_us) * 1e-6; }
+
+/// Knee flexion at its most extended in a running stride (see settle_sign).
+constexpr double kRunningMinFlexion_deg = 7.0;
 
 const char* side_name(pb::Side side) { return side == pb::RIGHT ? "right" : "left"; }
 
@@ -36,7 +40,7 @@ OrientationSettings KneeSleeveSettings::knee_orientation_settings() {
   // gating filter drifts by several (docs/ACCURACY.md, knee section).
   s.mahony_kp_rps = 0.1;
   s.mahony_ki_rps2 = 0.01;
-  s.mahony_integral_lowpass_us = 3'000'000;
+  s.mahony_error_average_us = 3'000'000;
   s.unnormalised_accel = true;
   s.accel_rejection_mps2 = 1e3;  // every sample contributes: the mean is what counts
   return s;
@@ -121,6 +125,25 @@ void KneeSleeve::push(bool thigh, const ImuSample& sample) {
   drain_pairs();
 }
 
+std::vector<double> KneeSleeve::probe_flexion(const KneeCalibration& cal,
+                                              const std::vector<TimedImu>& thigh,
+                                              const std::vector<TimedImu>& shank) const {
+  KneeTracker probe(side_, cal, settings_.tracker);
+  std::vector<double> flexion;
+  size_t k = 0;
+  for (const TimedImu& s : shank) {
+    const int64_t t = s.t_us + cal.thigh_lag_us;
+    while (k + 1 < thigh.size() && thigh[k + 1].t_us <= t) ++k;
+    if (k + 1 >= thigh.size() || thigh[k].t_us > t) continue;
+    const TimedImu th = interpolate(thigh[k], thigh[k + 1], t);
+    const double f =
+        probe.update(s.t_us, th.q_ws, s.q_ws, th.gyr_rps, s.gyr_rps).angles.flexion_deg;
+    if (s.gyr_rps.norm() >= settings_.motion_rate_rps) flexion.push_back(f);
+  }
+  std::sort(flexion.begin(), flexion.end());
+  return flexion;
+}
+
 void KneeSleeve::settle_sign(KneeCalibration& cal, const std::vector<TimedImu>& thigh,
                              const std::vector<TimedImu>& shank) const {
   // Which way the flexion axis points (lateral or medial) is the one thing
@@ -129,32 +152,36 @@ void KneeSleeve::settle_sign(KneeCalibration& cal, const std::vector<TimedImu>& 
   // positive; without one, a running knee spends its time near the extended
   // end of its range (stance 15-45 deg, swing peak ~90-100 deg), so the
   // extended end is the one closer to the median.
-  KneeTracker probe(side_, cal, settings_.tracker);
-  std::vector<double> flexion;
-  size_t k = 0;
-  for (const TimedImu& s : shank) {
-    const int64_t t = s.t_us + cal.thigh_lag_us;
-    while (k + 1 < thigh.size() && thigh[k + 1].t_us <= t) ++k;
-    if (k + 1 >= thigh.size() || thigh[k].t_us > t) continue;
-    if (s.gyr_rps.norm() < settings_.motion_rate_rps) continue;
-    const TimedImu th = interpolate(thigh[k], thigh[k + 1], t);
-    flexion.push_back(
-        probe.update(s.t_us, th.q_ws, s.q_ws, th.gyr_rps, s.gyr_rps).angles.flexion_deg);
-  }
+  std::vector<double> flexion = probe_flexion(cal, thigh, shank);
   if (flexion.size() < 10) return;
-  std::sort(flexion.begin(), flexion.end());
-  const double lo = flexion[flexion.size() / 50];
-  const double hi = flexion[flexion.size() - 1 - flexion.size() / 50];
-  const double median = flexion[flexion.size() / 2];
-  const bool flip = cal.static_pose ? median < 0.0 : (hi - median) < (median - lo);
-  if (!flip) return;
-  cal.axes.thigh_axis = -cal.axes.thigh_axis;
-  cal.axes.shank_axis = -cal.axes.shank_axis;
-  // Turning the frame half a turn about its long axis flips y and x.
-  cal.thigh_segment.col(0) = -cal.thigh_segment.col(0);
-  cal.thigh_segment.col(1) = -cal.thigh_segment.col(1);
-  cal.shank_segment.col(0) = -cal.shank_segment.col(0);
-  cal.shank_segment.col(1) = -cal.shank_segment.col(1);
+  auto percentile = [&](double p) {
+    return flexion[static_cast<size_t>(p * static_cast<double>(flexion.size() - 1))];
+  };
+  const double median = percentile(0.5);
+  const bool flip =
+      cal.static_pose ? median < 0.0 : (percentile(0.98) - median) < (median - percentile(0.02));
+  if (flip) {
+    cal.axes.thigh_axis = -cal.axes.thigh_axis;
+    cal.axes.shank_axis = -cal.axes.shank_axis;
+    // Turning the frame half a turn about its long axis flips y and x.
+    cal.thigh_segment.col(0) = -cal.thigh_segment.col(0);
+    cal.thigh_segment.col(1) = -cal.thigh_segment.col(1);
+    cal.shank_segment.col(0) = -cal.shank_segment.col(0);
+    cal.shank_segment.col(1) = -cal.shank_segment.col(1);
+  }
+  if (cal.static_pose) return;
+  // No standing reference for 0 deg: both long axes came from the mean over
+  // strides, which puts the stride's mean knee angle at zero. Instead the
+  // knee's most extended moment is taken at the running population's value:
+  // the knee comes closest to extension, about 5-10 deg, in terminal swing
+  // (Novacheck 1998, Gait Posture 7:77, fig. 7). Turning the thigh frame
+  // about its flexion axis by -d adds exactly d to flexion (R -> Ry(d) R).
+  flexion = probe_flexion(cal, thigh, shank);
+  if (flexion.size() < 10) return;
+  const double shift_deg = kRunningMinFlexion_deg - percentile(0.02);
+  cal.thigh_segment = cal.thigh_segment * Eigen::AngleAxisd(-shift_deg * std::numbers::pi / 180.0,
+                                                            Eigen::Vector3d::UnitY())
+                                              .toRotationMatrix();
 }
 
 void KneeSleeve::try_calibrate(bool at_end) {

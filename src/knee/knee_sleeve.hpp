@@ -80,6 +80,8 @@ class KneeSleeve {
  private:
   void push(bool thigh, const ImuSample& sample);
   void try_calibrate(bool at_end);
+  std::vector<double> probe_flexion(const KneeCalibration& cal, const std::vector<TimedImu>& thigh,
+                                    const std::vector<TimedImu>& shank) const;
   void settle_sign(KneeCalibration& cal, const std::vector<TimedImu>& thigh,
                    const std::vector<TimedImu>& shank) const;
   void drain_pairs();

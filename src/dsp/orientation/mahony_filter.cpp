@@ -22,28 +22,38 @@ void MahonyFilter::step(const Eigen::Vector3d& gyr_rps, const Eigen::Vector3d* u
   const Eigen::Vector3d up_hat(2.0 * (x * z - w * y), 2.0 * (w * x + y * z),
                                1.0 - 2.0 * (x * x + y * y));
   const Eigen::Vector3d e = up_meas->cross(up_hat);
+  if (settings().mahony_error_average_us > 0) {
+    step_averaged(e, dt_s);
+    return;
+  }
   q_ws_ = integrate(q_ws_, settings().mahony_kp_rps * e, dt_s);
   // b_hat-dot = -k_I omega_mes. At rest the measured bias is better; do not fight it.
   if (!at_rest() && settings().mahony_ki_rps2 > 0.0) {
-    if (settings().mahony_integral_lowpass_us <= 0) {
-      adjust_bias(-settings().mahony_ki_rps2 * dt_s * e);
-      return;
-    }
-    // The integral fed with the world-frame error averaged over several strides, taken back
-    // into the sensor frame: the raw sensor-frame error of a swinging limb correlates with the
-    // swing (linear acceleration and rotation share the stride's phase), so integrating it
-    // drifts the bias estimate even when the attitude is right (orientation_filter.hpp).
-    // The way back uses the attitude averaged the same way, so that no product of two
-    // stride-periodic signals is left to bias the integral.
-    const Eigen::Matrix3d r = q_ws_.toRotationMatrix();
-    const double tau_s = static_cast<double>(settings().mahony_integral_lowpass_us) * 1e-6;
-    const double alpha = std::min(1.0, dt_s / tau_s);
-    error_world_lp_ += alpha * (r * e - error_world_lp_);
-    if (!attitude_lp_valid_) {
-      attitude_lp_ = r;
-      attitude_lp_valid_ = true;
-    }
-    attitude_lp_ += alpha * (r - attitude_lp_);
+    adjust_bias(-settings().mahony_ki_rps2 * dt_s * e);
+  }
+}
+
+void MahonyFilter::step_averaged(const Eigen::Vector3d& e, double dt_s) {
+  // The error is averaged in the world frame over a few strides before either feedback term
+  // sees it (orientation_filter.hpp, mahony_error_average_us). Per sample, the error of a
+  // swinging limb carries the stride's linear acceleration, and the attitude ripple it drives
+  // correlates with that acceleration: a product whose mean is not zero, so tilt settles off
+  // true by up to degrees at running speeds. Averaged first, only the stride-mean error is fed
+  // back, which is zero at the true attitude.
+  const Eigen::Matrix3d r = q_ws_.toRotationMatrix();
+  const double tau_s = static_cast<double>(settings().mahony_error_average_us) * 1e-6;
+  const double alpha = std::min(1.0, dt_s / tau_s);
+  error_world_lp_ += alpha * (r * e - error_world_lp_);
+  if (!attitude_lp_valid_) {
+    attitude_lp_ = r;
+    attitude_lp_valid_ = true;
+  }
+  attitude_lp_ += alpha * (r - attitude_lp_);
+  // Proportional: the averaged world-frame error, expressed in the current sensor frame.
+  q_ws_ = integrate(q_ws_, settings().mahony_kp_rps * (r.transpose() * error_world_lp_), dt_s);
+  // Integral: back into the sensor frame through the averaged attitude, so that no product of
+  // two stride-periodic signals is left to walk the bias estimate.
+  if (!at_rest() && settings().mahony_ki_rps2 > 0.0) {
     adjust_bias(-settings().mahony_ki_rps2 * dt_s * (attitude_lp_.transpose() * error_world_lp_));
   }
 }

@@ -16,13 +16,14 @@ class MahonyFilter final : public ImuFilterBase {
 
  private:
   void step(const Eigen::Vector3d& gyr_rps, const Eigen::Vector3d* up_meas, double dt_s) override;
+  void step_averaged(const Eigen::Vector3d& e, double dt_s);
   void reset_method() override {
     error_world_lp_.setZero();
     attitude_lp_valid_ = false;
   }
 
   /// Low-pass of the tilt error in the world frame and of the attitude matrix
-  /// (mahony_integral_lowpass_us).
+  /// (mahony_error_average_us).
   Eigen::Vector3d error_world_lp_ = Eigen::Vector3d::Zero();
   Eigen::Matrix3d attitude_lp_ = Eigen::Matrix3d::Identity();
   bool attitude_lp_valid_ = false;

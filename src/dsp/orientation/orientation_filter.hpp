@@ -46,12 +46,14 @@ struct OrientationSettings {
   /// Mahony integral gain k_I (Mahony et al. 2008, Sec. V): rad/s^2 of bias drift per unit of
   /// tilt error. 0 disables the integral (bias then comes only from the at-rest estimate).
   double mahony_ki_rps2 = 0.01;
-  /// Mahony integral fed with the tilt error low-passed in the world frame over this time
-  /// constant (0 = the paper's per-sample sensor-frame error). On a limb in cyclic motion the
-  /// per-sample error and the rotation share the stride's phase, and their correlation walks the
-  /// bias estimate off by itself over tens of minutes; averaged over strides in the world frame
-  /// it is zero at the true attitude. A few strides long.
-  int64_t mahony_integral_lowpass_us = 0;
+  /// Mahony feedback (both terms) fed with the tilt error averaged in the world frame over this
+  /// time constant; 0 = the paper's per-sample error. On a limb in cyclic motion the per-sample
+  /// error carries the stride's linear acceleration, and the rotation and attitude ripple share
+  /// its phase: their correlation holds tilt off true by degrees and walks the integral's bias
+  /// estimate over tens of minutes. Averaged over strides in the world frame (where the mean
+  /// linear acceleration is zero) the error is zero at the true attitude. A few strides long,
+  /// well below the tilt time constant 1 / kp.
+  int64_t mahony_error_average_us = 0;
   /// Samples without gyro (has_gyro = false): tilt follows the accelerometer through a first
   /// order low-pass with this time constant.
   int64_t accel_only_time_constant_us = 250'000;
