@@ -25,6 +25,7 @@
 #include "joint_angles.hpp"
 #include "knee_evaluation.hpp"
 #include "placement.hpp"
+#include "runner_model.hpp"
 #include "session_analysis.hpp"
 #include "simulator.hpp"
 
@@ -400,6 +401,40 @@ TEST(KneeSleeve, WithoutAStandingPoseItSaysSoAndLowersConfidence) {
               e.valgus_rmse_deg.value_or(0.0), e.flexion_rmse_deg.value_or(0.0),
               *e.mean_confidence);
   EXPECT_LT(*e.mean_confidence, 0.4);
+}
+
+TEST(TibialInclination, ShankOnlyMatchesTheSimulatedTibiaAndClaimsNoValgus) {
+  sim::SimSettings s = sleeve_run({3.2, 170.0, 200.0, 30.0, 71}, 60.0);
+  s.sensors = sim::shank_sensors(200.0);
+  for (sim::SensorSettings& x : s.sensors) x.errors.mounting_rotation_max_deg = 30.0;
+  const sim::SimResult r = sim::simulate(s);
+  const GaitAnalysis a = analyze_gait(r.session);
+  EXPECT_TRUE(a.knee.empty()) << "no knee angles without thigh sensors";
+  EXPECT_TRUE(has_finding(a.warnings, "left knee: a shank sensor but no thigh sensor"));
+  EXPECT_TRUE(has_finding(a.warnings, "not knee valgus"));
+  // Oracle: the same frontal-plane lean computed from the simulator's true
+  // shank pose at each step's initial contact.
+  const sim::RunnerModel model(s.runner);
+  double sum2 = 0.0;
+  size_t n = 0;
+  for (const StepResult& st : a.steps) {
+    EXPECT_FALSE(st.peak_valgus_deg.has_value());
+    if (!st.tibial_inclination_ic_deg) continue;
+    const pb::Placement p = st.event.side == pb::LEFT ? pb::LEFT_SHANK : pb::RIGHT_SHANK;
+    const Eigen::Matrix3d w =
+        model.pose(p, static_cast<double>(st.event.ic_us) * 1e-6).orientation.toRotationMatrix();
+    Eigen::Vector3d lateral = w.col(1);
+    lateral.z() = 0.0;
+    const double mirror = st.event.side == pb::RIGHT ? -1.0 : 1.0;
+    const double truth = -mirror * std::asin(w.col(2).dot(lateral.normalized())) * 180.0 / kPi;
+    const double e = *st.tibial_inclination_ic_deg - truth;
+    sum2 += e * e;
+    ++n;
+  }
+  ASSERT_GT(n, 80u);
+  const double rmse = std::sqrt(sum2 / static_cast<double>(n));
+  std::printf("[tibia] inclination at IC: RMSE %.2f deg over %zu steps\n", rmse, n);
+  EXPECT_LE(rmse, 1.5);
 }
 
 // ---- CLI ----------------------------------------------------------------------------------

@@ -66,6 +66,13 @@ void run_analyze(const AnalyzeOptions& opt) {
                  mean_of(a.steps, &StepResult::valgus_confidence).value_or(0.0),
                  fmt_opt(mean_of(a.steps, &StepResult::knee_flexion_ic_deg), "deg"));
     }
+    if (const std::optional<double> tibia =
+            mean_of(a.steps, &StepResult::peak_tibial_inclination_deg)) {
+      fmt::print(
+          "{}: shank only: peak tibial frontal-plane inclination in stance {:.1f} deg "
+          "(the shank's tilt, not knee valgus)\n",
+          path.string(), *tibia);
+    }
     if (!opt.steps_csv.empty()) {
       write_steps_csv(opt.steps_csv, a.steps);
       fmt::print("wrote {} ({} steps)\n", opt.steps_csv.string(), a.steps.size());

@@ -108,9 +108,14 @@ void GaitEngine::release_steps() {
   while (!waiting_.empty()) {
     StepResult& r = waiting_.front();
     const pb::Side side = r.event.side;
-    if (knee_.has_knee(side)) {
+    if (knee_.has_leg_stage(side)) {
       const int64_t end = knee_.stance_end_us(r.event.ic_us, r.event.to_us);
       if (knee_.resolved_until_us(side) < end) break;
+      if (const std::optional<TibiaStepMetrics> m =
+              knee_.tibia_metrics(side, r.event.ic_us, r.event.to_us)) {
+        r.tibial_inclination_ic_deg = m->inclination_ic_deg;
+        r.peak_tibial_inclination_deg = m->peak_inclination_deg;
+      }
       if (const std::optional<KneeStepMetrics> m =
               knee_.step_metrics(side, r.event.ic_us, r.event.to_us)) {
         r.peak_valgus_deg = m->peak_valgus_deg;

@@ -24,6 +24,9 @@ struct StepResult {
   std::optional<double> knee_flexion_ic_deg;   ///< low = straight knee at IC
   std::optional<double> peak_stance_flexion_deg;
   std::optional<double> valgus_confidence;  ///< 0..1, shown with every valgus value
+  // Shank without a thigh sensor: the tibia's frontal-plane tilt (not valgus).
+  std::optional<double> tibial_inclination_ic_deg;    ///< + = proximal end toward the midline
+  std::optional<double> peak_tibial_inclination_deg;  ///< largest in stance
 
   bool operator==(const StepResult&) const = default;
 };

@@ -34,8 +34,11 @@ KneeStage::KneeStage(const pb::SessionHeader& header, const KneeStageSettings& s
           fmt::format("{} knee: a thigh sensor but no shank sensor; knee angles need both", name));
     } else if (shank[k] >= 0) {
       notes_.push_back(fmt::format(
-          "{} knee: a shank sensor but no thigh sensor; no knee valgus is claimed without one",
+          "{} knee: a shank sensor but no thigh sensor; no knee valgus is claimed without one "
+          "(the tibia's frontal-plane inclination is reported instead)",
           name));
+      legs_[k].tibia = std::make_unique<TibialInclination>(side, settings.tibia);
+      route_[static_cast<size_t>(shank[k])] = {&legs_[k], false};
     }
   }
 }
@@ -45,7 +48,9 @@ KneeStage::~KneeStage() = default;
 void KneeStage::push(size_t sensor, const ImuSample& sample) {
   auto [leg, is_thigh] = route_[sensor];
   if (leg == nullptr) return;
-  if (is_thigh) {
+  if (leg->tibia) {
+    leg->tibia->push(sample);
+  } else if (is_thigh) {
     leg->sleeve->push_thigh(sample);
   } else {
     leg->sleeve->push_shank(sample);
@@ -54,13 +59,21 @@ void KneeStage::push(size_t sensor, const ImuSample& sample) {
 }
 
 void KneeStage::collect(Leg& leg) {
+  const auto keep = static_cast<int64_t>(settings_.history_s * 1e6);
+  if (leg.tibia) {
+    for (const InclinationSample& s : leg.tibia->take()) leg.tibia_history.push_back(s);
+    while (!leg.tibia_history.empty() &&
+           leg.tibia_history.back().t_us - leg.tibia_history.front().t_us > keep) {
+      leg.tibia_history.pop_front();
+    }
+    return;
+  }
   std::vector<KneeAngleSample> fresh = leg.sleeve->take();
   if (fresh.empty()) return;
   for (const KneeAngleSample& s : fresh) {
     leg.history.push_back(s);
     out_.push_back(s);
   }
-  const auto keep = static_cast<int64_t>(settings_.history_s * 1e6);
   while (!leg.history.empty() && leg.history.back().t_us - leg.history.front().t_us > keep) {
     leg.history.pop_front();
   }
@@ -68,17 +81,18 @@ void KneeStage::collect(Leg& leg) {
 
 void KneeStage::finish() {
   for (Leg& leg : legs_) {
-    if (!leg.sleeve) continue;
-    leg.sleeve->finish();
-    collect(leg);
+    if (leg.tibia) leg.tibia->finish();
+    if (leg.sleeve) leg.sleeve->finish();
+    if (leg.tibia || leg.sleeve) collect(leg);
   }
 }
 
 void KneeStage::reset() {
   for (Leg& leg : legs_) {
-    if (!leg.sleeve) continue;
-    leg.sleeve->reset();
+    if (leg.sleeve) leg.sleeve->reset();
+    if (leg.tibia) leg.tibia->reset();
     leg.history.clear();
+    leg.tibia_history.clear();
   }
   out_.clear();
 }
@@ -89,9 +103,42 @@ const KneeSleeve* KneeStage::sleeve(pb::Side side) const {
   return nullptr;
 }
 
+bool KneeStage::has_leg_stage(pb::Side side) const {
+  if (side != pb::LEFT && side != pb::RIGHT) return false;
+  const Leg& l = leg(side);
+  return l.sleeve != nullptr || l.tibia != nullptr;
+}
+
 int64_t KneeStage::resolved_until_us(pb::Side side) const {
-  const KneeSleeve* s = sleeve(side);
-  return s ? s->resolved_until_us() : INT64_MAX;
+  if (!has_leg_stage(side)) return INT64_MAX;
+  const Leg& l = leg(side);
+  return l.sleeve ? l.sleeve->resolved_until_us() : l.tibia->resolved_until_us();
+}
+
+std::optional<TibiaStepMetrics> KneeStage::tibia_metrics(pb::Side side, int64_t ic_us,
+                                                         std::optional<int64_t> to_us) const {
+  if (!has_leg_stage(side)) return std::nullopt;
+  const Leg& l = leg(side);
+  if (!l.tibia || !l.tibia->calibrated_at_us() || ic_us < *l.tibia->calibrated_at_us()) {
+    return std::nullopt;
+  }
+  const int64_t end = stance_end_us(ic_us, to_us);
+  const auto slack = static_cast<int64_t>(2e6 / settings_.tibia.output_rate_hz);
+  const auto& h = l.tibia_history;
+  auto first = std::lower_bound(h.begin(), h.end(), ic_us - slack / 2,
+                                [](const InclinationSample& a, int64_t t) { return a.t_us < t; });
+  if (first == h.end() || first->t_us > ic_us + slack) return std::nullopt;
+  TibiaStepMetrics m;
+  m.inclination_ic_deg = first->inclination_deg;
+  m.peak_inclination_deg = first->inclination_deg;
+  int64_t prev = first->t_us;
+  for (auto it = first; it != h.end() && it->t_us <= end; ++it) {
+    if (it->t_us - prev > slack) return std::nullopt;
+    prev = it->t_us;
+    m.peak_inclination_deg = std::max(m.peak_inclination_deg, it->inclination_deg);
+  }
+  if (end - prev > slack) return std::nullopt;
+  return m;
 }
 
 int64_t KneeStage::stance_end_us(int64_t ic_us, std::optional<int64_t> to_us) const {
@@ -151,9 +198,13 @@ std::vector<KneeAngleSample> KneeStage::take() {
 
 std::vector<std::string> KneeStage::findings() const {
   std::vector<std::string> out = notes_;
-  for (const Leg& leg : legs_) {
-    if (!leg.sleeve) continue;
-    for (const std::string& f : leg.sleeve->findings()) out.push_back(f);
+  for (const Leg& l : legs_) {
+    if (l.sleeve) {
+      for (const std::string& f : l.sleeve->findings()) out.push_back(f);
+    }
+    if (l.tibia) {
+      for (const std::string& f : l.tibia->findings()) out.push_back(f);
+    }
   }
   return out;
 }

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "knee_sleeve.hpp"
+#include "tibial_inclination.hpp"
 
 namespace gk {
 
@@ -25,8 +26,17 @@ struct KneeStepMetrics {
   bool operator==(const KneeStepMetrics&) const = default;
 };
 
+/// Shank-only values of one step: the tibia's frontal-plane inclination.
+struct TibiaStepMetrics {
+  double inclination_ic_deg = 0.0;    ///< + = proximal end toward the midline
+  double peak_inclination_deg = 0.0;  ///< largest in stance
+
+  bool operator==(const TibiaStepMetrics&) const = default;
+};
+
 struct KneeStageSettings {
   KneeSleeveSettings sleeve;
+  TibialInclinationSettings tibia;
   /// Angles kept for the step metrics (a step is released at most about a
   /// stride after its toe-off).
   double history_s = 5.0;
@@ -46,6 +56,8 @@ class KneeStage {
   void reset();
 
   bool has_knee(pb::Side side) const { return sleeve(side) != nullptr; }
+  /// A sleeve or a shank-only stage on that side: steps wait for it.
+  bool has_leg_stage(pb::Side side) const;
   /// Step metrics for side can be asked once resolved_until_us(side) has
   /// passed the end of the stance (INT64_MAX for a side without a sleeve).
   int64_t resolved_until_us(pb::Side side) const;
@@ -53,6 +65,9 @@ class KneeStage {
   int64_t stance_end_us(int64_t ic_us, std::optional<int64_t> to_us) const;
   std::optional<KneeStepMetrics> step_metrics(pb::Side side, int64_t ic_us,
                                               std::optional<int64_t> to_us) const;
+
+  std::optional<TibiaStepMetrics> tibia_metrics(pb::Side side, int64_t ic_us,
+                                                std::optional<int64_t> to_us) const;
 
   /// Angle series produced so far (moved out), both legs, in production order.
   std::vector<KneeAngleSample> take();
@@ -63,7 +78,11 @@ class KneeStage {
   struct Leg {
     std::unique_ptr<KneeSleeve> sleeve;
     std::deque<KneeAngleSample> history;
+    std::unique_ptr<TibialInclination> tibia;  ///< shank without thigh
+    std::deque<InclinationSample> tibia_history;
+    int shank_sensor = -1;
   };
+  const Leg& leg(pb::Side side) const { return legs_[side == pb::LEFT ? 0 : 1]; }
   const KneeSleeve* sleeve(pb::Side side) const;
   void collect(Leg& leg);
 

@@ -1,0 +1,128 @@
+#include "tibial_inclination.hpp"
+
+#include <fmt/format.h>
+
+#include <Eigen/Eigenvalues>
+#include <algorithm>
+#include <cmath>
+#include <numbers>
+
+#include "knee_sleeve.hpp"
+
+namespace gk {
+
+TibialInclinationSettings::TibialInclinationSettings()
+    : orientation(KneeSleeveSettings::knee_orientation_settings()) {}
+
+TibialInclination::TibialInclination(pb::Side side, const TibialInclinationSettings& settings)
+    : side_(side),
+      settings_(settings),
+      filter_(make_orientation_filter(OrientationMethod::kMahony, settings.orientation)) {}
+
+TibialInclination::~TibialInclination() = default;
+
+void TibialInclination::reset() {
+  filter_->reset();
+  buffer_.clear();
+  motion_s_ = 0.0;
+  last_t_us_ = INT64_MIN;
+  segment_.reset();
+  calibrated_at_us_.reset();
+  next_output_t_us_ = INT64_MIN;
+  finished_ = false;
+  out_.clear();
+  findings_.clear();
+}
+
+void TibialInclination::push(const ImuSample& sample) {
+  const OrientationFlags before = filter_->flags();
+  filter_->update(sample);
+  const OrientationFlags after = filter_->flags();
+  if (after.nonfinite_skipped != before.nonfinite_skipped ||
+      after.bad_dt_skipped != before.bad_dt_skipped || !filter_->initialised() ||
+      !sample.has_gyro) {
+    return;
+  }
+  const TimedImu s{sample.t_us, filter_->orientation(), sample.gyr_rps - filter_->gyro_bias_rps(),
+                   sample.acc_mps2};
+  const int64_t dt = last_t_us_ == INT64_MIN ? 0 : sample.t_us - last_t_us_;
+  last_t_us_ = sample.t_us;
+  if (segment_) {
+    track(s);
+    return;
+  }
+  buffer_.push_back(s);
+  if (s.gyr_rps.norm() > settings_.motion_rate_rps && dt < 50'000) {
+    motion_s_ += static_cast<double>(dt) * 1e-6;
+  }
+  if (static_cast<double>(buffer_.back().t_us - buffer_.front().t_us) * 1e-6 >
+      1.25 * settings_.max_buffer_s) {
+    const int64_t keep_from =
+        buffer_.back().t_us - static_cast<int64_t>(settings_.max_buffer_s * 1e6);
+    buffer_.erase(buffer_.begin(),
+                  std::find_if(buffer_.begin(), buffer_.end(),
+                               [&](const TimedImu& x) { return x.t_us >= keep_from; }));
+  }
+  if (motion_s_ >= settings_.calibration_motion_s) calibrate();
+}
+
+void TibialInclination::calibrate() {
+  Eigen::Matrix3d m = Eigen::Matrix3d::Zero();
+  for (const TimedImu& s : buffer_) {
+    if (s.gyr_rps.norm() > settings_.motion_rate_rps) m += s.gyr_rps * s.gyr_rps.transpose();
+  }
+  Eigen::Vector3d y = Eigen::SelfAdjointEigenSolver<Eigen::Matrix3d>(m).eigenvectors().col(2);
+  // The fastest rotation of a running shank is its forward swing into
+  // contact, which turns the top of the shank backward: about -y for y left.
+  double extreme = 0.0;
+  for (const TimedImu& s : buffer_) {
+    const double w = s.gyr_rps.dot(y);
+    if (std::abs(w) > std::abs(extreme)) extreme = w;
+  }
+  if (extreme > 0.0) y = -y;
+  const std::optional<Eigen::Vector3d> up = static_up(buffer_, settings_.calibration);
+  Eigen::Vector3d mean_up = Eigen::Vector3d::Zero();
+  for (const TimedImu& s : buffer_) mean_up += s.acc_mps2;
+  segment_ = segment_frame(y, up ? *up : Eigen::Vector3d(mean_up.normalized()), true);
+  calibrated_at_us_ = buffer_.back().t_us;
+  findings_.push_back(fmt::format(
+      "{} shank: tibial frontal-plane inclination calibrated at {:.1f} s{} (this is the shank's "
+      "tilt, not knee valgus, which needs a thigh sensor too)",
+      side_ == pb::RIGHT ? "right" : "left", static_cast<double>(*calibrated_at_us_) * 1e-6,
+      up ? " with a standing pose" : " without a standing pose (zero approximate)"));
+  std::vector<TimedImu> replay;
+  replay.swap(buffer_);
+  for (const TimedImu& s : replay) track(s);
+}
+
+void TibialInclination::track(const TimedImu& s) {
+  const auto period = static_cast<int64_t>(std::llround(1e6 / settings_.output_rate_hz));
+  if (next_output_t_us_ != INT64_MIN && s.t_us < next_output_t_us_) return;
+  next_output_t_us_ = (s.t_us / period + 1) * period;
+  const Eigen::Matrix3d world = s.q_ws.toRotationMatrix() * *segment_;
+  Eigen::Vector3d lateral = world.col(1);
+  lateral.z() = 0.0;
+  if (lateral.norm() < 1e-3) return;  // axis vertical: no frontal plane to speak of
+  lateral.normalize();
+  // + = proximal end toward the midline: for the left leg (y = lateral) that
+  // is the long axis leaning to -y.
+  const double mirror = side_ == pb::RIGHT ? -1.0 : 1.0;
+  const double lean = std::asin(std::clamp(world.col(2).dot(lateral), -1.0, 1.0));
+  out_.push_back({s.t_us, side_, -mirror * lean * 180.0 / std::numbers::pi});
+}
+
+void TibialInclination::finish() {
+  if (finished_) return;
+  finished_ = true;
+  if (!segment_ && motion_s_ >= 0.3 * settings_.calibration_motion_s) calibrate();
+}
+
+std::vector<InclinationSample> TibialInclination::take() {
+  std::vector<InclinationSample> out;
+  out.swap(out_);
+  return out;
+}
+
+int64_t TibialInclination::resolved_until_us() const { return finished_ ? INT64_MAX : last_t_us_; }
+
+}  // namespace gk
