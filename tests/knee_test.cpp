@@ -437,6 +437,44 @@ TEST(TibialInclination, ShankOnlyMatchesTheSimulatedTibiaAndClaimsNoValgus) {
   EXPECT_LE(rmse, 1.5);
 }
 
+TEST(PelvicDrop, MatchesTheSimulatedDropPerStepOnBothSides) {
+  for (const double drop : {0.0, 3.0, 6.0}) {
+    sim::SimSettings s = sleeve_run({3.4, 172.0, 200.0, 30.0, 81}, 60.0);
+    s.runner.pelvic_drop_deg = drop;
+    s.sensors = sim::feet_sensors(200.0);
+    for (const sim::SensorSettings& p : sim::pelvis_sensors(200.0)) s.sensors.push_back(p);
+    for (sim::SensorSettings& x : s.sensors) x.errors.mounting_rotation_max_deg = 30.0;
+    const sim::SimResult r = sim::simulate(s);
+    const GaitAnalysis a = analyze_gait(r.session);
+    EXPECT_TRUE(has_finding(a.warnings, "pelvis: frame calibrated"));
+    double sum[2] = {0.0, 0.0};
+    size_t n[2] = {0, 0};
+    for (const StepResult& st : a.steps) {
+      if (!st.pelvic_drop_deg) continue;
+      const size_t k = st.event.side == pb::LEFT ? 0 : 1;
+      sum[k] += *st.pelvic_drop_deg;
+      ++n[k];
+      EXPECT_NEAR(*st.pelvic_drop_deg, drop, 1.0) << "step at " << st.event.ic_us;
+    }
+    std::printf(
+        "[pelvis] simulated drop %.1f deg: mean left-stance %.2f (%zu steps), "
+        "right-stance %.2f (%zu steps)\n",
+        drop, sum[0] / static_cast<double>(n[0]), n[0], sum[1] / static_cast<double>(n[1]), n[1]);
+    ASSERT_GT(n[0], 60u);
+    ASSERT_GT(n[1], 60u);
+    EXPECT_NEAR(sum[0] / static_cast<double>(n[0]), drop, 0.5);
+    EXPECT_NEAR(sum[1] / static_cast<double>(n[1]), drop, 0.5);
+  }
+}
+
+TEST(PelvicDrop, APelvisAloneCannotTellSidesAndSaysSo) {
+  sim::SimSettings s = sleeve_run({3.4, 172.0, 200.0, 30.0, 82}, 30.0);
+  s.sensors = sim::pelvis_sensors(200.0);
+  const GaitAnalysis a = analyze_gait(sim::simulate(s).session);
+  EXPECT_TRUE(has_finding(a.warnings, "pelvis: no pelvic drop"));
+  for (const StepResult& st : a.steps) EXPECT_FALSE(st.pelvic_drop_deg.has_value());
+}
+
 // ---- CLI ----------------------------------------------------------------------------------
 
 struct CliRun {

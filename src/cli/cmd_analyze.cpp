@@ -66,6 +66,10 @@ void run_analyze(const AnalyzeOptions& opt) {
                  mean_of(a.steps, &StepResult::valgus_confidence).value_or(0.0),
                  fmt_opt(mean_of(a.steps, &StepResult::knee_flexion_ic_deg), "deg"));
     }
+    if (const std::optional<double> drop = mean_of(a.steps, &StepResult::pelvic_drop_deg)) {
+      fmt::print("{}: pelvis: contralateral pelvic drop {:.1f} deg (mean of the steps' peaks)\n",
+                 path.string(), *drop);
+    }
     if (const std::optional<double> tibia =
             mean_of(a.steps, &StepResult::peak_tibial_inclination_deg)) {
       fmt::print(

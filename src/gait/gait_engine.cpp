@@ -73,6 +73,10 @@ GaitEngine::GaitEngine(const pb::SessionHeader& header, const EngineSettings& se
     if (settings.run_orientation) {
       s.filter = make_orientation_filter(settings.orientation_method, settings.orientation);
     }
+    if (info.placement() == pb::PELVIS && info.gyro_range_dps() > 0 && !pelvis_) {
+      pelvis_ = std::make_unique<PelvicDrop>(settings.pelvis);
+      pelvis_sensor_ = sensors_.size();
+    }
     sensors_.push_back(std::move(s));
   }
 }
@@ -98,16 +102,24 @@ void GaitEngine::push(size_t sensor, const ImuSample& sample) {
     s.max_abs_gyro = std::max(s.max_abs_gyro, sample.gyr_rps.cwiseAbs().maxCoeff());
   }
   knee_.push(sensor, sample);
+  if (sensor == pelvis_sensor_) pelvis_->push(sample);
   // Steps are settled here, at a point fixed by the data, not when a caller
   // happens to take() them: live and batch attach the same knee values.
   release_steps();
 }
 
 void GaitEngine::release_steps() {
-  for (StepResult& r : merger_.take()) waiting_.push_back(std::move(r));
+  for (StepResult& r : merger_.take()) {
+    if (pelvis_) pelvis_->add_step(r.event.side, r.event.ic_us, r.event.to_us);
+    waiting_.push_back(std::move(r));
+  }
   while (!waiting_.empty()) {
     StepResult& r = waiting_.front();
     const pb::Side side = r.event.side;
+    if (pelvis_) {
+      if (pelvis_->resolved_until_us() < knee_.stance_end_us(r.event.ic_us, r.event.to_us)) break;
+      r.pelvic_drop_deg = pelvis_->drop_for(side, r.event.ic_us, r.event.to_us);
+    }
     if (knee_.has_leg_stage(side)) {
       const int64_t end = knee_.stance_end_us(r.event.ic_us, r.event.to_us);
       if (knee_.resolved_until_us(side) < end) break;
@@ -177,6 +189,12 @@ void GaitEngine::finish() {
   }
   merger_.finish();
   knee_.finish();
+  // The merger's last steps reach the pelvis stage before it is told the data ended.
+  for (StepResult& r : merger_.take()) {
+    if (pelvis_) pelvis_->add_step(r.event.side, r.event.ic_us, r.event.to_us);
+    waiting_.push_back(std::move(r));
+  }
+  if (pelvis_) pelvis_->finish();
   release_steps();
 }
 
@@ -195,6 +213,7 @@ void GaitEngine::reset() {
   }
   merger_.reset();
   knee_.reset();
+  if (pelvis_) pelvis_->reset();
   waiting_.clear();
   ready_.clear();
 }
@@ -213,6 +232,9 @@ std::optional<Eigen::Quaterniond> GaitEngine::orientation(size_t sensor) const {
 
 std::vector<std::string> GaitEngine::warnings() const {
   std::vector<std::string> out = knee_.findings();
+  if (pelvis_) {
+    for (const std::string& f : pelvis_->findings()) out.push_back(f);
+  }
   for (const Sensor& s : sensors_) {
     const std::string_view name = placement_name(s.info.placement());
     if (s.samples == 0) {

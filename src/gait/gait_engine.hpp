@@ -16,6 +16,7 @@
 #include "impact_step_detector.hpp"
 #include "knee_stage.hpp"
 #include "orientation_filter.hpp"
+#include "pelvic_drop.hpp"
 #include "shank_step_detector.hpp"
 #include "step_merger.hpp"
 
@@ -30,6 +31,7 @@ struct EngineSettings {
   ImpactDetectorSettings impact;
   MergerSettings merger;
   KneeStageSettings knee;
+  PelvicDropSettings pelvis;
 };
 
 /// What kind of analysis a sensor gets.
@@ -82,6 +84,8 @@ class GaitEngine {
   std::vector<Sensor> sensors_;
   StepMerger merger_;
   KneeStage knee_;
+  std::unique_ptr<PelvicDrop> pelvis_;  ///< with a pelvis sensor that has a gyro
+  size_t pelvis_sensor_ = SIZE_MAX;
   std::deque<StepResult> waiting_;  ///< released by the merger, waiting for knee angles
   std::vector<StepResult> ready_;
 };

@@ -27,6 +27,8 @@ struct StepResult {
   // Shank without a thigh sensor: the tibia's frontal-plane tilt (not valgus).
   std::optional<double> tibial_inclination_ic_deg;    ///< + = proximal end toward the midline
   std::optional<double> peak_tibial_inclination_deg;  ///< largest in stance
+  /// Pelvis sensor: peak drop of the swing side in this stance (+ = dropped).
+  std::optional<double> pelvic_drop_deg;
 
   bool operator==(const StepResult&) const = default;
 };
