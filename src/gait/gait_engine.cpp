@@ -79,6 +79,29 @@ GaitEngine::GaitEngine(const pb::SessionHeader& header, const EngineSettings& se
     }
     sensors_.push_back(std::move(s));
   }
+  if (pelvis_) {
+    for (size_t i = 0; i < sensors_.size(); ++i) {
+      const pb::SensorInfo& info = sensors_[i].info;
+      if (segment_of(info.placement()) != Segment::kThigh || info.gyro_range_dps() == 0) continue;
+      const pb::Side side = side_of(info.placement());
+      Hip& hip = hips_[side == pb::LEFT ? 0 : 1];
+      if (hip.thigh) continue;
+      hip.thigh_sensor = i;
+      hip.thigh = std::make_unique<LegSegmentFrame>(side, "thigh", settings.thigh);
+      hip.angles = std::make_unique<HipAdduction>(side, settings.hip);
+    }
+  }
+}
+
+bool GaitEngine::hip_resolved(const Hip& hip, int64_t ic_us, int64_t end_us) const {
+  if (finished_) return true;
+  // Before either frame is calibrated a step gets no hip value; whether a
+  // calibration still to come precedes the step is known once the data have
+  // passed the step (calibrations happen at data-defined times).
+  if (!hip.thigh->calibrated_at_us()) return hip.thigh->resolved_until_us() >= end_us;
+  if (!pelvis_->calibrated_at_us()) return pelvis_->resolved_until_us() >= end_us;
+  if (ic_us < std::max(*hip.thigh->calibrated_at_us(), *pelvis_->calibrated_at_us())) return true;
+  return hip.angles->processed_until_us() >= end_us;
 }
 
 GaitEngine::~GaitEngine() = default;
@@ -102,7 +125,19 @@ void GaitEngine::push(size_t sensor, const ImuSample& sample) {
     s.max_abs_gyro = std::max(s.max_abs_gyro, sample.gyr_rps.cwiseAbs().maxCoeff());
   }
   knee_.push(sensor, sample);
-  if (sensor == pelvis_sensor_) pelvis_->push(sample);
+  if (sensor == pelvis_sensor_) {
+    pelvis_->push(sample);
+    for (const SegmentPose& p : pelvis_->take_poses()) {
+      for (Hip& hip : hips_) {
+        if (hip.angles) hip.angles->push_pelvis(p);
+      }
+    }
+  }
+  for (Hip& hip : hips_) {
+    if (sensor != hip.thigh_sensor) continue;
+    hip.thigh->push(sample);
+    for (const SegmentPose& p : hip.thigh->take()) hip.angles->push_thigh(p);
+  }
   // Steps are settled here, at a point fixed by the data, not when a caller
   // happens to take() them: live and batch attach the same knee values.
   release_steps();
@@ -117,7 +152,19 @@ void GaitEngine::release_steps() {
     StepResult& r = waiting_.front();
     const pb::Side side = r.event.side;
     if (pelvis_) {
-      if (pelvis_->resolved_until_us() < knee_.stance_end_us(r.event.ic_us, r.event.to_us)) break;
+      const int64_t end = knee_.stance_end_us(r.event.ic_us, r.event.to_us);
+      if (pelvis_->resolved_until_us() < end) break;
+      if (side == pb::LEFT || side == pb::RIGHT) {
+        const Hip& hip = hips_[side == pb::LEFT ? 0 : 1];
+        if (hip.angles) {
+          if (!hip_resolved(hip, r.event.ic_us, end)) break;
+          if (hip.thigh->calibrated_at_us() && pelvis_->calibrated_at_us() &&
+              r.event.ic_us >=
+                  std::max(*hip.thigh->calibrated_at_us(), *pelvis_->calibrated_at_us())) {
+            r.peak_hip_adduction_deg = hip.angles->peak(r.event.ic_us, end);
+          }
+        }
+      }
       r.pelvic_drop_deg = pelvis_->drop_for(side, r.event.ic_us, r.event.to_us);
     }
     if (knee_.has_leg_stage(side)) {
@@ -194,7 +241,20 @@ void GaitEngine::finish() {
     if (pelvis_) pelvis_->add_step(r.event.side, r.event.ic_us, r.event.to_us);
     waiting_.push_back(std::move(r));
   }
-  if (pelvis_) pelvis_->finish();
+  if (pelvis_) {
+    pelvis_->finish();
+    for (Hip& hip : hips_) {
+      if (!hip.thigh) continue;
+      hip.thigh->finish();
+      for (const SegmentPose& p : hip.thigh->take()) hip.angles->push_thigh(p);
+    }
+    for (const SegmentPose& p : pelvis_->take_poses()) {
+      for (Hip& hip : hips_) {
+        if (hip.angles) hip.angles->push_pelvis(p);
+      }
+    }
+  }
+  finished_ = true;
   release_steps();
 }
 
@@ -214,6 +274,11 @@ void GaitEngine::reset() {
   merger_.reset();
   knee_.reset();
   if (pelvis_) pelvis_->reset();
+  for (Hip& hip : hips_) {
+    if (hip.thigh) hip.thigh->reset();
+    if (hip.angles) hip.angles->reset();
+  }
+  finished_ = false;
   waiting_.clear();
   ready_.clear();
 }
@@ -234,6 +299,10 @@ std::vector<std::string> GaitEngine::warnings() const {
   std::vector<std::string> out = knee_.findings();
   if (pelvis_) {
     for (const std::string& f : pelvis_->findings()) out.push_back(f);
+  }
+  for (const Hip& hip : hips_) {
+    if (!hip.thigh) continue;
+    for (const std::string& f : hip.thigh->findings()) out.push_back(f);
   }
   for (const Sensor& s : sensors_) {
     const std::string_view name = placement_name(s.info.placement());

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "foot_step_detector.hpp"
+#include "hip_adduction.hpp"
 #include "impact_step_detector.hpp"
 #include "knee_stage.hpp"
 #include "orientation_filter.hpp"
@@ -32,6 +33,8 @@ struct EngineSettings {
   MergerSettings merger;
   KneeStageSettings knee;
   PelvicDropSettings pelvis;
+  LegSegmentSettings thigh;  ///< thigh frame for the hip angles
+  HipAdductionSettings hip;
 };
 
 /// What kind of analysis a sensor gets.
@@ -86,6 +89,16 @@ class GaitEngine {
   KneeStage knee_;
   std::unique_ptr<PelvicDrop> pelvis_;  ///< with a pelvis sensor that has a gyro
   size_t pelvis_sensor_ = SIZE_MAX;
+  /// Hip adduction per side (index 0 left), with a pelvis and that side's thigh sensor.
+  struct Hip {
+    size_t thigh_sensor = SIZE_MAX;
+    std::unique_ptr<LegSegmentFrame> thigh;
+    std::unique_ptr<HipAdduction> angles;
+  };
+  Hip hips_[2];
+  bool finished_ = false;
+  /// Whether the hip value of a step is settled (computed or never to be).
+  bool hip_resolved(const Hip& hip, int64_t ic_us, int64_t end_us) const;
   std::deque<StepResult> waiting_;  ///< released by the merger, waiting for knee angles
   std::vector<StepResult> ready_;
 };

@@ -29,6 +29,8 @@ struct StepResult {
   std::optional<double> peak_tibial_inclination_deg;  ///< largest in stance
   /// Pelvis sensor: peak drop of the swing side in this stance (+ = dropped).
   std::optional<double> pelvic_drop_deg;
+  /// Thigh + pelvis sensors: peak hip adduction in this stance (+ = knee toward the midline).
+  std::optional<double> peak_hip_adduction_deg;
 
   bool operator==(const StepResult&) const = default;
 };

@@ -37,7 +37,7 @@ KneeStage::KneeStage(const pb::SessionHeader& header, const KneeStageSettings& s
           "{} knee: a shank sensor but no thigh sensor; no knee valgus is claimed without one "
           "(the tibia's frontal-plane inclination is reported instead)",
           name));
-      legs_[k].tibia = std::make_unique<TibialInclination>(side, settings.tibia);
+      legs_[k].tibia = std::make_unique<LegSegmentFrame>(side, "shank", settings.tibia);
       route_[static_cast<size_t>(shank[k])] = {&legs_[k], false};
     }
   }
@@ -61,9 +61,14 @@ void KneeStage::push(size_t sensor, const ImuSample& sample) {
 void KneeStage::collect(Leg& leg) {
   const auto keep = static_cast<int64_t>(settings_.history_s * 1e6);
   if (leg.tibia) {
-    for (const InclinationSample& s : leg.tibia->take()) leg.tibia_history.push_back(s);
+    const pb::Side side = &leg == &legs_[0] ? pb::LEFT : pb::RIGHT;
+    for (const SegmentPose& p : leg.tibia->take()) {
+      if (const std::optional<double> i = tibial_inclination_deg(p.world, side)) {
+        leg.tibia_history.emplace_back(p.t_us, *i);
+      }
+    }
     while (!leg.tibia_history.empty() &&
-           leg.tibia_history.back().t_us - leg.tibia_history.front().t_us > keep) {
+           leg.tibia_history.back().first - leg.tibia_history.front().first > keep) {
       leg.tibia_history.pop_front();
     }
     return;
@@ -125,17 +130,18 @@ std::optional<TibiaStepMetrics> KneeStage::tibia_metrics(pb::Side side, int64_t 
   const int64_t end = stance_end_us(ic_us, to_us);
   const auto slack = static_cast<int64_t>(2e6 / settings_.tibia.output_rate_hz);
   const auto& h = l.tibia_history;
-  auto first = std::lower_bound(h.begin(), h.end(), ic_us - slack / 2,
-                                [](const InclinationSample& a, int64_t t) { return a.t_us < t; });
-  if (first == h.end() || first->t_us > ic_us + slack) return std::nullopt;
+  auto first =
+      std::lower_bound(h.begin(), h.end(), ic_us - slack / 2,
+                       [](const std::pair<int64_t, double>& a, int64_t t) { return a.first < t; });
+  if (first == h.end() || first->first > ic_us + slack) return std::nullopt;
   TibiaStepMetrics m;
-  m.inclination_ic_deg = first->inclination_deg;
-  m.peak_inclination_deg = first->inclination_deg;
-  int64_t prev = first->t_us;
-  for (auto it = first; it != h.end() && it->t_us <= end; ++it) {
-    if (it->t_us - prev > slack) return std::nullopt;
-    prev = it->t_us;
-    m.peak_inclination_deg = std::max(m.peak_inclination_deg, it->inclination_deg);
+  m.inclination_ic_deg = first->second;
+  m.peak_inclination_deg = first->second;
+  int64_t prev = first->first;
+  for (auto it = first; it != h.end() && it->first <= end; ++it) {
+    if (it->first - prev > slack) return std::nullopt;
+    prev = it->first;
+    m.peak_inclination_deg = std::max(m.peak_inclination_deg, it->second);
   }
   if (end - prev > slack) return std::nullopt;
   return m;

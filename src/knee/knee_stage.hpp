@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "knee_sleeve.hpp"
-#include "tibial_inclination.hpp"
+#include "leg_segment_frame.hpp"
 
 namespace gk {
 
@@ -36,7 +36,7 @@ struct TibiaStepMetrics {
 
 struct KneeStageSettings {
   KneeSleeveSettings sleeve;
-  TibialInclinationSettings tibia;
+  LegSegmentSettings tibia;
   /// Angles kept for the step metrics (a step is released at most about a
   /// stride after its toe-off).
   double history_s = 5.0;
@@ -78,8 +78,8 @@ class KneeStage {
   struct Leg {
     std::unique_ptr<KneeSleeve> sleeve;
     std::deque<KneeAngleSample> history;
-    std::unique_ptr<TibialInclination> tibia;  ///< shank without thigh
-    std::deque<InclinationSample> tibia_history;
+    std::unique_ptr<LegSegmentFrame> tibia;                ///< shank without thigh
+    std::deque<std::pair<int64_t, double>> tibia_history;  ///< (t, inclination deg)
     int shank_sensor = -1;
   };
   const Leg& leg(pb::Side side) const { return legs_[side == pb::LEFT ? 0 : 1]; }

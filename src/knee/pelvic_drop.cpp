@@ -29,6 +29,7 @@ void PelvicDrop::reset() {
   next_output_t_us_ = INT64_MIN;
   history_.clear();
   finished_ = false;
+  poses_.clear();
   findings_.clear();
 }
 
@@ -130,6 +131,7 @@ void PelvicDrop::track(const TimedImu& s) {
   // Z-Y-X Cardan: R = Rz(heading) Ry(tilt) Rx(obliquity); R(2,1) = cos(tilt) sin(obliquity).
   const double obliquity = std::atan2(r(2, 1), r(2, 2)) * 180.0 / std::numbers::pi;
   history_.emplace_back(s.t_us, obliquity);
+  poses_.push_back({s.t_us, r});
   const auto keep = static_cast<int64_t>(settings_.history_s * 1e6);
   while (history_.back().first - history_.front().first > keep) history_.pop_front();
 }
@@ -144,6 +146,12 @@ void PelvicDrop::finish() {
         "seen, {} are needed to find the pelvis' forward direction",
         steps_.size(), settings_.calibration_steps));
   }
+}
+
+std::vector<SegmentPose> PelvicDrop::take_poses() {
+  std::vector<SegmentPose> out;
+  out.swap(poses_);
+  return out;
 }
 
 int64_t PelvicDrop::resolved_until_us() const { return finished_ ? INT64_MAX : last_t_us_; }

@@ -21,6 +21,7 @@
 
 #include "gaitkeeper.pb.h"
 #include "knee_calibration.hpp"
+#include "leg_segment_frame.hpp"
 #include "orientation_filter.hpp"
 
 namespace gk {
@@ -56,6 +57,10 @@ class PelvicDrop {
   /// Peak drop of the swing side during this stance (deg, + = it dropped).
   std::optional<double> drop_for(pb::Side side, int64_t ic_us, std::optional<int64_t> to_us) const;
   const std::vector<std::string>& findings() const { return findings_; }
+  std::optional<int64_t> calibrated_at_us() const { return calibrated_at_us_; }
+  /// Calibrated pelvis poses (x forward, y left, z up) produced so far, for
+  /// the hip angles (moved out).
+  std::vector<SegmentPose> take_poses();
 
  private:
   struct Step {
@@ -77,6 +82,7 @@ class PelvicDrop {
   int64_t next_output_t_us_ = INT64_MIN;
   std::deque<std::pair<int64_t, double>> history_;  ///< (t, obliquity deg)
   bool finished_ = false;
+  std::vector<SegmentPose> poses_;
   std::vector<std::string> findings_;
 };
 

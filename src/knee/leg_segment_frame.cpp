@@ -1,4 +1,4 @@
-#include "tibial_inclination.hpp"
+#include "leg_segment_frame.hpp"
 
 #include <fmt/format.h>
 
@@ -11,17 +11,31 @@
 
 namespace gk {
 
-TibialInclinationSettings::TibialInclinationSettings()
+LegSegmentSettings::LegSegmentSettings()
     : orientation(KneeSleeveSettings::knee_orientation_settings()) {}
 
-TibialInclination::TibialInclination(pb::Side side, const TibialInclinationSettings& settings)
+std::optional<double> tibial_inclination_deg(const Eigen::Matrix3d& shank_world, pb::Side side) {
+  Eigen::Vector3d lateral = shank_world.col(1);
+  lateral.z() = 0.0;
+  if (lateral.norm() < 1e-3) return std::nullopt;
+  lateral.normalize();
+  // For the left leg (y = lateral) "toward the midline" is the long axis
+  // leaning to -y; the right leg mirrors.
+  const double mirror = side == pb::RIGHT ? -1.0 : 1.0;
+  const double lean = std::asin(std::clamp(shank_world.col(2).dot(lateral), -1.0, 1.0));
+  return -mirror * lean * 180.0 / std::numbers::pi;
+}
+
+LegSegmentFrame::LegSegmentFrame(pb::Side side, std::string name,
+                                 const LegSegmentSettings& settings)
     : side_(side),
+      name_(std::move(name)),
       settings_(settings),
       filter_(make_orientation_filter(OrientationMethod::kMahony, settings.orientation)) {}
 
-TibialInclination::~TibialInclination() = default;
+LegSegmentFrame::~LegSegmentFrame() = default;
 
-void TibialInclination::reset() {
+void LegSegmentFrame::reset() {
   filter_->reset();
   buffer_.clear();
   motion_s_ = 0.0;
@@ -34,7 +48,7 @@ void TibialInclination::reset() {
   findings_.clear();
 }
 
-void TibialInclination::push(const ImuSample& sample) {
+void LegSegmentFrame::push(const ImuSample& sample) {
   const OrientationFlags before = filter_->flags();
   filter_->update(sample);
   const OrientationFlags after = filter_->flags();
@@ -66,14 +80,14 @@ void TibialInclination::push(const ImuSample& sample) {
   if (motion_s_ >= settings_.calibration_motion_s) calibrate();
 }
 
-void TibialInclination::calibrate() {
+void LegSegmentFrame::calibrate() {
   Eigen::Matrix3d m = Eigen::Matrix3d::Zero();
   for (const TimedImu& s : buffer_) {
     if (s.gyr_rps.norm() > settings_.motion_rate_rps) m += s.gyr_rps * s.gyr_rps.transpose();
   }
   Eigen::Vector3d y = Eigen::SelfAdjointEigenSolver<Eigen::Matrix3d>(m).eigenvectors().col(2);
-  // The fastest rotation of a running shank is its forward swing into
-  // contact, which turns the top of the shank backward: about -y for y left.
+  // The fastest rotation of a running leg segment is its forward swing (see
+  // the header): about -y for y left.
   double extreme = 0.0;
   for (const TimedImu& s : buffer_) {
     const double w = s.gyr_rps.dot(y);
@@ -86,43 +100,33 @@ void TibialInclination::calibrate() {
   segment_ = segment_frame(y, up ? *up : Eigen::Vector3d(mean_up.normalized()), true);
   calibrated_at_us_ = buffer_.back().t_us;
   findings_.push_back(fmt::format(
-      "{} shank: tibial frontal-plane inclination calibrated at {:.1f} s{} (this is the shank's "
-      "tilt, not knee valgus, which needs a thigh sensor too)",
-      side_ == pb::RIGHT ? "right" : "left", static_cast<double>(*calibrated_at_us_) * 1e-6,
+      "{} {}: segment frame calibrated at {:.1f} s{}", side_ == pb::RIGHT ? "right" : "left", name_,
+      static_cast<double>(*calibrated_at_us_) * 1e-6,
       up ? " with a standing pose" : " without a standing pose (zero approximate)"));
   std::vector<TimedImu> replay;
   replay.swap(buffer_);
   for (const TimedImu& s : replay) track(s);
 }
 
-void TibialInclination::track(const TimedImu& s) {
+void LegSegmentFrame::track(const TimedImu& s) {
   const auto period = static_cast<int64_t>(std::llround(1e6 / settings_.output_rate_hz));
   if (next_output_t_us_ != INT64_MIN && s.t_us < next_output_t_us_) return;
   next_output_t_us_ = (s.t_us / period + 1) * period;
-  const Eigen::Matrix3d world = s.q_ws.toRotationMatrix() * *segment_;
-  Eigen::Vector3d lateral = world.col(1);
-  lateral.z() = 0.0;
-  if (lateral.norm() < 1e-3) return;  // axis vertical: no frontal plane to speak of
-  lateral.normalize();
-  // + = proximal end toward the midline: for the left leg (y = lateral) that
-  // is the long axis leaning to -y.
-  const double mirror = side_ == pb::RIGHT ? -1.0 : 1.0;
-  const double lean = std::asin(std::clamp(world.col(2).dot(lateral), -1.0, 1.0));
-  out_.push_back({s.t_us, side_, -mirror * lean * 180.0 / std::numbers::pi});
+  out_.push_back({s.t_us, s.q_ws.toRotationMatrix() * *segment_});
 }
 
-void TibialInclination::finish() {
+void LegSegmentFrame::finish() {
   if (finished_) return;
   finished_ = true;
   if (!segment_ && motion_s_ >= 0.3 * settings_.calibration_motion_s) calibrate();
 }
 
-std::vector<InclinationSample> TibialInclination::take() {
-  std::vector<InclinationSample> out;
+std::vector<SegmentPose> LegSegmentFrame::take() {
+  std::vector<SegmentPose> out;
   out.swap(out_);
   return out;
 }
 
-int64_t TibialInclination::resolved_until_us() const { return finished_ ? INT64_MAX : last_t_us_; }
+int64_t LegSegmentFrame::resolved_until_us() const { return finished_ ? INT64_MAX : last_t_us_; }
 
 }  // namespace gk
