@@ -99,16 +99,17 @@ TEST_F(GaitCli, AnalyzeWritesTheStepsCsv) {
   // The first ten columns are the stable interface; the knee columns follow.
   EXPECT_EQ(lines[0],
             "side,ic,to,contact_ms,flight_ms,cadence_spm,stride_m,foot_strike,shock_g,quality,"
-            "peak_valgus_deg,knee_flexion_ic_deg,valgus_confidence");
+            "peak_valgus_deg,knee_flexion_ic_deg,valgus_confidence,pelvic_drop_deg,"
+            "hip_adduction_deg,tibial_inclination_deg");
   const Truth truth = read_truth(session() / "truth");
   ASSERT_TRUE(truth.events.has_value());
   const auto rows = static_cast<long>(lines.size()) - 1;
   const auto expected = static_cast<long>(truth.events->size());
   std::printf("[cli] steps CSV rows %ld, truth contacts %ld\n", rows, expected);
   EXPECT_LE(std::labs(rows - expected), std::max(2L, expected / 50));
-  // Every row has the thirteen columns.
+  // Every row has the sixteen columns.
   for (size_t i = 1; i < lines.size(); ++i) {
-    EXPECT_EQ(std::count(lines[i].begin(), lines[i].end(), ','), 12) << lines[i];
+    EXPECT_EQ(std::count(lines[i].begin(), lines[i].end(), ','), 15) << lines[i];
   }
 }
 

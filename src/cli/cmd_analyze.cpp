@@ -70,6 +70,9 @@ void run_analyze(const AnalyzeOptions& opt) {
       fmt::print("{}: pelvis: contralateral pelvic drop {:.1f} deg (mean of the steps' peaks)\n",
                  path.string(), *drop);
     }
+    if (const std::optional<double> hip = mean_of(a.steps, &StepResult::peak_hip_adduction_deg)) {
+      fmt::print("{}: hip: peak stance hip adduction {:.1f} deg\n", path.string(), *hip);
+    }
     if (const std::optional<double> tibia =
             mean_of(a.steps, &StepResult::peak_tibial_inclination_deg)) {
       fmt::print(
@@ -104,7 +107,8 @@ void add_analyze_command(CLI::App& app) {
   cmd->add_option("--steps-csv", opt->steps_csv,
                   "Write one row per step: side,ic,to,contact_ms,flight_ms,cadence_spm,\n"
                   "stride_m,foot_strike,shock_g,quality,peak_valgus_deg,knee_flexion_ic_deg,\n"
-                  "valgus_confidence (times in s on the input's clock)");
+                  "valgus_confidence,pelvic_drop_deg,hip_adduction_deg,tibial_inclination_deg\n"
+                  "(times in s on the input's clock)");
   cmd->add_option("--knee-csv", opt->knee_csv,
                   "Write the knee angles of every knee sleeve (thigh + shank sensors) at 100 Hz:\n"
                   "t,side,valgus_deg,flexion_deg,confidence");

@@ -70,6 +70,23 @@ void run_demo(const DemoOptions& opt) {
   const std::filesystem::path knee = opt.out_dir / "knee.csv";
   write_knee_csv(knee, a.knee);
   fmt::print("knee angles: {} samples, wrote {}\n", a.knee.size(), knee.string());
+  for (const pb::Side side : {pb::LEFT, pb::RIGHT}) {
+    double valgus = 0.0, confidence = 0.0, flexion = 0.0;
+    size_t n = 0;
+    for (const StepResult& st : a.steps) {
+      if (st.event.side != side || !st.peak_valgus_deg) continue;
+      valgus += *st.peak_valgus_deg;
+      flexion += st.knee_flexion_ic_deg.value_or(0.0);
+      confidence += st.valgus_confidence.value_or(0.0);
+      ++n;
+    }
+    if (n == 0) continue;
+    const auto k = static_cast<double>(n);
+    fmt::print(
+        "  {} knee: peak stance valgus {:.1f} deg (confidence {:.2f}), flexion at IC {:.1f} "
+        "deg, over {} steps\n",
+        side == pb::LEFT ? "left" : "right", valgus / k, confidence / k, flexion / k, n);
+  }
   for (const std::string& w : a.warnings) fmt::print("  note: {}\n", w);
   for (const CadenceWindow& w : a.minutes) {
     fmt::print("  minute from {:5.1f} s: cadence {:.1f} steps/min, step-time CV {:.1f} %{}\n",

@@ -32,9 +32,11 @@ std::string_view strike_name(pb::FootStrike f) {
 }  // namespace
 
 void write_steps_csv(std::ostream& out, const std::vector<StepResult>& steps) {
-  fmt::print(out,
-             "side,ic,to,contact_ms,flight_ms,cadence_spm,stride_m,foot_strike,shock_g,quality,"
-             "peak_valgus_deg,knee_flexion_ic_deg,valgus_confidence\n");
+  fmt::print(
+      out,
+      "side,ic,to,contact_ms,flight_ms,cadence_spm,stride_m,foot_strike,shock_g,quality,"
+      "peak_valgus_deg,knee_flexion_ic_deg,valgus_confidence,pelvic_drop_deg,hip_adduction_deg,"
+      "tibial_inclination_deg\n");
   for (const StepResult& s : steps) {
     std::string row = fmt::format("{},{:.6f},", side_letter(s.event.side),
                                   static_cast<double>(s.event.ic_us) * 1e-6);
@@ -44,7 +46,8 @@ void write_steps_csv(std::ostream& out, const std::vector<StepResult>& steps) {
          {cell(s.contact_ms, 1), cell(s.flight_ms, 1), cell(s.cadence_spm, 2), cell(s.stride_m, 3),
           std::string(strike_name(s.foot_strike)), cell(s.shock_g, 2),
           fmt::format("{:.2f}", s.event.quality), cell(s.peak_valgus_deg, 2),
-          cell(s.knee_flexion_ic_deg, 2), cell(s.valgus_confidence, 2)}) {
+          cell(s.knee_flexion_ic_deg, 2), cell(s.valgus_confidence, 2), cell(s.pelvic_drop_deg, 2),
+          cell(s.peak_hip_adduction_deg, 2), cell(s.peak_tibial_inclination_deg, 2)}) {
       row += ',';
       row += c;
     }
