@@ -109,18 +109,19 @@ TEST(Cobs, RejectsMalformedBlocks) {
 }
 
 TEST(Frame, GoldenVector) {
-  // payload "123456789", CRC 0xE3069283 little-endian, one COBS block, 0x00.
+  // 0x00, payload "123456789", CRC 0xE3069283 little-endian, one COBS block, 0x00.
   const Bytes payload = bytes_of("123456789");
   Bytes frame(GKFW_MAX_FRAME);
   const size_t n = gkfw_frame_encode(payload.data(), payload.size(), frame.data(), frame.size());
   frame.resize(n);
-  Bytes expect = {0x0E};
+  Bytes expect = {0x00, 0x0E};
   expect.insert(expect.end(), payload.begin(), payload.end());
   expect.insert(expect.end(), {0x83, 0x92, 0x06, 0xE3, 0x00});
   EXPECT_EQ(frame, expect);
   Bytes out(GKFW_MAX_PAYLOAD + 4);
   size_t len = 0;
-  ASSERT_EQ(gkfw_frame_decode(frame.data(), n - 1, out.data(), out.size(), &len), GKFW_FRAME_OK);
+  ASSERT_EQ(gkfw_frame_decode(frame.data() + 1, n - 2, out.data(), out.size(), &len),
+            GKFW_FRAME_OK);
   EXPECT_EQ(Bytes(out.begin(), out.begin() + static_cast<long>(len)), payload);
 }
 
@@ -131,9 +132,9 @@ TEST(Frame, EverySingleBitFlipIsRejected) {
   const size_t n = gkfw_frame_encode(payload.data(), payload.size(), frame.data(), frame.size());
   ASSERT_GT(n, payload.size());
   Bytes out(GKFW_MAX_PAYLOAD + 4);
-  for (size_t i = 0; i + 1 < n; ++i) {
+  for (size_t i = 0; i + 2 < n; ++i) {
     for (int bit = 0; bit < 8; ++bit) {
-      Bytes bad(frame.begin(), frame.begin() + static_cast<long>(n - 1));
+      Bytes bad(frame.begin() + 1, frame.begin() + static_cast<long>(n - 1));
       bad[i] = static_cast<uint8_t>(bad[i] ^ (1u << bit));
       if (bad[i] == 0) continue;  // a new delimiter: the decoder splits there instead
       size_t len = 0;
@@ -313,6 +314,10 @@ TEST_F(FakeImu, DeviceDrainsFifoIntoFramesOnTheUart) {
   size_t start = 0;
   for (size_t i = 0; i < uart.bytes.size(); ++i) {
     if (uart.bytes[i] != 0) continue;
+    if (i == start) {  // the leading delimiter of the next frame
+      start = i + 1;
+      continue;
+    }
     Bytes out(GKFW_MAX_PAYLOAD + 4);
     size_t len = 0;
     ASSERT_EQ(gkfw_frame_decode(uart.bytes.data() + start, i - start, out.data(), out.size(), &len),

@@ -13,11 +13,12 @@ size_t gkfw_frame_encode(const uint8_t* payload, size_t len, uint8_t* out, size_
   block[len + 1] = (uint8_t)((crc >> 8) & 0xFFu);
   block[len + 2] = (uint8_t)((crc >> 16) & 0xFFu);
   block[len + 3] = (uint8_t)(crc >> 24);
-  if (cap == 0) return 0;
-  const size_t n = gkfw_cobs_encode(block, len + GKFW_CRC_BYTES, out, cap - 1u);
+  if (cap < 2u) return 0;
+  out[0] = 0u;
+  const size_t n = gkfw_cobs_encode(block, len + GKFW_CRC_BYTES, out + 1, cap - 2u);
   if (n == 0) return 0;
-  out[n] = 0u;
-  return n + 1u;
+  out[n + 1u] = 0u;
+  return n + 2u;
 }
 
 gkfw_frame_status gkfw_frame_decode(const uint8_t* body, size_t len, uint8_t* out, size_t cap,

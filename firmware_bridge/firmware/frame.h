@@ -1,5 +1,7 @@
-/* Wire framing (docs/protocol.md): payload || CRC-32C(payload) as 4 bytes
- * little-endian, COBS-encoded, followed by one 0x00 delimiter. */
+/* Wire framing (docs/protocol.md): 0x00, then payload || CRC-32C(payload)
+ * (4 bytes little-endian) COBS-encoded, then 0x00. The leading delimiter
+ * costs one byte per frame and means line noise or a receiver joining
+ * mid-frame can only destroy the frame it lands in, never the next one. */
 #ifndef GKFW_FRAME_H
 #define GKFW_FRAME_H
 
@@ -17,9 +19,9 @@ extern "C" {
 #define GKFW_MAX_PAYLOAD 1024u
 #define GKFW_CRC_BYTES 4u
 /* Largest frame on the wire including the delimiter. */
-#define GKFW_MAX_FRAME (GKFW_COBS_MAX_ENCODED(GKFW_MAX_PAYLOAD + GKFW_CRC_BYTES) + 1u)
+#define GKFW_MAX_FRAME (GKFW_COBS_MAX_ENCODED(GKFW_MAX_PAYLOAD + GKFW_CRC_BYTES) + 2u)
 
-/* Frames payload into out. Returns the frame length (delimiter included) or 0
+/* Frames payload into out. Returns the frame length (both delimiters) or 0
  * when len exceeds GKFW_MAX_PAYLOAD or cap is too small. */
 size_t gkfw_frame_encode(const uint8_t* payload, size_t len, uint8_t* out, size_t cap);
 

@@ -65,7 +65,7 @@ class FrameDecoder {
   const FrameDecoderCounters& counters() const { return counters_; }
 
   /// Longest frame body (between delimiters) a valid frame can have.
-  static constexpr size_t kMaxBody = GKFW_MAX_FRAME - 1;
+  static constexpr size_t kMaxBody = GKFW_MAX_FRAME - 2;
 
  private:
   void append_partial(const uint8_t* p, size_t n);
