@@ -1,0 +1,183 @@
+// `gaitkeeper record`: receive a sensor link (serial / TCP / UDP, see
+// docs/protocol.md) into a .gkr recording. Every received byte is journaled
+// before decoding (format version 2), decoded packets follow, and the link
+// counters are printed (and optionally written as JSON) at the end.
+#include <fmt/format.h>
+
+#include <csignal>
+#include <filesystem>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "atomic_file.hpp"
+#include "commands.hpp"
+#include "input_error.hpp"
+#include "link_decoder.hpp"
+#include "link_receiver.hpp"
+#include "recording.hpp"
+
+namespace gk::cli {
+namespace {
+
+struct RecordOptions {
+  std::string serial;
+  std::string tcp;
+  std::string tcp_listen;
+  std::string udp;
+  uint32_t baud = 921600;
+  std::filesystem::path out;
+  std::filesystem::path stats;
+  double duration_s = 0.0;
+  double idle_timeout_s = 0.0;
+  std::string athlete;
+};
+
+link::LinkReceiver* g_receiver = nullptr;
+
+void on_signal(int) {
+  if (g_receiver != nullptr) g_receiver->stop();
+}
+
+/// "HOST:PORT" or "PORT" (host defaults to def_host).
+std::pair<std::string, uint16_t> host_port(const std::string& flag, const std::string& s,
+                                           const std::string& def_host) {
+  const auto colon = s.rfind(':');
+  const std::string host = colon == std::string::npos ? def_host : s.substr(0, colon);
+  const std::string port = colon == std::string::npos ? s : s.substr(colon + 1);
+  try {
+    size_t used = 0;
+    const int p = std::stoi(port, &used);
+    if (used == port.size() && p >= 0 && p <= 65535) return {host, static_cast<uint16_t>(p)};
+  } catch (const std::exception&) {
+  }
+  throw InputError(flag, 0, fmt::format("'{}' is not HOST:PORT or PORT (0..65535)", s));
+}
+
+link::Endpoint endpoint_of(const RecordOptions& o) {
+  const int given = !o.serial.empty() + !o.tcp.empty() + !o.tcp_listen.empty() + !o.udp.empty();
+  if (given != 1) {
+    throw InputError("record", 0, "give exactly one of --serial, --tcp, --tcp-listen, --udp");
+  }
+  link::Endpoint e;
+  e.baud = o.baud;
+  if (!o.serial.empty()) {
+    e.kind = link::Endpoint::Kind::kSerial;
+    e.address = o.serial;
+  } else if (!o.tcp.empty()) {
+    e.kind = link::Endpoint::Kind::kTcpClient;
+    std::tie(e.address, e.port) = host_port("--tcp", o.tcp, "127.0.0.1");
+  } else if (!o.tcp_listen.empty()) {
+    e.kind = link::Endpoint::Kind::kTcpServer;
+    std::tie(e.address, e.port) = host_port("--tcp-listen", o.tcp_listen, "127.0.0.1");
+  } else {
+    e.kind = link::Endpoint::Kind::kUdp;
+    std::tie(e.address, e.port) = host_port("--udp", o.udp, "127.0.0.1");
+  }
+  return e;
+}
+
+nlohmann::json stats_json(const link::LinkStats& s, const link::ReceiverCounters& r,
+                          uint64_t packets_written) {
+  nlohmann::json j = {{"bytes", s.bytes},
+                      {"frames_ok", s.frames_ok},
+                      {"crc_failures", s.crc_failures},
+                      {"malformed", s.malformed},
+                      {"resyncs", s.resyncs},
+                      {"packets", s.packets},
+                      {"gaps", s.gaps},
+                      {"missing", s.missing},
+                      {"late", s.late},
+                      {"duplicates", s.duplicates},
+                      {"restarts", s.restarts},
+                      {"reconnects", r.reconnects},
+                      {"connects", r.connects},
+                      {"link_failures", r.failures},
+                      {"packets_written", packets_written}};
+  j["drift_ppm"] = s.drift_ppm ? nlohmann::json(*s.drift_ppm) : nlohmann::json(nullptr);
+  return j;
+}
+
+void run_record(const RecordOptions& o) {
+  const link::Endpoint endpoint = endpoint_of(o);
+  pb::SessionHeader header;
+  header.set_session_id(o.out.stem().string());
+  header.set_athlete(o.athlete);
+  header.set_start_time_utc_us(std::chrono::duration_cast<std::chrono::microseconds>(
+                                   std::chrono::system_clock::now().time_since_epoch())
+                                   .count());
+  header.set_notes("received over " + endpoint.describe());
+  // In place, not atomic: a live journal must survive a crash or a kill.
+  RecordingWriter writer(o.out, header,
+                         {.atomic = false, .flush_interval_us = 1'000'000, .link_journal = true});
+  link::LinkDecoder decoder([&writer](pb::SensorPacket& p, int64_t) { writer.write(p); });
+  link::ReceiverSettings rs;
+  rs.duration_us = static_cast<int64_t>(o.duration_s * 1e6);
+  rs.idle_timeout_us = static_cast<int64_t>(o.idle_timeout_s * 1e6);
+  link::LinkReceiver receiver(
+      endpoint, rs,
+      [&](std::span<const uint8_t> bytes, int64_t host_rx_us) {
+        writer.write_link_chunk(host_rx_us, bytes.data(), bytes.size());  // journal first
+        decoder.push(bytes, host_rx_us);
+      },
+      [&decoder] { decoder.link_reset(); });
+  if (endpoint.kind == link::Endpoint::Kind::kTcpServer) {
+    fmt::print("listening on tcp port {}\n", receiver.local_port());
+  } else if (endpoint.kind == link::Endpoint::Kind::kUdp) {
+    fmt::print("listening on udp port {}\n", receiver.local_port());
+  } else {
+    fmt::print("receiving from {}\n", endpoint.describe());
+  }
+  std::fflush(stdout);
+  g_receiver = &receiver;
+  std::signal(SIGINT, on_signal);
+  std::signal(SIGTERM, on_signal);
+  receiver.run();
+  g_receiver = nullptr;
+  std::signal(SIGINT, SIG_DFL);
+  std::signal(SIGTERM, SIG_DFL);
+  writer.close();
+  const link::LinkStats s = decoder.stats();
+  const nlohmann::json j = stats_json(s, receiver.counters(), writer.packets_written());
+  fmt::print(
+      "{}: {} packets; frames ok {}, CRC failures {}, resyncs {}, gaps {} ({} packets missing), "
+      "duplicates {}, reconnects {}\n",
+      o.out.string(), s.packets, s.frames_ok, s.crc_failures, s.resyncs, s.gaps, s.missing,
+      s.duplicates, receiver.counters().reconnects);
+  if (!o.stats.empty()) {
+    AtomicFile f(o.stats);
+    f.stream() << j.dump(2) << "\n";
+    f.commit();
+  }
+}
+
+}  // namespace
+
+void add_record_command(CLI::App& app) {
+  auto opt = std::make_shared<RecordOptions>();
+  CLI::App* cmd = app.add_subcommand(
+      "record",
+      "Receive a sensor link into a .gkr recording (docs/protocol.md): COBS frames with\n"
+      "CRC-32C carrying SensorPackets, over a serial port, TCP or UDP. Received bytes are\n"
+      "journaled before decoding; bad frames are counted and skipped; a lost connection is\n"
+      "reopened with backoff. Stops on Ctrl-C, --duration or --idle-timeout.");
+  cmd->add_option("--serial", opt->serial, "Serial device (USB CDC, UART bridge or pty)");
+  cmd->add_option("--baud", opt->baud, "Serial baud rate (8N1)")->capture_default_str();
+  cmd->add_option("--tcp", opt->tcp, "Connect to HOST:PORT (e.g. the emulator's TCP server)");
+  cmd->add_option("--tcp-listen", opt->tcp_listen, "Accept a device at [HOST:]PORT (0 = any)");
+  cmd->add_option("--udp", opt->udp, "Receive datagrams at [HOST:]PORT (0 = any)");
+  cmd->add_option("-o,--out", opt->out, "Recording to write (replaced if it exists)")->required();
+  cmd->add_option("--stats", opt->stats, "Also write the link counters as JSON here");
+  cmd->add_option("--duration", opt->duration_s, "Stop after this many seconds (0 = never)")
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--idle-timeout", opt->idle_timeout_s,
+                  "Stop after this many seconds without a byte (0 = never)")
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--athlete", opt->athlete, "Athlete name for the session header");
+  cmd->footer(
+      "Example: gaitkeeper-emulator --simulate 60 --pty  (prints /dev/pts/N), then\n"
+      "         gaitkeeper record --serial /dev/pts/N -o run.gkr --idle-timeout 5");
+  cmd->callback([opt] { run_record(*opt); });
+}
+
+}  // namespace gk::cli
