@@ -103,6 +103,20 @@ TEST(LinkDecoder, DuplicatesDroppedReorderingFillsTheGapAcrossTheWrap) {
   EXPECT_EQ(st.packets, 5u);
 }
 
+TEST(SequenceTracker, LatePacketsBeforeTheFirstOneExtendTheSpan) {
+  gk::link::SequenceTracker t;
+  using V = gk::link::SequenceVerdict;
+  EXPECT_EQ(t.push(10), V::kNew);
+  EXPECT_EQ(t.push(12), V::kNew);  // 11 missing
+  EXPECT_EQ(t.push(8), V::kLate);  // 9 missing too, 8 itself is not
+  EXPECT_EQ(t.counters().missing, 2u);
+  EXPECT_EQ(t.push(9), V::kLate);
+  EXPECT_EQ(t.push(11), V::kLate);
+  EXPECT_EQ(t.push(11), V::kDuplicate);
+  EXPECT_EQ(t.counters().missing, 0u);
+  EXPECT_EQ(t.counters().gaps, 2u);
+}
+
 TEST(LinkDecoder, DevicesAreTrackedSeparately) {
   Received r;
   r.push(device_frame(1, 0, 0));

@@ -5,6 +5,7 @@ namespace gk::link {
 void SequenceTracker::reset() {
   window_.reset();
   highest_ = 0;
+  lowest_ = 0;
   started_ = false;
 }
 
@@ -12,6 +13,7 @@ SequenceVerdict SequenceTracker::push(uint32_t sequence) {
   if (!started_) {
     started_ = true;
     highest_ = sequence;
+    lowest_ = sequence;
     window_.reset();
     mark(sequence, true);
     return SequenceVerdict::kNew;
@@ -40,12 +42,25 @@ SequenceVerdict SequenceTracker::push(uint32_t sequence) {
     }
     mark(sequence, true);
     ++counters_.late;
-    if (counters_.missing > 0) --counters_.missing;
+    const auto after_lowest = static_cast<int32_t>(sequence - lowest_);
+    if (after_lowest > 0) {
+      --counters_.missing;  // it fills a hole counted when the jump was seen
+    } else {
+      // Earlier than anything seen (reordered at the very start): the span
+      // grows backwards and what lies between is missing.
+      const uint32_t between = lowest_ - sequence - 1u;
+      if (between > 0) {
+        ++counters_.gaps;
+        counters_.missing += between;
+      }
+      lowest_ = sequence;
+    }
     return SequenceVerdict::kLate;
   }
   // Far behind: a rebooted device counting from 0 again.
   ++counters_.restarts;
   highest_ = sequence;
+  lowest_ = sequence;
   window_.reset();
   mark(sequence, true);
   return SequenceVerdict::kRestart;

@@ -40,6 +40,7 @@ class SequenceTracker {
 
   std::bitset<kWindow> window_;
   uint32_t highest_ = 0;
+  uint32_t lowest_ = 0;  // earliest sequence seen since the (re)start
   bool started_ = false;
   SequenceCounters counters_;
 };
