@@ -41,6 +41,7 @@ struct Options {
   std::string tcp_server;
   std::string tcp_client;
   std::string udp;
+  std::filesystem::path file;
   double speed = 1.0;  // 0 = as fast as the link takes it
   uint32_t samples_per_packet = 20;
   uint32_t first_sequence = 0;
@@ -143,9 +144,11 @@ int run(const Options& o) {
   } else if (!o.tcp_client.empty()) {
     const auto [h, p] = host_port(o.tcp_client);
     out = gk::emu::make_tcp_client_output(h, p);
-  } else {
+  } else if (!o.udp.empty()) {
     const auto [h, p] = host_port(o.udp);
     out = gk::emu::make_udp_output(h, p);
+  } else {
+    out = gk::emu::make_file_output(o.file);
   }
   out->connect();
   if (o.pty) {
@@ -291,6 +294,7 @@ int main(int argc, char** argv) {
   dst->add_option("--tcp-client", o.tcp_client,
                   "Connect to HOST:PORT (gaitkeeper record --tcp-listen)");
   dst->add_option("--udp", o.udp, "Send datagrams to HOST:PORT");
+  dst->add_option("--file", o.file, "Write the byte stream to a file");
   dst->require_option(1);
   app.add_option("--pty-link", o.pty_link, "Keep this symlink pointing at the current pty");
   app.add_option("--speed", o.speed, "Playback speed, x real time (0 = as fast as possible)")

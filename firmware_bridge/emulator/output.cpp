@@ -216,7 +216,31 @@ class UdpOutput : public Output {
   int fd_ = -1;
 };
 
+class FileOutput : public Output {
+ public:
+  explicit FileOutput(std::filesystem::path path) : path_(std::move(path)) {}
+  ~FileOutput() override {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  void connect() override {
+    if (fd_ >= 0) return;
+    fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd_ < 0) fail("open " + path_.string());
+  }
+  bool write(std::span<const uint8_t> bytes) override { return write_all(fd_, bytes); }
+  void disconnect() override {}
+  std::string describe() const override { return path_.string(); }
+
+ private:
+  std::filesystem::path path_;
+  int fd_ = -1;
+};
+
 }  // namespace
+
+std::unique_ptr<Output> make_file_output(const std::filesystem::path& path) {
+  return std::make_unique<FileOutput>(path);
+}
 
 std::unique_ptr<Output> make_pty_output(const std::filesystem::path& link_path) {
   return std::make_unique<PtyOutput>(link_path);

@@ -32,5 +32,7 @@ std::unique_ptr<Output> make_pty_output(const std::filesystem::path& link_path);
 std::unique_ptr<Output> make_tcp_server_output(const std::string& host, uint16_t port);
 std::unique_ptr<Output> make_tcp_client_output(const std::string& host, uint16_t port);
 std::unique_ptr<Output> make_udp_output(const std::string& host, uint16_t port);
+/// The byte stream into a file (e.g. to replay it as BLE notifications).
+std::unique_ptr<Output> make_file_output(const std::filesystem::path& path);
 
 }  // namespace gk::emu
