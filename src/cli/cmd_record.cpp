@@ -4,7 +4,6 @@
 // counters are printed (and optionally written as JSON) at the end.
 #include <fmt/format.h>
 
-#include <csignal>
 #include <filesystem>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -32,12 +31,6 @@ struct RecordOptions {
   double idle_timeout_s = 0.0;
   std::string athlete;
 };
-
-link::LinkReceiver* g_receiver = nullptr;
-
-void on_signal(int) {
-  if (g_receiver != nullptr) g_receiver->stop();
-}
 
 /// "HOST:PORT" or "PORT" (host defaults to def_host).
 std::pair<std::string, uint16_t> host_port(const std::string& flag, const std::string& s,
@@ -114,6 +107,7 @@ void run_record(const RecordOptions& o) {
   link::ReceiverSettings rs;
   rs.duration_us = static_cast<int64_t>(o.duration_s * 1e6);
   rs.idle_timeout_us = static_cast<int64_t>(o.idle_timeout_s * 1e6);
+  rs.stop_on_signals = true;  // Ctrl-C ends the recording cleanly
   link::LinkReceiver receiver(
       endpoint, rs,
       [&](std::span<const uint8_t> bytes, int64_t host_rx_us) {
@@ -129,13 +123,7 @@ void run_record(const RecordOptions& o) {
     fmt::print("receiving from {}\n", endpoint.describe());
   }
   std::fflush(stdout);
-  g_receiver = &receiver;
-  std::signal(SIGINT, on_signal);
-  std::signal(SIGTERM, on_signal);
   receiver.run();
-  g_receiver = nullptr;
-  std::signal(SIGINT, SIG_DFL);
-  std::signal(SIGTERM, SIG_DFL);
   writer.close();
   const link::LinkStats s = decoder.stats();
   const nlohmann::json j = stats_json(s, receiver.counters(), writer.packets_written());

@@ -48,6 +48,7 @@ LinkReceiver::LinkReceiver(Endpoint endpoint, ReceiverSettings settings, BytesSi
       retry_timer_(io_),
       idle_timer_(io_),
       stop_timer_(io_),
+      signals_(io_),
       buffer_(settings.read_buffer_bytes),
       backoff_us_(settings.backoff_initial_us) {
   boost::system::error_code ec;
@@ -97,9 +98,20 @@ void LinkReceiver::run() {
       }
     });
   }
+  if (settings_.stop_on_signals) {
+    signals_.add(SIGINT);
+    signals_.add(SIGTERM);
+    signals_.async_wait([this](const boost::system::error_code& ec, int) {
+      if (ec) return;
+      stopping_ = true;
+      io_.stop();
+    });
+  }
   arm_idle_timer();
   open();
   io_.run();
+  boost::system::error_code ignored;
+  signals_.clear(ignored);
 }
 
 void LinkReceiver::arm_idle_timer() {

@@ -36,6 +36,7 @@ struct ReceiverSettings {
   int64_t idle_timeout_us = 0;          ///< stop after this long without a byte; 0 = never
   int64_t duration_us = 0;              ///< stop after this long; 0 = never
   size_t read_buffer_bytes = 64 * 1024;
+  bool stop_on_signals = false;  ///< SIGINT/SIGTERM end run() cleanly (CLI use)
 };
 
 struct ReceiverCounters {
@@ -87,6 +88,7 @@ class LinkReceiver {
   boost::asio::steady_timer retry_timer_;
   boost::asio::steady_timer idle_timer_;
   boost::asio::steady_timer stop_timer_;
+  boost::asio::signal_set signals_;
   std::vector<uint8_t> buffer_;
   int64_t backoff_us_ = 0;
   std::chrono::steady_clock::time_point last_rx_;
