@@ -3,10 +3,11 @@
 //    CRC-32C) and through the whole decoder (+ protobuf parse, sequence and
 //    clock tracking), on a stream of real firmware frames (2 sensors x 1 kHz,
 //    20 samples per packet) pushed in 4 KiB reads. Bytes = wire bytes.
-//  - BM_PtyLatency: time from the write of a frame's last byte into a real
-//    pseudo-terminal master to the decoded packet coming out of the decoder
-//    reading the slave (raw mode, one thread). Median and p99 are reported as
-//    counters (microseconds).
+//  - BM_PtyLatency: time from write() of a frame into a real pseudo-terminal
+//    master returning to the decoded packet coming out of LinkDecoder, fed by
+//    LinkReceiver (Asio serial_port on the slave, raw mode) on its own thread
+//    blocked in epoll, as `gaitkeeper record --serial` runs. One frame in
+//    flight at a time. Median and p99 are reported as counters (microseconds).
 #include <benchmark/benchmark.h>
 #include <fcntl.h>
 #include <pty.h>
@@ -14,12 +15,15 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <thread>
 #include <vector>
 
 #include "frame_decoder.hpp"
 #include "link_decoder.hpp"
+#include "link_receiver.hpp"
 #include "packetizer.h"
 
 namespace {
@@ -95,7 +99,8 @@ BENCHMARK(BM_LinkDecoder)->MeasureProcessCPUTime()->Unit(benchmark::kMillisecond
 
 void BM_PtyLatency(benchmark::State& state) {
   int master = -1, slave = -1;
-  if (::openpty(&master, &slave, nullptr, nullptr, nullptr) != 0) {
+  char name[256] = {};
+  if (::openpty(&master, &slave, name, nullptr, nullptr) != 0) {
     state.SkipWithError("openpty failed");
     return;
   }
@@ -103,35 +108,43 @@ void BM_PtyLatency(benchmark::State& state) {
   ::tcgetattr(slave, &t);
   ::cfmakeraw(&t);
   ::tcsetattr(slave, TCSANOW, &t);
-  const auto f = frame(1, 0);
+  // The real host path: LinkReceiver (Asio serial_port on the slave, epoll)
+  // feeding LinkDecoder on its own thread, blocked until bytes arrive.
+  std::atomic<int64_t> decoded_ns{0};
+  gk::link::LinkDecoder decoder([&](gaitkeeper::pb::SensorPacket&, int64_t) {
+    decoded_ns = std::chrono::steady_clock::now().time_since_epoch().count();
+  });
+  gk::link::Endpoint ep;
+  ep.address = name;
+  gk::link::LinkReceiver receiver(
+      ep, {}, [&](std::span<const uint8_t> b, int64_t rx) { decoder.push(b, rx); }, nullptr);
+  std::thread rx([&] { receiver.run(); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));  // let it open the port
   std::vector<double> lat_us;
   uint32_t seq = 0;
-  bool got = false;
-  gk::link::LinkDecoder d([&](gaitkeeper::pb::SensorPacket&, int64_t) { got = true; });
-  std::vector<uint8_t> buf(kRead);
+  size_t frame_bytes = 0;
   for (auto _ : state) {
     const auto fr = frame(1, seq++);
+    frame_bytes = fr.size();
+    decoded_ns = 0;
     if (::write(master, fr.data(), fr.size()) != static_cast<ssize_t>(fr.size())) {
       state.SkipWithError("short write");
       break;
     }
-    const auto t0 = std::chrono::steady_clock::now();
-    got = false;
-    while (!got) {
-      const ssize_t n = ::read(slave, buf.data(), buf.size());
-      if (n <= 0) break;
-      d.push(std::span<const uint8_t>(buf.data(), static_cast<size_t>(n)), 0);
+    const int64_t t0 = std::chrono::steady_clock::now().time_since_epoch().count();
+    while (decoded_ns.load() == 0) {
     }
-    lat_us.push_back(
-        std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count());
+    lat_us.push_back(static_cast<double>(decoded_ns.load() - t0) / 1000.0);
   }
+  receiver.stop();
+  rx.join();
   ::close(master);
   ::close(slave);
   if (lat_us.empty()) return;
   std::sort(lat_us.begin(), lat_us.end());
   state.counters["median_us"] = lat_us[lat_us.size() / 2];
   state.counters["p99_us"] = lat_us[std::min(lat_us.size() - 1, lat_us.size() * 99 / 100)];
-  state.counters["frame_bytes"] = static_cast<double>(f.size());
+  state.counters["frame_bytes"] = static_cast<double>(frame_bytes);
 }
 BENCHMARK(BM_PtyLatency)->Iterations(20000)->UseRealTime()->Unit(benchmark::kMicrosecond);
 
