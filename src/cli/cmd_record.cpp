@@ -30,6 +30,7 @@ struct RecordOptions {
   double duration_s = 0.0;
   double idle_timeout_s = 0.0;
   std::string athlete;
+  bool progress = false;
 };
 
 /// "HOST:PORT" or "PORT" (host defaults to def_host).
@@ -123,6 +124,23 @@ void run_record(const RecordOptions& o) {
     fmt::print("receiving from {}\n", endpoint.describe());
   }
   std::fflush(stdout);
+  if (o.progress) {
+    const auto start = std::chrono::steady_clock::now();
+    receiver.on_tick(
+        [&] {
+          const link::LinkStats s = decoder.stats();
+          const double t_s =
+              std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+          fmt::print(
+              stderr,
+              "{:7.1f} s  packets {}  ok {}  crc {}  resync {}  gaps {} ({} missing)  dup {}  "
+              "reconnects {}  drift {}\n",
+              t_s, s.packets, s.frames_ok, s.crc_failures, s.resyncs, s.gaps, s.missing,
+              s.duplicates, receiver.counters().reconnects,
+              s.drift_ppm ? fmt::format("{:+.0f} ppm", *s.drift_ppm) : std::string("-"));
+        },
+        1'000'000);
+  }
   receiver.run();
   writer.close();
   const link::LinkStats s = decoder.stats();
@@ -162,6 +180,7 @@ void add_record_command(CLI::App& app) {
                   "Stop after this many seconds without a byte (0 = never)")
       ->check(CLI::NonNegativeNumber);
   cmd->add_option("--athlete", opt->athlete, "Athlete name for the session header");
+  cmd->add_flag("--progress", opt->progress, "Print the link counters to stderr every second");
   cmd->footer(
       "Example: gaitkeeper-emulator --simulate 60 --pty  (prints /dev/pts/N), then\n"
       "         gaitkeeper record --serial /dev/pts/N -o run.gkr --idle-timeout 5");

@@ -49,6 +49,7 @@ LinkReceiver::LinkReceiver(Endpoint endpoint, ReceiverSettings settings, BytesSi
       idle_timer_(io_),
       stop_timer_(io_),
       signals_(io_),
+      tick_timer_(io_),
       buffer_(settings.read_buffer_bytes),
       backoff_us_(settings.backoff_initial_us) {
   boost::system::error_code ec;
@@ -108,10 +109,29 @@ void LinkReceiver::run() {
     });
   }
   arm_idle_timer();
+  if (tick_ && tick_interval_us_ > 0) {
+    tick_timer_.expires_after(std::chrono::microseconds(tick_interval_us_));
+    arm_tick_timer();
+  }
   open();
   io_.run();
   boost::system::error_code ignored;
   signals_.clear(ignored);
+}
+
+void LinkReceiver::on_tick(std::function<void()> tick, int64_t interval_us) {
+  tick_ = std::move(tick);
+  tick_interval_us_ = interval_us;
+}
+
+void LinkReceiver::arm_tick_timer() {
+  tick_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec) return;
+    tick_();
+    // Fixed rate, not fixed delay: the status line does not drift.
+    tick_timer_.expires_at(tick_timer_.expiry() + std::chrono::microseconds(tick_interval_us_));
+    arm_tick_timer();
+  });
 }
 
 void LinkReceiver::arm_idle_timer() {

@@ -60,6 +60,9 @@ class LinkReceiver {
   LinkReceiver(const LinkReceiver&) = delete;
   LinkReceiver& operator=(const LinkReceiver&) = delete;
 
+  /// Calls tick every interval_us while run() runs (e.g. a live status
+  /// line); set before run().
+  void on_tick(std::function<void()> tick, int64_t interval_us);
   /// Runs until stop(), the duration or the idle timeout.
   void run();
   /// Thread-safe.
@@ -75,6 +78,7 @@ class LinkReceiver {
   void on_lost();
   void retry();
   void arm_idle_timer();
+  void arm_tick_timer();
 
   Endpoint endpoint_;
   ReceiverSettings settings_;
@@ -89,6 +93,9 @@ class LinkReceiver {
   boost::asio::steady_timer idle_timer_;
   boost::asio::steady_timer stop_timer_;
   boost::asio::signal_set signals_;
+  boost::asio::steady_timer tick_timer_;
+  std::function<void()> tick_;
+  int64_t tick_interval_us_ = 0;
   std::vector<uint8_t> buffer_;
   int64_t backoff_us_ = 0;
   std::chrono::steady_clock::time_point last_rx_;
