@@ -75,15 +75,28 @@ class PtyOutput : public Output {
   void disconnect() override {
     // The emulator holds a slave descriptor too (so the tty survives while
     // no receiver has it open); its input queue is what the receiver has not
-    // read yet. Wait for it to drain, twice in a row to cover bytes still in
-    // the pty's flip buffer.
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    int empty_polls = 0;
-    while (empty_polls < 3 && std::chrono::steady_clock::now() < deadline) {
+    // read yet. Bytes written to the master reach that queue through the
+    // kernel's flip buffer, moved by a work item that a loaded machine can
+    // delay by milliseconds, so the queue must stay empty for a while (100 ms)
+    // before the receiver is taken to have read everything.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    auto quiet_since = std::chrono::steady_clock::now();
+    while (std::chrono::steady_clock::now() < deadline) {
       int queued = 0;
       ::ioctl(slave_, FIONREAD, &queued);
-      empty_polls = queued == 0 ? empty_polls + 1 : 0;
-      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+      const auto now = std::chrono::steady_clock::now();
+      if (queued != 0) {
+        quiet_since = now;
+      } else if (now - quiet_since >= std::chrono::milliseconds(100)) {
+        break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    // Unplugged: the name goes first, so a receiver retrying cannot open a
+    // /dev/pts number the kernel may already have given to another pty.
+    if (!link_.empty()) {
+      std::error_code ec;
+      std::filesystem::remove(link_, ec);
     }
     close_fds();
   }
