@@ -12,7 +12,10 @@
 extern "C" {
 #endif
 
-/* Continues a CRC over more bytes: start with crc = 0, feed the result back. */
+/* Continues a CRC over more bytes: start with crc = 0, feed the result back.
+ * The first call fills the lookup tables (8 KiB of .bss); on a device, make
+ * that first call from the main context before interrupts that use the CRC
+ * are enabled, so no interrupt can see half-filled tables. */
 uint32_t gkfw_crc32c_update(uint32_t crc, const uint8_t* data, size_t len);
 
 static inline uint32_t gkfw_crc32c(const uint8_t* data, size_t len) {
