@@ -99,6 +99,8 @@ Outcome read_outcome(const fs::path& dir) {
   }
   gk::RecordingReader r(dir / "r.gkr");
   EXPECT_EQ(r.version(), gk::kRecordingVersionJournal);
+  // The header lists the sensors the recorder saw (both feet of the emulator).
+  EXPECT_EQ(r.header().sensors_size(), 2);
   while (auto e = r.next_entry()) {
     if (e->has_packet()) {
       o.recorded.insert({e->packet().device_id(), e->packet().sequence()});

@@ -5,9 +5,12 @@
 #include <fmt/format.h>
 
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "atomic_file.hpp"
 #include "commands.hpp"
@@ -92,6 +95,91 @@ nlohmann::json stats_json(const link::LinkStats& s, const link::ReceiverCounters
   return j;
 }
 
+/// The .gkr being recorded. Its header should list the sensors, but they are
+/// only known from their packets, and the header comes first in the file, so
+/// the first second of input (raw chunks and packets, in order) is held in
+/// memory, then the file is created with a SensorInfo for every device seen
+/// and the held records are written. A crash loses at most that second, the
+/// same as the writer's flush interval.
+class Journal {
+ public:
+  Journal(std::filesystem::path path, pb::SessionHeader header)
+      : path_(std::move(path)), header_(std::move(header)) {
+    const auto dir = path_.has_parent_path() ? path_.parent_path() : std::filesystem::path(".");
+    std::error_code ec;
+    if (!std::filesystem::is_directory(dir, ec)) {
+      throw InputError(path_, 0, "the folder does not exist (create it first)");
+    }
+  }
+
+  void chunk(int64_t host_rx_us, std::span<const uint8_t> bytes) {
+    if (writer_) {
+      writer_->write_link_chunk(host_rx_us, bytes.data(), bytes.size());
+      return;
+    }
+    if (first_rx_us_ == 0) first_rx_us_ = host_rx_us;
+    pb::LinkChunk* c = held_.emplace_back().mutable_link_chunk();
+    c->set_host_rx_us(host_rx_us);
+    c->set_data(bytes.data(), bytes.size());
+    held_bytes_ += bytes.size();
+  }
+
+  void packet(const pb::SensorPacket& p) {
+    if (writer_) {
+      writer_->write(p);
+      return;
+    }
+    if (!seen_.contains(p.device_id())) {
+      pb::SensorInfo& info = seen_[p.device_id()];
+      info.set_device_id(p.device_id());
+      info.set_placement(p.placement());
+      info.set_accel_range_g(p.accel_range_g());
+      info.set_gyro_range_dps(p.gyro_range_dps());
+      if (p.sample_period_us() > 0) info.set_nominal_rate_hz(1e6 / p.sample_period_us());
+    }
+    *held_.emplace_back().mutable_packet() = p;
+  }
+
+  /// Opens the file once a second of input (or 4 MiB, for a fast replay) is held.
+  void maybe_open(int64_t now_us) {
+    if (!writer_ && (now_us - first_rx_us_ >= kHold_us || held_bytes_ >= kHoldBytes)) open();
+  }
+
+  RecordingWriter& writer() {
+    if (!writer_) open();
+    return *writer_;
+  }
+
+ private:
+  static constexpr int64_t kHold_us = 1'000'000;
+  static constexpr size_t kHoldBytes = 4u << 20;
+
+  void open() {
+    for (const auto& [id, info] : seen_) *header_.add_sensors() = info;
+    // In place, not atomic: a live journal must survive a crash or a kill.
+    writer_.emplace(path_, header_,
+                    RecordingWriterSettings{
+                        .atomic = false, .flush_interval_us = 1'000'000, .link_journal = true});
+    for (const pb::RecordingEntry& e : held_) {
+      if (e.has_packet()) {
+        writer_->write(e.packet());
+      } else {
+        writer_->write_link_chunk(e.link_chunk().host_rx_us(), e.link_chunk().data().data(),
+                                  e.link_chunk().data().size());
+      }
+    }
+    held_.clear();
+  }
+
+  std::filesystem::path path_;
+  pb::SessionHeader header_;
+  std::optional<RecordingWriter> writer_;
+  std::vector<pb::RecordingEntry> held_;
+  std::map<uint32_t, pb::SensorInfo> seen_;
+  int64_t first_rx_us_ = 0;
+  size_t held_bytes_ = 0;
+};
+
 void run_record(const RecordOptions& o) {
   const link::Endpoint endpoint = endpoint_of(o);
   pb::SessionHeader header;
@@ -101,10 +189,8 @@ void run_record(const RecordOptions& o) {
                                    std::chrono::system_clock::now().time_since_epoch())
                                    .count());
   header.set_notes("received over " + endpoint.describe());
-  // In place, not atomic: a live journal must survive a crash or a kill.
-  RecordingWriter writer(o.out, header,
-                         {.atomic = false, .flush_interval_us = 1'000'000, .link_journal = true});
-  link::LinkDecoder decoder([&writer](pb::SensorPacket& p, int64_t) { writer.write(p); });
+  Journal journal(o.out, header);
+  link::LinkDecoder decoder([&journal](pb::SensorPacket& p, int64_t) { journal.packet(p); });
   link::ReceiverSettings rs;
   rs.duration_us = static_cast<int64_t>(o.duration_s * 1e6);
   rs.idle_timeout_us = static_cast<int64_t>(o.idle_timeout_s * 1e6);
@@ -112,8 +198,9 @@ void run_record(const RecordOptions& o) {
   link::LinkReceiver receiver(
       endpoint, rs,
       [&](std::span<const uint8_t> bytes, int64_t host_rx_us) {
-        writer.write_link_chunk(host_rx_us, bytes.data(), bytes.size());  // journal first
+        journal.chunk(host_rx_us, bytes);  // journal first
         decoder.push(bytes, host_rx_us);
+        journal.maybe_open(host_rx_us);
       },
       [&decoder] { decoder.link_reset(); });
   if (endpoint.kind == link::Endpoint::Kind::kTcpServer) {
@@ -142,6 +229,7 @@ void run_record(const RecordOptions& o) {
         1'000'000);
   }
   receiver.run();
+  RecordingWriter& writer = journal.writer();
   writer.close();
   const link::LinkStats s = decoder.stats();
   const nlohmann::json j = stats_json(s, receiver.counters(), writer.packets_written());
