@@ -145,6 +145,9 @@ void check(const Outcome& o, uint64_t expected_reconnects) {
     for (size_t i = first; i < last; ++i) missing += !v[i].second;
   }
   EXPECT_EQ(o.stats["missing"].get<uint64_t>(), missing);
+  uint64_t per_device = 0;
+  for (const auto& d : o.stats["devices"]) per_device += d["missing"].get<uint64_t>();
+  EXPECT_EQ(per_device, missing);
   EXPECT_EQ(o.stats["packets"].get<uint64_t>(), delivered);
   EXPECT_EQ(o.stats["packets_written"].get<uint64_t>(), delivered);
   EXPECT_EQ(o.stats["reconnects"].get<uint64_t>(), expected_reconnects);

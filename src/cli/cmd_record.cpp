@@ -74,8 +74,9 @@ link::Endpoint endpoint_of(const RecordOptions& o) {
   return e;
 }
 
-nlohmann::json stats_json(const link::LinkStats& s, const link::ReceiverCounters& r,
+nlohmann::json stats_json(const link::LinkDecoder& decoder, const link::ReceiverCounters& r,
                           uint64_t packets_written) {
+  const link::LinkStats s = decoder.stats();
   nlohmann::json j = {{"bytes", s.bytes},
                       {"frames_ok", s.frames_ok},
                       {"crc_failures", s.crc_failures},
@@ -92,6 +93,19 @@ nlohmann::json stats_json(const link::LinkStats& s, const link::ReceiverCounters
                       {"link_failures", r.failures},
                       {"packets_written", packets_written}};
   j["drift_ppm"] = s.drift_ppm ? nlohmann::json(*s.drift_ppm) : nlohmann::json(nullptr);
+  // Per device: sequence accounting and the clock drift estimate.
+  nlohmann::json devices = nlohmann::json::array();
+  for (const auto& [id, t] : decoder.devices()) {
+    const auto drift = decoder.drift_ppm(id);
+    devices.push_back({{"device_id", id},
+                       {"gaps", t.counters().gaps},
+                       {"missing", t.counters().missing},
+                       {"late", t.counters().late},
+                       {"duplicates", t.counters().duplicates},
+                       {"restarts", t.counters().restarts},
+                       {"drift_ppm", drift ? nlohmann::json(*drift) : nlohmann::json(nullptr)}});
+  }
+  j["devices"] = devices;
   return j;
 }
 
@@ -232,7 +246,7 @@ void run_record(const RecordOptions& o) {
   RecordingWriter& writer = journal.writer();
   writer.close();
   const link::LinkStats s = decoder.stats();
-  const nlohmann::json j = stats_json(s, receiver.counters(), writer.packets_written());
+  const nlohmann::json j = stats_json(decoder, receiver.counters(), writer.packets_written());
   fmt::print(
       "{}: {} packets; frames ok {}, CRC failures {}, resyncs {}, gaps {} ({} packets missing), "
       "duplicates {}, reconnects {}\n",
