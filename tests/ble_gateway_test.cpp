@@ -18,7 +18,7 @@ TEST(BleGateway, SubscribesDecodesReconnectsAndCountsLosses) {
   // earlier on PATH may not have it).
   const std::string cmd = std::string("/usr/bin/python3 ") + GK_SOURCE_DIR +
                           "/firmware_bridge/ble_gateway/bluez_mock_test.py " + GK_BLE_GATEWAY_EXE +
-                          " " + GK_EMULATOR_EXE + " " + work.string();
+                          " " + GK_EMULATOR_EXE + " " + GK_EXE + " " + work.string();
   const int rc = std::system(cmd.c_str());
   std::filesystem::remove_all(work);
   EXPECT_EQ(rc, 0) << cmd;

@@ -4,8 +4,12 @@
 // and hands them to the same LinkDecoder as every other transport, recording
 // into a .gkr (raw notifications journaled first, like `gaitkeeper record`).
 // When BlueZ reports the device disconnected it reconnects with backoff.
+#include <arpa/inet.h>
 #include <fmt/format.h>
+#include <netinet/in.h>
 #include <sdbus-c++/sdbus-c++.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
@@ -14,6 +18,7 @@
 #include <chrono>
 #include <csignal>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -45,6 +50,42 @@ struct Options {
   std::filesystem::path stats;
   double idle_timeout_s = 0.0;
   double connect_timeout_s = 10.0;
+  std::string forward_udp;
+};
+
+/// Hands the received bytes on, unchanged, to a local analyzer (e.g.
+/// `gaitkeeper record --udp PORT`): one datagram per notification value.
+class UdpForward {
+ public:
+  explicit UdpForward(const std::string& host_port) {
+    const auto colon = host_port.rfind(':');
+    const std::string host = colon == std::string::npos ? "127.0.0.1" : host_port.substr(0, colon);
+    const int port =
+        std::stoi(colon == std::string::npos ? host_port : host_port.substr(colon + 1));
+    to_.sin_family = AF_INET;
+    to_.sin_port = htons(static_cast<uint16_t>(port));
+    if (port <= 0 || port > 65535 || ::inet_pton(AF_INET, host.c_str(), &to_.sin_addr) != 1) {
+      throw gk::InputError("--forward-udp", 0, "'" + host_port + "' is not IPv4-HOST:PORT");
+    }
+    fd_ = ::socket(AF_INET, SOCK_DGRAM, 0);
+    if (fd_ < 0) throw std::runtime_error("socket() failed");
+  }
+  ~UdpForward() { ::close(fd_); }
+  UdpForward(const UdpForward&) = delete;
+  UdpForward& operator=(const UdpForward&) = delete;
+  void send(const std::vector<uint8_t>& bytes) {
+    // Best effort, like the radio link itself: the receiver counts any loss.
+    if (::sendto(fd_, bytes.data(), bytes.size(), 0, reinterpret_cast<const sockaddr*>(&to_),
+                 sizeof to_) < 0) {
+      ++failures_;
+    }
+  }
+  uint64_t failures() const { return failures_; }
+
+ private:
+  sockaddr_in to_{};
+  int fd_ = -1;
+  uint64_t failures_ = 0;
 };
 
 std::string lower(std::string s) {
@@ -110,6 +151,8 @@ int run(const Options& o) {
       o.out, header, {.atomic = false, .flush_interval_us = 1'000'000, .link_journal = true});
   gk::link::LinkDecoder decoder(
       [&writer](gaitkeeper::pb::SensorPacket& p, int64_t) { writer.write(p); });
+  std::unique_ptr<UdpForward> forward;
+  if (!o.forward_udp.empty()) forward = std::make_unique<UdpForward>(o.forward_udp);
   std::mutex mu;  // decoder and writer: signal thread vs. main thread
   std::atomic<int64_t> last_rx_us{unix_now_us()};
   std::atomic<bool> connected{false};
@@ -156,6 +199,7 @@ int run(const Options& o) {
               std::lock_guard lock(mu);
               ++notifications;
               writer.write_link_chunk(now, value.data(), value.size());  // journal first
+              if (forward) forward->send(value);
               decoder.push(value, now);
             });
         stream->finishRegistration();
@@ -231,6 +275,8 @@ int main(int argc, char** argv) {
   app.add_option("--stats", o.stats, "Also write the link counters as JSON here");
   app.add_option("--idle-timeout", o.idle_timeout_s,
                  "Stop after this many seconds without a notification (0 = never)");
+  app.add_option("--forward-udp", o.forward_udp,
+                 "Also send the received bytes to HOST:PORT (e.g. gaitkeeper record --udp)");
   app.add_option("--connect-timeout", o.connect_timeout_s,
                  "Give up when the first connection fails this long")
       ->capture_default_str();

@@ -9,7 +9,10 @@ ATT_MTU - 3 bytes: first all of them, then (after a simulated disconnect and
 the gateway's reconnect) with every 10th notification lost. Checks the
 gateway's counters against what was sent. Run by tests/ble_gateway_test.cpp:
 
-  bluez_mock_test.py GATEWAY EMULATOR WORKDIR
+  bluez_mock_test.py GATEWAY EMULATOR GAITKEEPER WORKDIR
+
+The gateway also forwards the bytes over UDP to `gaitkeeper record`, which
+must decode exactly the packets the gateway decoded.
 """
 import json
 import os
@@ -44,7 +47,7 @@ def frames_of(path):
 
 
 def main():
-    gateway, emulator, work = sys.argv[1], sys.argv[2], sys.argv[3]
+    gateway, emulator, gaitkeeper, work = sys.argv[1:5]
     os.makedirs(work, exist_ok=True)
     stream_file = os.path.join(work, "stream.bin")
     subprocess.run([emulator, "--simulate", "4", "--sensors", "feet", "--rate", "1000",
@@ -57,6 +60,7 @@ def main():
     dbusmock.DBusTestCase.start_system_bus()
     server = dbusmock.DBusTestCase.spawn_server_template("bluez5", {}, stdout=subprocess.DEVNULL)[0]
     gw = None
+    rec = None
     try:
         bus = dbusmock.DBusTestCase.get_dbus(system_bus=True)
         root = bus.get_object("org.bluez", "/")
@@ -84,8 +88,14 @@ def main():
         env = dict(os.environ)
         out = os.path.join(work, "ble.gkr")
         stats = os.path.join(work, "stats.json")
+        rec_stats = os.path.join(work, "rec.json")
+        rec = subprocess.Popen([gaitkeeper, "record", "--udp", "127.0.0.1:0", "-o",
+                                os.path.join(work, "fwd.gkr"), "--stats", rec_stats,
+                                "--idle-timeout", "3"], stdout=subprocess.PIPE, text=True)
+        port = rec.stdout.readline().split()[-1]
         gw = subprocess.Popen([gateway, "--address", ADDRESS, "-o", out, "--stats", stats,
-                               "--idle-timeout", "2"], env=env, stdout=subprocess.PIPE, text=True)
+                               "--idle-timeout", "2", "--forward-udp", "127.0.0.1:" + port],
+                              env=env, stdout=subprocess.PIPE, text=True)
         wait_for(lambda: bool(char_props.Get(CHAR_IFACE, "Notifying")), "StartNotify")
 
         def notify(frame_list, lose_every=0):
@@ -122,11 +132,18 @@ def main():
         assert s["packets"] < len(frames), s
         assert s["gaps"] > 0 and s["missing"] == len(frames) - s["packets"], s
         assert s["duplicates"] == 0, s
+        rec.communicate(timeout=30)
+        rec = None
+        r = json.load(open(rec_stats))
+        print(json.dumps({k: r[k] for k in ("packets", "missing", "bytes")}))
+        assert r["bytes"] == s["bytes"] and r["packets"] == s["packets"], (r, s)
+        assert r["missing"] == s["missing"], (r, s)
         print("ble gateway: OK")
     finally:
-        if gw is not None:
-            gw.kill()
-            gw.wait()
+        for p in (gw, rec):
+            if p is not None:
+                p.kill()
+                p.wait()
         server.terminate()
         server.wait()
         dbusmock.DBusTestCase.stop_dbus(dbusmock.DBusTestCase.system_bus_pid)
