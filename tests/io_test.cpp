@@ -410,9 +410,9 @@ TEST(Recording, BadFilesAreInputErrors) {
               HasSubstr("wrong magic"));
 
   write_text(tmp / "version.gkr",
-             std::string(kRecordingMagic, 8) + std::string("\x02\x00\x00\x00", 4));
+             std::string(kRecordingMagic, 8) + std::string("\x03\x00\x00\x00", 4));
   EXPECT_THAT(input_error_of([&] { RecordingReader r(tmp / "version.gkr"); }),
-              HasSubstr("unsupported recording format version 2"));
+              HasSubstr("unsupported recording format version 3"));
 
   write_text(tmp / "noheader.gkr",
              std::string(kRecordingMagic, 8) + std::string("\x01\x00\x00\x00", 4));

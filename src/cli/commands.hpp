@@ -14,5 +14,6 @@ void add_export_command(CLI::App& app);
 void add_analyze_command(CLI::App& app);
 void add_evaluate_command(CLI::App& app);
 void add_bench_command(CLI::App& app);
+void add_record_command(CLI::App& app);
 
 }  // namespace gk::cli

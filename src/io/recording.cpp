@@ -67,7 +67,8 @@ RecordingWriter::RecordingWriter(const std::filesystem::path& path, const pb::Se
     }
     out_ = &direct_;
   }
-  const auto version = encode_le32(kRecordingVersion);
+  const auto version =
+      encode_le32(settings_.link_journal ? kRecordingVersionJournal : kRecordingVersion);
   out_->write(kRecordingMagic, sizeof(kRecordingMagic));
   out_->write(version.data(), static_cast<std::streamsize>(version.size()));
   bytes_ = kPreambleBytes;
@@ -109,8 +110,29 @@ void RecordingWriter::put_delimited(const google::protobuf::MessageLite& m) {
 
 void RecordingWriter::write(const pb::SensorPacket& packet) {
   if (closed_) throw std::logic_error("RecordingWriter::write after close");
-  put_delimited(packet);
+  if (settings_.link_journal) {
+    *entry_.mutable_packet() = packet;
+    put_delimited(entry_);
+  } else {
+    put_delimited(packet);
+  }
   ++packets_;
+  maybe_flush();
+}
+
+void RecordingWriter::write_link_chunk(int64_t host_rx_us, const void* data, size_t size) {
+  if (closed_) throw std::logic_error("RecordingWriter::write_link_chunk after close");
+  if (!settings_.link_journal) {
+    throw std::logic_error("RecordingWriter::write_link_chunk without link_journal");
+  }
+  pb::LinkChunk* chunk = entry_.mutable_link_chunk();
+  chunk->set_host_rx_us(host_rx_us);
+  chunk->set_data(data, size);
+  put_delimited(entry_);
+  maybe_flush();
+}
+
+void RecordingWriter::maybe_flush() {
   const auto elapsed = std::chrono::steady_clock::now() - last_flush_;
   if (std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count() >=
       settings_.flush_interval_us) {
@@ -166,12 +188,14 @@ RecordingReader::RecordingReader(const std::filesystem::path& path) : path_(path
     throw InputError(path_, 0, "truncated recording: the format version is cut off");
   }
   const uint32_t version = decode_le32(preamble.data() + sizeof(kRecordingMagic));
-  if (version != kRecordingVersion) {
+  if (version != kRecordingVersion && version != kRecordingVersionJournal) {
     throw InputError(path_, 0,
                      fmt::format("unsupported recording format version {} (this gaitkeeper "
-                                 "reads version {}); use a matching gaitkeeper to export it",
-                                 version, kRecordingVersion));
+                                 "reads versions {} and {}); use a matching gaitkeeper to "
+                                 "export it",
+                                 version, kRecordingVersion, kRecordingVersionJournal));
   }
+  version_ = version;
   offset_ = kPreambleBytes;
   zin_ = std::make_unique<pio::IstreamInputStream>(&in_);
   switch (read_record(header_)) {
@@ -242,11 +266,32 @@ RecordingReader::Record RecordingReader::read_record(google::protobuf::MessageLi
 }
 
 std::optional<pb::SensorPacket> RecordingReader::next() {
+  while (auto entry = next_entry()) {
+    if (entry->has_packet()) return std::move(*entry->mutable_packet());
+    ++link_chunks_skipped_;
+  }
+  return std::nullopt;
+}
+
+std::optional<pb::RecordingEntry> RecordingReader::next_entry() {
   if (done_) return std::nullopt;
-  pb::SensorPacket packet;
+  pb::RecordingEntry entry;
   const uint64_t start = offset_;
-  const Record r = read_record(packet);
-  if (r == Record::kOk && consistent(packet)) return packet;
+  Record r;
+  if (version_ == kRecordingVersion) {
+    r = read_record(*entry.mutable_packet());
+  } else {
+    r = read_record(entry);
+    if (r == Record::kOk && entry.entry_case() == pb::RecordingEntry::ENTRY_NOT_SET) {
+      r = Record::kBad;
+      offset_ = start;
+      warning_ = fmt::format(
+          "corrupt record at byte {}: neither a packet nor a link chunk; the {} bytes "
+          "before it were read",
+          start, start);
+    }
+  }
+  if (r == Record::kOk && (!entry.has_packet() || consistent(entry.packet()))) return entry;
   done_ = true;
   if (r == Record::kOk) {
     offset_ = start;

@@ -1,5 +1,7 @@
 // .gkr recordings: magic + format version + length-delimited SessionHeader +
-// length-delimited SensorPackets in arrival order (docs/formats.md).
+// length-delimited SensorPackets in arrival order (version 1), or
+// RecordingEntry records that also journal raw link bytes (version 2,
+// written only when link journaling is on; docs/formats.md).
 // Append-only and readable while being written.
 #pragma once
 
@@ -24,6 +26,8 @@ namespace pb = gaitkeeper::pb;
 
 inline constexpr char kRecordingMagic[8] = {'G', 'K', 'R', 'E', 'C', '\r', '\n', '\x1a'};
 inline constexpr uint32_t kRecordingVersion = 1;
+/// Version with RecordingEntry records (packets and raw link chunks).
+inline constexpr uint32_t kRecordingVersionJournal = 2;
 /// Longest record a reader accepts; a longer length prefix means corruption.
 inline constexpr uint32_t kMaxRecordBytes = 16u << 20;
 
@@ -34,6 +38,10 @@ struct RecordingWriterSettings {
   /// Flush at least this often (wall clock) so a killed process loses at most
   /// this much.
   int64_t flush_interval_us = 1'000'000;
+  /// true: write format version 2, whose records may also journal the raw
+  /// bytes of a sensor link (write_link_chunk). Readers older than version 2
+  /// refuse such files with a clear message instead of misreading them.
+  bool link_journal = false;
 };
 
 class AtomicFile;
@@ -49,6 +57,8 @@ class RecordingWriter {
   RecordingWriter& operator=(const RecordingWriter&) = delete;
 
   void write(const pb::SensorPacket& packet);
+  /// Journals raw received bytes (requires settings.link_journal).
+  void write_link_chunk(int64_t host_rx_us, const void* data, size_t size);
   void flush();
   /// Flushes and (atomic mode) renames into place. Throws InputError.
   void close();
@@ -58,6 +68,7 @@ class RecordingWriter {
 
  private:
   void put_delimited(const google::protobuf::MessageLite& m);
+  void maybe_flush();
 
   std::filesystem::path path_;
   RecordingWriterSettings settings_;
@@ -68,6 +79,7 @@ class RecordingWriter {
   uint64_t packets_ = 0;
   uint64_t bytes_ = 0;
   bool closed_ = false;
+  pb::RecordingEntry entry_;  // reused for version-2 records
 };
 
 /// Streams packets from a recording without loading it whole.
@@ -82,8 +94,13 @@ class RecordingReader {
 
   const pb::SessionHeader& header() const { return header_; }
   /// Next packet, or nullopt at the end. A truncated or corrupt tail ends the
-  /// stream and leaves a warning naming its byte offset in warning().
+  /// stream and leaves a warning naming its byte offset in warning(). Raw
+  /// link chunks (version 2) are skipped and counted.
   std::optional<pb::SensorPacket> next();
+  /// Next record of either kind (version 1 records come as packets).
+  std::optional<pb::RecordingEntry> next_entry();
+  uint32_t version() const { return version_; }
+  uint64_t link_chunks_skipped() const { return link_chunks_skipped_; }
   /// Empty unless the tail was truncated or corrupt.
   const std::string& warning() const { return warning_; }
   /// Bytes consumed so far (end of the last complete record).
@@ -104,6 +121,8 @@ class RecordingReader {
   uint64_t size_ = 0;
   std::string warning_;
   bool done_ = false;
+  uint32_t version_ = kRecordingVersion;
+  uint64_t link_chunks_skipped_ = 0;
 };
 
 }  // namespace gk

@@ -1,0 +1,153 @@
+#!/usr/bin/python3
+"""End-to-end test of gaitkeeper-ble-gateway against a simulated BlueZ.
+
+Starts a private D-Bus system bus with python3-dbusmock's bluez5 template,
+adds an adapter and the pod, adds the gaitkeeper GATT service and stream
+characteristic (docs/protocol.md), waits for the gateway to subscribe, then
+plays a framed stream from gaitkeeper-emulator as notifications of
+ATT_MTU - 3 bytes: first all of them, then (after a simulated disconnect and
+the gateway's reconnect) with every 10th notification lost. Checks the
+gateway's counters against what was sent. Run by tests/ble_gateway_test.cpp:
+
+  bluez_mock_test.py GATEWAY EMULATOR GAITKEEPER WORKDIR
+
+The gateway also forwards the bytes over UDP to `gaitkeeper record`, which
+must decode exactly the packets the gateway decoded.
+"""
+import json
+import os
+import subprocess
+import sys
+import time
+
+import dbus
+import dbusmock
+
+STREAM_UUID = "6b0a0002-4b1e-4f7a-9c2d-8e5f0a3b7c11"
+SERVICE_UUID = "6b0a0001-4b1e-4f7a-9c2d-8e5f0a3b7c11"
+ADDRESS = "C0:FF:EE:00:00:01"
+MTU = 185
+CHAR_IFACE = "org.bluez.GattCharacteristic1"
+MOCK_IFACE = "org.freedesktop.DBus.Mock"
+
+
+def wait_for(pred, what, timeout=20.0):
+    end = time.time() + timeout
+    while time.time() < end:
+        if pred():
+            return
+        time.sleep(0.02)
+    raise AssertionError("timed out waiting for " + what)
+
+
+def frames_of(path):
+    """Splits the emulator's byte stream into frames (leading 0x00, body, 0x00)."""
+    data = open(path, "rb").read()
+    return [b"\x00" + body + b"\x00" for body in data.split(b"\x00") if body]
+
+
+def main():
+    gateway, emulator, gaitkeeper, work = sys.argv[1:5]
+    os.makedirs(work, exist_ok=True)
+    stream_file = os.path.join(work, "stream.bin")
+    subprocess.run([emulator, "--simulate", "4", "--sensors", "feet", "--rate", "1000",
+                    "--speed", "0", "--file", stream_file], check=True,
+                   stdout=subprocess.DEVNULL)
+    frames = frames_of(stream_file)
+    assert len(frames) == 400, len(frames)  # 2 feet x 4 s x 50 packets/s
+    half = len(frames) // 2
+
+    dbusmock.DBusTestCase.start_system_bus()
+    server = dbusmock.DBusTestCase.spawn_server_template("bluez5", {}, stdout=subprocess.DEVNULL)[0]
+    gw = None
+    rec = None
+    try:
+        bus = dbusmock.DBusTestCase.get_dbus(system_bus=True)
+        root = bus.get_object("org.bluez", "/")
+        bluez_mock = dbus.Interface(root, "org.bluez.Mock")
+        bluez_mock.AddAdapter("hci0", "host")
+        device_path = bluez_mock.AddDevice("hci0", ADDRESS, "gaitkeeper pod")
+        mock = dbus.Interface(root, MOCK_IFACE)
+        service_path = device_path + "/service0010"
+        char_path = service_path + "/char0011"
+        mock.AddObject(service_path, "org.bluez.GattService1",
+                       {"UUID": SERVICE_UUID, "Device": dbus.ObjectPath(device_path),
+                        "Primary": True}, [])
+        mock.AddObject(char_path, CHAR_IFACE,
+                       {"UUID": STREAM_UUID, "Service": dbus.ObjectPath(service_path),
+                        "Flags": dbus.Array(["notify"], signature="s"), "Notifying": False,
+                        "Value": dbus.Array([], signature="y")},
+                       [("StartNotify", "", "",
+                         "self.UpdateProperties('%s', {'Notifying': dbus.Boolean(True, variant_level=1)})" % CHAR_IFACE),
+                        ("StopNotify", "", "",
+                         "self.UpdateProperties('%s', {'Notifying': dbus.Boolean(False, variant_level=1)})" % CHAR_IFACE)])
+        char = bus.get_object("org.bluez", char_path)
+        char_props = dbus.Interface(char, "org.freedesktop.DBus.Properties")
+        char_mock = dbus.Interface(char, MOCK_IFACE)
+
+        env = dict(os.environ)
+        out = os.path.join(work, "ble.gkr")
+        stats = os.path.join(work, "stats.json")
+        rec_stats = os.path.join(work, "rec.json")
+        rec = subprocess.Popen([gaitkeeper, "record", "--udp", "127.0.0.1:0", "-o",
+                                os.path.join(work, "fwd.gkr"), "--stats", rec_stats,
+                                "--idle-timeout", "3"], stdout=subprocess.PIPE, text=True)
+        port = rec.stdout.readline().split()[-1]
+        gw = subprocess.Popen([gateway, "--address", ADDRESS, "-o", out, "--stats", stats,
+                               "--idle-timeout", "2", "--forward-udp", "127.0.0.1:" + port],
+                              env=env, stdout=subprocess.PIPE, text=True)
+        wait_for(lambda: bool(char_props.Get(CHAR_IFACE, "Notifying")), "StartNotify")
+
+        def notify(frame_list, lose_every=0):
+            stream = b"".join(frame_list)
+            chunks = [stream[i:i + MTU - 3] for i in range(0, len(stream), MTU - 3)]
+            lost = 0
+            for n, chunk in enumerate(chunks):
+                if lose_every and n % lose_every == lose_every - 1:
+                    lost += 1
+                    continue
+                char_mock.EmitSignal("org.freedesktop.DBus.Properties", "PropertiesChanged",
+                                     "sa{sv}as",
+                                     [CHAR_IFACE, {"Value": dbus.Array(chunk, signature="y")},
+                                      dbus.Array([], signature="s")])
+            return len(chunks) - lost, chunks
+
+        sent_first, _ = notify(frames[:half])
+        # The pod drops out: BlueZ reports Connected = False; the gateway must
+        # connect and subscribe again.
+        char_mock.UpdateProperties(CHAR_IFACE, {"Notifying": dbus.Boolean(False, variant_level=1)})
+        dbus.Interface(bus.get_object("org.bluez", device_path), "org.bluez.Device1").Disconnect()
+        wait_for(lambda: bool(char_props.Get(CHAR_IFACE, "Notifying")), "re-subscription")
+        sent_second, _ = notify(frames[half:], lose_every=10)
+        stdout, _ = gw.communicate(timeout=30)
+        gw = None
+        sys.stdout.write(stdout)
+        s = json.load(open(stats))
+        print(json.dumps(s))
+        assert s["notifications"] == sent_first + sent_second, s
+        assert s["reconnects"] == 1, s
+        # First half complete: every one of its frames arrives.
+        assert s["packets"] >= half, s
+        # Second half: losses are seen as failed frames and reported as gaps.
+        assert s["packets"] < len(frames), s
+        assert s["gaps"] > 0 and s["missing"] == len(frames) - s["packets"], s
+        assert s["duplicates"] == 0, s
+        rec.communicate(timeout=30)
+        rec = None
+        r = json.load(open(rec_stats))
+        print(json.dumps({k: r[k] for k in ("packets", "missing", "bytes")}))
+        assert r["bytes"] == s["bytes"] and r["packets"] == s["packets"], (r, s)
+        assert r["missing"] == s["missing"], (r, s)
+        print("ble gateway: OK")
+    finally:
+        for p in (gw, rec):
+            if p is not None:
+                p.kill()
+                p.wait()
+        server.terminate()
+        server.wait()
+        dbusmock.DBusTestCase.stop_dbus(dbusmock.DBusTestCase.system_bus_pid)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,27 @@
+// gaitkeeper-ble-gateway against a simulated BlueZ (python3-dbusmock's bluez5
+// template on a private D-Bus system bus). The scenario and its checks are in
+// firmware_bridge/ble_gateway/bluez_mock_test.py; it exits non-zero on any
+// failed check.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+
+namespace {
+
+TEST(BleGateway, SubscribesDecodesReconnectsAndCountsLosses) {
+  const std::filesystem::path work =
+      std::filesystem::temp_directory_path() / ("gk_ble_" + std::to_string(::getpid()));
+  // Debian's interpreter, where python3-dbusmock is installed (a python3
+  // earlier on PATH may not have it).
+  const std::string cmd = std::string("/usr/bin/python3 ") + GK_SOURCE_DIR +
+                          "/firmware_bridge/ble_gateway/bluez_mock_test.py " + GK_BLE_GATEWAY_EXE +
+                          " " + GK_EMULATOR_EXE + " " + GK_EXE + " " + work.string();
+  const int rc = std::system(cmd.c_str());
+  std::filesystem::remove_all(work);
+  EXPECT_EQ(rc, 0) << cmd;
+}
+
+}  // namespace
