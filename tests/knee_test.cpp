@@ -391,6 +391,30 @@ TEST(KneeSleeve, MissingThighMeansNoValgusClaimed) {
   }
 }
 
+TEST(KneeSleeve, AThighStreamThatStopsIsFlaggedAndStepsStillFlow) {
+  sim::SimResult r = sim::simulate(sleeve_run({3.2, 170.0, 200.0, 30.0, 55}, 60.0));
+  for (SensorStream& s : r.session.sensors) {
+    if (s.info.placement() != pb::LEFT_THIGH) continue;
+    std::erase_if(s.samples, [](const ImuSample& x) { return x.t_us > 40'000'000; });
+  }
+  const GaitAnalysis a = analyze_gait(r.session);
+  EXPECT_TRUE(has_finding(a.warnings, "left knee: thigh stream stopped at 40.0 s"));
+  int64_t last_left_knee = 0;
+  for (const KneeAngleSample& k : a.knee) {
+    if (k.side == pb::LEFT) last_left_knee = std::max(last_left_knee, k.t_us);
+  }
+  EXPECT_LE(last_left_knee, 40'000'000);
+  // Steps are not held back by the silent thigh: they keep coming to the end.
+  size_t late_left = 0;
+  for (const StepResult& st : a.steps) {
+    if (st.event.side == pb::LEFT && st.event.ic_us > 50'000'000) {
+      ++late_left;
+      EXPECT_FALSE(st.peak_valgus_deg.has_value());
+    }
+  }
+  EXPECT_GT(late_left, 20u);
+}
+
 TEST(KneeSleeve, WithoutAStandingPoseItSaysSoAndLowersConfidence) {
   const sim::SimResult r = sim::simulate(sleeve_run({3.2, 170.0, 200.0, 30.0, 61}, 40.0, 0.0));
   const GaitAnalysis a = analyze_gait(r.session);
