@@ -144,6 +144,7 @@ void GaitEngine::push(size_t sensor, const ImuSample& sample) {
 }
 
 void GaitEngine::release_steps() {
+  if (waiting_.empty() && !merger_.has_output()) return;
   for (StepResult& r : merger_.take()) {
     if (pelvis_) pelvis_->add_step(r.event.side, r.event.ic_us, r.event.to_us);
     waiting_.push_back(std::move(r));

@@ -40,6 +40,8 @@ class StepMerger {
   void reset();
 
   std::vector<StepResult> take();
+  /// Whether take() has anything (cheap: the engine asks after every sample).
+  bool has_output() const { return !out_.empty(); }
   const std::vector<CadenceWindow>& minutes() const { return minutes_; }
   /// Whether the sequence looks like one foot only (cadence = 2 x stride rate).
   bool one_foot_only() const { return one_foot_; }
