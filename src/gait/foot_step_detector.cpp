@@ -41,7 +41,7 @@ void FootStepDetector::reset() {
 }
 
 std::optional<DetectedStep> FootStepDetector::analyze(const StrideSpan& span) {
-  const std::deque<GyroRow>& rows = *span.rows;
+  const GyroRows& rows = *span.rows;
   const int64_t t_mid = span.t_begin_us + (span.t_end_us - span.t_begin_us) / 2;
 
   // IC and TO as the pitch-rate minima of the first and second half of the

@@ -112,6 +112,7 @@ void GyroStrideSegmenter::clear_after_gap() {
 }
 
 void GyroStrideSegmenter::accept(const GyroRow& row) {
+  if (rows_.full()) rows_.set_capacity(std::max<size_t>(1024, 2 * rows_.capacity()));
   rows_.push_back(row);
   if (!axis_) {
     find_axis();

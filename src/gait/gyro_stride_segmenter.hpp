@@ -13,8 +13,8 @@
 #pragma once
 
 #include <Eigen/Core>
+#include <boost/circular_buffer.hpp>
 #include <cstdint>
-#include <deque>
 #include <optional>
 #include <vector>
 
@@ -51,11 +51,18 @@ struct GyroRow {
   double p = 0.0;                               ///< pitch rate, + = swing direction
 };
 
+/// The segmenter's window of rows: a ring buffer (Boost.CircularBuffer), not
+/// a deque. Every sample indexes it several times and a deque index costs a
+/// block lookup (eight 64-byte rows per libstdc++ block); the ring's is an
+/// add and a compare. Its capacity is grown by the owner before it fills
+/// (a full circular_buffer would overwrite its oldest row).
+using GyroRows = boost::circular_buffer<GyroRow>;
+
 /// One MS-to-MS cycle. At the ends of the data (start, end, either side of
 /// a gap) the cycle is partial: the missing mid-swing is placed one typical
 /// stride away, and events that fall outside the data are not claimed.
 struct StrideSpan {
-  const std::deque<GyroRow>* rows = nullptr;
+  const GyroRows* rows = nullptr;
   size_t begin = 0;        ///< first row of the cycle that exists
   size_t end = 0;          ///< last row of the cycle that exists (inclusive)
   int64_t t_begin_us = 0;  ///< mid-swing opening the cycle (may precede the data)
@@ -101,7 +108,7 @@ class GyroStrideSegmenter : public StepDetector {
   void emit(const StrideSpan& span);
 
   GyroSegmenterSettings settings_;
-  std::deque<GyroRow> rows_;
+  GyroRows rows_;
   size_t processed_ = 0;  ///< rows already run through process()
   std::optional<Eigen::Vector3d> axis_;
   std::optional<size_t> last_peak_;   ///< index of the last confirmed MS

@@ -23,7 +23,7 @@ ShankStepDetector::ShankStepDetector(const ShankDetectorSettings& settings)
     : GyroStrideSegmenter(with_shank_sign_rule(settings.segmenter)), settings_(settings) {}
 
 std::optional<DetectedStep> ShankStepDetector::analyze(const StrideSpan& span) {
-  const std::deque<GyroRow>& rows = *span.rows;
+  const GyroRows& rows = *span.rows;
   const int64_t t_mid = span.t_begin_us + (span.t_end_us - span.t_begin_us) / 2;
   const auto [ic_lo, ic_hi] = time_window(rows, span.begin, span.end, span.t_begin_us, t_mid);
   if (ic_lo > ic_hi) return std::nullopt;

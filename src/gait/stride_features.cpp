@@ -13,8 +13,8 @@ constexpr double kOnsetFraction = 0.25;
 constexpr int64_t kMaxOnsetLead_us = 12'000;
 }  // namespace
 
-std::pair<size_t, size_t> time_window(const std::deque<GyroRow>& rows, size_t begin, size_t end,
-                                      int64_t t0_us, int64_t t1_us) {
+std::pair<size_t, size_t> time_window(const GyroRows& rows, size_t begin, size_t end, int64_t t0_us,
+                                      int64_t t1_us) {
   size_t lo = begin;
   while (lo <= end && rows[lo].t_us < t0_us) ++lo;
   if (lo > end) return {1, 0};
@@ -24,7 +24,7 @@ std::pair<size_t, size_t> time_window(const std::deque<GyroRow>& rows, size_t be
   return {lo, hi};
 }
 
-size_t argmin_pitch(const std::deque<GyroRow>& rows, size_t lo, size_t hi) {
+size_t argmin_pitch(const GyroRows& rows, size_t lo, size_t hi) {
   size_t best = lo;
   for (size_t i = lo; i <= hi; ++i) {
     if (rows[i].p < rows[best].p) best = i;
@@ -32,7 +32,7 @@ size_t argmin_pitch(const std::deque<GyroRow>& rows, size_t lo, size_t hi) {
   return best;
 }
 
-double refine_time_us(const std::deque<GyroRow>& rows, size_t k) {
+double refine_time_us(const GyroRows& rows, size_t k) {
   const double t = static_cast<double>(rows[k].t_us);
   if (k == 0 || k + 1 >= rows.size()) return t;
   const double y0 = rows[k - 1].p;
@@ -47,7 +47,7 @@ double refine_time_us(const std::deque<GyroRow>& rows, size_t k) {
 
 std::optional<double> impact_time_us(const StrideSpan& span, int64_t around_us, double search_s,
                                      double min_ratio) {
-  const std::deque<GyroRow>& rows = *span.rows;
+  const GyroRows& rows = *span.rows;
   const size_t first = std::max(span.begin, size_t{1});
   if (first > span.end) return std::nullopt;
   std::vector<double> jumps;

@@ -4,7 +4,6 @@
 #pragma once
 
 #include <cstdint>
-#include <deque>
 #include <optional>
 #include <utility>
 
@@ -18,14 +17,14 @@ inline constexpr int64_t kHeadMargin_us = 100'000;
 
 /// Index range [lo, hi] of rows whose time lies in [t0, t1], clipped to
 /// [begin, end]; empty (lo > hi) when none.
-std::pair<size_t, size_t> time_window(const std::deque<GyroRow>& rows, size_t begin, size_t end,
-                                      int64_t t0_us, int64_t t1_us);
+std::pair<size_t, size_t> time_window(const GyroRows& rows, size_t begin, size_t end, int64_t t0_us,
+                                      int64_t t1_us);
 
 /// Index of the lowest pitch rate in [lo, hi].
-size_t argmin_pitch(const std::deque<GyroRow>& rows, size_t lo, size_t hi);
+size_t argmin_pitch(const GyroRows& rows, size_t lo, size_t hi);
 
 /// Sub-sample time of the extremum at k by a parabola through k-1, k, k+1.
-double refine_time_us(const std::deque<GyroRow>& rows, size_t k);
+double refine_time_us(const GyroRows& rows, size_t k);
 
 /// Time of the impact near around_us: the largest jump of the acceleration
 /// vector between two samples within +/- search_s, if it stands out from

@@ -9,8 +9,7 @@
 
 namespace gk {
 
-std::optional<ZuptStride> integrate_stride(const std::deque<GyroRow>& rows, int64_t t0_us,
-                                           int64_t t1_us) {
+std::optional<ZuptStride> integrate_stride(const GyroRows& rows, int64_t t0_us, int64_t t1_us) {
   if (rows.empty() || t1_us <= t0_us) return std::nullopt;
   const auto by_time = [](const GyroRow& r, int64_t t) { return r.t_us < t; };
   const auto first = std::lower_bound(rows.begin(), rows.end(), t0_us, by_time);

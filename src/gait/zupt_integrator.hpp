@@ -4,7 +4,6 @@
 #pragma once
 
 #include <cstdint>
-#include <deque>
 #include <optional>
 
 #include "gyro_stride_segmenter.hpp"
@@ -21,7 +20,6 @@ struct ZuptStride {
 /// orientation starts level from the accelerometer at t0, velocity starts
 /// and ends at zero (the end error is removed as a linear drift).
 /// nullopt when the rows do not cover the interval.
-std::optional<ZuptStride> integrate_stride(const std::deque<GyroRow>& rows, int64_t t0_us,
-                                           int64_t t1_us);
+std::optional<ZuptStride> integrate_stride(const GyroRows& rows, int64_t t0_us, int64_t t1_us);
 
 }  // namespace gk
