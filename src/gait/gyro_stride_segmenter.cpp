@@ -233,28 +233,31 @@ int GyroStrideSegmenter::swing_sign(const Eigen::Vector3d& axis, double peak) co
 
 void GyroStrideSegmenter::process(size_t i) {
   const GyroRow& r = rows_[i];
+  // The last peak's and the candidate's time and rate are cached: this runs
+  // for every sample, and the rows they index do not change.
+  const int64_t since_peak_us = last_peak_ ? r.t_us - last_peak_t_us_ : 0;
   // A runner who stops leaves the last contact without a closing mid-swing;
   // decide it once the next one is clearly overdue, not at the end of data.
   if (last_peak_ && !tail_closed_ && stride_us_ &&
-      static_cast<double>(r.t_us - rows_[*last_peak_].t_us) >
-          kOverdueStrides * static_cast<double>(*stride_us_)) {
+      static_cast<double>(since_peak_us) > kOverdueStrides * static_cast<double>(*stride_us_)) {
     close_tail();
   }
   if (last_peak_) min_since_peak_ = std::min(min_since_peak_, r.p);
   const double threshold =
       std::max(settings_.swing_peak_min_rps, settings_.swing_peak_rel * recent_peak_median_);
   const bool too_close =
-      last_peak_ &&
-      static_cast<double>(r.t_us - rows_[*last_peak_].t_us) * 1e-6 < settings_.min_stride_s;
+      last_peak_ && static_cast<double>(since_peak_us) * 1e-6 < settings_.min_stride_s;
   // A peak must be reached from below: the first samples after the start of
   // data or a gap may sit on the falling side of a swing whose top was not
   // seen, and that is no mid-swing.
-  const bool rising = i > 0 && r.p > rows_[i - 1].p;
-  if (r.p > threshold && !too_close && (candidate_ ? r.p > rows_[*candidate_].p : rising)) {
+  if (r.p > threshold && !too_close &&
+      (candidate_ ? r.p > candidate_p_ : (i > 0 && r.p > rows_[i - 1].p))) {
     candidate_ = i;
+    candidate_p_ = r.p;
+    candidate_t_us_ = r.t_us;
   }
   if (candidate_ &&
-      static_cast<double>(r.t_us - rows_[*candidate_].t_us) * 1e-6 >= settings_.peak_confirm_s) {
+      static_cast<double>(r.t_us - candidate_t_us_) * 1e-6 >= settings_.peak_confirm_s) {
     const size_t k = *candidate_;
     candidate_.reset();
     if (wide_enough(k)) on_peak(k);
@@ -351,6 +354,7 @@ void GyroStrideSegmenter::on_peak(size_t k) {
   if (recent_peaks_.size() > kRecentPeaks) recent_peaks_.erase(recent_peaks_.begin());
   recent_peak_median_ = median(recent_peaks_);
   last_peak_ = k;
+  last_peak_t_us_ = rows_[k].t_us;
   tail_closed_ = false;
   min_since_peak_ = rows_[k].p;
   trim();

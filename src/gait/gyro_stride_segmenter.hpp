@@ -112,11 +112,14 @@ class GyroStrideSegmenter : public StepDetector {
   size_t processed_ = 0;  ///< rows already run through process()
   std::optional<Eigen::Vector3d> axis_;
   std::optional<size_t> last_peak_;   ///< index of the last confirmed MS
+  int64_t last_peak_t_us_ = 0;        ///< its time (cached for the per-sample test)
   std::optional<int64_t> stride_us_;  ///< last full stride, for partial cycles
   bool head_pending_ = true;          ///< contact before the first MS not yet looked at
   bool tail_closed_ = false;          ///< contact after the last MS already decided
   std::optional<int64_t> last_emitted_ic_us_;
   std::optional<size_t> candidate_;
+  double candidate_p_ = 0.0;  ///< its pitch rate and time (cached)
+  int64_t candidate_t_us_ = 0;
   double min_since_peak_ = 0.0;
   std::vector<double> recent_peaks_;
   double recent_peak_median_ = 0.0;  ///< cached: changes only at a peak
