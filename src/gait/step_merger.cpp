@@ -12,6 +12,7 @@ StepMerger::StepMerger(const MergerSettings& settings, size_t sensors)
 void StepMerger::reset() {
   std::fill(last_t_us_.begin(), last_t_us_.end(), INT64_MIN);
   std::fill(horizon_us_.begin(), horizon_us_.end(), INT64_MAX);
+  newest_t_us_ = INT64_MIN;
   pending_.clear();
   history_.clear();
   out_.clear();
@@ -51,8 +52,15 @@ void StepMerger::add(size_t /*sensor*/, const DetectedStep& step) {
 
 void StepMerger::advance(size_t sensor, int64_t t_us, int64_t horizon_us) {
   last_t_us_[sensor] = std::max(last_t_us_[sensor], t_us);
+  newest_t_us_ = std::max(newest_t_us_, t_us);
   horizon_us_[sensor] = horizon_us;
-  if (!pending_.empty()) release(false);
+  if (pending_.empty()) return;
+  // Nothing can go while this sensor's horizon is still at or before the
+  // oldest pending contact, unless it lags so far that it is not waited for:
+  // the common case per sample, decided without the scan in release().
+  const auto stale_us = static_cast<int64_t>(settings_.stale_sensor_s * 1e6);
+  if (horizon_us <= pending_.front().ic_us && last_t_us_[sensor] >= newest_t_us_ - stale_us) return;
+  release(false);
 }
 
 void StepMerger::finish() {

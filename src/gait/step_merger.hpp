@@ -55,6 +55,7 @@ class StepMerger {
   MergerSettings settings_;
   std::vector<int64_t> last_t_us_;
   std::vector<int64_t> horizon_us_;
+  int64_t newest_t_us_ = INT64_MIN;    ///< latest sample time of any sensor
   std::vector<DetectedStep> pending_;  ///< sorted by IC
   std::deque<StepResult> history_;     ///< recent finished steps (window)
   std::vector<StepResult> out_;
