@@ -121,7 +121,9 @@ void GaitEngine::push(size_t sensor, const ImuSample& sample) {
     s.last_t_us = sample.t_us;
     merger_.advance(sensor, sample.t_us, horizon_for(s));
   }
-  if (sample.has_gyro && sample.gyr_rps.allFinite()) {
+  // Only compared with the "never moved" threshold: once above it, stop tracking.
+  if (s.max_abs_gyro < settings_.foot.segmenter.swing_peak_min_rps && sample.has_gyro &&
+      sample.gyr_rps.allFinite()) {
     s.max_abs_gyro = std::max(s.max_abs_gyro, sample.gyr_rps.cwiseAbs().maxCoeff());
   }
   knee_.push(sensor, sample);
