@@ -142,11 +142,10 @@ void GaitEngine::push(size_t sensor, const ImuSample& sample) {
   }
   // Steps are settled here, at a point fixed by the data, not when a caller
   // happens to take() them: live and batch attach the same knee values.
-  release_steps();
+  if (!waiting_.empty() || merger_.has_output()) release_steps();
 }
 
 void GaitEngine::release_steps() {
-  if (waiting_.empty() && !merger_.has_output()) return;
   for (StepResult& r : merger_.take()) {
     if (pelvis_) pelvis_->add_step(r.event.side, r.event.ic_us, r.event.to_us);
     waiting_.push_back(std::move(r));

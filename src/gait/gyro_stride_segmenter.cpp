@@ -65,8 +65,8 @@ int64_t GyroStrideSegmenter::horizon_us() const {
   // partial head cycle, which may reach back to the oldest buffered row.
   if (rows_.empty()) return last_t_us_;
   if (!axis_ || head_pending_ || !last_peak_) return rows_.front().t_us;
-  return tail_closed_ ? std::max(rows_[*last_peak_].t_us, last_emitted_ic_us_.value_or(INT64_MIN))
-                      : rows_[*last_peak_].t_us;
+  return tail_closed_ ? std::max(last_peak_t_us_, last_emitted_ic_us_.value_or(INT64_MIN))
+                      : last_peak_t_us_;
 }
 
 void GyroStrideSegmenter::push(const ImuSample& sample) {
@@ -368,7 +368,8 @@ void GyroStrideSegmenter::trim() {
   size_t drop = 0;
   while (drop < *last_peak_ && rows_[drop].t_us < keep_from) ++drop;
   if (drop == 0) return;
-  rows_.erase(rows_.begin(), rows_.begin() + static_cast<std::ptrdiff_t>(drop));
+  // erase_begin is O(drop); a general erase would move every row that stays.
+  rows_.erase_begin(drop);
   *last_peak_ -= drop;
   processed_ -= drop;
   if (candidate_) *candidate_ -= drop;
