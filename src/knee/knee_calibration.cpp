@@ -37,6 +37,29 @@ double residual_at_lag(const std::vector<TimedImu>& thigh, const std::vector<Tim
 
 }  // namespace
 
+std::optional<TimedImu> filter_sample(OrientationFilter& filter, const ImuSample& sample) {
+  const OrientationFlags before = filter.flags();
+  filter.update(sample);
+  const OrientationFlags after = filter.flags();
+  if (after.nonfinite_skipped != before.nonfinite_skipped ||
+      after.bad_dt_skipped != before.bad_dt_skipped || !filter.initialised() || !sample.has_gyro) {
+    return std::nullopt;
+  }
+  return TimedImu{sample.t_us, filter.orientation(), sample.gyr_rps - filter.gyro_bias_rps(),
+                  sample.acc_mps2};
+}
+
+void keep_latest(std::vector<TimedImu>& buffer, double max_s) {
+  if (buffer.empty() ||
+      static_cast<double>(buffer.back().t_us - buffer.front().t_us) * 1e-6 <= 1.25 * max_s) {
+    return;
+  }
+  const int64_t keep_from = buffer.back().t_us - static_cast<int64_t>(max_s * 1e6);
+  buffer.erase(buffer.begin(), std::find_if(buffer.begin(), buffer.end(), [&](const TimedImu& x) {
+                 return x.t_us >= keep_from;
+               }));
+}
+
 std::optional<Eigen::Vector3d> static_up(const std::vector<TimedImu>& samples,
                                          const KneeCalibrationSettings& settings) {
   std::optional<Eigen::Vector3d> best;

@@ -21,6 +21,7 @@
 
 #include "gaitkeeper.pb.h"
 #include "hinge_axis.hpp"
+#include "orientation_filter.hpp"
 
 namespace gk {
 
@@ -31,6 +32,16 @@ struct TimedImu {
   Eigen::Vector3d gyr_rps = Eigen::Vector3d::Zero();         ///< bias-corrected
   Eigen::Vector3d acc_mps2 = Eigen::Vector3d::Zero();
 };
+
+/// Runs the filter on one sample and returns it as a TimedImu (bias-corrected
+/// gyro, filtered attitude), or nullopt when the filter refused it (NaN, time
+/// not advancing), is not initialised yet, or the sample has no gyro: such
+/// samples never reach a joint angle.
+std::optional<TimedImu> filter_sample(OrientationFilter& filter, const ImuSample& sample);
+
+/// Keeps the latest max_s of a calibration buffer; trims in batches (when the
+/// buffer has grown a quarter past max_s) so the cost per sample stays flat.
+void keep_latest(std::vector<TimedImu>& buffer, double max_s);
 
 struct KneeCalibrationSettings {
   HingeAxisSettings hinge;

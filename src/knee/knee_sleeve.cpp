@@ -84,34 +84,22 @@ void KneeSleeve::push_thigh(const ImuSample& sample) { push(true, sample); }
 void KneeSleeve::push_shank(const ImuSample& sample) { push(false, sample); }
 
 void KneeSleeve::push(bool thigh, const ImuSample& sample) {
-  OrientationFilter& filter = thigh ? *thigh_filter_ : *shank_filter_;
-  int64_t& last = thigh ? last_thigh_t_us_ : last_shank_t_us_;
-  const uint64_t skipped_before = filter.flags().nonfinite_skipped + filter.flags().bad_dt_skipped;
-  filter.update(sample);
-  const uint64_t skipped_after = filter.flags().nonfinite_skipped + filter.flags().bad_dt_skipped;
   // A sample the filter refused (NaN, time not advancing) never reaches the
   // angles; no gyro means no knee either.
-  if (skipped_after != skipped_before || !filter.initialised() || !sample.has_gyro) return;
-  const TimedImu s{sample.t_us, filter.orientation(), sample.gyr_rps - filter.gyro_bias_rps(),
-                   sample.acc_mps2};
-  const int64_t dt = last == INT64_MIN ? 0 : sample.t_us - last;
-  last = sample.t_us;
+  const std::optional<TimedImu> s = filter_sample(thigh ? *thigh_filter_ : *shank_filter_, sample);
+  if (!s) return;
+  int64_t& last = thigh ? last_thigh_t_us_ : last_shank_t_us_;
+  const int64_t dt = last == INT64_MIN ? 0 : s->t_us - last;
+  last = s->t_us;
 
   if (!calibration_) {
-    (thigh ? thigh_buffer_ : shank_buffer_).push_back(s);
-    if (!thigh && s.gyr_rps.norm() > settings_.motion_rate_rps && dt < settings_.max_pair_gap_us) {
+    std::vector<TimedImu>& buffer = thigh ? thigh_buffer_ : shank_buffer_;
+    buffer.push_back(*s);
+    if (!thigh && s->gyr_rps.norm() > settings_.motion_rate_rps && dt < settings_.max_pair_gap_us) {
       motion_s_ += seconds(dt);
     }
-    // Keep the latest max_buffer_s: a long stand before the run keeps its end.
-    for (std::vector<TimedImu>* b : {&thigh_buffer_, &shank_buffer_}) {
-      if (!b->empty() &&
-          seconds(b->back().t_us - b->front().t_us) > 1.25 * settings_.max_buffer_s) {
-        const int64_t keep_from =
-            b->back().t_us - static_cast<int64_t>(settings_.max_buffer_s * 1e6);
-        b->erase(b->begin(), std::find_if(b->begin(), b->end(),
-                                          [&](const TimedImu& x) { return x.t_us >= keep_from; }));
-      }
-    }
+    // The latest max_buffer_s: a long stand before the run keeps its end.
+    keep_latest(buffer, settings_.max_buffer_s);
     if (!calibration_due_us_ && motion_s_ >= settings_.calibration_motion_s) {
       calibration_due_us_ = last_shank_t_us_;
     }
@@ -121,7 +109,7 @@ void KneeSleeve::push(bool thigh, const ImuSample& sample) {
     }
     return;
   }
-  (thigh ? thigh_queue_ : shank_queue_).push_back(s);
+  (thigh ? thigh_queue_ : shank_queue_).push_back(*s);
   drain_pairs();
 }
 

@@ -39,30 +39,15 @@ int64_t PelvicDrop::end_of(int64_t ic_us, std::optional<int64_t> to_us) const {
 }
 
 void PelvicDrop::push(const ImuSample& sample) {
-  const OrientationFlags before = filter_->flags();
-  filter_->update(sample);
-  const OrientationFlags after = filter_->flags();
-  if (after.nonfinite_skipped != before.nonfinite_skipped ||
-      after.bad_dt_skipped != before.bad_dt_skipped || !filter_->initialised() ||
-      !sample.has_gyro) {
-    return;
-  }
-  const TimedImu s{sample.t_us, filter_->orientation(), sample.gyr_rps - filter_->gyro_bias_rps(),
-                   sample.acc_mps2};
-  last_t_us_ = sample.t_us;
+  const std::optional<TimedImu> s = filter_sample(*filter_, sample);
+  if (!s) return;
+  last_t_us_ = s->t_us;
   if (frame_) {
-    track(s);
+    track(*s);
     return;
   }
-  buffer_.push_back(s);
-  if (static_cast<double>(buffer_.back().t_us - buffer_.front().t_us) * 1e-6 >
-      1.25 * settings_.max_buffer_s) {
-    const int64_t keep_from =
-        buffer_.back().t_us - static_cast<int64_t>(settings_.max_buffer_s * 1e6);
-    buffer_.erase(buffer_.begin(),
-                  std::find_if(buffer_.begin(), buffer_.end(),
-                               [&](const TimedImu& x) { return x.t_us >= keep_from; }));
-  }
+  buffer_.push_back(*s);
+  keep_latest(buffer_, settings_.max_buffer_s);
   maybe_calibrate();
 }
 
