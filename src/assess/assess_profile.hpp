@@ -56,14 +56,14 @@ struct FormThresholds {
 
   // Pelvis and hip.
   double pelvic_drop_max_deg = 7.5;     ///< Bramah 2018
-  double hip_adduction_max_deg = 14.0;  ///< Noehren 2013
+  double hip_adduction_max_deg = 12.0;  ///< Noehren 2013
 
   // Tibial shock.
-  double shock_max_g = 15.0;
+  double shock_max_g = 8.0;  ///< top of the 5-8 g of heel-striking runners (Milner 2006)
   double shock_hysteresis_g = 1.0;
 
   // Asymmetry.
-  double contact_balance_max_pct = 4.0;   ///< |left share - 50| in percentage points
+  double contact_balance_max_pct = 3.0;   ///< |left share - 50| in percentage points
   double valgus_asymmetry_max_deg = 5.0;  ///< |left - right| peak valgus
 
   // Fatigue drift, first third vs last third of the running.

@@ -15,9 +15,12 @@ constexpr int64_t kMaxRunningGap_us = 5'000'000;
 /// Share of a valgus window that must pass the confidence threshold before
 /// the valgus rules judge it.
 constexpr double kMinConfidentShare = 0.75;
-/// Overstriding from a straight knee needs heel strikes (when a foot sensor
-/// tells the strike) in at least this share of the window.
-constexpr double kMinHeelShare = 0.5;
+/// Overstriding from a straight knee is not judged when most landings of
+/// the window are on the forefoot (when a foot sensor tells the strike): a
+/// forefoot landing lands under the body. Heel and midfoot both count as
+/// heel-first here: at the shallow angles of a mild heel strike (~5-10 deg)
+/// the heel/midfoot split of the detector is not reliable.
+constexpr double kMaxForefootShare = 0.5;
 
 struct ChannelText {
   const char* measure;
@@ -130,6 +133,21 @@ std::optional<double> finite_median(const std::deque<double>& v, size_t min_coun
   return window_median(f);
 }
 
+/// Mean of the finite values (a share for 0/1 values), nullopt when fewer
+/// than min_count are finite.
+std::optional<double> finite_mean(const std::deque<double>& v, size_t min_count) {
+  double sum = 0.0;
+  size_t n = 0;
+  for (double x : v) {
+    if (std::isfinite(x)) {
+      sum += x;
+      ++n;
+    }
+  }
+  if (n < min_count || n == 0) return std::nullopt;
+  return sum / static_cast<double>(n);
+}
+
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 }  // namespace
@@ -210,10 +228,10 @@ void FormAssessor::push(const StepResult& step) {
     };
     put(w.knee_flexion_ic, step.knee_flexion_ic_deg);
     put(w.foot_angle, step.event.foot_strike_angle_deg);
-    push_bounded(w.heel,
+    push_bounded(w.forefoot,
                  step.foot_strike == pb::FOOT_STRIKE_UNKNOWN
                      ? kNaN
-                     : (step.foot_strike == pb::HEEL ? 1.0 : 0.0),
+                     : (step.foot_strike == pb::FOREFOOT ? 1.0 : 0.0),
                  n);
     push_bounded(w.valgus, confident ? *step.peak_valgus_deg : kNaN, n);
     put(w.valgus_conf, step.valgus_confidence);
@@ -253,9 +271,9 @@ void FormAssessor::evaluate(int64_t t) {
     const int off = static_cast<int>(k);
     if (w.knee_flexion_ic.size() >= n) {
       const auto flex = finite_median(w.knee_flexion_ic, n);
-      const auto heel = finite_median(w.heel, n / 2);
+      const auto forefoot = finite_mean(w.forefoot, n / 2);
       if (flex) {
-        const bool heel_striking = !heel || *heel >= kMinHeelShare;
+        const bool heel_striking = !forefoot || *forefoot < kMaxForefootShare;
         const double thr = th.knee_flexion_ic_min_deg;
         // A runner not landing on the heel is not overstriding by this rule:
         // observe a clearly-cleared value so an active flag can end.

@@ -83,8 +83,8 @@ class FormAssessor {
   pb::FormFlag make_flag(ChannelId id, const Observation& o) const;
   void evaluate(int64_t t_us);
   struct SideWindow {
-    std::deque<double> knee_flexion_ic, foot_angle, heel, valgus, valgus_conf, pelvis, hip, shock,
-        contact;
+    std::deque<double> knee_flexion_ic, foot_angle, forefoot, valgus, valgus_conf, pelvis, hip,
+        shock, contact;
   };
 
   AssessProfile profile_;
