@@ -73,7 +73,9 @@ std::vector<pb::FormFlag> assess_drift(const std::vector<DriftStep>& steps,
     }
     f.set_threshold(cadence_fell ? th.cadence_drop_max_pct : th.contact_rise_max_pct);
     f.set_threshold_unit(cadence_fell ? "% cadence drop" : "% contact time rise");
-    f.set_reference("Dierks 2010 (J Orthop Sports Phys Ther): form changes with fatigue");
+    f.set_reference(
+        "Dierks 2008 (J Orthop Sports Phys Ther): hip and knee kinematics change over a "
+        "prolonged run in runners with patellofemoral pain");
     f.set_advice(
         "Your step rate fell (or ground contact lengthened) as the run went on, a sign of "
         "fatigue. Keep long runs at an easier pace, and focus on quick, light steps in the "
@@ -95,8 +97,8 @@ std::vector<pb::FormFlag> assess_drift(const std::vector<DriftStep>& steps,
     f.set_threshold(th.valgus_rise_max_deg);
     f.set_threshold_unit("deg rise, first to last third");
     f.set_reference(
-        "Dierks 2010; Noehren 2013: frontal-plane knee and hip motion rise with fatigue in "
-        "runners with patellofemoral pain");
+        "Dierks 2008 (J Orthop Sports Phys Ther): frontal-plane knee and hip motion change over "
+        "a prolonged run in runners with patellofemoral pain");
     f.set_advice(fmt::format(
         "Your {} knee moved further inward as the run went on. Hip and glute strength work "
         "helps knees hold their line when tired; shorten runs until it stays steady.",

@@ -1,7 +1,7 @@
 // Fatigue drift: how cadence, contact time and knee valgus changed between
 // the first and the last third of the running in a session. Runners' form
 // degrades with fatigue (cadence falls, contact time and frontal-plane knee
-// motion rise; e.g. Dierks 2010 for runners with patellofemoral pain), so a
+// motion rise; e.g. Dierks 2008 for runners with patellofemoral pain), so a
 // clear change is worth a flag even when every value stays under its own
 // threshold.
 #pragma once

@@ -81,13 +81,13 @@ const ChannelText& text(int id) {
        "Your pelvis drops on the swing side while you stand on this leg. Strengthen the hip "
        "abductors (side planks, single-leg work) and think 'run tall'."},
       {"peak stance hip adduction", "deg", "deg",
-       "Noehren 2013 (Br J Sports Med): greater hip adduction in runners with patellofemoral "
-       "pain",
+       "Noehren 2013 (Med Sci Sports Exerc): greater hip adduction in runners who went on to "
+       "develop patellofemoral pain",
        "Your thigh swings inward during stance. Hip abductor strength and a slightly wider "
        "step help the knee track straight."},
       {"peak stance hip adduction", "deg", "deg",
-       "Noehren 2013 (Br J Sports Med): greater hip adduction in runners with patellofemoral "
-       "pain",
+       "Noehren 2013 (Med Sci Sports Exerc): greater hip adduction in runners who went on to "
+       "develop patellofemoral pain",
        "Your thigh swings inward during stance. Hip abductor strength and a slightly wider "
        "step help the knee track straight."},
       {"peak tibial shock", "g", "g",
