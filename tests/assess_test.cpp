@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -304,6 +305,36 @@ TEST(Recommendation, FadedFeedbackPlan) {
     EXPECT_EQ(plan_step_pct(plan), s <= 4 ? 5.0 : 10.0);
   }
   EXPECT_EQ(fractions, (std::vector<double>{1.0, 1.0, 1.0, 1.0, 0.75, 0.5, 0.25, 0.0}));
+}
+
+TEST(Recommendation, TargetFollowsSpeedAndFadedCuesSoundOnlyInTheFeedbackPartOfEachMinute) {
+  AthleteBaseline athlete;
+  athlete.preferred_cadence_spm = 160.0;
+  athlete.preferred_speed_mps = 3.0;
+  RetrainingPlan plan;
+  plan.session = 6;  // feedback fraction 0.5: cues only in the first 30 s of each minute
+  CadenceCoach coach(athlete, plan, FormThresholds{});
+  std::vector<std::pair<double, bool>> cues;  // running time, cue_now
+  int64_t t = 0;
+  for (int i = 0; i < 1200; ++i) {  // 4 min at 160 spm and 3.5 m/s: below the band all along
+    t += 375'000;
+    const double running_s = static_cast<double>(t) * 1e-6;
+    coach.push(t, running_s, 160.0, 3.5);
+    if (coach.current()) cues.emplace_back(running_s, coach.current()->cue_now());
+  }
+  ASSERT_TRUE(coach.current());
+  // 3.5 m/s is 0.5 m/s above the preferred speed: preferred 163, +10 % -> 179.
+  EXPECT_NEAR(coach.current()->preferred_cadence_spm(), 163.0, 1e-9);
+  EXPECT_EQ(coach.current()->target_cadence_spm(), 179.0);
+  size_t on_late = 0, on_early = 0;
+  for (const auto& [rs, on] : cues) {
+    const double in_minute = std::fmod(rs, 60.0);
+    if (rs < 60.0) continue;
+    if (on && in_minute >= 36.0) ++on_late;  // the 5 s change limit may hold a cue a little longer
+    if (on && in_minute < 30.0) ++on_early;
+  }
+  EXPECT_EQ(on_late, 0u);
+  EXPECT_GT(on_early, 100u);
 }
 
 // ---- Debounce -------------------------------------------------------------------------------
