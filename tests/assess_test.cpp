@@ -369,25 +369,29 @@ TEST(Assess, StepsPushedLiveGiveTheSameFlagsAsBatch) {
   const Assessment batch = assess_gait(analyze_gait(session).steps);
   ASSERT_GE(batch.flags.size(), 3u);
 
-  // Live: samples in the order a link delivers them, a few sensors' packets
-  // at a time; the assessor gets each step as soon as the engine releases
-  // it and is polled for its live view.
+  // Live: the assessor gets each step as soon as the engine releases it and
+  // is polled for its live view.
   pb::SessionHeader header = session.header;
   header.clear_sensors();
   for (const SensorStream& x : session.sensors) *header.add_sensors() = x.info;
   GaitEngine engine(header);
   FormAssessor live;
-  using Head = std::tuple<int64_t, size_t, size_t>;
+  // Packets of 20 samples per sensor, ordered by their first sample's time
+  // (how a link hands them over), not sample by sample.
+  constexpr size_t kPacket = 20;
+  using Head = std::tuple<int64_t, size_t, size_t>;  // t_us of the packet, sensor, first index
   std::priority_queue<Head, std::vector<Head>, std::greater<>> heads;
-  for (size_t i = 0; i < session.sensors.size(); ++i)
+  for (size_t i = 0; i < session.sensors.size(); ++i) {
     heads.emplace(session.sensors[i].samples[0].t_us, i, 0);
+  }
   size_t max_active = 0;
   while (!heads.empty()) {
-    const auto [t, sensor, index] = heads.top();
+    const auto [t, sensor, first] = heads.top();
     heads.pop();
     const auto& samples = session.sensors[sensor].samples;
-    engine.push(sensor, samples[index]);
-    if (index + 1 < samples.size()) heads.emplace(samples[index + 1].t_us, sensor, index + 1);
+    const size_t end = std::min(first + kPacket, samples.size());
+    for (size_t k = first; k < end; ++k) engine.push(sensor, samples[k]);
+    if (end < samples.size()) heads.emplace(samples[end].t_us, sensor, end);
     for (const StepResult& r : engine.take()) {
       live.push(r);
       max_active = std::max(max_active, live.active_flags().size());
