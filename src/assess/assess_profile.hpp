@@ -4,6 +4,7 @@
 // default. Units are in the names.
 #pragma once
 
+#include <cstddef>
 #include <filesystem>
 #include <optional>
 
