@@ -246,8 +246,9 @@ void FormAssessor::push(const StepResult& step) {
 void FormAssessor::evaluate(int64_t t) {
   const FormThresholds& th = profile_.thresholds;
   const size_t n = th.window_steps;
-  const size_t confident_n =
-      static_cast<size_t>(std::ceil(kMinConfidentShare * static_cast<double>(n)));
+  // A side's median needs most of its window to carry the value (steps may
+  // lack one, e.g. a hip angle not settled): the same share as for valgus.
+  const size_t min_n = static_cast<size_t>(std::ceil(kMinConfidentShare * static_cast<double>(n)));
 
   // Low cadence: against the plan's target band when the athlete's preferred
   // cadence is known from the profile; otherwise only the secondary hint,
@@ -270,7 +271,7 @@ void FormAssessor::evaluate(int64_t t) {
     const SideWindow& w = side_[k];
     const int off = static_cast<int>(k);
     if (w.knee_flexion_ic.size() >= n) {
-      const auto flex = finite_median(w.knee_flexion_ic, n);
+      const auto flex = finite_median(w.knee_flexion_ic, min_n);
       const auto forefoot = finite_mean(w.forefoot, n / 2);
       if (flex) {
         const bool heel_striking = !forefoot || *forefoot < kMaxForefootShare;
@@ -282,12 +283,12 @@ void FormAssessor::evaluate(int64_t t) {
                 {v, -thr, -(thr + th.hysteresis_deg), -1.0});
       }
     }
-    if (const auto a = finite_median(w.foot_angle, n)) {
+    if (const auto a = finite_median(w.foot_angle, min_n)) {
       observe(static_cast<ChannelId>(kFootAngleL + off), t,
               {*a, th.foot_strike_angle_max_deg, th.foot_strike_angle_max_deg - th.hysteresis_deg,
                1.0});
     }
-    if (w.valgus.size() >= n) valgus_median[k] = finite_median(w.valgus, confident_n);
+    if (w.valgus.size() >= n) valgus_median[k] = finite_median(w.valgus, min_n);
     if (valgus_median[k]) {
       const double thr = profile_.athlete.peak_valgus_deg
                              ? *profile_.athlete.peak_valgus_deg + th.valgus_above_baseline_deg
@@ -295,21 +296,21 @@ void FormAssessor::evaluate(int64_t t) {
       observe(static_cast<ChannelId>(kValgusL + off), t,
               {*valgus_median[k], thr, thr - th.hysteresis_deg, 1.0});
     }
-    if (const auto p = finite_median(w.pelvis, n)) {
+    if (const auto p = finite_median(w.pelvis, min_n)) {
       observe(static_cast<ChannelId>(kPelvisL + off), t,
               {*p, th.pelvic_drop_max_deg, th.pelvic_drop_max_deg - th.hysteresis_deg, 1.0});
     }
-    if (const auto h = finite_median(w.hip, n)) {
+    if (const auto h = finite_median(w.hip, min_n)) {
       observe(static_cast<ChannelId>(kHipL + off), t,
               {*h, th.hip_adduction_max_deg, th.hip_adduction_max_deg - th.hysteresis_deg, 1.0});
     }
-    if (const auto s = finite_median(w.shock, n)) {
+    if (const auto s = finite_median(w.shock, min_n)) {
       observe(static_cast<ChannelId>(kShockL + off), t,
               {*s, th.shock_max_g, th.shock_max_g - th.shock_hysteresis_g, 1.0});
     }
   }
-  const auto cl = finite_median(side_[0].contact, n);
-  const auto cr = finite_median(side_[1].contact, n);
+  const auto cl = finite_median(side_[0].contact, min_n);
+  const auto cr = finite_median(side_[1].contact, min_n);
   if (cl && cr && *cl + *cr > 0.0) {
     const double off50 = std::abs(*cl / (*cl + *cr) * 100.0 - 50.0);
     observe(kContactBalance, t,
