@@ -57,7 +57,7 @@ struct FormThresholds {
 
   // Pelvis and hip.
   double pelvic_drop_max_deg = 7.5;     ///< Bramah 2018
-  double hip_adduction_max_deg = 12.0;  ///< Noehren 2013
+  double hip_adduction_max_deg = 13.0;  ///< Noehren 2013, plus the estimate's bias
 
   // Tibial shock.
   double shock_max_g = 8.0;  ///< top of the 5-8 g of heel-striking runners (Milner 2006)
