@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
   gk::cli::add_import_command(app);
   gk::cli::add_export_command(app);
   gk::cli::add_analyze_command(app);
+  gk::cli::add_assess_command(app);
   gk::cli::add_evaluate_command(app);
   gk::cli::add_bench_command(app);
   gk::cli::add_record_command(app);
