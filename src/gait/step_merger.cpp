@@ -13,6 +13,11 @@ void StepMerger::reset() {
   std::fill(last_t_us_.begin(), last_t_us_.end(), INT64_MIN);
   std::fill(horizon_us_.begin(), horizon_us_.end(), INT64_MAX);
   newest_t_us_ = INT64_MIN;
+  for (auto& side : last_ic_by_rank_) {
+    for (std::optional<int64_t>& r : side) r.reset();
+  }
+  superseded_ = 0;
+  sensor_rank_.clear();
   pending_.clear();
   history_.clear();
   out_.clear();
@@ -43,7 +48,11 @@ int StepMerger::rank(pb::Placement p) {
   }
 }
 
-void StepMerger::add(size_t /*sensor*/, const DetectedStep& step) {
+void StepMerger::add(size_t sensor, const DetectedStep& step) {
+  if (step.side == pb::LEFT || step.side == pb::RIGHT) {
+    if (sensor_rank_.size() <= sensor) sensor_rank_.resize(sensor + 1, {pb::SIDE_UNKNOWN, -1});
+    sensor_rank_[sensor] = {step.side, rank(step.source)};
+  }
   const auto pos = std::upper_bound(
       pending_.begin(), pending_.end(), step,
       [](const DetectedStep& a, const DetectedStep& b) { return a.ic_us < b.ic_us; });
@@ -83,6 +92,13 @@ void StepMerger::release(bool all) {
       }
       if (pending_.front().ic_us >= horizon) return;
     }
+    // A lesser sensor's report waits until the better sensors on its leg have
+    // spoken for the next moments too: their report of the same contact may
+    // come later than the lesser one's (a shank's IC can lead the foot's).
+    if (!all &&
+        better_horizon_us(pending_.front()) < pending_.front().ic_us + supersede_window_us()) {
+      return;
+    }
     // Gather every report of this contact (another sensor on the same leg,
     // or a side-less trunk sensor) and keep the best-placed one.
     const int64_t dup_us = static_cast<int64_t>(settings_.duplicate_window_s * 1e6);
@@ -105,11 +121,56 @@ void StepMerger::release(bool all) {
       ++n;
     }
     pending_.erase(pending_.begin(), pending_.begin() + static_cast<std::ptrdiff_t>(n));
+    if (superseded(best)) {
+      ++superseded_;
+      continue;
+    }
     finalize(best);
   }
 }
 
+int64_t StepMerger::supersede_window_us() const {
+  return stride_us_ ? static_cast<int64_t>(settings_.superseded_within_strides *
+                                           static_cast<double>(*stride_us_))
+                    : static_cast<int64_t>(settings_.superseded_default_s * 1e6);
+}
+
+int64_t StepMerger::better_horizon_us(const DetectedStep& step) const {
+  if (step.side != pb::LEFT && step.side != pb::RIGHT) return INT64_MAX;
+  const int r = rank(step.source);
+  const auto stale_us = static_cast<int64_t>(settings_.stale_sensor_s * 1e6);
+  int64_t horizon = INT64_MAX;
+  for (size_t i = 0; i < sensor_rank_.size(); ++i) {
+    const auto [side, better] = sensor_rank_[i];
+    if (side != step.side || better <= r) continue;
+    if (last_t_us_[i] == INT64_MIN || last_t_us_[i] < newest_t_us_ - stale_us) continue;
+    horizon = std::min(horizon, horizon_us_[i]);
+  }
+  return horizon;
+}
+
+bool StepMerger::superseded(const DetectedStep& step) const {
+  if (step.side != pb::LEFT && step.side != pb::RIGHT) return false;
+  const size_t side = step.side == pb::LEFT ? 0 : 1;
+  const int64_t within = supersede_window_us();
+  const int r = rank(step.source);
+  for (int better = r + 1; better < 4; ++better) {
+    const std::optional<int64_t>& last = last_ic_by_rank_[side][static_cast<size_t>(better)];
+    if (last && step.ic_us - *last <= within) return true;
+  }
+  // Or a better report of the same contact still to be released.
+  for (const DetectedStep& other : pending_) {
+    if (other.ic_us - step.ic_us > within) break;
+    if (other.side == step.side && rank(other.source) > r) return true;
+  }
+  return false;
+}
+
 void StepMerger::finalize(const DetectedStep& step) {
+  if (step.side == pb::LEFT || step.side == pb::RIGHT) {
+    last_ic_by_rank_[step.side == pb::LEFT ? 0 : 1][static_cast<size_t>(rank(step.source))] =
+        step.ic_us;
+  }
   if (step.side == pb::LEFT) seen_left_ = true;
   if (step.side == pb::RIGHT) seen_right_ = true;
   one_foot_ = seen_left_ != seen_right_;

@@ -23,6 +23,15 @@ struct MergerSettings {
   double pause_s = 2.0;              ///< a longer step time restarts the windows
   double duplicate_window_s = 0.08;  ///< same-side ICs closer than this are one contact
   double stale_sensor_s = 3.0;       ///< a sensor this far behind is not waited for
+  /// A better-placed sensor on the same leg (foot over shank) that reported a
+  /// contact within this share of a stride of a step (before or after it)
+  /// supersedes the lesser sensor's report of it: two detectors on one leg are not two legs,
+  /// even when their timings of one contact differ by more than
+  /// duplicate_window_s (a shank's IC can trail the foot's by 150 ms and more).
+  /// A contact the better sensor missed (a lost packet) is a stride away from
+  /// its last one, so the lesser sensor's report still fills the gap.
+  double superseded_within_strides = 0.5;
+  double superseded_default_s = 0.3;  ///< the same before a stride time is known
   double per_minute_s = 60.0;
   std::optional<double> treadmill_speed_mps;
 };
@@ -40,6 +49,8 @@ class StepMerger {
   void reset();
 
   std::vector<StepResult> take();
+  /// Steps dropped because a better-placed sensor on the same leg covered them.
+  uint64_t superseded_count() const { return superseded_; }
   /// Whether take() has anything (cheap: the engine asks after every sample).
   bool has_output() const { return !out_.empty(); }
   const std::vector<CadenceWindow>& minutes() const { return minutes_; }
@@ -49,13 +60,22 @@ class StepMerger {
  private:
   void release(bool all);
   void finalize(const DetectedStep& step);
+  bool superseded(const DetectedStep& step) const;
+  int64_t supersede_window_us() const;
+  /// Horizon of the active sensors on step's leg placed better than its source.
+  int64_t better_horizon_us(const DetectedStep& step) const;
   void close_minute(bool force, int64_t now_us);
   static int rank(pb::Placement p);
 
   MergerSettings settings_;
   std::vector<int64_t> last_t_us_;
   std::vector<int64_t> horizon_us_;
-  int64_t newest_t_us_ = INT64_MIN;    ///< latest sample time of any sensor
+  int64_t newest_t_us_ = INT64_MIN;  ///< latest sample time of any sensor
+  /// Last released IC per side (left, right) and source rank (0..3).
+  std::optional<int64_t> last_ic_by_rank_[2][4];
+  uint64_t superseded_ = 0;
+  /// Per sensor index: the side and source rank of its steps (rank -1 = none yet).
+  std::vector<std::pair<pb::Side, int>> sensor_rank_;
   std::vector<DetectedStep> pending_;  ///< sorted by IC
   std::deque<StepResult> history_;     ///< recent finished steps (window)
   std::vector<StepResult> out_;
