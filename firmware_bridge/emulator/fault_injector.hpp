@@ -11,7 +11,7 @@ namespace gk::emu {
 
 struct FaultSettings {
   double drop_pct = 0.0;     ///< frames never sent
-  double bitflip_pct = 0.0;  ///< per-bit flip probability, in percent
+  double bitflip_pct = 0.0;  ///< share of bytes (percent) that get one random bit flipped
   double garbage_pct = 0.0;  ///< chance per frame of a garbage burst before it
   uint32_t garbage_max_bytes = 64;
   double duplicate_pct = 0.0;  ///< frames sent twice
