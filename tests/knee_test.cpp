@@ -367,6 +367,24 @@ TEST(KneeSleeve, SensorsOnDifferentClocksAreDetectedAndAligned) {
   EXPECT_LE(*e.flexion_rmse_deg, 2.5);
 }
 
+TEST(KneeSleeve, LargeValgusWithoutAClockOffsetIsNotTakenForOne) {
+  // 12 deg of stance valgus makes the hinge residual shallow; its minimum
+  // over lag must not be reported as a clock offset (the demo's runner).
+  sim::SimSettings s = sleeve_run({3.0, 164.0, 200.0, 30.0, 7}, 90.0);
+  s.runner.peak_valgus_left_deg = 12.0;
+  s.runner.knee_flexion_ic_deg = 6.0;
+  const sim::SimResult r = sim::simulate(s);
+  const GaitAnalysis a = analyze_gait(r.session);
+  EXPECT_FALSE(has_finding(a.warnings, "clocks differ"));
+  const KneeEvaluation e = evaluate_knee(a.knee, a.steps, *r.truth.knee);
+  std::printf("[knee 12 deg] valgus RMSE %.2f, flexion RMSE %.2f, peak valgus MAE %.2f\n",
+              e.valgus_rmse_deg.value_or(-1.0), e.flexion_rmse_deg.value_or(-1.0),
+              e.peak_valgus_mae_deg.value_or(-1.0));
+  EXPECT_LE(e.valgus_rmse_deg.value_or(1e9), 1.5);
+  EXPECT_LE(e.peak_valgus_mae_deg.value_or(1e9), 1.5);
+  EXPECT_LE(e.flexion_rmse_deg.value_or(1e9), 2.0);
+}
+
 TEST(KneeSleeve, MissingThighMeansNoValgusClaimed) {
   sim::SimResult r = sim::simulate(sleeve_run({3.2, 170.0, 200.0, 30.0, 51}, 30.0));
   // Drop the left thigh from the session and its header.

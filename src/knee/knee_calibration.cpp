@@ -137,7 +137,9 @@ KneeCalibration calibrate_knee(const std::vector<TimedImu>& thigh,
   // coarse to fine so that a lag far from zero is found with zero-lag axes,
   // then the axes are refitted there.
   int64_t best_lag = 0;
-  double best = residual_at_lag(thigh, shank, 0, axes, stride, settings.hinge.min_rate_rps);
+  const double at_zero =
+      residual_at_lag(thigh, shank, 0, axes, stride, settings.hinge.min_rate_rps);
+  double best = at_zero;
   for (int64_t lag = -settings.max_lag_us; lag <= settings.max_lag_us;
        lag += 5 * settings.lag_step_us) {
     const double r = residual_at_lag(thigh, shank, lag, axes, stride, settings.hinge.min_rate_rps);
@@ -160,7 +162,11 @@ KneeCalibration calibrate_knee(const std::vector<TimedImu>& thigh,
     }
     axes = estimate_hinge_axes(pair_gyros(thigh, shank, best_lag, 1), settings.hinge);
   }
-  if (std::abs(best_lag) < settings.min_applied_lag_us) {
+  // A real clock offset leaves the constraint badly broken at zero lag; a
+  // knee with a lot of ab/adduction leaves a shallow residual curve whose
+  // minimum can sit off zero by itself. Only a clear improvement is an offset.
+  if (std::abs(best_lag) < settings.min_applied_lag_us ||
+      best > settings.lag_min_improvement * at_zero) {
     best_lag = 0;
     axes = estimate_hinge_axes(pair_gyros(thigh, shank, 0, 1), settings.hinge);
   }

@@ -1,0 +1,63 @@
+#include "assessment_text.hpp"
+
+#include <fmt/format.h>
+
+#include <cctype>
+#include <string>
+
+namespace gk {
+namespace {
+
+const char* side_name(pb::Side side) {
+  return side == pb::LEFT ? "left " : side == pb::RIGHT ? "right " : "";
+}
+
+std::string kind_name(pb::FlagKind kind) {
+  std::string s = pb::FlagKind_Name(kind);
+  for (char& c : s) c = c == '_' ? ' ' : static_cast<char>(std::tolower(c));
+  return s;
+}
+
+void print_flag(const pb::FormFlag& f, int64_t t0_us) {
+  fmt::print("[{}] {}{} ({:.0f}-{:.0f} s)\n", pb::Severity_Name(f.severity()), side_name(f.side()),
+             kind_name(f.kind()), static_cast<double>(f.t_start_us() - t0_us) * 1e-6,
+             static_cast<double>(f.t_end_us() - t0_us) * 1e-6);
+  for (const pb::Evidence& e : f.evidence()) {
+    fmt::print("    {}: {:.1f}{}{}\n", e.name(), e.value(), e.unit().empty() ? "" : " ", e.unit());
+  }
+  fmt::print("    threshold: {:.1f} {}\n", f.threshold(), f.threshold_unit());
+  fmt::print("    why: {}\n", f.reference());
+  fmt::print("    advice: {}\n", f.advice());
+}
+
+}  // namespace
+
+void print_assessment(const Assessment& assessment, const AssessProfile& profile, int64_t t0_us) {
+  if (assessment.flags.empty()) {
+    fmt::print("no form flags\n");
+  } else {
+    fmt::print("{} form flag{}:\n", assessment.flags.size(),
+               assessment.flags.size() == 1 ? "" : "s");
+    for (const pb::FormFlag& f : assessment.flags) print_flag(f, t0_us);
+  }
+  if (assessment.recommendation) {
+    const pb::Recommendation& r = *assessment.recommendation;
+    fmt::print(
+        "recommendation: preferred cadence {:.0f} steps/min ({}), target {:.0f} steps/min "
+        "(band {:.0f}-{:.0f}), metronome {:.0f} BPM, one beat per step; plan session {} of {}; "
+        "cues {} at the end of the run\n",
+        r.preferred_cadence_spm(),
+        profile.athlete.preferred_cadence_spm ? "from the profile" : "measured in this session",
+        r.target_cadence_spm(), r.band_low_spm(), r.band_high_spm(), r.metronome_bpm(),
+        r.plan_session(), r.plan_sessions_total(), r.cue_now() ? "on" : "off");
+  } else {
+    fmt::print(
+        "recommendation: none (needs {:.0f} s of running to measure the preferred cadence, or "
+        "athlete.preferred_cadence_spm in a profile)\n",
+        profile.thresholds.baseline_end_s);
+  }
+  fmt::print("training load: not checked (needs the session history store)\n");
+  fmt::print("{}\n", kNotADiagnosis);
+}
+
+}  // namespace gk

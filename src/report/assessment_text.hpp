@@ -1,0 +1,17 @@
+// The form assessment as plain text for the terminal: each flag with its
+// evidence, threshold, reason and advice, the step-rate recommendation, and
+// the sentence that this is not a diagnosis. Shared by `gaitkeeper assess`
+// and the demo.
+#pragma once
+
+#include <cstdint>
+
+#include "assess_profile.hpp"
+#include "form_assessor.hpp"
+
+namespace gk {
+
+/// Prints to stdout. t0_us: the time flags' start and end are shown from.
+void print_assessment(const Assessment& assessment, const AssessProfile& profile, int64_t t0_us);
+
+}  // namespace gk
