@@ -57,15 +57,17 @@ int finish(FILE* p) {
   return ::pclose(p);
 }
 
-// Fault mix of the issue: 5 % drops, 0.1 % of bytes with a flipped bit
-// (about a third of the ~400-byte frames), garbage bursts,
+// Fault mix of the issue: 5 % drops, 0.1 % of bits flipped (one random bit
+// in 0.8 % of bytes; 5-sample packets, ~110-byte frames, so about 40 % of
+// frames arrive intact), garbage bursts,
 // duplicates, reordering, clock drift; first sequence and device clock just
 // before their 32-bit wraps.
 std::string emulator_args(const fs::path& dir, double seconds, double disconnect_every_s,
                           double speed = 0) {
   std::ostringstream a;
   a << kEmulator << " --simulate " << seconds << " --sensors feet --rate 1000"
-    << " --speed " << speed << " --drop 5 --bitflip 0.1 --garbage 3 --garbage-max 300 --duplicate 2"
+    << " --samples-per-packet 5"
+    << " --speed " << speed << " --drop 5 --bitflip 0.8 --garbage 3 --garbage-max 300 --duplicate 2"
     << " --reorder 2 --drift-ppm 120 --first-sequence 4294967000 --clock-start 4294000000"
     << " --seed 11 --truth " << (dir / "truth.csv");
   if (disconnect_every_s > 0) a << " --disconnect-every " << disconnect_every_s;
