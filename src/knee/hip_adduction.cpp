@@ -81,18 +81,10 @@ void HipAdduction::drain() {
 }
 
 std::optional<double> HipAdduction::peak(int64_t ic_us, int64_t end_us) const {
-  std::optional<double> best;
-  int64_t prev = INT64_MIN;
   constexpr int64_t kSlack_us = 25'000;
-  for (const auto& [t, adduction] : history_) {
-    if (t < ic_us - kSlack_us / 2) continue;
-    if (t > end_us) break;
-    if (prev == INT64_MIN ? t > ic_us + kSlack_us : t - prev > kSlack_us) return std::nullopt;
-    prev = t;
-    best = std::max(best.value_or(-1e9), adduction);
-  }
-  if (prev == INT64_MIN || end_us - prev > kSlack_us) return std::nullopt;
-  return best;
+  const std::optional<StanceSummary> s = summarize_stance(history_, ic_us, end_us, kSlack_us);
+  if (!s) return std::nullopt;
+  return s->peak;
 }
 
 }  // namespace gk

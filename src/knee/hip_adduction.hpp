@@ -18,6 +18,7 @@
 
 #include "gaitkeeper.pb.h"
 #include "leg_segment_frame.hpp"
+#include "series_window.hpp"
 
 namespace gk {
 
@@ -54,7 +55,7 @@ class HipAdduction {
   bool heading_started_ = false;
   int64_t last_t_us_ = INT64_MIN;
   int64_t processed_until_us_ = INT64_MIN;
-  std::deque<std::pair<int64_t, double>> history_;
+  TimedValues history_;
 };
 
 }  // namespace gk

@@ -49,6 +49,7 @@ OrientationSettings KneeSleeveSettings::knee_orientation_settings() {
 KneeSleeve::KneeSleeve(pb::Side side, const KneeSleeveSettings& settings)
     : side_(side),
       settings_(settings),
+      decimator_(settings.output_rate_hz),
       thigh_filter_(make_orientation_filter(OrientationMethod::kMahony, settings.orientation)),
       shank_filter_(make_orientation_filter(OrientationMethod::kMahony, settings.orientation)) {}
 
@@ -68,8 +69,7 @@ void KneeSleeve::reset() {
   calibration_.reset();
   tracker_.reset();
   calibrated_at_us_.reset();
-  last_output_t_us_ = INT64_MIN;
-  next_output_t_us_ = INT64_MIN;
+  decimator_.reset();
   last_tracked_t_us_ = INT64_MIN;
   finished_ = false;
   thigh_stopped_reported_ = false;
@@ -264,11 +264,8 @@ void KneeSleeve::drain_pairs() {
 }
 
 void KneeSleeve::emit(const KneeAngleSample& s) {
-  const auto period = static_cast<int64_t>(std::llround(1e6 / settings_.output_rate_hz));
-  if (next_output_t_us_ != INT64_MIN && s.t_us < next_output_t_us_) return;
+  if (!decimator_.pass(s.t_us)) return;
   out_.push_back(s);
-  last_output_t_us_ = s.t_us;
-  next_output_t_us_ = (s.t_us / period + 1) * period;
 }
 
 void KneeSleeve::monitor(const TimedImu& thigh, const TimedImu& shank) {

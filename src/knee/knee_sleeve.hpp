@@ -20,6 +20,7 @@
 #include "knee_calibration.hpp"
 #include "knee_tracker.hpp"
 #include "orientation_filter.hpp"
+#include "output_decimator.hpp"
 
 namespace gk {
 
@@ -90,6 +91,7 @@ class KneeSleeve {
 
   pb::Side side_;
   KneeSleeveSettings settings_;
+  OutputDecimator decimator_;
   std::unique_ptr<OrientationFilter> thigh_filter_;
   std::unique_ptr<OrientationFilter> shank_filter_;
   // Before the first calibration: everything, for the replay.
@@ -108,8 +110,6 @@ class KneeSleeve {
   std::optional<KneeCalibration> calibration_;
   std::optional<KneeTracker> tracker_;
   std::optional<int64_t> calibrated_at_us_;
-  int64_t last_output_t_us_ = INT64_MIN;
-  int64_t next_output_t_us_ = INT64_MIN;
   int64_t last_tracked_t_us_ = INT64_MIN;
   bool finished_ = false;
   bool thigh_stopped_reported_ = false;

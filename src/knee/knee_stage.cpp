@@ -127,24 +127,11 @@ std::optional<TibiaStepMetrics> KneeStage::tibia_metrics(pb::Side side, int64_t 
   if (!l.tibia || !l.tibia->calibrated_at_us() || ic_us < *l.tibia->calibrated_at_us()) {
     return std::nullopt;
   }
-  const int64_t end = stance_end_us(ic_us, to_us);
   const auto slack = static_cast<int64_t>(2e6 / settings_.tibia.output_rate_hz);
-  const auto& h = l.tibia_history;
-  auto first =
-      std::lower_bound(h.begin(), h.end(), ic_us - slack / 2,
-                       [](const std::pair<int64_t, double>& a, int64_t t) { return a.first < t; });
-  if (first == h.end() || first->first > ic_us + slack) return std::nullopt;
-  TibiaStepMetrics m;
-  m.inclination_ic_deg = first->second;
-  m.peak_inclination_deg = first->second;
-  int64_t prev = first->first;
-  for (auto it = first; it != h.end() && it->first <= end; ++it) {
-    if (it->first - prev > slack) return std::nullopt;
-    prev = it->first;
-    m.peak_inclination_deg = std::max(m.peak_inclination_deg, it->second);
-  }
-  if (end - prev > slack) return std::nullopt;
-  return m;
+  const std::optional<StanceSummary> s =
+      summarize_stance(l.tibia_history, ic_us, stance_end_us(ic_us, to_us), slack);
+  if (!s) return std::nullopt;
+  return TibiaStepMetrics{s->at_ic, s->peak};
 }
 
 int64_t KneeStage::stance_end_us(int64_t ic_us, std::optional<int64_t> to_us) const {

@@ -12,6 +12,7 @@
 
 #include "knee_sleeve.hpp"
 #include "leg_segment_frame.hpp"
+#include "series_window.hpp"
 
 namespace gk {
 
@@ -78,8 +79,8 @@ class KneeStage {
   struct Leg {
     std::unique_ptr<KneeSleeve> sleeve;
     std::deque<KneeAngleSample> history;
-    std::unique_ptr<LegSegmentFrame> tibia;                ///< shank without thigh
-    std::deque<std::pair<int64_t, double>> tibia_history;  ///< (t, inclination deg)
+    std::unique_ptr<LegSegmentFrame> tibia;  ///< shank without thigh
+    TimedValues tibia_history;               ///< inclination, deg
     int shank_sensor = -1;
   };
   const Leg& leg(pb::Side side) const { return legs_[side == pb::LEFT ? 0 : 1]; }

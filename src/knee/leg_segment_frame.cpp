@@ -31,6 +31,7 @@ LegSegmentFrame::LegSegmentFrame(pb::Side side, std::string name,
     : side_(side),
       name_(std::move(name)),
       settings_(settings),
+      decimator_(settings.output_rate_hz),
       filter_(make_orientation_filter(OrientationMethod::kMahony, settings.orientation)) {}
 
 LegSegmentFrame::~LegSegmentFrame() = default;
@@ -42,7 +43,7 @@ void LegSegmentFrame::reset() {
   last_t_us_ = INT64_MIN;
   segment_.reset();
   calibrated_at_us_.reset();
-  next_output_t_us_ = INT64_MIN;
+  decimator_.reset();
   finished_ = false;
   out_.clear();
   findings_.clear();
@@ -94,9 +95,7 @@ void LegSegmentFrame::calibrate() {
 }
 
 void LegSegmentFrame::track(const TimedImu& s) {
-  const auto period = static_cast<int64_t>(std::llround(1e6 / settings_.output_rate_hz));
-  if (next_output_t_us_ != INT64_MIN && s.t_us < next_output_t_us_) return;
-  next_output_t_us_ = (s.t_us / period + 1) * period;
+  if (!decimator_.pass(s.t_us)) return;
   out_.push_back({s.t_us, s.q_ws.toRotationMatrix() * *segment_});
 }
 

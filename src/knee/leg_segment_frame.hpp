@@ -20,6 +20,7 @@
 #include "gaitkeeper.pb.h"
 #include "knee_calibration.hpp"
 #include "orientation_filter.hpp"
+#include "output_decimator.hpp"
 
 namespace gk {
 
@@ -69,13 +70,13 @@ class LegSegmentFrame {
   pb::Side side_;
   std::string name_;
   LegSegmentSettings settings_;
+  OutputDecimator decimator_;
   std::unique_ptr<OrientationFilter> filter_;
   std::vector<TimedImu> buffer_;
   double motion_s_ = 0.0;
   int64_t last_t_us_ = INT64_MIN;
   std::optional<Eigen::Matrix3d> segment_;  ///< columns x, y, z in the sensor frame
   std::optional<int64_t> calibrated_at_us_;
-  int64_t next_output_t_us_ = INT64_MIN;
   bool finished_ = false;
   std::vector<SegmentPose> out_;
   std::vector<std::string> findings_;

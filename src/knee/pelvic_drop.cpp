@@ -15,6 +15,7 @@ PelvicDropSettings::PelvicDropSettings()
 
 PelvicDrop::PelvicDrop(const PelvicDropSettings& settings)
     : settings_(settings),
+      decimator_(settings.output_rate_hz),
       filter_(make_orientation_filter(OrientationMethod::kMahony, settings.orientation)) {}
 
 PelvicDrop::~PelvicDrop() = default;
@@ -26,7 +27,7 @@ void PelvicDrop::reset() {
   last_t_us_ = INT64_MIN;
   frame_.reset();
   calibrated_at_us_.reset();
-  next_output_t_us_ = INT64_MIN;
+  decimator_.reset();
   history_.clear();
   finished_ = false;
   poses_.clear();
@@ -109,9 +110,7 @@ void PelvicDrop::maybe_calibrate() {
 }
 
 void PelvicDrop::track(const TimedImu& s) {
-  const auto period = static_cast<int64_t>(std::llround(1e6 / settings_.output_rate_hz));
-  if (next_output_t_us_ != INT64_MIN && s.t_us < next_output_t_us_) return;
-  next_output_t_us_ = (s.t_us / period + 1) * period;
+  if (!decimator_.pass(s.t_us)) return;
   const Eigen::Matrix3d r = s.q_ws.toRotationMatrix() * *frame_;
   // Z-Y-X Cardan: R = Rz(heading) Ry(tilt) Rx(obliquity); R(2,1) = cos(tilt) sin(obliquity).
   const double obliquity = std::atan2(r(2, 1), r(2, 2)) * 180.0 / std::numbers::pi;
@@ -147,18 +146,10 @@ std::optional<double> PelvicDrop::drop_for(pb::Side side, int64_t ic_us,
   const int64_t end = end_of(ic_us, to_us);
   const auto slack = static_cast<int64_t>(2e6 / settings_.output_rate_hz);
   // Left stance: the right side drops, obliquity +; right stance: obliquity -.
-  const double sign = side == pb::LEFT ? 1.0 : -1.0;
-  std::optional<double> peak;
-  int64_t prev = INT64_MIN;
-  for (const auto& [t, obliquity] : history_) {
-    if (t < ic_us - slack / 2) continue;
-    if (t > end) break;
-    if (prev == INT64_MIN ? t > ic_us + slack : t - prev > slack) return std::nullopt;
-    prev = t;
-    peak = std::max(peak.value_or(-1e9), sign * obliquity);
-  }
-  if (prev == INT64_MIN || end - prev > slack) return std::nullopt;
-  return peak;
+  const std::optional<StanceSummary> s =
+      summarize_stance(history_, ic_us, end, slack, side == pb::LEFT ? 1.0 : -1.0);
+  if (!s) return std::nullopt;
+  return s->peak;
 }
 
 }  // namespace gk

@@ -23,6 +23,8 @@
 #include "knee_calibration.hpp"
 #include "leg_segment_frame.hpp"
 #include "orientation_filter.hpp"
+#include "output_decimator.hpp"
+#include "series_window.hpp"
 
 namespace gk {
 
@@ -73,14 +75,14 @@ class PelvicDrop {
   int64_t end_of(int64_t ic_us, std::optional<int64_t> to_us) const;
 
   PelvicDropSettings settings_;
+  OutputDecimator decimator_;
   std::unique_ptr<OrientationFilter> filter_;
   std::vector<TimedImu> buffer_;
   std::vector<Step> steps_;
   int64_t last_t_us_ = INT64_MIN;
   std::optional<Eigen::Matrix3d> frame_;  ///< columns forward, left, up in the sensor frame
   std::optional<int64_t> calibrated_at_us_;
-  int64_t next_output_t_us_ = INT64_MIN;
-  std::deque<std::pair<int64_t, double>> history_;  ///< (t, obliquity deg)
+  TimedValues history_;  ///< obliquity, deg
   bool finished_ = false;
   std::vector<SegmentPose> poses_;
   std::vector<std::string> findings_;
