@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "cli_runner.hpp"
 #include "session.hpp"
 
 namespace gk {
@@ -22,18 +23,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct CliRun {
-  int rc = -1;
-  std::string out;
-  std::string err;
-};
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using test::CliRun;
+using test::slurp;
 
 class GaitCli : public ::testing::Test {
  protected:
@@ -53,14 +44,7 @@ class GaitCli : public ::testing::Test {
     const fs::path out = root() / ("out" + std::to_string(n) + ".txt");
     const fs::path err = root() / ("err" + std::to_string(n) + ".txt");
     ++n;
-    const std::string cmd =
-        std::string(GK_EXE) + " " + args + " > " + out.string() + " 2> " + err.string();
-    const int status = std::system(cmd.c_str());
-    CliRun r;
-    r.rc = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    r.out = slurp(out);
-    r.err = slurp(err);
-    return r;
+    return test::run_program(GK_EXE, args, out, err);
   }
 
   /// A 30 s simulated run (shoe + sleeve sensors, 200 Hz) with its truth.

@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "cli_runner.hpp"
 #include "hinge_axis.hpp"
 #include "joint_angles.hpp"
 #include "knee_evaluation.hpp"
@@ -559,26 +560,11 @@ TEST(PelvicDrop, APelvisAloneCannotTellSidesAndSaysSo) {
 
 // ---- CLI ----------------------------------------------------------------------------------
 
-struct CliRun {
-  int rc = -1;
-  std::string out;
-  std::string err;
-};
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using test::CliRun;
+using test::slurp;
 
 CliRun run_cli(const std::string& args, const fs::path& dir) {
-  const fs::path out = dir / "stdout.txt";
-  const fs::path err = dir / "stderr.txt";
-  const std::string cmd =
-      std::string(GK_EXE) + " " + args + " > " + out.string() + " 2> " + err.string();
-  const int status = std::system(cmd.c_str());
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp(out), slurp(err)};
+  return test::run_program(GK_EXE, args, dir / "stdout.txt", dir / "stderr.txt");
 }
 
 fs::path scratch_dir() {
