@@ -1,25 +1,45 @@
-// `gaitkeeper analyze`: run the gait engine over recorded sessions.
+// `gaitkeeper analyze`: run the gait engine and the assessor over recorded
+// sessions (files and folders) on all cores, one file per worker, store the
+// results and print one table row per session.
 #include <fmt/format.h>
+#include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
+#include <cmath>
 #include <filesystem>
-#include <numeric>
+#include <mutex>
+#include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
+#include "assess_profile.hpp"
 #include "commands.hpp"
 #include "input_error.hpp"
 #include "knee_csv.hpp"
-#include "session.hpp"
-#include "session_analysis.hpp"
+#include "session_job.hpp"
+#include "session_store.hpp"
 #include "steps_csv.hpp"
 
 namespace gk::cli {
 namespace {
 
 struct AnalyzeOptions {
-  std::vector<std::filesystem::path> sessions;
+  std::vector<std::filesystem::path> inputs;
   std::filesystem::path steps_csv;
   std::filesystem::path knee_csv;
+  std::filesystem::path db;
+  std::filesystem::path profile;
+  std::string athlete;
+  bool no_store = false;
+  unsigned jobs = 0;
+};
+
+struct FileOutcome {
+  std::optional<SessionReportData> data;  ///< set on success
+  std::string error;
+  int64_t store_id = 0;
 };
 
 std::optional<double> mean_of(const std::vector<StepResult>& steps,
@@ -39,55 +59,165 @@ std::string fmt_opt(const std::optional<double>& v, const char* unit) {
   return v ? fmt::format("{:.1f} {}", *v, unit) : std::string("-");
 }
 
+/// The knee, pelvis, hip and tibia lines of one session (what a sleeve or
+/// clip measured); nothing for sensors that were not worn.
+void print_details(const std::string& name, const SessionReportData& d) {
+  const std::vector<StepResult>& steps = d.steps;
+  fmt::print("{}: {:.1f} s, {} steps, cadence {}, contact {}, stride {}\n", name, d.duration_s,
+             steps.size(), fmt_opt(mean_of(steps, &StepResult::cadence_spm), "steps/min"),
+             fmt_opt(mean_of(steps, &StepResult::contact_ms), "ms"),
+             fmt_opt(mean_of(steps, &StepResult::stride_m), "m"));
+  if (const auto valgus = mean_of(steps, &StepResult::peak_valgus_deg)) {
+    fmt::print("{}: knee: peak stance valgus {:.1f} deg (confidence {:.2f}), flexion at IC {}\n",
+               name, *valgus, mean_of(steps, &StepResult::valgus_confidence).value_or(0.0),
+               fmt_opt(mean_of(steps, &StepResult::knee_flexion_ic_deg), "deg"));
+  }
+  if (const auto drop = mean_of(steps, &StepResult::pelvic_drop_deg)) {
+    fmt::print("{}: pelvis: contralateral pelvic drop {:.1f} deg (mean of the steps' peaks)\n",
+               name, *drop);
+  }
+  if (const auto hip = mean_of(steps, &StepResult::peak_hip_adduction_deg)) {
+    fmt::print("{}: hip: peak stance hip adduction {:.1f} deg\n", name, *hip);
+  }
+  if (const auto tibia = mean_of(steps, &StepResult::peak_tibial_inclination_deg)) {
+    fmt::print(
+        "{}: shank only: peak tibial frontal-plane inclination in stance {:.1f} deg "
+        "(the shank's tilt, not knee valgus)\n",
+        name, *tibia);
+  }
+}
+
+/// Redraws one progress line on a terminal (stderr), nothing otherwise.
+class ProgressBar {
+ public:
+  ProgressBar(size_t total, bool enabled) : total_(total), enabled_(enabled) {}
+  void update(size_t done, size_t failed) {
+    if (!enabled_) return;
+    constexpr size_t kWidth = 30;
+    const size_t fill = total_ ? done * kWidth / total_ : kWidth;
+    fmt::print(stderr, "\r[{}{}] {}/{} sessions{}", std::string(fill, '#'),
+               std::string(kWidth - fill, ' '), done, total_,
+               failed ? fmt::format(", {} failed", failed) : std::string());
+    if (done == total_) fmt::print(stderr, "\n");
+    std::fflush(stderr);
+  }
+
+ private:
+  size_t total_;
+  bool enabled_;
+};
+
 void run_analyze(const AnalyzeOptions& opt) {
-  if (!opt.steps_csv.empty() && opt.sessions.size() != 1) {
+  const std::vector<std::filesystem::path> files = collect_sessions(opt.inputs);
+  if (!opt.steps_csv.empty() && files.size() != 1) {
     throw InputError(opt.steps_csv, 0, "--steps-csv needs exactly one session");
   }
-  if (!opt.knee_csv.empty() && opt.sessions.size() != 1) {
+  if (!opt.knee_csv.empty() && files.size() != 1) {
     throw InputError(opt.knee_csv, 0, "--knee-csv needs exactly one session");
   }
-  for (const std::filesystem::path& path : opt.sessions) {
-    Warnings load_warnings;
-    const Session session = load_session(path, load_warnings);
-    for (const std::string& w : load_warnings) fmt::print(stderr, "warning: {}\n", w);
-    const GaitAnalysis a = analyze_gait(session);
-    for (const std::string& w : a.warnings) {
-      fmt::print(stderr, "warning: {}: {}\n", path.string(), w);
+  SessionJobSettings job;
+  job.profile = opt.profile.empty() ? AssessProfile{} : load_profile(opt.profile);
+  job.athlete_fallback = opt.athlete;
+  job.keep_knee_series = !opt.knee_csv.empty();
+  const std::filesystem::path db_path = opt.db.empty() ? default_db_path() : opt.db;
+  // Open (and migrate) once up front so a bad database fails before any work.
+  std::optional<SessionStore> probe;
+  if (!opt.no_store) probe.emplace(db_path);
+
+  std::vector<FileOutcome> outcomes(files.size());
+  std::vector<KneeAngleSample> knee;  // single-session --knee-csv only
+  std::atomic<size_t> next{0};
+  std::mutex progress_mutex;
+  size_t done = 0;
+  size_t failed = 0;
+  ProgressBar bar(files.size(), isatty(STDERR_FILENO) != 0);
+  bar.update(0, 0);
+  auto worker = [&] {
+    // One connection per worker: SQLite serialises the writers (each save
+    // is one BEGIN IMMEDIATE transaction) while the analyses run in parallel.
+    std::optional<SessionStore> store;
+    for (size_t i = next++; i < files.size(); i = next++) {
+      FileOutcome& out = outcomes[i];
+      try {
+        SessionJobResult r = run_session_job(files[i], job);
+        if (!opt.no_store) {
+          if (!store) store.emplace(db_path);
+          out.store_id = store->save(r.data);
+        }
+        if (files.size() == 1) knee = std::move(r.knee);
+        out.data = std::move(r.data);
+      } catch (const std::exception& e) {
+        out.error = e.what();
+      }
+      const std::lock_guard lock(progress_mutex);
+      ++done;
+      if (!out.error.empty()) ++failed;
+      bar.update(done, failed);
     }
-    fmt::print("{}: {:.1f} s, {} steps{}, cadence {}, contact {}, stride {}\n", path.string(),
-               a.duration_s, a.steps.size(), a.one_foot_only ? " (one foot)" : "",
-               fmt_opt(mean_of(a.steps, &StepResult::cadence_spm), "steps/min"),
-               fmt_opt(mean_of(a.steps, &StepResult::contact_ms), "ms"),
-               a.steps.empty() ? "-" : fmt_opt(mean_of(a.steps, &StepResult::stride_m), "m"));
-    const std::optional<double> valgus = mean_of(a.steps, &StepResult::peak_valgus_deg);
-    if (valgus) {
-      fmt::print("{}: knee: peak stance valgus {:.1f} deg (confidence {:.2f}), flexion at IC {}\n",
-                 path.string(), *valgus,
-                 mean_of(a.steps, &StepResult::valgus_confidence).value_or(0.0),
-                 fmt_opt(mean_of(a.steps, &StepResult::knee_flexion_ic_deg), "deg"));
-    }
-    if (const std::optional<double> drop = mean_of(a.steps, &StepResult::pelvic_drop_deg)) {
-      fmt::print("{}: pelvis: contralateral pelvic drop {:.1f} deg (mean of the steps' peaks)\n",
-                 path.string(), *drop);
-    }
-    if (const std::optional<double> hip = mean_of(a.steps, &StepResult::peak_hip_adduction_deg)) {
-      fmt::print("{}: hip: peak stance hip adduction {:.1f} deg\n", path.string(), *hip);
-    }
-    if (const std::optional<double> tibia =
-            mean_of(a.steps, &StepResult::peak_tibial_inclination_deg)) {
-      fmt::print(
-          "{}: shank only: peak tibial frontal-plane inclination in stance {:.1f} deg "
-          "(the shank's tilt, not knee valgus)\n",
-          path.string(), *tibia);
-    }
+  };
+  const unsigned hw = std::max(1u, std::thread::hardware_concurrency());
+  const size_t workers = std::min<size_t>(opt.jobs ? opt.jobs : hw, files.size());
+  std::vector<std::thread> pool;
+  for (size_t w = 1; w < workers; ++w) pool.emplace_back(worker);
+  worker();
+  for (std::thread& t : pool) t.join();
+
+  // The table, in the order the files were given.
+  fmt::print("{:<28} {:>9} {:>6} {:>9} {:>7} {:>5}  {}\n", "session", "duration", "steps",
+             "cadence", "target", "flags", "store");
+  for (size_t i = 0; i < files.size(); ++i) {
+    const FileOutcome& o = outcomes[i];
+    if (!o.data) continue;
+    const SessionReportData& d = *o.data;
+    const auto cadence = mean_of(d.steps, &StepResult::cadence_spm);
+    const auto& rec = d.assessment.recommendation;
+    const double min = d.duration_s / 60.0;
+    fmt::print("{:<28} {:>5.0f}:{:02.0f} {:>6} {:>9} {:>7} {:>5}  {}\n",
+               files[i].filename().string().substr(0, 28), std::floor(min),
+               std::floor(std::fmod(d.duration_s, 60.0)), d.steps.size(),
+               cadence ? fmt::format("{:.1f}", *cadence) : "-",
+               rec ? fmt::format("{:.0f}", rec->target_cadence_spm()) : "-",
+               d.assessment.flags.size(),
+               opt.no_store ? std::string("-") : fmt::format("#{}", o.store_id));
+  }
+  if (files.size() == 1 && outcomes[0].data) {
+    const SessionReportData& d = *outcomes[0].data;
+    print_details(files[0].string(), d);
     if (!opt.steps_csv.empty()) {
-      write_steps_csv(opt.steps_csv, a.steps);
-      fmt::print("wrote {} ({} steps)\n", opt.steps_csv.string(), a.steps.size());
+      write_steps_csv(opt.steps_csv, d.steps);
+      fmt::print("wrote {} ({} steps)\n", opt.steps_csv.string(), d.steps.size());
     }
     if (!opt.knee_csv.empty()) {
-      write_knee_csv(opt.knee_csv, a.knee);
-      fmt::print("wrote {} ({} knee samples)\n", opt.knee_csv.string(), a.knee.size());
+      write_knee_csv(opt.knee_csv, knee);
+      fmt::print("wrote {} ({} knee samples)\n", opt.knee_csv.string(), knee.size());
     }
+  }
+  for (size_t i = 0; i < files.size(); ++i) {
+    const FileOutcome& o = outcomes[i];
+    if (o.data) {
+      for (const std::string& w : o.data->warnings) {
+        fmt::print(stderr, "warning: {}: {}\n", files[i].string(), w);
+      }
+    }
+  }
+  if (!opt.no_store) fmt::print("stored in {}\n", db_path.string());
+  size_t first_failed = files.size();
+  for (size_t i = 0; i < files.size(); ++i) {
+    if (outcomes[i].error.empty()) continue;
+    // InputError messages already name the file; others get it here.
+    const std::string& e = outcomes[i].error;
+    fmt::print(stderr, "error: {}\n",
+               e.find(files[i].string()) == std::string::npos
+                   ? fmt::format("{}: {}", files[i].string(), e)
+                   : e);
+    first_failed = std::min(first_failed, i);
+  }
+  if (first_failed < files.size()) {
+    if (files.size() == 1) throw InputError(files[0], 0, outcomes[0].error);
+    throw InputError(files[first_failed], 0,
+                     fmt::format("{} of {} sessions failed (reasons above); the others were "
+                                 "analysed{}",
+                                 failed, files.size(), opt.no_store ? "" : " and stored"));
   }
 }
 
@@ -97,21 +227,28 @@ void add_analyze_command(CLI::App& app) {
   auto opt = std::make_shared<AnalyzeOptions>();
   CLI::App* cmd = app.add_subcommand(
       "analyze",
-      "Analyse recorded sessions (.gkr recordings or CSV session folders): steps with initial\n"
-      "contact and toe-off, contact and flight time, cadence, stride length, foot strike,\n"
-      "tibial shock, knee valgus and flexion from a knee sleeve. Prints one summary line per "
-      "session; warnings go to stderr.");
-  cmd->add_option("SESSION", opt->sessions, "Recording (.gkr) or CSV session folder")
+      "Analyse recorded sessions (.gkr recordings, CSV session folders, or folders holding\n"
+      "them) on all cores: steps with initial contact and toe-off, contact and flight time,\n"
+      "cadence, stride length, foot strike, tibial shock, knee valgus and flexion, form flags\n"
+      "and the step-rate target. Stores every session in the session store and prints a table;\n"
+      "a file that fails is reported with its reason while the others go on (exit code 2).");
+  cmd->add_option("SESSION", opt->inputs, "Recordings (.gkr), CSV session folders or folders")
       ->required()
       ->check(CLI::ExistingPath);
   cmd->add_option("--steps-csv", opt->steps_csv,
                   "Write one row per step: side,ic,to,contact_ms,flight_ms,cadence_spm,\n"
                   "stride_m,foot_strike,shock_g,quality,peak_valgus_deg,knee_flexion_ic_deg,\n"
                   "valgus_confidence,pelvic_drop_deg,hip_adduction_deg,tibial_inclination_deg\n"
-                  "(times in s on the input's clock)");
+                  "(times in s on the input's clock; one session only)");
   cmd->add_option("--knee-csv", opt->knee_csv,
                   "Write the knee angles of every knee sleeve (thigh + shank sensors) at 100 Hz:\n"
-                  "t,side,valgus_deg,flexion_deg,confidence");
+                  "t,side,valgus_deg,flexion_deg,confidence (one session only)");
+  cmd->add_option("--db", opt->db,
+                  "Session store (SQLite); default $XDG_DATA_HOME/gaitkeeper/gaitkeeper.db");
+  cmd->add_flag("--no-store", opt->no_store, "Analyse only; do not store the results");
+  cmd->add_option("--profile", opt->profile, "Assessment profile (TOML, docs/ASSESSMENT.md)");
+  cmd->add_option("--athlete", opt->athlete, "Athlete for sessions whose header names none");
+  cmd->add_option("-j,--jobs", opt->jobs, "Workers (default: one per core)");
   cmd->callback([opt] { run_analyze(*opt); });
 }
 

@@ -121,7 +121,9 @@ void run_demo(const DemoOptions& opt) {
   fmt::print("\nform assessment (gaitkeeper assess {}):\n", rec.string());
   const AssessProfile profile;
   print_assessment(assess_gait(a.steps, profile), profile,
-                   a.steps.empty() ? 0 : a.steps.front().event.ic_us);
+                   a.steps.empty() ? 0 : a.steps.front().event.ic_us,
+                   "not checked (the demo's runner has no stored history; `gaitkeeper analyze` "
+                   "stores sessions and `gaitkeeper assess` checks them)");
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "commands.hpp"
+#include "utc_time.hpp"
 #include "input_error.hpp"
 #include "placement.hpp"
 #include "session.hpp"
@@ -45,6 +46,7 @@ struct SimulateOptions {
   double warmup_walk_s = 0.0;
   uint64_t seed = 1;
   std::string athlete = "sim_runner";
+  std::string start;
 };
 
 /// Sensors from a comma-separated list of set names or placement names.
@@ -143,6 +145,15 @@ void run_simulate(const SimulateOptions& o) {
     const std::string prefix = "simulator: ";
     if (what.starts_with(prefix)) what = what.substr(prefix.size());
     throw InputError("simulate", 0, what);
+  }
+  if (!o.start.empty()) {
+    const std::optional<int64_t> start_us = parse_utc_us(o.start);
+    if (!start_us) {
+      throw InputError("--start", 0,
+                       fmt::format("`{}` is not a UTC date: use YYYY-MM-DD or YYYY-MM-DDTHH:MM",
+                                   o.start));
+    }
+    result.session.header.set_start_time_utc_us(*start_us);
   }
   const bool recording = o.out.extension() == ".gkr";
   if (o.out.has_parent_path()) std::filesystem::create_directories(o.out.parent_path());
@@ -268,6 +279,8 @@ void add_simulate_command(CLI::App& app) {
       ->capture_default_str()
       ->check(CLI::Range(0.0, 3600.0));
   cmd->add_option("--seed", opt->seed, "Random seed (sensor errors)")->capture_default_str();
+  cmd->add_option("--start", opt->start,
+                  "Session start in UTC (YYYY-MM-DD or YYYY-MM-DDTHH:MM); default 2024-01-01");
   cmd->add_option("--athlete", opt->athlete, "Athlete name in the session header")
       ->capture_default_str();
   cmd->footer(

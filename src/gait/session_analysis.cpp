@@ -1,6 +1,13 @@
 #include "session_analysis.hpp"
 
+#include "packetizer.hpp"
+#include "recording.hpp"
+
+#include <fmt/format.h>
+
 #include <queue>
+#include <unordered_map>
+#include <unordered_set>
 #include <tuple>
 
 namespace gk {
@@ -39,6 +46,68 @@ GaitAnalysis analyze_gait(const Session& session, const EngineSettings& settings
   for (KneeAngleSample& k : engine.take_knee()) out.knee.push_back(k);
   out.minutes = engine.minutes();
   out.warnings = engine.warnings();
+  out.one_foot_only = engine.one_foot_only();
+  if (t_max > t_min) out.duration_s = static_cast<double>(t_max - t_min) * 1e-6;
+  return out;
+}
+
+GaitAnalysis analyze_recording(const std::filesystem::path& path, pb::SessionHeader& header_out,
+                               const EngineSettings& settings, bool keep_knee_series) {
+  RecordingReader reader(path);
+  header_out = reader.header();
+  GaitEngine engine(header_out, settings);
+  std::unordered_map<uint32_t, size_t> index_of;
+  for (int i = 0; i < header_out.sensors_size(); ++i) {
+    index_of.emplace(header_out.sensors(i).device_id(), static_cast<size_t>(i));
+  }
+  // (device << 32 | sequence) of every packet seen: a link that resends a
+  // packet must not count its steps twice. 8 bytes per packet is small next
+  // to the packets themselves.
+  std::unordered_set<uint64_t> seen;
+  std::unordered_map<uint32_t, uint64_t> duplicates, unknown;
+  GaitAnalysis out;
+  std::vector<ImuSample> samples;
+  int64_t t_min = INT64_MAX;
+  int64_t t_max = INT64_MIN;
+  auto drain = [&] {
+    for (StepResult& r : engine.take()) out.steps.push_back(std::move(r));
+    std::vector<KneeAngleSample> knee = engine.take_knee();
+    if (keep_knee_series) out.knee.insert(out.knee.end(), knee.begin(), knee.end());
+  };
+  while (std::optional<pb::SensorPacket> packet = reader.next()) {
+    const auto it = index_of.find(packet->device_id());
+    if (it == index_of.end()) {
+      ++unknown[packet->device_id()];
+      continue;
+    }
+    if (!seen.insert((static_cast<uint64_t>(packet->device_id()) << 32) | packet->sequence())
+             .second) {
+      ++duplicates[packet->device_id()];
+      continue;
+    }
+    samples.clear();
+    unpack(*packet, samples);
+    for (const ImuSample& s : samples) {
+      engine.push(it->second, s);
+      t_min = std::min(t_min, s.t_us);
+      t_max = std::max(t_max, s.t_us);
+    }
+    drain();
+  }
+  engine.finish();
+  drain();
+  out.minutes = engine.minutes();
+  out.warnings = engine.warnings();
+  if (!reader.warning().empty()) out.warnings.push_back(reader.warning());
+  for (const auto& [device, n] : duplicates) {
+    out.warnings.push_back(fmt::format("{}: skipped {} repeated packet{} of device {}",
+                                       path.string(), n, n == 1 ? "" : "s", device));
+  }
+  for (const auto& [device, n] : unknown) {
+    out.warnings.push_back(fmt::format(
+        "{}: skipped {} packet{} of device {}, which the header does not list", path.string(), n,
+        n == 1 ? "" : "s", device));
+  }
   out.one_foot_only = engine.one_foot_only();
   if (t_max > t_min) out.duration_s = static_cast<double>(t_max - t_min) * 1e-6;
   return out;

@@ -3,6 +3,7 @@
 // arrived live.
 #pragma once
 
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -21,5 +22,15 @@ struct GaitAnalysis {
 };
 
 GaitAnalysis analyze_gait(const Session& session, const EngineSettings& settings = {});
+
+/// A .gkr recording streamed packet by packet through the engine in the
+/// order it was received (never loaded whole), as a live link delivers it;
+/// the header is copied to header_out. Packets repeated with the same
+/// sequence number are skipped, packets of devices the header does not list
+/// are skipped, and both are reported in warnings, as is a truncated tail.
+/// keep_knee_series = false drops the 100 Hz knee series (batch storage
+/// keeps only per-step knee values).
+GaitAnalysis analyze_recording(const std::filesystem::path& path, pb::SessionHeader& header_out,
+                               const EngineSettings& settings = {}, bool keep_knee_series = true);
 
 }  // namespace gk

@@ -19,9 +19,14 @@ std::string kind_name(pb::FlagKind kind) {
 }
 
 void print_flag(const pb::FormFlag& f, int64_t t0_us) {
-  fmt::print("[{}] {}{} ({:.0f}-{:.0f} s)\n", pb::Severity_Name(f.severity()), side_name(f.side()),
-             kind_name(f.kind()), static_cast<double>(f.t_start_us() - t0_us) * 1e-6,
-             static_cast<double>(f.t_end_us() - t0_us) * 1e-6);
+  // Flags about the whole run (training load) carry no span on the sensor clock.
+  const std::string when =
+      f.t_end_us() == 0 ? std::string("this run")
+                        : fmt::format("{:.0f}-{:.0f} s",
+                                      static_cast<double>(f.t_start_us() - t0_us) * 1e-6,
+                                      static_cast<double>(f.t_end_us() - t0_us) * 1e-6);
+  fmt::print("[{}] {}{} ({})\n", pb::Severity_Name(f.severity()), side_name(f.side()),
+             kind_name(f.kind()), when);
   for (const pb::Evidence& e : f.evidence()) {
     fmt::print("    {}: {:.1f}{}{}\n", e.name(), e.value(), e.unit().empty() ? "" : " ", e.unit());
   }
@@ -32,7 +37,8 @@ void print_flag(const pb::FormFlag& f, int64_t t0_us) {
 
 }  // namespace
 
-void print_assessment(const Assessment& assessment, const AssessProfile& profile, int64_t t0_us) {
+void print_assessment(const Assessment& assessment, const AssessProfile& profile, int64_t t0_us,
+                      const std::string& training_load) {
   if (assessment.flags.empty()) {
     fmt::print("no form flags\n");
   } else {
@@ -56,7 +62,7 @@ void print_assessment(const Assessment& assessment, const AssessProfile& profile
         "athlete.preferred_cadence_spm in a profile)\n",
         profile.thresholds.baseline_end_s);
   }
-  fmt::print("training load: not checked (needs the session history store)\n");
+  fmt::print("training load: {}\n", training_load);
   fmt::print("{}\n", kNotADiagnosis);
 }
 

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 
 #include "assess_profile.hpp"
 #include "form_assessor.hpp"
@@ -12,6 +13,9 @@
 namespace gk {
 
 /// Prints to stdout. t0_us: the time flags' start and end are shown from.
-void print_assessment(const Assessment& assessment, const AssessProfile& profile, int64_t t0_us);
+/// training_load: one line on how the run compares with the stored history
+/// (its flags, if any, are among assessment.flags).
+void print_assessment(const Assessment& assessment, const AssessProfile& profile, int64_t t0_us,
+                      const std::string& training_load);
 
 }  // namespace gk

@@ -1,0 +1,39 @@
+// One session file through the whole pipeline, as batch analysis, `report`
+// and `assess` run it: load (streaming for .gkr), gait engine, assessor,
+// content hash. Shared by the commands so they agree on every number.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "assess_profile.hpp"
+#include "report_data.hpp"
+
+namespace gk::cli {
+
+struct SessionJobSettings {
+  AssessProfile profile;
+  /// Athlete for sessions whose header names none.
+  std::string athlete_fallback;
+  /// Keep the 100 Hz knee series (for --knee-csv).
+  bool keep_knee_series = false;
+};
+
+struct SessionJobResult {
+  SessionReportData data;
+  std::vector<KneeAngleSample> knee;  ///< empty unless keep_knee_series
+};
+
+/// Throws InputError for unreadable input.
+SessionJobResult run_session_job(const std::filesystem::path& path,
+                                 const SessionJobSettings& settings);
+
+/// Expands the command line into session paths: a CSV session folder (it has
+/// session.json) or a .gkr file as given; any other folder is searched
+/// recursively for both, in sorted order. Throws InputError for a path that
+/// is neither, or a folder with no session in it.
+std::vector<std::filesystem::path> collect_sessions(
+    const std::vector<std::filesystem::path>& inputs);
+
+}  // namespace gk::cli

@@ -1,0 +1,161 @@
+#include "schema_migrations.hpp"
+
+#include <fmt/format.h>
+
+#include <string>
+
+#include "input_error.hpp"
+#include "sqlite_db.hpp"
+
+namespace gk {
+
+const std::vector<std::string_view>& schema_migrations() {
+  static const std::vector<std::string_view> migrations = {
+      // 1: athletes, sessions and everything analysed from them. Children
+      // cascade with their session so a re-analysis replaces them whole.
+      R"sql(
+CREATE TABLE athletes (
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  created_utc_us INTEGER NOT NULL
+);
+CREATE TABLE sessions (
+  id INTEGER PRIMARY KEY,
+  content_hash TEXT NOT NULL UNIQUE,
+  athlete_id INTEGER NOT NULL REFERENCES athletes(id),
+  session_name TEXT NOT NULL,
+  source TEXT NOT NULL,
+  start_time_utc_us INTEGER NOT NULL,
+  duration_s REAL NOT NULL,
+  running_s REAL NOT NULL,
+  steps INTEGER NOT NULL,
+  cadence_spm REAL,
+  contact_ms REAL,
+  distance_m REAL,
+  speed_mps REAL,
+  preferred_cadence_spm REAL,
+  target_cadence_spm REAL,
+  peak_valgus_deg REAL,
+  valgus_confidence REAL,
+  header BLOB NOT NULL,
+  warnings TEXT NOT NULL,
+  analyzed_utc_us INTEGER NOT NULL
+);
+CREATE INDEX sessions_by_athlete ON sessions(athlete_id, start_time_utc_us);
+CREATE TABLE sensors (
+  session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+  device_id INTEGER NOT NULL,
+  placement INTEGER NOT NULL,
+  rate_hz REAL,
+  info BLOB NOT NULL,
+  PRIMARY KEY (session_id, device_id)
+);
+CREATE TABLE steps (
+  session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+  idx INTEGER NOT NULL,
+  side INTEGER NOT NULL,
+  source INTEGER NOT NULL,
+  ic_us INTEGER NOT NULL,
+  to_us INTEGER,
+  quality REAL NOT NULL,
+  activity INTEGER NOT NULL,
+  detector_stride_time_ms REAL,
+  detector_stride_m REAL,
+  detector_speed_mps REAL,
+  foot_strike_angle_deg REAL,
+  detector_foot_strike INTEGER NOT NULL,
+  detector_shock_g REAL,
+  contact_time_reliable INTEGER NOT NULL,
+  after_gap INTEGER NOT NULL,
+  step_time_ms REAL,
+  contact_ms REAL,
+  flight_ms REAL,
+  swing_ms REAL,
+  cadence_spm REAL,
+  stride_m REAL,
+  foot_strike INTEGER NOT NULL,
+  shock_g REAL,
+  peak_valgus_deg REAL,
+  valgus_excursion_deg REAL,
+  knee_flexion_ic_deg REAL,
+  peak_stance_flexion_deg REAL,
+  valgus_confidence REAL,
+  tibial_inclination_ic_deg REAL,
+  peak_tibial_inclination_deg REAL,
+  pelvic_drop_deg REAL,
+  peak_hip_adduction_deg REAL,
+  PRIMARY KEY (session_id, idx)
+);
+CREATE TABLE minute_metrics (
+  session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+  idx INTEGER NOT NULL,
+  t_start_us INTEGER NOT NULL,
+  t_end_us INTEGER NOT NULL,
+  steps INTEGER NOT NULL,
+  cadence_spm REAL NOT NULL,
+  step_time_cv_pct REAL NOT NULL,
+  contact_balance_left_pct REAL,
+  PRIMARY KEY (session_id, idx)
+);
+CREATE TABLE knee_summaries (
+  session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+  side INTEGER NOT NULL,
+  steps INTEGER NOT NULL,
+  mean_peak_valgus_deg REAL NOT NULL,
+  max_peak_valgus_deg REAL NOT NULL,
+  mean_confidence REAL NOT NULL,
+  mean_flexion_ic_deg REAL,
+  PRIMARY KEY (session_id, side)
+);
+CREATE TABLE flags (
+  session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+  idx INTEGER NOT NULL,
+  kind INTEGER NOT NULL,
+  severity INTEGER NOT NULL,
+  side INTEGER NOT NULL,
+  t_start_us INTEGER NOT NULL,
+  t_end_us INTEGER NOT NULL,
+  flag BLOB NOT NULL,
+  PRIMARY KEY (session_id, idx)
+);
+CREATE TABLE recommendations (
+  session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+  idx INTEGER NOT NULL,
+  t_us INTEGER NOT NULL,
+  target_cadence_spm REAL NOT NULL,
+  metronome_bpm REAL NOT NULL,
+  is_final INTEGER NOT NULL,
+  recommendation BLOB NOT NULL,
+  PRIMARY KEY (session_id, idx)
+);
+)sql",
+  };
+  return migrations;
+}
+
+int migrate_schema(SqliteDb& db) {
+  const auto& migrations = schema_migrations();
+  const int known = static_cast<int>(migrations.size());
+  for (;;) {
+    SqliteTransaction tx(db);  // one writer migrates; others wait, then see it done
+    SqliteStatement q(db, "PRAGMA user_version");
+    q.step();
+    const int version = static_cast<int>(q.int64(0));
+    q.reset();
+    if (version > known) {
+      throw InputError(db.path(), 0,
+                       fmt::format("the database has schema version {}, newer than this "
+                                   "gaitkeeper knows ({}); use a newer gaitkeeper",
+                                   version, known));
+    }
+    if (version == known) {
+      tx.commit();
+      return version;
+    }
+    db.exec(migrations[static_cast<size_t>(version)]);
+    db.exec(fmt::format("PRAGMA user_version = {}", version + 1));
+    tx.commit();
+  }
+}
+
+}  // namespace gk
