@@ -5,13 +5,10 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cmath>
 #include <filesystem>
-#include <mutex>
 #include <optional>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "assess_profile.hpp"
@@ -34,12 +31,6 @@ struct AnalyzeOptions {
   std::string athlete;
   bool no_store = false;
   unsigned jobs = 0;
-};
-
-struct FileOutcome {
-  std::optional<SessionReportData> data;  ///< set on success
-  std::string error;
-  int64_t store_id = 0;
 };
 
 std::optional<double> mean_of(const std::vector<StepResult>& steps,
@@ -124,49 +115,25 @@ void run_analyze(const AnalyzeOptions& opt) {
   std::optional<SessionStore> probe;
   if (!opt.no_store) probe.emplace(db_path);
 
-  std::vector<FileOutcome> outcomes(files.size());
-  std::vector<KneeAngleSample> knee;  // single-session --knee-csv only
-  std::atomic<size_t> next{0};
-  std::mutex progress_mutex;
-  size_t done = 0;
-  size_t failed = 0;
   ProgressBar bar(files.size(), isatty(STDERR_FILENO) != 0);
   bar.update(0, 0);
-  auto worker = [&] {
-    // One connection per worker: SQLite serialises the writers (each save
-    // is one BEGIN IMMEDIATE transaction) while the analyses run in parallel.
-    std::optional<SessionStore> store;
-    for (size_t i = next++; i < files.size(); i = next++) {
-      FileOutcome& out = outcomes[i];
-      try {
-        SessionJobResult r = run_session_job(files[i], job);
-        if (!opt.no_store) {
-          if (!store) store.emplace(db_path);
-          out.store_id = store->save(r.data);
-        }
-        if (files.size() == 1) knee = std::move(r.knee);
-        out.data = std::move(r.data);
-      } catch (const std::exception& e) {
-        out.error = e.what();
-      }
-      const std::lock_guard lock(progress_mutex);
-      ++done;
-      if (!out.error.empty()) ++failed;
-      bar.update(done, failed);
-    }
-  };
-  const unsigned hw = std::max(1u, std::thread::hardware_concurrency());
-  const size_t workers = std::min<size_t>(opt.jobs ? opt.jobs : hw, files.size());
-  std::vector<std::thread> pool;
-  for (size_t w = 1; w < workers; ++w) pool.emplace_back(worker);
-  worker();
-  for (std::thread& t : pool) t.join();
+  BatchSettings batch;
+  batch.job = job;
+  batch.jobs = opt.jobs;
+  if (!opt.no_store) batch.db = db_path;
+  size_t failed = 0;
+  const std::vector<BatchOutcome> outcomes =
+      run_batch(files, batch, [&](size_t done, size_t failed_so_far) {
+        failed = failed_so_far;
+        bar.update(done, failed_so_far);
+      });
+  const std::vector<KneeAngleSample>& knee = outcomes[0].knee;
 
   // The table, in the order the files were given.
   fmt::print("{:<28} {:>9} {:>6} {:>9} {:>7} {:>5}  {}\n", "session", "duration", "steps",
              "cadence", "target", "flags", "store");
   for (size_t i = 0; i < files.size(); ++i) {
-    const FileOutcome& o = outcomes[i];
+    const BatchOutcome& o = outcomes[i];
     if (!o.data) continue;
     const SessionReportData& d = *o.data;
     const auto cadence = mean_of(d.steps, &StepResult::cadence_spm);
@@ -193,7 +160,7 @@ void run_analyze(const AnalyzeOptions& opt) {
     }
   }
   for (size_t i = 0; i < files.size(); ++i) {
-    const FileOutcome& o = outcomes[i];
+    const BatchOutcome& o = outcomes[i];
     if (o.data) {
       for (const std::string& w : o.data->warnings) {
         fmt::print(stderr, "warning: {}: {}\n", files[i].string(), w);

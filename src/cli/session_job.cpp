@@ -3,12 +3,16 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <atomic>
+#include <mutex>
+#include <thread>
 
 #include "content_hash.hpp"
 #include "form_assessor.hpp"
 #include "input_error.hpp"
 #include "session.hpp"
 #include "session_analysis.hpp"
+#include "session_store.hpp"
 
 namespace gk::cli {
 namespace {
@@ -45,6 +49,46 @@ SessionJobResult run_session_job(const std::filesystem::path& path,
   out.data.source = path.string();
   out.knee = std::move(analysis.knee);
   return out;
+}
+
+std::vector<BatchOutcome> run_batch(const std::vector<std::filesystem::path>& files,
+                                    const BatchSettings& settings,
+                                    const std::function<void(size_t, size_t)>& progress) {
+  std::vector<BatchOutcome> outcomes(files.size());
+  std::atomic<size_t> next{0};
+  std::mutex progress_mutex;
+  size_t done = 0;
+  size_t failed = 0;
+  auto worker = [&] {
+    // One connection per worker: SQLite serialises the writers (each save
+    // is one BEGIN IMMEDIATE transaction) while the analyses run in parallel.
+    std::optional<SessionStore> store;
+    for (size_t i = next++; i < files.size(); i = next++) {
+      BatchOutcome& out = outcomes[i];
+      try {
+        SessionJobResult r = run_session_job(files[i], settings.job);
+        if (!settings.db.empty()) {
+          if (!store) store.emplace(settings.db);
+          out.store_id = store->save(r.data);
+        }
+        out.knee = std::move(r.knee);
+        out.data = std::move(r.data);
+      } catch (const std::exception& e) {
+        out.error = e.what();
+      }
+      const std::lock_guard lock(progress_mutex);
+      ++done;
+      if (!out.error.empty()) ++failed;
+      if (progress) progress(done, failed);
+    }
+  };
+  const unsigned hw = std::max(1u, std::thread::hardware_concurrency());
+  const size_t workers = std::min<size_t>(settings.jobs ? settings.jobs : hw, files.size());
+  std::vector<std::thread> pool;
+  for (size_t w = 1; w < workers; ++w) pool.emplace_back(worker);
+  worker();
+  for (std::thread& t : pool) t.join();
+  return outcomes;
 }
 
 std::vector<std::filesystem::path> collect_sessions(

@@ -4,6 +4,8 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -28,6 +30,30 @@ struct SessionJobResult {
 /// Throws InputError for unreadable input.
 SessionJobResult run_session_job(const std::filesystem::path& path,
                                  const SessionJobSettings& settings);
+
+/// What batch analysis did with one file.
+struct BatchOutcome {
+  std::optional<SessionReportData> data;  ///< set on success
+  std::vector<KneeAngleSample> knee;      ///< with keep_knee_series
+  std::string error;                      ///< why it failed, else empty
+  int64_t store_id = 0;                   ///< 0 when not stored
+};
+
+struct BatchSettings {
+  SessionJobSettings job;
+  /// Session store to save into; empty = analyse only.
+  std::filesystem::path db;
+  /// Workers; 0 = one per core.
+  unsigned jobs = 0;
+};
+
+/// Runs every file through run_session_job on a pool of workers (one file
+/// per worker at a time), saving each into the store as it finishes. A
+/// file that fails is recorded with its reason and the others go on.
+/// progress(done, failed) is called under a lock after each file.
+std::vector<BatchOutcome> run_batch(const std::vector<std::filesystem::path>& files,
+                                    const BatchSettings& settings,
+                                    const std::function<void(size_t, size_t)>& progress = {});
 
 /// Expands the command line into session paths: a CSV session folder (it has
 /// session.json) or a .gkr file as given; any other folder is searched
