@@ -77,6 +77,7 @@ const std::map<std::string, std::map<std::string, Setter>>& schema() {
       {"thresholds",
        {{"min_duration_s", GK_NONNEG(thresholds.min_duration_s)},
         {"warm_up_s", GK_NONNEG(thresholds.warm_up_s)},
+        {"warm_up_min_s", GK_NONNEG(thresholds.warm_up_min_s)},
         {"window_steps", [](AssessProfile& p, const std::filesystem::path& f, const std::string& k,
                             const toml::node& n) { p.thresholds.window_steps = count(f, k, n); }},
         {"baseline_start_s", GK_NONNEG(thresholds.baseline_start_s)},

@@ -37,6 +37,9 @@ struct FormThresholds {
   // Debounce shared by every flag.
   double min_duration_s = 20.0;  ///< condition holds this long before a flag is raised (cleared)
   double warm_up_s = 60.0;       ///< running time before any form flag is considered
+  /// Walking before the main run shorter than this raises NO_WARM_UP
+  /// (src/assess/warm_up_check.hpp; 0 turns the check off).
+  double warm_up_min_s = 240.0;
   size_t window_steps = 20;      ///< rolling median over this many steps of one side
 
   // Cadence.

@@ -160,13 +160,16 @@ double window_median(const std::deque<double>& v) {
 }
 
 FormAssessor::FormAssessor(const AssessProfile& profile)
-    : profile_(profile), coach_(profile.athlete, profile.plan, profile.thresholds) {
+    : profile_(profile),
+      coach_(profile.athlete, profile.plan, profile.thresholds),
+      warm_up_(WarmUpSettings{.min_warm_up_s = profile.thresholds.warm_up_min_s}) {
   validate(profile_);
   reset();
 }
 
 void FormAssessor::reset() {
   coach_.reset();
+  warm_up_.reset();
   channels_.assign(kChannelCount, Channel{});
   static const pb::FlagKind kinds[kChannelCount] = {
       pb::LOW_CADENCE,       pb::OVERSTRIDING,  pb::OVERSTRIDING,  pb::OVERSTRIDING,
@@ -197,6 +200,12 @@ void FormAssessor::push(const StepResult& step) {
   if (finished_) return;
   const int64_t t = step.event.ic_us;
   last_t_us_ = t;
+  if (!warm_up_.warm_up_s()) {
+    warm_up_.push(step);
+    if (warm_up_.flag() && profile_.thresholds.warm_up_min_s > 0.0) {
+      flags_.push_back(*warm_up_.flag());
+    }
+  }
   if (step.event.activity != GaitActivity::kRunning) return;  // walking is not judged
   if (last_running_t_us_ && t - *last_running_t_us_ < kMaxRunningGap_us) {
     running_s_ += static_cast<double>(t - *last_running_t_us_) * 1e-6;
@@ -417,6 +426,7 @@ Assessment assess_gait(const std::vector<StepResult>& steps, const AssessProfile
   out.recommendation_changes = a.recommendation_changes();
   out.preferred_cadence_spm = a.coach().preferred_spm();
   out.running_s = a.running_s();
+  out.warm_up_s = a.warm_up_s();
   return out;
 }
 

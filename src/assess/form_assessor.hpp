@@ -16,6 +16,7 @@
 #include "gaitkeeper.pb.h"
 #include "session_analysis.hpp"
 #include "step_result.hpp"
+#include "warm_up_check.hpp"
 
 namespace gk {
 
@@ -43,6 +44,8 @@ class FormAssessor {
   const std::vector<pb::Recommendation>& recommendation_changes() const { return coach_.changes(); }
   const CadenceCoach& coach() const { return coach_; }
   double running_s() const { return running_s_; }
+  /// Walking before the main run, once the main run is confirmed.
+  const std::optional<double>& warm_up_s() const { return warm_up_.warm_up_s(); }
 
  private:
   /// A debounced rule of one kind on one side.
@@ -89,6 +92,7 @@ class FormAssessor {
 
   AssessProfile profile_;
   CadenceCoach coach_;
+  WarmUpCheck warm_up_;
   std::vector<Channel> channels_;
   std::vector<pb::FormFlag> flags_;
   SideWindow side_[2];
@@ -107,6 +111,7 @@ struct Assessment {
   std::vector<pb::Recommendation> recommendation_changes;
   std::optional<double> preferred_cadence_spm;
   double running_s = 0.0;
+  std::optional<double> warm_up_s;  ///< walking before the main run (WarmUpCheck)
 };
 Assessment assess_gait(const std::vector<StepResult>& steps, const AssessProfile& profile = {});
 
