@@ -57,9 +57,9 @@ const Corpus& corpus() {
           // Different runners: speed and cadence vary across the corpus.
           const double speed = 2.6 + 0.15 * static_cast<double>(i % 10);
           const double cadence = 160.0 + 2.0 * static_cast<double>(i % 10);
-          s.runner.schedule = {{sim::Activity::kStand, 5.0, 0.0, 0.0},
-                               {sim::Activity::kRun, out.hours_each * 3600.0 - 5.0, speed,
-                                cadence}};
+          s.runner.schedule = {
+              {sim::Activity::kStand, 5.0, 0.0, 0.0},
+              {sim::Activity::kRun, out.hours_each * 3600.0 - 5.0, speed, cadence}};
           s.sensors = sim::shoe_and_sleeve_sensors(200.0);
           const sim::SimResult r = sim::simulate(s);
           out.files[i] = out.dir / ("session" + std::to_string(i) + ".gkr");
@@ -94,7 +94,8 @@ void BM_BatchAnalyzeAndStore(benchmark::State& state) {
     }
     elapsed_s += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   }
-  const double sessions = static_cast<double>(c.files.size()) * static_cast<double>(state.iterations());
+  const double sessions =
+      static_cast<double>(c.files.size()) * static_cast<double>(state.iterations());
   const double recorded_s = sessions * c.hours_each * 3600.0;
   state.counters["sessions"] = static_cast<double>(c.files.size());
   state.counters["stored"] = static_cast<double>(stored) / static_cast<double>(state.iterations());

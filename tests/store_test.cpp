@@ -82,11 +82,10 @@ void expect_same(const SessionReportData& a, const SessionReportData& b) {
   }
   ASSERT_EQ(a.assessment.recommendation.has_value(), b.assessment.recommendation.has_value());
   if (a.assessment.recommendation) {
-    EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(
-        *a.assessment.recommendation, *b.assessment.recommendation));
+    EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(*a.assessment.recommendation,
+                                                                   *b.assessment.recommendation));
   }
-  EXPECT_EQ(a.assessment.recommendation_changes.size(),
-            b.assessment.recommendation_changes.size());
+  EXPECT_EQ(a.assessment.recommendation_changes.size(), b.assessment.recommendation_changes.size());
   EXPECT_EQ(a.assessment.preferred_cadence_spm, b.assessment.preferred_cadence_spm);
   EXPECT_EQ(a.assessment.running_s, b.assessment.running_s);
   EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(a.header, b.header));
@@ -269,8 +268,7 @@ TEST_F(Store, BatchReportsFailuresAndStoresTheRest) {
   EXPECT_NE(r.err.find("broken.gkr"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("1 of 4 sessions failed"), std::string::npos) << r.err;
   for (const char* name : {"one.gkr", "two.gkr", "three"}) {
-    EXPECT_NE(r.out.find(name), std::string::npos) << name << " missing from the table\n"
-                                                   << r.out;
+    EXPECT_NE(r.out.find(name), std::string::npos) << name << " missing from the table\n" << r.out;
   }
   SessionStore store(path);
   EXPECT_EQ(store.list().size(), 3u);
@@ -332,8 +330,8 @@ TEST_F(Store, TrainingLoadComesFromTheStoredHistory) {
 
 TEST(UtcTime, ParsesIsoDatesAndRejectsOthers) {
   EXPECT_EQ(parse_utc_us("1970-01-02"), int64_t{86400} * 1'000'000);
-  EXPECT_EQ(parse_utc_us("2026-11-30T07:30"), parse_utc_us("2026-11-30").value() +
-                                                  (int64_t{7} * 3600 + 30 * 60) * 1'000'000);
+  EXPECT_EQ(parse_utc_us("2026-11-30T07:30"),
+            parse_utc_us("2026-11-30").value() + (int64_t{7} * 3600 + 30 * 60) * 1'000'000);
   EXPECT_EQ(format_utc_date(*parse_utc_us("2024-02-29")), "2024-02-29");
   EXPECT_FALSE(parse_utc_us("2023-02-29").has_value());
   EXPECT_FALSE(parse_utc_us("30/11/2026").has_value());

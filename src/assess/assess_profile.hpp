@@ -40,7 +40,7 @@ struct FormThresholds {
   /// Walking before the main run shorter than this raises NO_WARM_UP
   /// (src/assess/warm_up_check.hpp; 0 turns the check off).
   double warm_up_min_s = 240.0;
-  size_t window_steps = 20;      ///< rolling median over this many steps of one side
+  size_t window_steps = 20;  ///< rolling median over this many steps of one side
 
   // Cadence.
   double baseline_start_s = 30.0;     ///< preferred cadence measured from this running time ...

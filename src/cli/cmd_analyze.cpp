@@ -29,6 +29,7 @@ struct AnalyzeOptions {
   std::filesystem::path db;
   std::filesystem::path profile;
   std::string athlete;
+  std::string shoes;
   bool no_store = false;
   unsigned jobs = 0;
 };
@@ -109,6 +110,7 @@ void run_analyze(const AnalyzeOptions& opt) {
   SessionJobSettings job;
   job.profile = opt.profile.empty() ? AssessProfile{} : load_profile(opt.profile);
   job.athlete_fallback = opt.athlete;
+  job.shoes = opt.shoes;
   job.keep_knee_series = !opt.knee_csv.empty();
   const std::filesystem::path db_path = opt.db.empty() ? default_db_path() : opt.db;
   // Open (and migrate) once up front so a bad database fails before any work.
@@ -215,6 +217,9 @@ void add_analyze_command(CLI::App& app) {
   cmd->add_flag("--no-store", opt->no_store, "Analyse only; do not store the results");
   cmd->add_option("--profile", opt->profile, "Assessment profile (TOML, docs/ASSESSMENT.md)");
   cmd->add_option("--athlete", opt->athlete, "Athlete for sessions whose header names none");
+  cmd->add_option("--shoes", opt->shoes,
+                  "Shoes worn, for sessions whose header names none (default: the athlete's\n"
+                  "default pair, `gaitkeeper shoes`)");
   cmd->add_option("-j,--jobs", opt->jobs, "Workers (default: one per core)");
   cmd->callback([opt] { run_analyze(*opt); });
 }

@@ -40,9 +40,9 @@ void run_assess(const AssessOptions& opt) {
   const std::string athlete = d.header.athlete();
   std::string load_status;
   if (!std::filesystem::exists(db_path)) {
-    load_status = fmt::format(
-        "not checked (no session store at {}: `gaitkeeper analyze` stores sessions)",
-        db_path.string());
+    load_status =
+        fmt::format("not checked (no session store at {}: `gaitkeeper analyze` stores sessions)",
+                    db_path.string());
   } else {
     SessionStore store(db_path);
     const SessionStore::TrainingLoadCheck check =

@@ -11,11 +11,11 @@
 #include <string>
 
 #include "commands.hpp"
-#include "utc_time.hpp"
 #include "input_error.hpp"
 #include "placement.hpp"
 #include "session.hpp"
 #include "simulator.hpp"
+#include "utc_time.hpp"
 
 namespace gk::cli {
 namespace {
@@ -149,9 +149,9 @@ void run_simulate(const SimulateOptions& o) {
   if (!o.start.empty()) {
     const std::optional<int64_t> start_us = parse_utc_us(o.start);
     if (!start_us) {
-      throw InputError("--start", 0,
-                       fmt::format("`{}` is not a UTC date: use YYYY-MM-DD or YYYY-MM-DDTHH:MM",
-                                   o.start));
+      throw InputError(
+          "--start", 0,
+          fmt::format("`{}` is not a UTC date: use YYYY-MM-DD or YYYY-MM-DDTHH:MM", o.start));
     }
     result.session.header.set_start_time_utc_us(*start_us);
   }

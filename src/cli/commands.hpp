@@ -16,5 +16,9 @@ void add_assess_command(CLI::App& app);
 void add_evaluate_command(CLI::App& app);
 void add_bench_command(CLI::App& app);
 void add_record_command(CLI::App& app);
+void add_sessions_command(CLI::App& app);
+void add_shoes_command(CLI::App& app);
+void add_log_command(CLI::App& app);
+void add_plan_command(CLI::App& app);
 
 }  // namespace gk::cli

@@ -42,6 +42,7 @@ SessionJobResult run_session_job(const std::filesystem::path& path,
   if (header.athlete().empty() && !settings.athlete_fallback.empty()) {
     header.set_athlete(settings.athlete_fallback);
   }
+  if (header.shoes().empty() && !settings.shoes.empty()) header.set_shoes(settings.shoes);
   if (header.session_id().empty()) header.set_session_id(path.stem().string());
   const Assessment assessment = assess_gait(analysis.steps, settings.profile);
   out.data = make_report_data(header, analysis, assessment);
@@ -89,6 +90,29 @@ std::vector<BatchOutcome> run_batch(const std::vector<std::filesystem::path>& fi
   worker();
   for (std::thread& t : pool) t.join();
   return outcomes;
+}
+
+int64_t resolve_stored_session(SessionStore& store, const std::string& arg) {
+  std::optional<int64_t> id;
+  if (std::filesystem::exists(arg)) {
+    id = store.find(content_hash(arg));
+    if (!id) {
+      throw InputError(arg, 0,
+                       fmt::format("this recording is not in the session store {}; run "
+                                   "`gaitkeeper analyze {}` first",
+                                   store.db().path().string(), arg));
+    }
+    return *id;
+  }
+  id = store.find(arg);
+  if (!id) {
+    throw InputError(store.db().path(), 0,
+                     fmt::format("no stored session `{}` (neither a file, a session id, a "
+                                 "content hash nor a session name); `gaitkeeper sessions` "
+                                 "lists them",
+                                 arg));
+  }
+  return *id;
 }
 
 std::vector<std::filesystem::path> collect_sessions(

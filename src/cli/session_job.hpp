@@ -11,6 +11,7 @@
 
 #include "assess_profile.hpp"
 #include "report_data.hpp"
+#include "session_store.hpp"
 
 namespace gk::cli {
 
@@ -18,6 +19,8 @@ struct SessionJobSettings {
   AssessProfile profile;
   /// Athlete for sessions whose header names none.
   std::string athlete_fallback;
+  /// Shoes worn, for sessions whose header names none (--shoes).
+  std::string shoes;
   /// Keep the 100 Hz knee series (for --knee-csv).
   bool keep_knee_series = false;
 };
@@ -54,6 +57,11 @@ struct BatchSettings {
 std::vector<BatchOutcome> run_batch(const std::vector<std::filesystem::path>& files,
                                     const BatchSettings& settings,
                                     const std::function<void(size_t, size_t)>& progress = {});
+
+/// A stored session named on the command line: a recording or CSV session
+/// folder (found by its content hash) or a store key (id, hash prefix, name).
+/// Throws InputError naming the store when nothing matches.
+int64_t resolve_stored_session(SessionStore& store, const std::string& arg);
 
 /// Expands the command line into session paths: a CSV session folder (it has
 /// session.json) or a .gkr file as given; any other folder is searched

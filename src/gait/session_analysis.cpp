@@ -1,14 +1,14 @@
 #include "session_analysis.hpp"
 
-#include "packetizer.hpp"
-#include "recording.hpp"
-
 #include <fmt/format.h>
 
 #include <queue>
+#include <tuple>
 #include <unordered_map>
 #include <unordered_set>
-#include <tuple>
+
+#include "packetizer.hpp"
+#include "recording.hpp"
 
 namespace gk {
 
@@ -104,9 +104,9 @@ GaitAnalysis analyze_recording(const std::filesystem::path& path, pb::SessionHea
                                        path.string(), n, n == 1 ? "" : "s", device));
   }
   for (const auto& [device, n] : unknown) {
-    out.warnings.push_back(fmt::format(
-        "{}: skipped {} packet{} of device {}, which the header does not list", path.string(), n,
-        n == 1 ? "" : "s", device));
+    out.warnings.push_back(
+        fmt::format("{}: skipped {} packet{} of device {}, which the header does not list",
+                    path.string(), n, n == 1 ? "" : "s", device));
   }
   out.one_foot_only = engine.one_foot_only();
   if (t_max > t_min) out.duration_s = static_cast<double>(t_max - t_min) * 1e-6;

@@ -12,13 +12,12 @@ std::optional<int64_t> parse_utc_us(std::string_view text) {
   int y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0;
   const std::string t(text);
   int consumed = 0;
-  const bool date_only =
-      std::sscanf(t.c_str(), "%4d-%2d-%2d%n", &y, &mo, &d, &consumed) == 3 &&
-      consumed == static_cast<int>(t.size());
+  const bool date_only = std::sscanf(t.c_str(), "%4d-%2d-%2d%n", &y, &mo, &d, &consumed) == 3 &&
+                         consumed == static_cast<int>(t.size());
   if (!date_only) {
     consumed = 0;
-    const int n = std::sscanf(t.c_str(), "%4d-%2d-%2d%*1[T ]%2d:%2d%n", &y, &mo, &d, &h, &mi,
-                              &consumed);
+    const int n =
+        std::sscanf(t.c_str(), "%4d-%2d-%2d%*1[T ]%2d:%2d%n", &y, &mo, &d, &h, &mi, &consumed);
     if (n != 5) return std::nullopt;
     if (consumed != static_cast<int>(t.size())) {
       int more = 0;

@@ -21,10 +21,10 @@ std::string kind_name(pb::FlagKind kind) {
 void print_flag(const pb::FormFlag& f, int64_t t0_us) {
   // Flags about the whole run (training load) carry no span on the sensor clock.
   const std::string when =
-      f.t_end_us() == 0 ? std::string("this run")
-                        : fmt::format("{:.0f}-{:.0f} s",
-                                      static_cast<double>(f.t_start_us() - t0_us) * 1e-6,
-                                      static_cast<double>(f.t_end_us() - t0_us) * 1e-6);
+      f.t_end_us() == 0
+          ? std::string("this run")
+          : fmt::format("{:.0f}-{:.0f} s", static_cast<double>(f.t_start_us() - t0_us) * 1e-6,
+                        static_cast<double>(f.t_end_us() - t0_us) * 1e-6);
   fmt::print("[{}] {}{} ({})\n", pb::Severity_Name(f.severity()), side_name(f.side()),
              kind_name(f.kind()), when);
   for (const pb::Evidence& e : f.evidence()) {

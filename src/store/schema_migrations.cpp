@@ -129,6 +129,40 @@ CREATE TABLE recommendations (
   PRIMARY KEY (session_id, idx)
 );
 )sql",
+      // 2: coaching (warm-up, shoes, pain log, return-to-run plans). Pain and
+      // shoes are what people entered, not analysis results: they hang on
+      // the session row, which keeps its id across re-analyses.
+      R"sql(
+ALTER TABLE sessions ADD COLUMN warm_up_s REAL;
+CREATE TABLE shoes (
+  id INTEGER PRIMARY KEY,
+  athlete_id INTEGER NOT NULL REFERENCES athletes(id),
+  name TEXT NOT NULL,
+  start_utc_us INTEGER NOT NULL,
+  retire_km REAL NOT NULL,
+  UNIQUE (athlete_id, name)
+);
+ALTER TABLE athletes ADD COLUMN default_shoes_id INTEGER REFERENCES shoes(id);
+ALTER TABLE sessions ADD COLUMN shoes_id INTEGER REFERENCES shoes(id);
+CREATE TABLE pain_log (
+  session_id INTEGER PRIMARY KEY REFERENCES sessions(id) ON DELETE CASCADE,
+  pain_during INTEGER CHECK (pain_during BETWEEN 0 AND 10),
+  pain_after INTEGER CHECK (pain_after BETWEEN 0 AND 10),
+  stiffness_next_morning INTEGER CHECK (stiffness_next_morning BETWEEN 0 AND 10),
+  logged_utc_us INTEGER NOT NULL
+);
+CREATE TABLE return_plans (
+  id INTEGER PRIMARY KEY,
+  athlete_id INTEGER NOT NULL REFERENCES athletes(id),
+  created_utc_us INTEGER NOT NULL,
+  start_utc_us INTEGER NOT NULL,
+  weeks INTEGER NOT NULL,
+  sessions_per_week INTEGER NOT NULL,
+  first_week_run_min REAL NOT NULL,
+  max_weekly_increase_pct REAL NOT NULL,
+  cadence_target_spm REAL
+);
+)sql",
   };
   return migrations;
 }

@@ -9,6 +9,7 @@
 
 #include "input_error.hpp"
 #include "schema_migrations.hpp"
+#include "session_distance.hpp"
 #include "utc_time.hpp"
 
 namespace gk {
@@ -59,6 +60,10 @@ bool is_hex(const std::string& s) {
     return std::isxdigit(c) && !std::isupper(c);
   });
 }
+
+/// Replacement distance for shoes registered without one: 300 miles, the
+/// low end of the usual 300-500 mile (480-800 km) advice.
+constexpr double kDefaultRetireKm = 480.0;
 
 constexpr const char* kStepColumns =
     "side, source, ic_us, to_us, quality, activity, detector_stride_time_ms, detector_stride_m, "
@@ -111,22 +116,47 @@ int64_t SessionStore::save(const SessionReportData& d) {
   const std::string name =
       d.header.session_id().empty() ? d.content_hash.substr(0, 12) : d.header.session_id();
   const AthleteSessionRow summary = summarize_for_athlete(d);
+  const std::optional<double> distance_m =
+      session_distance_m(d.steps, d.header.has_treadmill_speed_mps()
+                                      ? std::optional<double>(d.header.treadmill_speed_mps())
+                                      : std::nullopt);
 
   SqliteTransaction tx(db_);
   const int64_t aid = athlete_id(athlete);
   // Upsert keeps the session's id (and anything keyed on it that is not an
   // analysis result) across re-analyses.
+  // Shoes named in the session (registered on first use, from this
+  // session's date); else the athlete's default pair.
+  std::optional<int64_t> shoes_id;
+  if (!d.header.shoes().empty()) {
+    SqliteStatement ins(db_,
+                        "INSERT INTO shoes(athlete_id, name, start_utc_us, retire_km) "
+                        "VALUES (?, ?, ?, ?) ON CONFLICT(athlete_id, name) DO NOTHING");
+    ins.bind(1, aid)
+        .bind(2, d.header.shoes())
+        .bind(3, static_cast<int64_t>(d.header.start_time_utc_us()))
+        .bind(4, kDefaultRetireKm)
+        .run();
+    SqliteStatement q(db_, "SELECT id FROM shoes WHERE athlete_id = ? AND name = ?");
+    q.bind(1, aid).bind(2, d.header.shoes());
+    q.step();
+    shoes_id = q.int64(0);
+  }
+  // Upsert keeps the session's id (and what people entered about it: pain,
+  // shoes) across re-analyses.
   SqliteStatement up(db_, R"sql(
 INSERT INTO sessions(content_hash, athlete_id, session_name, source, start_time_utc_us,
   duration_s, running_s, steps, cadence_spm, contact_ms, distance_m, speed_mps,
   preferred_cadence_spm, target_cadence_spm, peak_valgus_deg, valgus_confidence, header,
-  warnings, analyzed_utc_us)
-VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)
+  warnings, analyzed_utc_us, warm_up_s, shoes_id)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20,
+  COALESCE(?21, (SELECT default_shoes_id FROM athletes WHERE id = ?2)))
 ON CONFLICT(content_hash) DO UPDATE SET athlete_id = ?2, session_name = ?3, source = ?4,
   start_time_utc_us = ?5, duration_s = ?6, running_s = ?7, steps = ?8, cadence_spm = ?9,
   contact_ms = ?10, distance_m = ?11, speed_mps = ?12, preferred_cadence_spm = ?13,
   target_cadence_spm = ?14, peak_valgus_deg = ?15, valgus_confidence = ?16, header = ?17,
-  warnings = ?18, analyzed_utc_us = ?19
+  warnings = ?18, analyzed_utc_us = ?19, warm_up_s = ?20,
+  shoes_id = COALESCE(?21, shoes_id, (SELECT default_shoes_id FROM athletes WHERE id = ?2))
 )sql");
   up.bind(1, d.content_hash)
       .bind(2, aid)
@@ -138,7 +168,7 @@ ON CONFLICT(content_hash) DO UPDATE SET athlete_id = ?2, session_name = ?3, sour
       .bind(8, static_cast<int64_t>(d.steps.size()))
       .bind(9, summary.cadence_spm)
       .bind(10, mean_of(d.steps, &StepResult::contact_ms))
-      .bind(11, summary.distance_m)
+      .bind(11, distance_m)
       .bind(12, summary.speed_mps)
       .bind(13, d.assessment.preferred_cadence_spm)
       .bind(14, summary.target_cadence_spm)
@@ -147,6 +177,8 @@ ON CONFLICT(content_hash) DO UPDATE SET athlete_id = ?2, session_name = ?3, sour
       .bind_blob(17, serialize(d.header))
       .bind(18, join_lines(d.warnings))
       .bind(19, now_utc_us())
+      .bind(20, d.assessment.warm_up_s)
+      .bind(21, shoes_id)
       .run();
   SqliteStatement idq(db_, "SELECT id FROM sessions WHERE content_hash = ?");
   idq.bind(1, d.content_hash);
@@ -166,8 +198,8 @@ ON CONFLICT(content_hash) DO UPDATE SET athlete_id = ?2, session_name = ?3, sour
     sensor.bind(1, sid)
         .bind(2, static_cast<int64_t>(s.device_id()))
         .bind(3, static_cast<int64_t>(s.placement()))
-        .bind(4, s.nominal_rate_hz() > 0 ? std::optional<double>(s.nominal_rate_hz())
-                                         : std::nullopt)
+        .bind(4,
+              s.nominal_rate_hz() > 0 ? std::optional<double>(s.nominal_rate_hz()) : std::nullopt)
         .bind_blob(5, serialize(s))
         .run();
   }
@@ -261,8 +293,7 @@ ON CONFLICT(content_hash) DO UPDATE SET athlete_id = ?2, session_name = ?3, sour
         .bind(4, sum / dn)
         .bind(5, max)
         .bind(6, conf / dn)
-        .bind(7, n_flex ? std::optional<double>(flex / static_cast<double>(n_flex))
-                        : std::nullopt)
+        .bind(7, n_flex ? std::optional<double>(flex / static_cast<double>(n_flex)) : std::nullopt)
         .run();
   }
 
@@ -359,8 +390,8 @@ SessionReportData SessionStore::load_by_id(int64_t sid) {
     }
   }
   {
-    SqliteStatement q(db_, fmt::format("SELECT {} FROM steps WHERE session_id = ? ORDER BY idx",
-                                       kStepColumns));
+    SqliteStatement q(
+        db_, fmt::format("SELECT {} FROM steps WHERE session_id = ? ORDER BY idx", kStepColumns));
     q.bind(1, sid);
     while (q.step()) {
       StepResult s;
@@ -535,6 +566,195 @@ SessionStore::TrainingLoadCheck SessionStore::check_training_load(
   const RunRecord current{start_utc_us / 1'000'000, running_s};
   if (auto f = check_single_run_spike(history, current, settings)) out.flags.push_back(*f);
   if (auto f = check_weekly_volume_change(history, current, settings)) out.flags.push_back(*f);
+  return out;
+}
+
+// ---- Coaching ----
+
+void SessionStore::add_shoes(const std::string& athlete, const std::string& name,
+                             int64_t start_utc_us, double retire_km, bool make_default) {
+  SqliteTransaction tx(db_);
+  const int64_t aid = athlete_id(athlete);
+  SqliteStatement ins(db_, R"sql(
+INSERT INTO shoes(athlete_id, name, start_utc_us, retire_km) VALUES (?1, ?2, ?3, ?4)
+ON CONFLICT(athlete_id, name) DO UPDATE SET start_utc_us = ?3, retire_km = ?4
+)sql");
+  ins.bind(1, aid).bind(2, name).bind(3, start_utc_us).bind(4, retire_km).run();
+  if (make_default) {
+    SqliteStatement def(db_, R"sql(
+UPDATE athletes SET default_shoes_id =
+  (SELECT id FROM shoes WHERE athlete_id = ?1 AND name = ?2) WHERE id = ?1
+)sql");
+    def.bind(1, aid).bind(2, name).run();
+    // Sessions stored before any pair was named count on the new default.
+    SqliteStatement adopt(db_,
+                          "UPDATE sessions SET shoes_id = (SELECT default_shoes_id FROM athletes "
+                          "WHERE id = ?1) WHERE athlete_id = ?1 AND shoes_id IS NULL");
+    adopt.bind(1, aid).run();
+  }
+  tx.commit();
+}
+
+std::vector<SessionStore::ShoeMileage> SessionStore::shoes(const std::string& athlete) {
+  SqliteStatement q(db_, R"sql(
+SELECT sh.id, sh.name, sh.start_utc_us, sh.retire_km, a.default_shoes_id = sh.id
+FROM shoes sh JOIN athletes a ON a.id = sh.athlete_id WHERE a.name = ? ORDER BY sh.start_utc_us, sh.id
+)sql");
+  q.bind(1, athlete);
+  SqliteStatement runs(db_,
+                       "SELECT session_name, start_time_utc_us, distance_m FROM sessions "
+                       "WHERE shoes_id = ? ORDER BY start_time_utc_us, id");
+  std::vector<ShoeMileage> out;
+  while (q.step()) {
+    ShoeMileage m;
+    m.name = q.text(1);
+    m.start_utc_us = q.int64(2);
+    m.retire_km = q.real(3);
+    m.is_default = !q.is_null(4) && q.int64(4) != 0;
+    runs.bind(1, q.int64(0));
+    while (runs.step()) {
+      ++m.sessions;
+      if (runs.is_null(2)) {
+        ++m.sessions_without_distance;
+        continue;
+      }
+      m.distance_km += runs.real(2) / 1000.0;
+      if (!m.crossed_in_session && m.distance_km >= m.retire_km) {
+        m.crossed_in_session = runs.text(0);
+        m.crossed_at_utc_us = runs.int64(1);
+      }
+    }
+    runs.reset();
+    out.push_back(std::move(m));
+  }
+  return out;
+}
+
+void SessionStore::log_pain(int64_t session_id, const PainEntry& e) {
+  SqliteTransaction tx(db_);
+  SqliteStatement q(db_, R"sql(
+INSERT INTO pain_log(session_id, pain_during, pain_after, stiffness_next_morning, logged_utc_us)
+VALUES (?1, ?2, ?3, ?4, ?5)
+ON CONFLICT(session_id) DO UPDATE SET pain_during = COALESCE(?2, pain_during),
+  pain_after = COALESCE(?3, pain_after),
+  stiffness_next_morning = COALESCE(?4, stiffness_next_morning), logged_utc_us = ?5
+)sql");
+  auto opt = [](const std::optional<int>& v) {
+    return v ? std::optional<int64_t>(*v) : std::nullopt;
+  };
+  q.bind(1, session_id)
+      .bind(2, opt(e.during))
+      .bind(3, opt(e.after))
+      .bind(4, opt(e.stiffness))
+      .bind(5, now_utc_us())
+      .run();
+  tx.commit();
+}
+
+namespace {
+PainEntry pain_from(const SqliteStatement& q, int first_col, int64_t start_utc_us) {
+  PainEntry e;
+  e.session_start_utc_us = start_utc_us;
+  auto get = [&](int col) {
+    return q.is_null(col) ? std::nullopt : std::optional<int>(static_cast<int>(q.int64(col)));
+  };
+  e.during = get(first_col);
+  e.after = get(first_col + 1);
+  e.stiffness = get(first_col + 2);
+  return e;
+}
+}  // namespace
+
+std::vector<std::pair<std::string, PainEntry>> SessionStore::pain_history(
+    const std::string& athlete) {
+  SqliteStatement q(db_, R"sql(
+SELECT s.session_name, s.start_time_utc_us, p.pain_during, p.pain_after, p.stiffness_next_morning
+FROM pain_log p JOIN sessions s ON s.id = p.session_id JOIN athletes a ON a.id = s.athlete_id
+WHERE a.name = ? ORDER BY s.start_time_utc_us, s.id
+)sql");
+  q.bind(1, athlete);
+  std::vector<std::pair<std::string, PainEntry>> out;
+  while (q.step()) out.emplace_back(q.text(0), pain_from(q, 2, q.int64(1)));
+  return out;
+}
+
+std::string SessionStore::athlete_of(int64_t session_id) {
+  SqliteStatement q(db_,
+                    "SELECT a.name FROM sessions s JOIN athletes a ON a.id = s.athlete_id "
+                    "WHERE s.id = ?");
+  q.bind(1, session_id);
+  if (!q.step()) throw InputError(db_.path(), 0, fmt::format("no session {}", session_id));
+  return q.text(0);
+}
+
+int64_t SessionStore::session_start_utc_us(int64_t session_id) {
+  SqliteStatement q(db_, "SELECT start_time_utc_us FROM sessions WHERE id = ?");
+  q.bind(1, session_id);
+  if (!q.step()) throw InputError(db_.path(), 0, fmt::format("no session {}", session_id));
+  return q.int64(0);
+}
+
+void SessionStore::save_plan(const std::string& athlete, const ReturnPlan& plan) {
+  SqliteTransaction tx(db_);
+  const int64_t aid = athlete_id(athlete);
+  SqliteStatement q(db_, R"sql(
+INSERT INTO return_plans(athlete_id, created_utc_us, start_utc_us, weeks, sessions_per_week,
+  first_week_run_min, max_weekly_increase_pct, cadence_target_spm)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+)sql");
+  q.bind(1, aid)
+      .bind(2, now_utc_us())
+      .bind(3, plan.start_utc_us)
+      .bind(4, static_cast<int64_t>(plan.settings.weeks))
+      .bind(5, static_cast<int64_t>(plan.settings.sessions_per_week))
+      .bind(6, plan.settings.first_week_run_min)
+      .bind(7, plan.settings.max_weekly_increase_pct)
+      .bind(8, plan.steps.empty() ? std::nullopt : plan.steps.front().cadence_target_spm)
+      .run();
+  tx.commit();
+}
+
+std::optional<ReturnPlan> SessionStore::load_plan(const std::string& athlete) {
+  SqliteStatement q(db_, R"sql(
+SELECT p.start_utc_us, p.weeks, p.sessions_per_week, p.first_week_run_min,
+  p.max_weekly_increase_pct, p.cadence_target_spm
+FROM return_plans p JOIN athletes a ON a.id = p.athlete_id WHERE a.name = ?
+ORDER BY p.created_utc_us DESC, p.id DESC LIMIT 1
+)sql");
+  q.bind(1, athlete);
+  if (!q.step()) return std::nullopt;
+  ReturnPlanSettings s;
+  s.weeks = static_cast<int>(q.int64(1));
+  s.sessions_per_week = static_cast<int>(q.int64(2));
+  s.first_week_run_min = q.real(3);
+  s.max_weekly_increase_pct = q.real(4);
+  try {
+    return build_return_plan(q.int64(0), s, q.opt_real(5));
+  } catch (const std::invalid_argument& e) {
+    throw InputError(db_.path(), 0,
+                     fmt::format("the stored return-to-run plan of {} is invalid ({}); make a "
+                                 "new one with `gaitkeeper plan --athlete {} --return`",
+                                 athlete, e.what(), athlete));
+  }
+}
+
+std::vector<PlanRun> SessionStore::plan_runs(const std::string& athlete, int64_t since_utc_us) {
+  SqliteStatement q(db_, R"sql(
+SELECT s.start_time_utc_us, s.running_s, p.session_id, p.pain_during, p.pain_after,
+  p.stiffness_next_morning
+FROM sessions s JOIN athletes a ON a.id = s.athlete_id
+LEFT JOIN pain_log p ON p.session_id = s.id
+WHERE a.name = ? AND s.start_time_utc_us >= ? ORDER BY s.start_time_utc_us, s.id
+)sql");
+  q.bind(1, athlete).bind(2, since_utc_us);
+  std::vector<PlanRun> out;
+  while (q.step()) {
+    PlanRun r;
+    r.start_utc_us = q.int64(0);
+    r.running_s = q.real(1);
+    if (!q.is_null(2)) r.pain = pain_from(q, 3, r.start_utc_us);
+    out.push_back(r);
+  }
   return out;
 }
 

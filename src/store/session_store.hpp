@@ -12,7 +12,9 @@
 #include <string>
 #include <vector>
 
+#include "pain_check.hpp"
 #include "report_data.hpp"
+#include "return_to_run_plan.hpp"
 #include "sqlite_db.hpp"
 #include "training_load.hpp"
 
@@ -72,6 +74,39 @@ class SessionStore {
   TrainingLoadCheck check_training_load(const std::string& athlete, int64_t start_utc_us,
                                         double running_s,
                                         const TrainingLoadSettings& settings = {});
+
+  // ---- Coaching: shoes, pain log, return-to-run plan ----
+
+  /// Registers a pair (or updates its start and limit); make_default: the
+  /// athlete's sessions that name no shoes count on this pair.
+  void add_shoes(const std::string& athlete, const std::string& name, int64_t start_utc_us,
+                 double retire_km, bool make_default);
+  struct ShoeMileage {
+    std::string name;
+    int64_t start_utc_us = 0;
+    double retire_km = 0.0;
+    double distance_km = 0.0;
+    size_t sessions = 0;
+    size_t sessions_without_distance = 0;  ///< no speed known: not counted
+    bool is_default = false;
+    /// The session whose distance took the pair past retire_km, if any.
+    std::optional<std::string> crossed_in_session;
+    std::optional<int64_t> crossed_at_utc_us;
+  };
+  std::vector<ShoeMileage> shoes(const std::string& athlete);
+
+  /// Records pain for a stored session (replacing an earlier entry).
+  void log_pain(int64_t session_id, const PainEntry& entry);
+  /// The athlete's logged sessions in time order, with their session names.
+  std::vector<std::pair<std::string, PainEntry>> pain_history(const std::string& athlete);
+  std::string athlete_of(int64_t session_id);
+  int64_t session_start_utc_us(int64_t session_id);
+
+  void save_plan(const std::string& athlete, const ReturnPlan& plan);
+  /// The athlete's newest plan, rebuilt from its stored settings.
+  std::optional<ReturnPlan> load_plan(const std::string& athlete);
+  /// Stored runs (with any pain logged) from since_utc_us on, in time order.
+  std::vector<PlanRun> plan_runs(const std::string& athlete, int64_t since_utc_us);
 
   int schema_version() const { return schema_version_; }
   SqliteDb& db() { return db_; }

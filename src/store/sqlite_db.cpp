@@ -56,8 +56,7 @@ SqliteDb::SqliteDb(const std::filesystem::path& path, const SqliteSettings& sett
     const std::string msg = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
     sqlite3_close(db_);
     db_ = nullptr;
-    throw InputError(path, 0,
-                     fmt::format("cannot open the database: {}; {}", msg, advice_for(rc)));
+    throw InputError(path, 0, fmt::format("cannot open the database: {}; {}", msg, advice_for(rc)));
   }
   sqlite3_extended_result_codes(db_, 1);
   sqlite3_busy_timeout(db_, settings.busy_timeout_ms);
@@ -89,14 +88,14 @@ void SqliteDb::exec(std::string_view sql) {
 int64_t SqliteDb::last_insert_rowid() const { return sqlite3_last_insert_rowid(db_); }
 
 void SqliteDb::fail(int rc, std::string_view what) const {
-  throw InputError(path_, 0,
-                   fmt::format("database error while {}: {}; {}", what, sqlite3_errmsg(db_),
-                               advice_for(rc)));
+  throw InputError(
+      path_, 0,
+      fmt::format("database error while {}: {}; {}", what, sqlite3_errmsg(db_), advice_for(rc)));
 }
 
 SqliteStatement::SqliteStatement(SqliteDb& db, std::string_view sql) : db_(db) {
-  const int rc = sqlite3_prepare_v2(db.handle(), sql.data(), static_cast<int>(sql.size()),
-                                    &stmt_, nullptr);
+  const int rc =
+      sqlite3_prepare_v2(db.handle(), sql.data(), static_cast<int>(sql.size()), &stmt_, nullptr);
   if (rc != SQLITE_OK) db_.fail(rc, fmt::format("preparing `{}`", sql.substr(0, 60)));
 }
 
@@ -130,8 +129,8 @@ SqliteStatement& SqliteStatement::bind(int i, const std::optional<int64_t>& v) {
 }
 
 SqliteStatement& SqliteStatement::bind_blob(int i, const std::string& bytes) {
-  const int rc = sqlite3_bind_blob(stmt_, i, bytes.data(), static_cast<int>(bytes.size()),
-                                   SQLITE_TRANSIENT);
+  const int rc =
+      sqlite3_bind_blob(stmt_, i, bytes.data(), static_cast<int>(bytes.size()), SQLITE_TRANSIENT);
   if (rc != SQLITE_OK) db_.fail(rc, "binding a value");
   return *this;
 }
