@@ -4,23 +4,38 @@
 
 #include <algorithm>
 #include <array>
-#include <boost/uuid/detail/sha1.hpp>
 #include <fstream>
+#include <new>
 #include <vector>
 
 #include "input_error.hpp"
 
+#include <xxhash.h>
+
 namespace gk {
 namespace {
 
-void hash_file(boost::uuids::detail::sha1& sha, const std::filesystem::path& file) {
+/// Owns an XXH3 streaming state.
+struct Xxh3 {
+  Xxh3() : state(XXH3_createState()) {
+    if (!state) throw std::bad_alloc();
+    XXH3_128bits_reset(state);
+  }
+  ~Xxh3() { XXH3_freeState(state); }
+  Xxh3(const Xxh3&) = delete;
+  Xxh3& operator=(const Xxh3&) = delete;
+  void update(const void* data, size_t size) { XXH3_128bits_update(state, data, size); }
+  XXH3_state_t* state;
+};
+
+void hash_file(Xxh3& sha, const std::filesystem::path& file) {
   std::ifstream in(file, std::ios::binary);
   if (!in) throw InputError(file, 0, "cannot read the file to compute its content hash");
   std::array<char, 1 << 16> buf{};
   while (in) {
     in.read(buf.data(), buf.size());
     const std::streamsize n = in.gcount();
-    if (n > 0) sha.process_bytes(buf.data(), static_cast<size_t>(n));
+    if (n > 0) sha.update(buf.data(), static_cast<size_t>(n));
   }
   if (in.bad()) throw InputError(file, 0, "read error while computing the content hash");
 }
@@ -28,7 +43,7 @@ void hash_file(boost::uuids::detail::sha1& sha, const std::filesystem::path& fil
 }  // namespace
 
 std::string content_hash(const std::filesystem::path& session_path) {
-  boost::uuids::detail::sha1 sha;
+  Xxh3 sha;
   if (std::filesystem::is_directory(session_path)) {
     std::vector<std::filesystem::path> files;
     for (const auto& e : std::filesystem::recursive_directory_iterator(session_path)) {
@@ -40,16 +55,14 @@ std::string content_hash(const std::filesystem::path& session_path) {
     std::sort(files.begin(), files.end());
     for (const std::filesystem::path& rel : files) {
       const std::string name = rel.generic_string();
-      sha.process_bytes(name.data(), name.size() + 1);  // with the NUL as separator
+      sha.update(name.data(), name.size() + 1);  // with the NUL as separator
       hash_file(sha, session_path / rel);
     }
   } else {
     hash_file(sha, session_path);
   }
-  boost::uuids::detail::sha1::digest_type digest;
-  sha.get_digest(digest);
-  std::string hex;
-  for (unsigned int word : digest) hex += fmt::format("{:08x}", word);
+  const XXH128_hash_t h = XXH3_128bits_digest(sha.state);
+  const std::string hex = fmt::format("{:016x}{:016x}", h.high64, h.low64);
   return hex;
 }
 
