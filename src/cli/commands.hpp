@@ -4,6 +4,11 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "report_data.hpp"
 
 namespace gk::cli {
 
@@ -16,5 +21,12 @@ void add_assess_command(CLI::App& app);
 void add_evaluate_command(CLI::App& app);
 void add_bench_command(CLI::App& app);
 void add_record_command(CLI::App& app);
+void add_report_command(CLI::App& app);
+
+/// Where `gaitkeeper report --athlete NAME` (without SESSION files) gets the
+/// athlete's sessions: the session store installs this.
+using AthleteRowsProvider =
+    std::function<std::vector<AthleteSessionRow>(const std::string& athlete)>;
+void set_athlete_rows_provider(AthleteRowsProvider provider);
 
 }  // namespace gk::cli
