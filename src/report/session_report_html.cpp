@@ -248,8 +248,11 @@ std::string recommendation_section(const SessionReportData& d) {
   if (d.assessment.recommendation_changes.size() > 1) {
     s += "<p>The recommendation changed during the run:</p>\n<ul>\n";
     for (const pb::Recommendation& c : d.assessment.recommendation_changes) {
-      s += fmt::format("<li>at {:.1f} min: target {:.1f} steps/min</li>\n",
-                       static_cast<double>(c.t_us()) / 60e6, c.target_cadence_spm());
+      s += fmt::format(
+          "<li>at {:.1f} min: target {:.1f} steps/min (band {:.1f}–{:.1f}), plan session {} of "
+          "{}, cues {}</li>\n",
+          static_cast<double>(c.t_us()) / 60e6, c.target_cadence_spm(), c.band_low_spm(),
+          c.band_high_spm(), c.plan_session(), c.plan_sessions_total(), c.cue_now() ? "on" : "off");
     }
     s += "</ul>\n";
   }
