@@ -124,10 +124,15 @@ void run_report(const ReportOptions& opt) {
   Warnings w;
   const SessionReportData d = analyze_for_report(session, profile, w);
   for (const std::string& s : w) fmt::print(stderr, "warning: {}\n", s);
+  // "run.gkr" -> "run.report.html"; a CSV folder "run/" -> "run.report.html".
+  std::filesystem::path name = std::filesystem::absolute(session).lexically_normal();
+  if (!name.has_filename()) name = name.parent_path();
+  name = name.filename();
+  if (name.empty()) name = "session";
   const std::filesystem::path out =
-      opt.out.empty() ? std::filesystem::path(session.filename().replace_extension().string() +
-                                              ".report." + opt.format)
-                      : opt.out;
+      opt.out.empty()
+          ? std::filesystem::path(name.replace_extension().string() + ".report." + opt.format)
+          : opt.out;
   if (opt.format == "json") {
     write_text(out, session_report_json(d).dump(2) + "\n");
   } else if (opt.format == "csv") {
