@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -460,6 +461,27 @@ TEST(AthleteReport, WeeklyTableSpeedBandsAndLongRuns) {
   EXPECT_NE(html.find("<td>2024-03-18</td><td class=\"n\">2</td><td class=\"n\">75.0</td>"),
             std::string::npos);
   EXPECT_EQ(html.find("http"), std::string::npos);
+}
+
+TEST(AthleteReport, RendersInHeadlessChromium) {
+  const fs::path html = artefacts() / "report_test_athlete.html";
+  const fs::path png = artefacts() / "report_test_athlete.png";
+  {
+    std::ofstream out(html);
+    out << render_athlete_html(athlete_data());
+  }
+  const CliRun b = node("render_report.js", html.string() + " " + png.string());
+  ASSERT_EQ(b.rc, 0) << "node + playwright-core + /usr/bin/chromium are needed (tools/setup): "
+                     << b.err;
+  const json j = json::parse(b.out);
+  ASSERT_EQ(j["svgs"].size(), 5u);
+  for (const json& s : j["svgs"]) {
+    EXPECT_GT(s["width"].get<double>(), 100.0) << s["id"];
+    EXPECT_GT(s["height"].get<double>(), 100.0) << s["id"];
+    EXPECT_GT(s["shapes"].get<int>(), 0) << s["id"];
+  }
+  EXPECT_EQ(j["requests"].size(), 1u) << j["requests"].dump();
+  EXPECT_TRUE(fs::exists(png));
 }
 
 TEST(AthleteReport, SummarizesAnAnalysedSession) {

@@ -240,6 +240,7 @@ svg.chart{display:block;margin:8px 0}svg .grid{stroke:#e6e6e6}svg .axis{stroke:#
     }
     if (std::isfinite(lo)) c.y_min = std::floor(lo / 5.0) * 5.0 - 5.0, c.y_max = hi + 5.0;
   }
+  const std::optional<double> cadence_lo = c.y_min, cadence_hi = c.y_max;
   s += svg::bar_chart(
       c, cats,
       {{"cadence", "#1f77b4", series([](const AthleteWeek& w) { return w.cadence_spm; })},
@@ -283,6 +284,13 @@ svg.chart{display:block;margin:8px 0}svg .grid{stroke:#e6e6e6}svg .axis{stroke:#
   c.title = "Cadence by speed band";
   c.x_label = "speed [m/s]";
   c.y_label = "steps/min";
+  c.y_min = cadence_lo, c.y_max = cadence_hi;
+  for (const SpeedBand& b : t.speed_bands) {
+    for (const auto& v : {b.cadence_spm, b.target_cadence_spm}) {
+      if (v && c.y_min) c.y_min = std::min(*c.y_min, std::floor(*v / 5.0) * 5.0 - 5.0);
+      if (v && c.y_max) c.y_max = std::max(*c.y_max, *v + 5.0);
+    }
+  }
   s += svg::bar_chart(c, band_cats,
                       {{"cadence", "#1f77b4", band_cad}, {"target", "#2ca02c", band_target}});
   // Long runs.

@@ -250,7 +250,10 @@ std::string bar_chart(const ChartSettings& c, const std::vector<std::string>& ca
       if (!b.values[i]) continue;
       const double v = *b.values[i];
       const double x = f.px(static_cast<double>(i)) + slot * 0.1 + bw * static_cast<double>(k);
-      const double ytop = f.py(std::max(v, 0.0)), ybot = f.py(std::min(v, 0.0));
+      // Bars grow from 0, or from the axis when the range does not include 0.
+      const double base = std::clamp(0.0, f.y0, f.y1);
+      const double vc = std::clamp(v, f.y0, f.y1);
+      const double ytop = f.py(std::max(vc, base)), ybot = f.py(std::min(vc, base));
       s += fmt::format(
           "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\"><title>{}: {}: {:.1f}</title></rect>",
           num(x), num(ytop), num(std::max(bw - 1.0, 1.0)), num(std::max(ybot - ytop, 0.5)),
