@@ -14,6 +14,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <system_error>
 #include <vector>
 
 #include "athlete_report.hpp"
@@ -42,6 +43,18 @@ fs::path scratch() {
   }();
   return dir;
 }
+
+/// Removes the scratch folder when the test program ends.
+class ScratchCleanup : public ::testing::Environment {
+ public:
+  void TearDown() override {
+    std::error_code ec;
+    fs::remove_all(fs::temp_directory_path() / ("gk_report_test_" + std::to_string(::getpid())),
+                   ec);
+  }
+};
+[[maybe_unused]] ::testing::Environment* const kScratchCleanup =
+    ::testing::AddGlobalTestEnvironment(new ScratchCleanup);
 
 /// Artefacts (the screenshot, the report it shows) stay in the build folder.
 fs::path artefacts() {
