@@ -371,6 +371,22 @@ TEST(Report, FitExportDecodesWithGarminFitSdk) {
   }
 }
 
+TEST(Report, FitOfATreadmillSessionCarriesItsSpeed) {
+  const Expected& e = expected();
+  SessionReportData d = make_report_data(e.header, e.analysis, e.assessment);
+  d.header.set_treadmill_speed_mps(3.25);
+  const fs::path fit = scratch() / "treadmill.fit";
+  write_fit(fit, d);
+  const CliRun r = node("decode_fit.js", fit.string());
+  ASSERT_EQ(r.rc, 0) << r.err;
+  const json j = json::parse(r.out);
+  EXPECT_TRUE(j["integrity"].get<bool>());
+  EXPECT_TRUE(j["errors"].empty());
+  EXPECT_EQ(j["sessions"][0]["subSport"], "treadmill");
+  EXPECT_NEAR(j["sessions"][0]["avgSpeed"].get<double>(), 3.25, 1e-9);
+  for (const json& rec : j["records"]) EXPECT_NEAR(rec["speed"].get<double>(), 3.25, 1e-9);
+}
+
 TEST(Report, FitCrcMatchesTheSdkCheckValue) {
   // CRC-16 as in the FIT SDK (poly 0xA001 reflected, init 0): "123456789" -> 0xBB3D.
   const std::string s = "123456789";
