@@ -8,6 +8,7 @@
 
 #include <cmath>
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -217,6 +218,84 @@ TEST_F(Coaching, PainLogAndPlanThroughTheCli) {
   // Bad ratings are refused at the boundary.
   const CliRun bad = cli("log " + w2[2].string() + " --pain 11 --db " + db.string());
   EXPECT_EQ(bad.rc, 2);
+}
+
+TEST_F(Coaching, AthleteReportShowsShoesPainAndPlanInChromium) {
+  const fs::path db = root() / "report.db";
+  const char* days[] = {"2026-08-03", "2026-08-05", "2026-08-07", "2026-08-10", "2026-08-12"};
+  std::string files;
+  for (int i = 0; i < 5; ++i) {
+    files += run("r" + std::to_string(i), days[i], 420 + 30 * i, "--seed " + std::to_string(80 + i))
+                 .string() +
+             " ";
+  }
+  ASSERT_EQ(cli("shoes --athlete kim --add clifton --start 2026-08-01 --retire-km 3 --default "
+                "--db " +
+                db.string())
+                .rc,
+            0);
+  ASSERT_EQ(cli("analyze " + files + "--db " + db.string()).rc, 0);
+  ASSERT_EQ(
+      cli("plan --athlete kim --return --start 2026-08-03 --first-week-min 20 --db " + db.string())
+          .rc,
+      0);
+  ASSERT_EQ(cli("log " + (root() / "r2.gkr").string() + " --pain 1 --db " + db.string()).rc, 0);
+  ASSERT_EQ(cli("log " + (root() / "r4.gkr").string() +
+                " --pain 6 --after 5 --stiffness 4 "
+                "--db " +
+                db.string())
+                .rc,
+            0);
+
+  const fs::path json_out = root() / "kim.json";
+  const CliRun j = cli("report --athlete kim --weeks 4 --until 2026-08-16 --format json -o " +
+                       json_out.string() + " --db " + db.string());
+  ASSERT_EQ(j.rc, 0) << j.err;
+  const nlohmann::json rep = nlohmann::json::parse(test::slurp(json_out));
+  EXPECT_EQ(rep["sessions"].size(), 5u);
+  const auto& c = rep["coaching"];
+  ASSERT_EQ(c["shoes"].size(), 1u);
+  EXPECT_EQ(c["shoes"][0]["name"], "clifton");
+  EXPECT_EQ(c["shoes"][0]["sessions"], 5);
+  EXPECT_TRUE(c["shoes"][0]["due"].get<bool>());
+  ASSERT_EQ(c["pain"].size(), 2u);
+  EXPECT_EQ(c["pain"][1]["pain_during"], 6);
+  EXPECT_TRUE(c["pain"][1]["cadence_spm"].is_number()) << "pain shown next to cadence";
+  ASSERT_FALSE(c["pain_flags"].empty());
+  EXPECT_EQ(c["pain_flags"][0]["severity"], "WARNING");
+  ASSERT_TRUE(c["plan"].is_object());
+  // Week 1 (Aug 3-9): 3 runs of 7-8 min = 22.5 min against 20 planned: over
+  // the plan by more than 5 %, so week 2 repeats step 1.
+  EXPECT_TRUE(c["plan"]["weeks"][0]["over_plan"].get<bool>());
+  EXPECT_EQ(c["plan"]["weeks"][1]["step"], 1);
+  EXPECT_TRUE(c["plan"]["weeks"][1]["pain"].get<bool>());
+
+  const fs::path html = fs::path(GK_EXE).parent_path() / "artefacts" / "coaching_athlete.html";
+  const fs::path png = fs::path(GK_EXE).parent_path() / "artefacts" / "coaching_athlete.png";
+  fs::create_directories(html.parent_path());
+  const CliRun h = cli("report --athlete kim --weeks 4 --until 2026-08-16 -o " + html.string() +
+                       " --db " + db.string());
+  ASSERT_EQ(h.rc, 0) << h.err;
+  const std::string src = GK_SOURCE_DIR;
+  const CliRun b = test::run_program(
+      "NODE_PATH=" + src + "/web/node_modules node",
+      src + "/tests/browser/render_report.js " + html.string() + " " + png.string(),
+      root() / "node_out.txt", root() / "node_err.txt");
+  ASSERT_EQ(b.rc, 0) << "node + playwright-core + /usr/bin/chromium are needed (tools/setup): "
+                     << b.err;
+  const nlohmann::json page = nlohmann::json::parse(b.out);
+  for (const char* id : {"shoes", "pain", "plan"}) {
+    ASSERT_TRUE(page["tables"].contains(id)) << id << " missing from the page";
+    EXPECT_TRUE(page["tables"][id]["visible"].get<bool>()) << id;
+  }
+  EXPECT_NE(page["tables"]["shoes"]["text"].get<std::string>().find("due for replacement"),
+            std::string::npos);
+  EXPECT_EQ(page["tables"]["pain"]["rows"].size(), 3u) << "header + two logged sessions";
+  EXPECT_GE(page["tables"]["plan"]["rows"].size(), 3u);
+  ASSERT_FALSE(page["notes"].empty());
+  EXPECT_NE(page["notes"][0].get<std::string>().find("physiotherapist"), std::string::npos);
+  EXPECT_EQ(page["requests"].size(), 1u) << "the page loads nothing but itself";
+  EXPECT_TRUE(fs::exists(png));
 }
 
 TEST(PainCheck, HighAndPersistingPainAreWarnings) {

@@ -549,10 +549,13 @@ TEST(AthleteReport, CliTakesSessionFiles) {
       cli("report --athlete report_runner -o " + html.string() + " " + session().string());
   ASSERT_EQ(h.rc, 0) << h.err;
   EXPECT_NE(slurp(html).find("<svg"), std::string::npos);
-  // Without files and without a store: a clear message, exit code 2.
-  const CliRun n = cli("report --athlete nobody");
+  // Without files and without a store: a clear message naming the store, exit code 2.
+  const fs::path absent = scratch() / "no_store.db";
+  const CliRun n = cli("report --athlete nobody --db " + absent.string());
   EXPECT_EQ(n.rc, 2);
-  EXPECT_NE(n.err.find("SESSION"), std::string::npos) << n.err;
+  EXPECT_NE(n.err.find(absent.string()), std::string::npos) << n.err;
+  EXPECT_NE(n.err.find("no session store"), std::string::npos) << n.err;
+  EXPECT_FALSE(fs::exists(absent)) << "a report never creates a store";
 }
 
 }  // namespace

@@ -41,8 +41,8 @@ void run_log(const LogOptions& opt) {
              opt.stiffness ? fmt::format("{}/10", *opt.stiffness) : "-");
   std::vector<PainEntry> history;
   const int64_t start = store.session_start_utc_us(id);
-  for (const auto& [name, entry] : store.pain_history(athlete)) {
-    if (entry.session_start_utc_us <= start) history.push_back(entry);
+  for (const PainLogRow& row : store.pain_history(athlete)) {
+    if (row.entry.session_start_utc_us <= start) history.push_back(row.entry);
   }
   const std::vector<pb::FormFlag> flags = check_pain(history);
   if (flags.empty()) {

@@ -16,15 +16,12 @@
 #include "commands.hpp"
 #include "input_error.hpp"
 #include "report_data.hpp"
+#include "session_job.hpp"
 #include "session_report.hpp"
+#include "session_store.hpp"
 
 namespace gk::cli {
 namespace {
-
-AthleteRowsProvider& rows_provider() {
-  static AthleteRowsProvider provider;
-  return provider;
-}
 
 struct ReportOptions {
   std::vector<std::filesystem::path> sessions;
@@ -34,7 +31,23 @@ struct ReportOptions {
   std::string athlete;
   int weeks = 12;
   std::string until;
+  std::filesystem::path db;
 };
+
+std::filesystem::path db_path(const ReportOptions& opt) {
+  return opt.db.empty() ? default_db_path() : opt.db;
+}
+
+/// The store's path, which must exist (reports never create one).
+std::filesystem::path existing_store(const ReportOptions& opt) {
+  const std::filesystem::path path = db_path(opt);
+  if (!std::filesystem::exists(path)) {
+    throw InputError(path, 0,
+                     "no session store here: `gaitkeeper analyze` stores sessions (or pass "
+                     "--db PATH, or the session files themselves)");
+  }
+  return path;
+}
 
 constexpr int64_t kDay_us = 86400LL * 1000000;
 
@@ -73,13 +86,16 @@ void run_athlete(const ReportOptions& opt, const AssessProfile& profile) {
   AthleteReportData data;
   data.athlete = opt.athlete;
   data.weeks = opt.weeks;
+  std::optional<SessionStore> store;
   if (opt.sessions.empty()) {
-    if (!rows_provider()) {
-      throw InputError(opt.athlete, 0,
-                       "no session store to read the athlete's sessions from; pass the sessions "
-                       "as SESSION files");
+    store.emplace(existing_store(opt));
+    data.sessions = store->athlete_rows(opt.athlete);
+    if (data.sessions.empty()) {
+      throw InputError(store->db().path(), 0,
+                       fmt::format("no stored session of athlete `{}` (`gaitkeeper sessions` "
+                                   "lists the store)",
+                                   opt.athlete));
     }
-    data.sessions = rows_provider()(opt.athlete);
   } else {
     for (const std::filesystem::path& p : opt.sessions) {
       Warnings w;
@@ -104,6 +120,9 @@ void run_athlete(const ReportOptions& opt, const AssessProfile& profile) {
                           std::chrono::system_clock::now().time_since_epoch())
                           .count();
   }
+  // Shoes, pain log and the return-to-run plan live in the store.
+  if (!store && std::filesystem::exists(db_path(opt))) store.emplace(db_path(opt));
+  if (store) data.coaching = store->coaching(opt.athlete, data.now_utc_us);
   const std::filesystem::path out =
       opt.out.empty() ? std::filesystem::path(safe_stem(opt.athlete) + ".trend." + opt.format)
                       : opt.out;
@@ -121,9 +140,34 @@ void run_report(const ReportOptions& opt) {
     throw InputError("report", 0, "give one SESSION (or --athlete NAME for a trend)");
   }
   const std::filesystem::path& session = opt.sessions.front();
-  Warnings w;
-  const SessionReportData d = analyze_for_report(session, profile, w);
-  for (const std::string& s : w) fmt::print(stderr, "warning: {}\n", s);
+  SessionReportData d;
+  if (std::filesystem::exists(session)) {
+    SessionJobSettings job;
+    job.profile = profile;
+    d = run_session_job(session, job).data;
+    for (const std::string& s : d.warnings) fmt::print(stderr, "warning: {}\n", s);
+    // Training load against the stored history, when there is one.
+    if (std::filesystem::exists(db_path(opt))) {
+      SessionStore store(db_path(opt));
+      const SessionStore::TrainingLoadCheck load = store.check_training_load(
+          d.header.athlete(), d.header.start_time_utc_us(), d.assessment.running_s);
+      for (const pb::FormFlag& f : load.flags) d.assessment.flags.push_back(f);
+    }
+  } else {
+    // Not a file: a stored session by id, content hash or name.
+    SessionStore store(existing_store(opt));
+    std::optional<SessionReportData> stored = store.load(session.string());
+    if (!stored) {
+      throw InputError(session, 0,
+                       fmt::format("neither a file nor a session in {} (`gaitkeeper sessions` "
+                                   "lists them)",
+                                   store.db().path().string()));
+    }
+    d = std::move(*stored);
+    const SessionStore::TrainingLoadCheck load = store.check_training_load(
+        d.header.athlete(), d.header.start_time_utc_us(), d.assessment.running_s);
+    for (const pb::FormFlag& f : load.flags) d.assessment.flags.push_back(f);
+  }
   // "run.gkr" -> "run.report.html"; a CSV folder "run/" -> "run.report.html".
   std::filesystem::path name = std::filesystem::absolute(session).lexically_normal();
   if (!name.has_filename()) name = name.parent_path();
@@ -144,10 +188,6 @@ void run_report(const ReportOptions& opt) {
 
 }  // namespace
 
-void set_athlete_rows_provider(AthleteRowsProvider provider) {
-  rows_provider() = std::move(provider);
-}
-
 void add_report_command(CLI::App& app) {
   auto opt = std::make_shared<ReportOptions>();
   CLI::App* cmd = app.add_subcommand(
@@ -159,9 +199,12 @@ void add_report_command(CLI::App& app) {
       "JSON and CSV (one row per step) are documented in docs/formats.md.\n"
       "With --athlete NAME: the trend over the athlete's sessions by week (cadence against\n"
       "target, cadence by speed, valgus, flag counts, running volume, runs longer than 110 %\n"
-      "of the longest of the previous 30 days); the sessions are the SESSION files given.");
-  cmd->add_option("SESSION", opt->sessions, "Recording (.gkr) or CSV session folder")
-      ->check(CLI::ExistingPath);
+      "of the longest of the previous 30 days), with shoes, pain log and return-to-run plan;\n"
+      "the sessions come from the session store, or are the SESSION files given.\n"
+      "Training-load flags are checked against the stored history.");
+  cmd->add_option("SESSION", opt->sessions,
+                  "Recording (.gkr) or CSV session folder, or a stored session (id, content\n"
+                  "hash or name)");
   cmd->add_option("--format", opt->format, "html, json or csv (csv: sessions only)")
       ->capture_default_str()
       ->check(CLI::IsMember({"html", "json", "csv"}));
@@ -177,8 +220,11 @@ void add_report_command(CLI::App& app) {
   cmd->add_option("--until", opt->until,
                   "Last day (YYYY-MM-DD, UTC) of the athlete trend (default: the day of the latest "
                   "session given)");
+  cmd->add_option("--db", opt->db,
+                  "Session store (default $XDG_DATA_HOME/gaitkeeper/gaitkeeper.db)");
   cmd->footer(
-      "Examples:\n  gaitkeeper report out/demo/demo.gkr\n"
+      "Examples:\n  gaitkeeper report out/demo/demo.gkr\n  gaitkeeper report 12 --db team.db\n"
+      "  gaitkeeper report --athlete ana --weeks 12 --db team.db\n"
       "  gaitkeeper report out/demo/demo.gkr --format json -o demo.json\n"
       "  gaitkeeper report --athlete demo_runner --weeks 12 a.gkr b.gkr c.gkr");
   cmd->callback([opt] { run_report(*opt); });

@@ -4,11 +4,6 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
-#include <functional>
-#include <string>
-#include <vector>
-
-#include "report_data.hpp"
 
 namespace gk::cli {
 
@@ -26,11 +21,5 @@ void add_shoes_command(CLI::App& app);
 void add_log_command(CLI::App& app);
 void add_plan_command(CLI::App& app);
 void add_report_command(CLI::App& app);
-
-/// Where `gaitkeeper report --athlete NAME` (without SESSION files) gets the
-/// athlete's sessions: the session store installs this.
-using AthleteRowsProvider =
-    std::function<std::vector<AthleteSessionRow>(const std::string& athlete)>;
-void set_athlete_rows_provider(AthleteRowsProvider provider);
 
 }  // namespace gk::cli

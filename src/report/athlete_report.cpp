@@ -1,5 +1,7 @@
 #include "athlete_report.hpp"
 
+#include "athlete_coaching.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -179,6 +181,7 @@ nlohmann::json athlete_report_json(const AthleteReportData& data) {
                               {"reference", l.flag.reference()},
                               {"advice", l.flag.advice()}});
   }
+  j["coaching"] = coaching_json(data);
   j["not_a_diagnosis"] = kNotADiagnosis;
   return j;
 }
@@ -313,6 +316,7 @@ svg.chart{display:block;margin:8px 0}svg .grid{stroke:#e6e6e6}svg .axis{stroke:#
     s += "</table>\n";
     s += fmt::format("<p>{}</p>\n", escape(t.long_runs.front().flag.reference()));
   }
+  s += render_coaching_html(data);
   // Sessions.
   s += "<h2>Sessions</h2>\n<table id=\"sessions\">\n<tr><th>start</th><th>session</th>"
        "<th>running [min]</th><th>cadence</th><th>target</th><th>speed [m/s]</th>"

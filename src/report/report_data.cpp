@@ -6,6 +6,8 @@
 #include <cctype>
 #include <ctime>
 
+#include "session_distance.hpp"
+
 namespace gk {
 namespace {
 
@@ -92,7 +94,11 @@ SessionSummaryStats summarize_session(const SessionReportData& data) {
     st.contact_balance_left_pct =
         100.0 * *st.left.contact_ms / (*st.left.contact_ms + *st.right.contact_ms);
   }
-  if (n_l > 0 || n_r > 0) st.distance_m = std::max(stride_l, stride_r);
+  // One definition of distance everywhere (store, shoes, reports).
+  st.distance_m =
+      session_distance_m(data.steps, data.header.has_treadmill_speed_mps()
+                                         ? std::optional<double>(data.header.treadmill_speed_mps())
+                                         : std::nullopt);
   if (data.header.has_treadmill_speed_mps()) {
     st.speed_mps = data.header.treadmill_speed_mps();
   } else if (st.distance_m && data.assessment.running_s > 0.0) {

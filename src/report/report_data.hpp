@@ -15,6 +15,8 @@
 #include "assess_profile.hpp"
 #include "form_assessor.hpp"
 #include "gaitkeeper.pb.h"
+#include "pain_check.hpp"
+#include "return_to_run_plan.hpp"
 #include "session.hpp"
 #include "session_analysis.hpp"
 #include "step_result.hpp"
@@ -51,6 +53,36 @@ struct AthleteSessionRow {
   std::optional<double> distance_m, cadence_spm, target_cadence_spm, speed_mps, peak_valgus_deg,
       valgus_confidence;
   std::map<pb::FlagKind, int> flag_counts;
+  std::optional<double> warm_up_s;  ///< walking before the main run
+};
+
+/// One pair of shoes and the distance run in it (the store fills this).
+struct ShoeStatus {
+  std::string name;
+  int64_t start_utc_us = 0;
+  double retire_km = 0.0;
+  double distance_km = 0.0;
+  size_t sessions = 0;
+  size_t sessions_without_distance = 0;  ///< no speed known: not counted
+  bool is_default = false;
+  /// The session whose distance took the pair past retire_km, if any.
+  std::optional<std::string> crossed_in_session;
+  std::optional<int64_t> crossed_at_utc_us;
+};
+
+/// One logged session of the pain log.
+struct PainLogRow {
+  std::string content_hash, session_id;
+  PainEntry entry;
+};
+
+/// The coaching side of the athlete report (issue: coaching features).
+struct AthleteCoaching {
+  std::vector<ShoeStatus> shoes;
+  std::vector<PainLogRow> pain;          ///< time order
+  std::vector<pb::FormFlag> pain_flags;  ///< check_pain over the log
+  std::optional<ReturnPlan> plan;
+  std::optional<PlanProgress> plan_progress;
 };
 
 struct AthleteReportData {
@@ -58,6 +90,7 @@ struct AthleteReportData {
   int weeks = 12;
   int64_t now_utc_us = 0;  ///< the report covers the `weeks` weeks ending here
   std::vector<AthleteSessionRow> sessions;
+  AthleteCoaching coaching;
 };
 
 /// The session's numbers for the athlete trend (the store saves this row).

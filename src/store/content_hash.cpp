@@ -1,6 +1,7 @@
 #include "content_hash.hpp"
 
 #include <fmt/format.h>
+#include <xxhash.h>
 
 #include <algorithm>
 #include <array>
@@ -9,8 +10,6 @@
 #include <vector>
 
 #include "input_error.hpp"
-
-#include <xxhash.h>
 
 namespace gk {
 namespace {

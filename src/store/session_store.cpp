@@ -511,7 +511,7 @@ std::vector<AthleteSessionRow> SessionStore::athlete_rows(const std::string& ath
   SqliteStatement q(db_, R"sql(
 SELECT s.id, s.content_hash, s.session_name, s.start_time_utc_us, s.duration_s, s.running_s,
   s.distance_m, s.cadence_spm, s.target_cadence_spm, s.speed_mps, s.peak_valgus_deg,
-  s.valgus_confidence
+  s.valgus_confidence, s.warm_up_s
 FROM sessions s JOIN athletes a ON a.id = s.athlete_id
 WHERE a.name = ? AND s.start_time_utc_us >= ?
 ORDER BY s.start_time_utc_us, s.id
@@ -532,6 +532,7 @@ ORDER BY s.start_time_utc_us, s.id
     r.speed_mps = q.opt_real(9);
     r.peak_valgus_deg = q.opt_real(10);
     r.valgus_confidence = q.opt_real(11);
+    r.warm_up_s = q.opt_real(12);
     flags.bind(1, q.int64(0));
     while (flags.step()) {
       r.flag_counts[static_cast<pb::FlagKind>(flags.int64(0))] = static_cast<int>(flags.int64(1));
@@ -665,17 +666,30 @@ PainEntry pain_from(const SqliteStatement& q, int first_col, int64_t start_utc_u
 }
 }  // namespace
 
-std::vector<std::pair<std::string, PainEntry>> SessionStore::pain_history(
-    const std::string& athlete) {
+std::vector<PainLogRow> SessionStore::pain_history(const std::string& athlete) {
   SqliteStatement q(db_, R"sql(
-SELECT s.session_name, s.start_time_utc_us, p.pain_during, p.pain_after, p.stiffness_next_morning
+SELECT s.session_name, s.start_time_utc_us, p.pain_during, p.pain_after, p.stiffness_next_morning,
+  s.content_hash
 FROM pain_log p JOIN sessions s ON s.id = p.session_id JOIN athletes a ON a.id = s.athlete_id
 WHERE a.name = ? ORDER BY s.start_time_utc_us, s.id
 )sql");
   q.bind(1, athlete);
-  std::vector<std::pair<std::string, PainEntry>> out;
-  while (q.step()) out.emplace_back(q.text(0), pain_from(q, 2, q.int64(1)));
+  std::vector<PainLogRow> out;
+  while (q.step()) out.push_back(PainLogRow{q.text(5), q.text(0), pain_from(q, 2, q.int64(1))});
   return out;
+}
+
+AthleteCoaching SessionStore::coaching(const std::string& athlete, int64_t now_utc_us) {
+  AthleteCoaching c;
+  c.shoes = shoes(athlete);
+  c.pain = pain_history(athlete);
+  std::vector<PainEntry> entries;
+  for (const PainLogRow& r : c.pain) entries.push_back(r.entry);
+  c.pain_flags = check_pain(entries);
+  c.plan = load_plan(athlete);
+  if (c.plan)
+    c.plan_progress = follow_plan(*c.plan, plan_runs(athlete, c.plan->start_utc_us), now_utc_us);
+  return c;
 }
 
 std::string SessionStore::athlete_of(int64_t session_id) {

@@ -81,24 +81,16 @@ class SessionStore {
   /// athlete's sessions that name no shoes count on this pair.
   void add_shoes(const std::string& athlete, const std::string& name, int64_t start_utc_us,
                  double retire_km, bool make_default);
-  struct ShoeMileage {
-    std::string name;
-    int64_t start_utc_us = 0;
-    double retire_km = 0.0;
-    double distance_km = 0.0;
-    size_t sessions = 0;
-    size_t sessions_without_distance = 0;  ///< no speed known: not counted
-    bool is_default = false;
-    /// The session whose distance took the pair past retire_km, if any.
-    std::optional<std::string> crossed_in_session;
-    std::optional<int64_t> crossed_at_utc_us;
-  };
+  using ShoeMileage = ShoeStatus;
   std::vector<ShoeMileage> shoes(const std::string& athlete);
 
   /// Records pain for a stored session (replacing an earlier entry).
   void log_pain(int64_t session_id, const PainEntry& entry);
-  /// The athlete's logged sessions in time order, with their session names.
-  std::vector<std::pair<std::string, PainEntry>> pain_history(const std::string& athlete);
+  /// The athlete's logged sessions in time order.
+  std::vector<PainLogRow> pain_history(const std::string& athlete);
+  /// Shoes, pain log (with check_pain's flags) and the return-to-run plan
+  /// followed up to now_utc_us: the coaching part of the athlete report.
+  AthleteCoaching coaching(const std::string& athlete, int64_t now_utc_us);
   std::string athlete_of(int64_t session_id);
   int64_t session_start_utc_us(int64_t session_id);
 

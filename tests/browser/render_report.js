@@ -29,7 +29,21 @@ const { chromium } = require('playwright-core');
         const r = s.getBoundingClientRect();
         return { id: s.id, width: r.width, height: r.height, shapes: s.querySelectorAll('polyline,circle,rect').length };
       });
-      return { title: document.title, rows, svgs };
+      // The athlete report's coaching tables (shoes, pain log, plan), as shown.
+      const tables = {};
+      for (const id of ['shoes', 'pain', 'plan']) {
+        const el = document.getElementById(id);
+        if (!el) continue;
+        const r = el.getBoundingClientRect();
+        tables[id] = {
+          visible: r.width > 0 && r.height > 0,
+          rows: Array.from(el.querySelectorAll('tr')).map((tr) =>
+            Array.from(tr.children).map((c) => c.textContent.trim())),
+          text: el.textContent.trim(),
+        };
+      }
+      const notes = Array.from(document.querySelectorAll('.pain-flag')).map((n) => n.textContent.trim());
+      return { title: document.title, rows, svgs, tables, notes };
     });
     result.requests = requests;
     result.consoleErrors = consoleErrors;
