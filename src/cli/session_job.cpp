@@ -21,6 +21,16 @@ bool is_csv_session(const std::filesystem::path& p) {
   return std::filesystem::is_directory(p) && std::filesystem::exists(p / "session.json");
 }
 
+/// The engine as batch runs it: the per-sensor attitude the engine keeps for
+/// a live view (GaitEngine::orientation) feeds no metric (the detectors,
+/// the knee, pelvis and hip stages run their own filters), so batch skips
+/// it; results are identical (tests/store_test.cpp).
+EngineSettings batch_engine_settings() {
+  EngineSettings s;
+  s.run_orientation = false;
+  return s;
+}
+
 }  // namespace
 
 SessionJobResult run_session_job(const std::filesystem::path& path,
@@ -31,13 +41,13 @@ SessionJobResult run_session_job(const std::filesystem::path& path,
   if (std::filesystem::is_directory(path)) {
     Warnings warnings;
     const Session session = load_session(path, warnings);
-    analysis = analyze_gait(session);
+    analysis = analyze_gait(session, batch_engine_settings());
     header = session.header;
     header.clear_sensors();
     for (const SensorStream& s : session.sensors) *header.add_sensors() = s.info;
     analysis.warnings.insert(analysis.warnings.begin(), warnings.begin(), warnings.end());
   } else {
-    analysis = analyze_recording(path, header, {}, settings.keep_knee_series);
+    analysis = analyze_recording(path, header, batch_engine_settings(), settings.keep_knee_series);
   }
   if (header.athlete().empty() && !settings.athlete_fallback.empty()) {
     header.set_athlete(settings.athlete_fallback);

@@ -26,7 +26,9 @@ namespace gk {
 struct EngineSettings {
   OrientationMethod orientation_method = OrientationMethod::kMahony;
   OrientationSettings orientation;
-  bool run_orientation = true;  ///< per-sensor attitude (needed by the knee stage)
+  /// Per-sensor attitude for orientation() (a live view); no metric uses it:
+  /// the detectors and the knee, pelvis and hip stages run their own filters.
+  bool run_orientation = true;
   FootDetectorSettings foot;
   ShankDetectorSettings shank;
   ImpactDetectorSettings impact;
