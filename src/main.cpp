@@ -25,6 +25,7 @@ int main(int argc, char** argv) {
   gk::cli::add_evaluate_command(app);
   gk::cli::add_bench_command(app);
   gk::cli::add_record_command(app);
+  gk::cli::add_live_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

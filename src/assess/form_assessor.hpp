@@ -24,6 +24,8 @@ inline constexpr const char* kNotADiagnosis =
     "These flags describe running form measured by wearable sensors; they are not a medical "
     "diagnosis: see a physiotherapist or doctor about pain or injury.";
 
+struct Assessment;
+
 class FormAssessor {
  public:
   explicit FormAssessor(const AssessProfile& profile = {});
@@ -43,6 +45,8 @@ class FormAssessor {
   const std::vector<pb::Recommendation>& recommendation_changes() const { return coach_.changes(); }
   const CadenceCoach& coach() const { return coach_; }
   double running_s() const { return running_s_; }
+  /// Everything so far as one result (what assess_gait returns after finish()).
+  Assessment assessment() const;
 
  private:
   /// A debounced rule of one kind on one side.

@@ -16,5 +16,6 @@ void add_assess_command(CLI::App& app);
 void add_evaluate_command(CLI::App& app);
 void add_bench_command(CLI::App& app);
 void add_record_command(CLI::App& app);
+void add_live_command(CLI::App& app);
 
 }  // namespace gk::cli

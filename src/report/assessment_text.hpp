@@ -5,11 +5,15 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 
 #include "assess_profile.hpp"
 #include "form_assessor.hpp"
 
 namespace gk {
+
+/// "left knee valgus", "low cadence": a flag's side and kind in words.
+std::string flag_title(const pb::FormFlag& f);
 
 /// Prints to stdout. t0_us: the time flags' start and end are shown from.
 void print_assessment(const Assessment& assessment, const AssessProfile& profile, int64_t t0_us);
