@@ -26,6 +26,7 @@ std::string fmt_opt(const std::optional<double>& v, const char* f) {
 LiveStatus make_status(const LivePipeline& p) {
   LiveStatus s;
   s.session_s = p.session_s();
+  s.t0_us = p.first_t_us().value_or(0);
   const auto& steps = p.steps();
   s.steps = steps.size();
   if (!steps.empty()) {
@@ -74,6 +75,7 @@ std::string status_json(const LiveStatus& s) {
   }
   if (s.last_step) {
     j["last_step"] = {{"side", side_letter(s.last_step->event.side)},
+                      {"t_s", static_cast<double>(s.last_step->event.ic_us - s.t0_us) * 1e-6},
                       {"contact_ms", opt(s.last_step->contact_ms)}};
   } else {
     j["last_step"] = nullptr;

@@ -213,6 +213,7 @@ function connect() {
     const m = JSON.parse(ev.data);
     if (m.type === 'status') {
       status = m;
+      window.gkStatus = m;
       drawStatus();
     } else if (m.type === 'step') {
       steps.push(m);
