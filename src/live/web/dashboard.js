@@ -20,7 +20,7 @@ function chartWidth(el) { return Math.max(300, el.clientWidth || el.parentNode.c
 const bars = uPlot.paths.bars({size: [0.6, 24]});
 const contactChart = new uPlot({
   width: chartWidth($('contact-chart')), height: 180,
-  scales: {x: {time: false}},
+  scales: {x: {time: false}, y: {range: (u, min, max) => [0, Math.max(300, (max || 0) * 1.1)]}},
   axes: [{label: 'step'}, {label: 'ms'}],
   series: [{label: 'step'},
            {label: 'left', stroke: '#1e88e5', fill: 'rgba(30,136,229,.5)', paths: bars, points: {show: false}},
@@ -39,8 +39,9 @@ const kneeChart = new uPlot({
   scales: {x: {time: false}},
   axes: [{label: 's'}, {label: 'deg'}],
   series: [{label: 't'},
-           {label: 'left valgus', stroke: '#1e88e5', points: {show: false}},
-           {label: 'right valgus', stroke: '#e53935', points: {show: false}}],
+           // The sides' samples interleave on one time axis: draw across the other side's points.
+           {label: 'left valgus', stroke: '#1e88e5', points: {show: false}, spanGaps: true},
+           {label: 'right valgus', stroke: '#e53935', points: {show: false}, spanGaps: true}],
 }, [[], [], []], $('knee-chart'));
 
 function drawSteps() {
