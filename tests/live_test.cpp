@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <poll.h>
+#include <pty.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -374,6 +375,44 @@ TEST(LiveTerminal, PlainLinePerUpdateWhenNotATerminal) {
   EXPECT_EQ(back.warning, "");
   EXPECT_EQ(back.sequences.size(), 2u);
   expect_contiguous(back);
+}
+
+TEST(LiveTerminal, RefreshesInPlaceOnATerminal) {
+  Dir dir("gk_live_tty");
+  const std::string rec = (dir.path / "t.gkr").string();
+  int master = -1;
+  const pid_t pid = ::forkpty(&master, nullptr, nullptr, nullptr);
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    ::execl(kExe.c_str(), kExe.c_str(), "live", "--emulate",
+            (kSource / "datasets/sim_run_feet_200hz.gkr").c_str(), "--speed", "10",
+            "--no-dashboard", "--refresh-s", "0.2", "-o", rec.c_str(), nullptr);
+    ::_exit(127);
+  }
+  std::string screen;
+  char buf[4096];
+  for (;;) {
+    const ssize_t n = ::read(master, buf, sizeof buf);
+    if (n <= 0) break;  // EIO once the child has exited
+    screen.append(buf, static_cast<size_t>(n));
+  }
+  ::close(master);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0) << screen;
+  // Cleared once, then redrawn from the top, each line cleared to its end.
+  EXPECT_EQ(screen.find("\x1b[2J"), screen.rfind("\x1b[2J"));
+  size_t redraws = 0;
+  for (size_t at = screen.find("\x1b[H"); at != std::string::npos;
+       at = screen.find("\x1b[H", at + 1)) {
+    ++redraws;
+  }
+  EXPECT_GE(redraws, 5u);
+  EXPECT_NE(screen.find("cadence "), std::string::npos);
+  EXPECT_NE(screen.find("\x1b[K"), std::string::npos);
+  EXPECT_EQ(screen.find("\nt="), std::string::npos);  // not the plain lines
+  EXPECT_NE(screen.find("recording: " + rec), std::string::npos);
 }
 
 }  // namespace

@@ -11,7 +11,13 @@ LivePipeline::LivePipeline(LivePipelineSettings settings, StepSink on_step)
       on_step_(std::move(on_step)),
       journal_(settings_.recording_path, settings_.header),
       decoder_([this](pb::SensorPacket& p, int64_t host_rx_us) { on_packet(p, host_rx_us); }),
-      assessor_(settings_.profile) {}
+      assessor_(settings_.profile) {
+  // Sensors known up front (a replay): nothing to learn, start at once.
+  if (settings_.header.sensors_size() > 0) {
+    journal_.writer();
+    start_engine();
+  }
+}
 
 void LivePipeline::push_bytes(std::span<const uint8_t> bytes, int64_t host_rx_us) {
   if (finished_) return;
