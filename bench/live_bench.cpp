@@ -149,8 +149,8 @@ nlohmann::ordered_json latency(double seconds) {
 
   boost::asio::io_context io;
   boost::asio::ip::tcp::socket sock(io);
-  sock.connect({boost::asio::ip::make_address("127.0.0.1"),
-                static_cast<uint16_t>(std::stoi(port))});
+  sock.connect(
+      {boost::asio::ip::make_address("127.0.0.1"), static_cast<uint16_t>(std::stoi(port))});
   sock.set_option(boost::asio::ip::tcp::no_delay(true));
   websocket::stream<boost::asio::ip::tcp::socket> ws(std::move(sock));
   ws.handshake("127.0.0.1", "/ws");

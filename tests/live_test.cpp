@@ -203,9 +203,9 @@ TEST(LiveDashboard, EmulatorOverPtyIntoHeadlessChromium) {
          "min_duration_s = 4.0\n";
   }
   const fs::path tty = dir.path / "ttyGK";
-  Child emulator({kEmulator, "--recording", run.string(), "--pty", "--pty-link", tty.string(),
-                  "--speed", "2"},
-                 dir.path / "emulator.err");
+  Child emulator(
+      {kEmulator, "--recording", run.string(), "--pty", "--pty-link", tty.string(), "--speed", "2"},
+      dir.path / "emulator.err");
   ASSERT_EQ(emulator.wait_for("/dev/pts/").empty(), false);
   Child live({kExe, "live", "--serial", tty.string(), "--port", "0", "--profile", profile.string(),
               "-o", (dir.path / "live.gkr").string(), "--plain", "--refresh-s", "0.25",
@@ -219,10 +219,11 @@ TEST(LiveDashboard, EmulatorOverPtyIntoHeadlessChromium) {
   // The terminal keeps printing while the browser looks: read it on the side.
   std::string terminal;
   std::thread reader([&] { terminal = live.drain(); });
-  const gk::test::CliRun page = gk::test::run_program(
-      "node", (kSource / "tests/browser/live_dashboard.mjs").string() + " '" + url +
-                  "' KNEE_VALGUS " + shot.string(),
-      dir.path / "page.out", dir.path / "page.err");
+  const gk::test::CliRun page =
+      gk::test::run_program("node",
+                            (kSource / "tests/browser/live_dashboard.mjs").string() + " '" + url +
+                                "' KNEE_VALGUS " + shot.string(),
+                            dir.path / "page.out", dir.path / "page.err");
   emulator.signal(SIGTERM);
   live.signal(SIGINT);
   reader.join();
@@ -237,7 +238,8 @@ TEST(LiveDashboard, EmulatorOverPtyIntoHeadlessChromium) {
   EXPECT_NEAR(j["cadence_shown"].get<double>(), truth_spm, 1.0) << page.out;
   EXPECT_NEAR(j["cadence_status"].get<double>(), j["cadence_shown"].get<double>(), 0.051);
   bool valgus = false;
-  for (const auto& f : j["flags"]) valgus |= f.get<std::string>().find("left knee valgus") != std::string::npos;
+  for (const auto& f : j["flags"])
+    valgus |= f.get<std::string>().find("left knee valgus") != std::string::npos;
   EXPECT_TRUE(valgus) << page.out;
   EXPECT_NE(j["not_a_diagnosis"].get<std::string>().find("not a medical diagnosis"),
             std::string::npos);
@@ -264,9 +266,9 @@ TEST(LiveSession, SigkillLeavesTheRecordingCompleteUpToTheLastSecond) {
   const fs::path first = dir.path / "killed.gkr";
   int64_t kill_us = 0;
   {
-    Child live({kExe, "live", "--serial", tty.string(), "--no-dashboard", "-o", first.string(),
-                "--plain"},
-               dir.path / "live1.err");
+    Child live(
+        {kExe, "live", "--serial", tty.string(), "--no-dashboard", "-o", first.string(), "--plain"},
+        dir.path / "live1.err");
     ASSERT_EQ(live.wait_for("recording: "), first.string());
     std::this_thread::sleep_for(4500ms);
     kill_us = now_unix_us();
@@ -283,9 +285,9 @@ TEST(LiveSession, SigkillLeavesTheRecordingCompleteUpToTheLastSecond) {
 
   // The next start works normally, and a Ctrl-C ends it cleanly.
   const fs::path second = dir.path / "next.gkr";
-  Child live({kExe, "live", "--serial", tty.string(), "--no-dashboard", "-o", second.string(),
-              "--plain"},
-             dir.path / "live2.err");
+  Child live(
+      {kExe, "live", "--serial", tty.string(), "--no-dashboard", "-o", second.string(), "--plain"},
+      dir.path / "live2.err");
   ASSERT_EQ(live.wait_for("recording: "), second.string());
   std::this_thread::sleep_for(3000ms);
   live.signal(SIGINT);
@@ -321,14 +323,14 @@ std::pair<int, std::string> http_get(uint16_t port, const std::string& target) {
 TEST(LiveServer, TokenRequiredOffLoopback) {
   Dir dir("gk_live_token");
   // Off loopback without a token: refused before anything starts.
-  const gk::test::CliRun refused =
-      gk::test::run_program(kExe, "live --simulate --bind 0.0.0.0 -o " + (dir.path / "x.gkr").string(),
-                            dir.path / "o", dir.path / "e");
+  const gk::test::CliRun refused = gk::test::run_program(
+      kExe, "live --simulate --bind 0.0.0.0 -o " + (dir.path / "x.gkr").string(), dir.path / "o",
+      dir.path / "e");
   EXPECT_EQ(refused.rc, 2);
   EXPECT_NE(refused.err.find("--token"), std::string::npos) << refused.err;
 
-  Child live({kExe, "live", "--simulate", "--sim-duration-s", "30", "--bind", "0.0.0.0",
-              "--port", "0", "--token", "s3cret", "-o", (dir.path / "t.gkr").string(), "--plain"},
+  Child live({kExe, "live", "--simulate", "--sim-duration-s", "30", "--bind", "0.0.0.0", "--port",
+              "0", "--token", "s3cret", "-o", (dir.path / "t.gkr").string(), "--plain"},
              dir.path / "live.err");
   const std::string url = live.wait_for("dashboard: ");
   ASSERT_NE(url.find("?token=s3cret"), std::string::npos) << url;

@@ -32,8 +32,8 @@ struct DemoOptions {
 };
 
 void run_demo(const DemoOptions& opt) {
-  const sim::SimSettings settings = sim::demo_runner(
-      opt.stand_s, opt.duration_s, opt.speed_mps, opt.cadence_spm, opt.rate_hz, opt.seed);
+  const sim::SimSettings settings = sim::demo_runner(opt.stand_s, opt.duration_s, opt.speed_mps,
+                                                     opt.cadence_spm, opt.rate_hz, opt.seed);
   const sim::SimResult result = sim::simulate(settings);
 
   std::filesystem::create_directories(opt.out_dir);

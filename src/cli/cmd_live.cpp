@@ -83,9 +83,12 @@ class BleGateway {
         break;
       }
     }
-    std::vector<std::string> args = {exe.string(),       "--address",
-                                     address,            "-o",
-                                     journal.string(),   "--forward-udp",
+    std::vector<std::string> args = {exe.string(),
+                                     "--address",
+                                     address,
+                                     "-o",
+                                     journal.string(),
+                                     "--forward-udp",
                                      fmt::format("127.0.0.1:{}", udp_port)};
     std::vector<char*> argv;
     for (std::string& a : args) argv.push_back(a.data());
@@ -107,14 +110,16 @@ class BleGateway {
 /// The end of a live session. For now it prints the recording and the
 /// assessment; the session store and the session report hook in here.
 void on_live_session_end(const live::LiveSessionResult& r, const AssessProfile& profile) {
-  fmt::print("\nsession ended: {} steps over {:.0f} s of running; link: {} packets, {} missing, "
-             "{} reconnects\n",
-             r.steps.size(), r.assessment.running_s, r.link.packets, r.link.missing,
-             r.reconnects);
+  fmt::print(
+      "\nsession ended: {} steps over {:.0f} s of running; link: {} packets, {} missing, "
+      "{} reconnects\n",
+      r.steps.size(), r.assessment.running_s, r.link.packets, r.link.missing, r.reconnects);
   for (const CadenceWindow& w : r.minutes) {
-    fmt::print("  minute from {:5.1f} s: cadence {:.1f} steps/min\n",
-               static_cast<double>(w.t_start_us - (r.steps.empty() ? 0 : r.steps.front().event.ic_us)) * 1e-6,
-               w.cadence_spm);
+    fmt::print(
+        "  minute from {:5.1f} s: cadence {:.1f} steps/min\n",
+        static_cast<double>(w.t_start_us - (r.steps.empty() ? 0 : r.steps.front().event.ic_us)) *
+            1e-6,
+        w.cadence_spm);
   }
   print_assessment(r.assessment, profile, r.steps.empty() ? 0 : r.steps.front().event.ic_us);
   fmt::print("recording: {}\n", r.recording.string());
@@ -148,8 +153,8 @@ void run_live(const LiveOptions& o) {
   if (!o.emulate.empty() || o.simulate) {
     Warnings w;
     if (o.simulate) {
-      const sim::SimSettings sim = sim::demo_runner(5.0, o.sim_duration_s, 3.0,
-                                                    o.sim_cadence_spm, 200.0, 7);
+      const sim::SimSettings sim =
+          sim::demo_runner(5.0, o.sim_duration_s, 3.0, o.sim_cadence_spm, 200.0, 7);
       s.replay = sim::simulate(sim).session;
       s.header.set_notes("live replay of a simulated run (gaitkeeper live --simulate)");
     } else {
@@ -233,8 +238,7 @@ void add_live_command(CLI::App& app) {
   cmd->add_option("--profile", opt->profile, "Assessment profile (TOML, docs/ASSESSMENT.md)");
   cmd->add_option("--bind", opt->bind, "Dashboard address (other than loopback needs --token)")
       ->capture_default_str();
-  cmd->add_option("--port", opt->port, "Dashboard port (0 = any free port)")
-      ->capture_default_str();
+  cmd->add_option("--port", opt->port, "Dashboard port (0 = any free port)")->capture_default_str();
   cmd->add_option("--token", opt->token, "Dashboard access token (?token= in the URL)");
   cmd->add_flag("--no-dashboard", opt->no_dashboard, "Terminal view only");
   cmd->add_flag("--plain", opt->plain, "One line per update even on a terminal");

@@ -17,9 +17,7 @@ struct LinkFlags {
   uint32_t baud = 921600;
 
   /// How many of the four were given.
-  int given() const {
-    return !serial.empty() + !tcp.empty() + !tcp_listen.empty() + !udp.empty();
-  }
+  int given() const { return !serial.empty() + !tcp.empty() + !tcp_listen.empty() + !udp.empty(); }
 };
 
 /// "HOST:PORT" or "PORT" (host defaults to def_host); InputError naming flag.

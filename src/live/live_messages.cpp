@@ -64,12 +64,10 @@ std::string status_json(const LiveStatus& s) {
             {"not_a_diagnosis", kNotADiagnosis}};
   if (s.recommendation) {
     const pb::Recommendation& r = *s.recommendation;
-    j["recommendation"] = {{"preferred_spm", r.preferred_cadence_spm()},
-                           {"target_spm", r.target_cadence_spm()},
-                           {"band_low_spm", r.band_low_spm()},
-                           {"band_high_spm", r.band_high_spm()},
-                           {"metronome_bpm", r.metronome_bpm()},
-                           {"cue_now", r.cue_now()}};
+    j["recommendation"] = {
+        {"preferred_spm", r.preferred_cadence_spm()}, {"target_spm", r.target_cadence_spm()},
+        {"band_low_spm", r.band_low_spm()},           {"band_high_spm", r.band_high_spm()},
+        {"metronome_bpm", r.metronome_bpm()},         {"cue_now", r.cue_now()}};
   } else {
     j["recommendation"] = nullptr;
   }
@@ -105,11 +103,16 @@ std::string status_json(const LiveStatus& s) {
                      {"evidence", evidence}});
   }
   j["flags"] = flags;
-  j["link"] = {{"packets", s.link.packets},       {"missing", s.link.missing},
-               {"gaps", s.link.gaps},             {"loss_pct", packet_loss_pct(s.link)},
-               {"crc_failures", s.link.crc_failures}, {"resyncs", s.link.resyncs},
-               {"duplicates", s.link.duplicates}, {"reconnects", s.reconnects},
-               {"bytes", s.link.bytes},           {"drift_ppm", opt(s.link.drift_ppm)}};
+  j["link"] = {{"packets", s.link.packets},
+               {"missing", s.link.missing},
+               {"gaps", s.link.gaps},
+               {"loss_pct", packet_loss_pct(s.link)},
+               {"crc_failures", s.link.crc_failures},
+               {"resyncs", s.link.resyncs},
+               {"duplicates", s.link.duplicates},
+               {"reconnects", s.reconnects},
+               {"bytes", s.link.bytes},
+               {"drift_ppm", opt(s.link.drift_ppm)}};
   json sensors = json::array();
   for (const pb::SensorInfo& i : s.header.sensors()) {
     sensors.push_back({{"device_id", i.device_id()},
@@ -180,11 +183,13 @@ std::vector<std::string> status_lines(const LiveStatus& s) {
   std::string cadence = fmt::format("cadence   {} steps/min", fmt_opt(s.cadence_spm, "{:6.1f}"));
   if (s.recommendation) {
     const pb::Recommendation& r = *s.recommendation;
-    const bool in_band = s.cadence_spm && *s.cadence_spm >= r.band_low_spm() &&
-                         *s.cadence_spm <= r.band_high_spm();
+    const bool in_band =
+        s.cadence_spm && *s.cadence_spm >= r.band_low_spm() && *s.cadence_spm <= r.band_high_spm();
     cadence += fmt::format("   target {:.0f} (band {:.0f}-{:.0f})  {}   metronome {:.0f} BPM",
                            r.target_cadence_spm(), r.band_low_spm(), r.band_high_spm(),
-                           !s.cadence_spm ? "" : in_band ? "on target" : "OFF TARGET",
+                           !s.cadence_spm ? ""
+                           : in_band      ? "on target"
+                                          : "OFF TARGET",
                            r.metronome_bpm());
   } else {
     cadence += "   target: measuring the preferred cadence";
@@ -207,8 +212,8 @@ std::vector<std::string> status_lines(const LiveStatus& s) {
   } else {
     for (size_t i = 0; i < s.active_flags.size(); ++i) {
       out.push_back(fmt::format("FLAG      [{}] {}: {}",
-                                pb::Severity_Name(s.active_flags[i].severity()),
-                                s.flag_titles[i], s.active_flags[i].advice()));
+                                pb::Severity_Name(s.active_flags[i].severity()), s.flag_titles[i],
+                                s.active_flags[i].advice()));
     }
     out.push_back(std::string("          ") + kNotADiagnosis);
   }

@@ -18,10 +18,10 @@ namespace gk::live {
 
 /// What the runner sees now.
 struct LiveStatus {
-  double session_s = 0.0;  ///< sensor time covered
-  int64_t t0_us = 0;       ///< session time origin: the first sample, sensor clock
-  double wall_s = 0.0;     ///< since the start of the program
-  double speed = 1.0;      ///< replay speed (1 = live)
+  double session_s = 0.0;             ///< sensor time covered
+  int64_t t0_us = 0;                  ///< session time origin: the first sample, sensor clock
+  double wall_s = 0.0;                ///< since the start of the program
+  double speed = 1.0;                 ///< replay speed (1 = live)
   std::optional<double> cadence_spm;  ///< rolling, from the last step
   std::optional<pb::Recommendation> recommendation;
   std::optional<StepResult> last_step;

@@ -80,8 +80,8 @@ void LivePipeline::drain(int64_t host_rx_us) {
     next_knee_us_[side] = k.t_us + settings_.knee_trace_period_us;
     knee_points_.push_back(point);
     if (knee_points_.size() > 2 * settings_.knee_trace_points) {
-      knee_points_.erase(knee_points_.begin(),
-                         knee_points_.begin() + static_cast<std::ptrdiff_t>(knee_points_.size() / 2));
+      knee_points_.erase(knee_points_.begin(), knee_points_.begin() + static_cast<std::ptrdiff_t>(
+                                                                          knee_points_.size() / 2));
     }
   }
 }
@@ -109,9 +109,7 @@ std::vector<KneePoint> LivePipeline::take_knee_points() {
   return out;
 }
 
-uint64_t LivePipeline::packets_written() const {
-  return journal_.packets_written();
-}
+uint64_t LivePipeline::packets_written() const { return journal_.packets_written(); }
 
 double LivePipeline::session_s() const {
   return last_t_us_ > first_t_us_ ? static_cast<double>(last_t_us_ - first_t_us_) * 1e-6 : 0.0;

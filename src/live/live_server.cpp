@@ -56,8 +56,7 @@ std::string_view path_of(const http::request<http::string_body>& req) {
 /// One connection: HTTP requests until it upgrades to a WebSocket.
 class LiveServer::Session : public std::enable_shared_from_this<LiveServer::Session> {
  public:
-  Session(LiveServer& server, tcp::socket socket)
-      : server_(server), stream_(std::move(socket)) {}
+  Session(LiveServer& server, tcp::socket socket) : server_(server), stream_(std::move(socket)) {}
 
   void start() { read_request(); }
 
@@ -107,19 +106,18 @@ class LiveServer::Session : public std::enable_shared_from_this<LiveServer::Sess
       return upgrade();
     }
     if (req_.method() != http::verb::get && req_.method() != http::verb::head) {
-      return respond(http::status::method_not_allowed, "text/plain; charset=utf-8",
-                     "GET only\n", req_.keep_alive());
+      return respond(http::status::method_not_allowed, "text/plain; charset=utf-8", "GET only\n",
+                     req_.keep_alive());
     }
     const std::string_view want = path == "/" ? std::string_view("/index.html") : path;
     for (const WebAsset& a : web_assets()) {
-      if (a.path == want) return respond(http::status::ok, a.content_type, a.body, req_.keep_alive());
+      if (a.path == want)
+        return respond(http::status::ok, a.content_type, a.body, req_.keep_alive());
     }
-    respond(http::status::not_found, "text/plain; charset=utf-8", "not found\n",
-            req_.keep_alive());
+    respond(http::status::not_found, "text/plain; charset=utf-8", "not found\n", req_.keep_alive());
   }
 
-  void respond(http::status status, std::string_view type, std::string_view body,
-               bool keep_alive) {
+  void respond(http::status status, std::string_view type, std::string_view body, bool keep_alive) {
     auto res = std::make_shared<http::response<http::string_body>>(status, req_.version());
     res->set(http::field::server, "gaitkeeper");
     res->set(http::field::content_type, beast::string_view(type.data(), type.size()));
@@ -181,8 +179,8 @@ class LiveServer::Session : public std::enable_shared_from_this<LiveServer::Sess
 LiveServer::LiveServer(LiveServerSettings settings)
     : settings_(std::move(settings)), acceptor_(io_) {
   boost::system::error_code ec;
-  const std::string addr = settings_.bind_address == "localhost" ? "127.0.0.1"
-                                                                   : settings_.bind_address;
+  const std::string addr =
+      settings_.bind_address == "localhost" ? "127.0.0.1" : settings_.bind_address;
   const auto address = asio::ip::make_address(addr, ec);
   if (ec) throw InputError("--bind", 0, fmt::format("'{}' is not an IP address", addr));
   const tcp::endpoint ep(address, settings_.port);
@@ -256,13 +254,11 @@ void LiveServer::publish(const std::string& kind, std::string message) {
 }
 
 std::string LiveServer::url() const {
-  const std::string host =
-      settings_.bind_address == "0.0.0.0" || settings_.bind_address == "::" ? "127.0.0.1"
-                                                                             : settings_.bind_address;
-  std::string u = fmt::format("http://{}:{}/", host.find(':') != std::string::npos
-                                                   ? "[" + host + "]"
-                                                   : host,
-                              port_);
+  const std::string host = settings_.bind_address == "0.0.0.0" || settings_.bind_address == "::"
+                               ? "127.0.0.1"
+                               : settings_.bind_address;
+  std::string u = fmt::format("http://{}:{}/",
+                              host.find(':') != std::string::npos ? "[" + host + "]" : host, port_);
   if (!settings_.token.empty()) u += "?token=" + settings_.token;
   return u;
 }

@@ -26,7 +26,7 @@ struct LiveServerSettings {
   /// Required (as ?token= or "Authorization: Bearer") on every request when
   /// not empty; the CLI insists on one for any non-loopback address.
   std::string token;
-  size_t replay_messages = 200;      ///< recent steps a newly opened page receives
+  size_t replay_messages = 200;       ///< recent steps a newly opened page receives
   size_t max_queued_messages = 4096;  ///< a client further behind is dropped
 };
 

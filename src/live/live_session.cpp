@@ -101,15 +101,14 @@ LiveSession::LiveSession(LiveSessionSettings settings, LiveSessionEnd on_end)
     rs.idle_timeout_us = m.s.idle_timeout_us;
     rs.stop_on_signals = m.s.stop_on_signals;
     m.receiver = std::make_unique<link::LinkReceiver>(*m.s.endpoint, rs, on_bytes,
-                                                       [&m] { m.pipeline->link_reset(); });
+                                                      [&m] { m.pipeline->link_reset(); });
   }
   LivePipelineSettings ps;
   ps.recording_path = m.s.recording;
   ps.header = header;
   ps.profile = m.s.profile;
   m.pipeline = std::make_unique<LivePipeline>(
-      std::move(ps),
-      [&m](const StepResult& st, int64_t rx) { m.on_step(st, rx); });
+      std::move(ps), [&m](const StepResult& st, int64_t rx) { m.on_step(st, rx); });
 }
 
 LiveSession::~LiveSession() {

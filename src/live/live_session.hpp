@@ -56,9 +56,9 @@ struct LiveSessionSettings {
   /// The terminal view redraws in place; plain lines when stdout is not a
   /// terminal (decided by the caller, usually isatty).
   bool terminal_in_place = false;
-  int64_t refresh_us = 500'000;       ///< terminal and dashboard status period
-  int64_t duration_us = 0;            ///< stop after this long (wall); 0 = never
-  int64_t idle_timeout_us = 0;        ///< link only: stop after this long without a byte
+  int64_t refresh_us = 500'000;  ///< terminal and dashboard status period
+  int64_t duration_us = 0;       ///< stop after this long (wall); 0 = never
+  int64_t idle_timeout_us = 0;   ///< link only: stop after this long without a byte
   bool stop_on_signals = true;
   FILE* out = stdout;
 };

@@ -103,7 +103,8 @@ void ReplaySource::pace() {
   const auto wall = std::chrono::steady_clock::now() - wall0_;
   const double session_us =
       settings_.speed > 0
-          ? static_cast<double>(std::chrono::duration_cast<std::chrono::microseconds>(wall).count()) *
+          ? static_cast<double>(
+                std::chrono::duration_cast<std::chrono::microseconds>(wall).count()) *
                 settings_.speed
           : 1e300;
   // As fast as it goes: a batch per turn so ticks and signals still run.
