@@ -27,12 +27,9 @@ LiveStatus make_status(const LivePipeline& p) {
   LiveStatus s;
   s.session_s = p.session_s();
   s.t0_us = p.first_t_us().value_or(0);
-  const auto& steps = p.steps();
-  s.steps = steps.size();
-  if (!steps.empty()) {
-    s.last_step = steps.back();
-    s.cadence_spm = steps.back().cadence_spm;
-  }
+  s.steps = p.step_count();
+  s.last_step = p.last_step();
+  if (s.last_step) s.cadence_spm = s.last_step->cadence_spm;
   s.recommendation = p.assessor().recommendation();
   s.active_flags = p.assessor().active_flags();
   for (const pb::FormFlag& f : s.active_flags) s.flag_titles.push_back(flag_title(f));

@@ -66,10 +66,10 @@ void LivePipeline::analyse(const pb::SensorPacket& p, int64_t host_rx_us) {
 }
 
 void LivePipeline::drain(int64_t host_rx_us) {
-  for (StepResult& s : engine_->take()) {
+  for (const StepResult& s : engine_->take()) {
     assessor_.push(s);
-    steps_.push_back(std::move(s));
-    if (on_step_) on_step_(steps_.back(), host_rx_us);
+    steps_.push(s);
+    if (on_step_) on_step_(s, host_rx_us);
   }
   for (const KneeAngleSample& k : engine_->take_knee()) {
     const size_t side = k.side == pb::RIGHT ? 1 : 0;

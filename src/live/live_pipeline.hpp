@@ -21,6 +21,7 @@
 #include "gait_engine.hpp"
 #include "link_decoder.hpp"
 #include "link_journal.hpp"
+#include "step_spool.hpp"
 
 namespace gk::live {
 
@@ -63,8 +64,10 @@ class LivePipeline {
 
   const link::LinkDecoder& decoder() const { return decoder_; }
   const FormAssessor& assessor() const { return assessor_; }
-  /// Every step of the session so far, in IC order.
-  const std::vector<StepResult>& steps() const { return steps_; }
+  /// Every step of the session so far, in IC order (read back from the spool).
+  std::vector<StepResult> steps() const { return steps_.read_all(); }
+  size_t step_count() const { return steps_.size(); }
+  const std::optional<StepResult>& last_step() const { return steps_.last(); }
   /// The engine's per-minute summaries (empty before the engine starts).
   std::vector<CadenceWindow> minutes() const;
   /// The knee trace points produced since the last call (moved out).
@@ -103,7 +106,7 @@ class LivePipeline {
   std::map<uint32_t, size_t> sensor_of_device_;
   std::vector<pb::SensorPacket> held_;  ///< until the sensors are known
   std::vector<ImuSample> samples_;      ///< reused per packet
-  std::vector<StepResult> steps_;
+  StepSpool steps_;
   std::vector<KneePoint> knee_points_;
   std::optional<KneePoint> last_knee_[2];
   int64_t next_knee_us_[2] = {INT64_MIN, INT64_MIN};
