@@ -281,6 +281,8 @@ TEST(LiveSession, SigkillLeavesTheRecordingCompleteUpToTheLastSecond) {
   // Everything that arrived up to a second before the kill is on disk
   // (the journal flushes every second; a partial last record is allowed).
   EXPECT_GE(killed.last_rx_us, kill_us - 1'250'000) << (kill_us - killed.last_rx_us);
+  RecordProperty("kill_minus_last_journaled_ms",
+                 std::to_string((kill_us - killed.last_rx_us) / 1000));
   EXPECT_GT(killed.packets, 300u);  // 3.5 s x 2 sensors x 50 packets/s
 
   // The next start works normally, and a Ctrl-C ends it cleanly.
