@@ -34,6 +34,7 @@
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
@@ -265,6 +266,39 @@ nlohmann::ordered_json cpu(double seconds) {
   return out;
 }
 
+/// 100 athletes at once (200 sensors), one pipeline each, fed in time order
+/// on one thread: the share of one core that 200 live 1 kHz sensors take.
+nlohmann::ordered_json concurrent(double seconds, size_t pipelines) {
+  gk::sim::SimSettings sim;
+  sim.runner.schedule = {{gk::sim::Activity::kRun, seconds, 3.2, 170.0}};
+  sim.sensors = gk::sim::feet_sensors(1000.0);
+  const gk::Session s = gk::sim::simulate(sim).session;
+  Framer framer(s);
+  framer.block(s, 0);
+  std::vector<std::unique_ptr<gk::live::LivePipeline>> ps;
+  size_t steps = 0;
+  for (size_t i = 0; i < pipelines; ++i) {
+    ps.push_back(std::make_unique<gk::live::LivePipeline>(
+        pipeline_settings(s, "/dev/null"), [&](const gk::StepResult& st, int64_t rx) {
+          steps += gk::live::step_json(st, 0, rx, now_unix_us()).empty() ? 0 : 1;
+        }));
+  }
+  const double c0 = thread_cpu_s();
+  int64_t rx = now_unix_us();
+  for (const auto& f : framer.frames) {
+    rx += 10'000;
+    for (auto& p : ps) p->push_bytes(f.second, rx);
+  }
+  for (auto& p : ps) p->finish();
+  const double cpu_s = thread_cpu_s() - c0;
+  nlohmann::ordered_json out;
+  out["concurrent_sensors"] = 2 * pipelines;
+  out["concurrent_session_s"] = seconds;
+  out["concurrent_steps"] = steps;
+  out["concurrent_core_share_pct"] = 100.0 * cpu_s / seconds;
+  return out;
+}
+
 nlohmann::ordered_json memory(double hours) {
   gk::sim::SimSettings sim;
   sim.runner.schedule = {{gk::sim::Activity::kRun, 60.0, 3.2, 170.0}};
@@ -318,6 +352,12 @@ int main(int argc, char** argv) {
     const auto c = cpu(cpu_s);
     out.update(c);
     fmt::print("cpu {}\n", c.dump());
+    std::fflush(stdout);
+  }
+  if (cpu_s > 0) {
+    const auto c = concurrent(std::min(cpu_s, 30.0), 100);
+    out.update(c);
+    fmt::print("concurrent {}\n", c.dump());
     std::fflush(stdout);
   }
   if (hours > 0) {
