@@ -27,8 +27,11 @@
 #include <vector>
 
 #include "cli_runner.hpp"
+#include "live_pipeline.hpp"
 #include "recording.hpp"
+#include "replay_source.hpp"
 #include "session.hpp"
+#include "session_analysis.hpp"
 
 extern char** environ;
 
@@ -379,6 +382,49 @@ TEST(LiveTerminal, PlainLinePerUpdateWhenNotATerminal) {
   EXPECT_EQ(back.warning, "");
   EXPECT_EQ(back.sequences.size(), 2u);
   expect_contiguous(back);
+}
+
+// The live path (device framing, decoder, journal, engine fed packet by
+// packet) finds the same steps as batch analysis of the same session, and
+// its journal reads back as that session.
+TEST(LivePipeline, SameStepsAsBatchAnalysis) {
+  Dir dir("gk_live_batch");
+  gk::Warnings w;
+  const gk::Session session = gk::load_session(kSource / "datasets/sim_run_feet_200hz.gkr", w);
+  gk::live::LivePipelineSettings ps;
+  ps.recording_path = dir.path / "j.gkr";
+  std::vector<int64_t> live_ic;
+  std::unique_ptr<gk::live::LivePipeline> pipeline;
+  gk::live::ReplaySettings rs;
+  rs.speed = 0.0;  // as fast as it goes
+  gk::live::ReplaySource replay(
+      session, rs, [&](std::span<const uint8_t> b, int64_t rx) { pipeline->push_bytes(b, rx); });
+  for (const auto& info : replay.sensors()) *ps.header.add_sensors() = info;
+  pipeline = std::make_unique<gk::live::LivePipeline>(
+      ps, [&](const gk::StepResult& s, int64_t) { live_ic.push_back(s.event.ic_us); });
+  replay.run();
+  pipeline->finish();
+  EXPECT_EQ(pipeline->decoder().stats().crc_failures, 0u);
+
+  const gk::GaitAnalysis batch = gk::analyze_gait(session);
+  ASSERT_GT(batch.steps.size(), 60u);
+  ASSERT_EQ(live_ic.size(), batch.steps.size());
+  const std::vector<gk::StepResult> kept = pipeline->steps();  // read back from the spool
+  ASSERT_EQ(kept.size(), live_ic.size());
+  for (size_t i = 0; i < live_ic.size(); ++i) {
+    EXPECT_EQ(kept[i].event.ic_us, live_ic[i]);
+    // Same samples, same engine: the very same contacts.
+    EXPECT_EQ(live_ic[i], batch.steps[i].event.ic_us) << i;
+  }
+  const Readback back = read_back(dir.path / "j.gkr");
+  EXPECT_EQ(back.warning, "");
+  expect_contiguous(back);
+  gk::Warnings w2;
+  const gk::Session journaled = gk::load_session(dir.path / "j.gkr", w2);
+  ASSERT_EQ(journaled.sensors.size(), session.sensors.size());
+  for (size_t i = 0; i < session.sensors.size(); ++i) {
+    EXPECT_EQ(journaled.sensors[i].samples.size(), session.sensors[i].samples.size()) << i;
+  }
 }
 
 TEST(LiveTerminal, RefreshesInPlaceOnATerminal) {
