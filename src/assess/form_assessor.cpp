@@ -420,13 +420,17 @@ Assessment assess_gait(const std::vector<StepResult>& steps, const AssessProfile
   FormAssessor a(profile);
   for (const StepResult& s : steps) a.push(s);
   a.finish();
+  return a.assessment();
+}
+
+Assessment FormAssessor::assessment() const {
   Assessment out;
-  out.flags = a.flags();
-  out.recommendation = a.recommendation();
-  out.recommendation_changes = a.recommendation_changes();
-  out.preferred_cadence_spm = a.coach().preferred_spm();
-  out.running_s = a.running_s();
-  out.warm_up_s = a.warm_up_s();
+  out.flags = flags();
+  out.recommendation = recommendation();
+  out.recommendation_changes = recommendation_changes();
+  out.preferred_cadence_spm = coach().preferred_spm();
+  out.running_s = running_s();
+  out.warm_up_s = warm_up_s();
   return out;
 }
 

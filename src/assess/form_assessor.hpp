@@ -25,6 +25,8 @@ inline constexpr const char* kNotADiagnosis =
     "These flags describe running form measured by wearable sensors; they are not a medical "
     "diagnosis: see a physiotherapist or doctor about pain or injury.";
 
+struct Assessment;
+
 class FormAssessor {
  public:
   explicit FormAssessor(const AssessProfile& profile = {});
@@ -46,6 +48,8 @@ class FormAssessor {
   double running_s() const { return running_s_; }
   /// Walking before the main run, once the main run is confirmed.
   const std::optional<double>& warm_up_s() const { return warm_up_.warm_up_s(); }
+  /// Everything so far as one result (what assess_gait returns after finish()).
+  Assessment assessment() const;
 
  private:
   /// A debounced rule of one kind on one side.

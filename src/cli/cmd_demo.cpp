@@ -32,20 +32,8 @@ struct DemoOptions {
 };
 
 void run_demo(const DemoOptions& opt) {
-  sim::SimSettings settings;
-  settings.seed = opt.seed;
-  settings.athlete = "demo_runner";
-  // The runner stands still for a few seconds first, as on a treadmill before
-  // it starts: the knee sleeve's calibration pose.
-  settings.runner.schedule = {
-      {sim::Activity::kStand, opt.stand_s, 0.0, 0.0},
-      {sim::Activity::kRun, opt.duration_s, opt.speed_mps, opt.cadence_spm}};
-  // A runner worth a look: the left knee collapses inward (12 deg peak
-  // valgus) and lands nearly straight (6 deg flexion at contact).
-  settings.runner.peak_valgus_left_deg = 12.0;
-  settings.runner.peak_valgus_right_deg = 4.0;
-  settings.runner.knee_flexion_ic_deg = 6.0;
-  settings.sensors = sim::shoe_and_sleeve_sensors(opt.rate_hz);
+  const sim::SimSettings settings = sim::demo_runner(opt.stand_s, opt.duration_s, opt.speed_mps,
+                                                     opt.cadence_spm, opt.rate_hz, opt.seed);
   const sim::SimResult result = sim::simulate(settings);
 
   std::filesystem::create_directories(opt.out_dir);

@@ -21,5 +21,6 @@ void add_shoes_command(CLI::App& app);
 void add_log_command(CLI::App& app);
 void add_plan_command(CLI::App& app);
 void add_report_command(CLI::App& app);
+void add_live_command(CLI::App& app);
 
 }  // namespace gk::cli

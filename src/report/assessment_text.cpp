@@ -25,8 +25,7 @@ void print_flag(const pb::FormFlag& f, int64_t t0_us) {
           ? std::string("this run")
           : fmt::format("{:.0f}-{:.0f} s", static_cast<double>(f.t_start_us() - t0_us) * 1e-6,
                         static_cast<double>(f.t_end_us() - t0_us) * 1e-6);
-  fmt::print("[{}] {}{} ({})\n", pb::Severity_Name(f.severity()), side_name(f.side()),
-             kind_name(f.kind()), when);
+  fmt::print("[{}] {} ({})\n", pb::Severity_Name(f.severity()), flag_title(f), when);
   for (const pb::Evidence& e : f.evidence()) {
     fmt::print("    {}: {:.1f}{}{}\n", e.name(), e.value(), e.unit().empty() ? "" : " ", e.unit());
   }
@@ -36,6 +35,8 @@ void print_flag(const pb::FormFlag& f, int64_t t0_us) {
 }
 
 }  // namespace
+
+std::string flag_title(const pb::FormFlag& f) { return side_name(f.side()) + kind_name(f.kind()); }
 
 void print_assessment(const Assessment& assessment, const AssessProfile& profile, int64_t t0_us,
                       const std::string& training_load) {

@@ -12,6 +12,9 @@
 
 namespace gk {
 
+/// "left knee valgus", "low cadence": a flag's side and kind in words.
+std::string flag_title(const pb::FormFlag& f);
+
 /// Prints to stdout. t0_us: the time flags' start and end are shown from.
 /// training_load: one line on how the run compares with the stored history
 /// (its flags, if any, are among assessment.flags).

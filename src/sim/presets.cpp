@@ -42,4 +42,18 @@ std::vector<SensorSettings> shoe_and_sleeve_sensors(double rate_hz) {
   return out;
 }
 
+SimSettings demo_runner(double stand_s, double run_s, double speed_mps, double cadence_spm,
+                        double rate_hz, uint64_t seed) {
+  SimSettings settings;
+  settings.seed = seed;
+  settings.athlete = "demo_runner";
+  settings.runner.schedule = {{Activity::kStand, stand_s, 0.0, 0.0},
+                              {Activity::kRun, run_s, speed_mps, cadence_spm}};
+  settings.runner.peak_valgus_left_deg = 12.0;
+  settings.runner.peak_valgus_right_deg = 4.0;
+  settings.runner.knee_flexion_ic_deg = 6.0;
+  settings.sensors = shoe_and_sleeve_sensors(rate_hz);
+  return settings;
+}
+
 }  // namespace gk::sim

@@ -34,6 +34,14 @@ std::vector<SensorSettings> thigh_sensors(double rate_hz, bool accel_only = fals
 /// One sacral clip, +-8 g.
 std::vector<SensorSettings> pelvis_sensors(double rate_hz, bool accel_only = false);
 
+/// The demo runner (`gaitkeeper demo`, `gaitkeeper live --simulate`): stands
+/// still first, as on a treadmill before it starts (the knee sleeve's
+/// calibration pose), then runs with shoe and knee-sleeve sensors. A runner
+/// worth a look: the left knee collapses inward (12 deg peak valgus) and
+/// lands nearly straight (6 deg flexion at contact).
+SimSettings demo_runner(double stand_s, double run_s, double speed_mps, double cadence_spm,
+                        double rate_hz, uint64_t seed);
+
 struct SimResult {
   Session session;
   Truth truth;  ///< events for both sides, knee angles at 100 Hz
