@@ -252,6 +252,53 @@ TEST_F(Store, TwoProcessesWritingTogetherLoseNothing) {
   }
 }
 
+TEST_F(Store, LiveSessionAndBatchRunWritingTogetherLoseNothing) {
+  // `gaitkeeper live` (a simulated run replayed at 20x, stored at its end)
+  // and `gaitkeeper analyze` over a folder write into one database at once.
+  const fs::path dir = root() / "with_live";
+  fs::create_directories(dir);
+  for (int i = 0; i < 4; ++i) {
+    fs::copy_file(sim("wl" + std::to_string(i) + ".gkr", "--seed " + std::to_string(50 + i)),
+                  dir / ("s" + std::to_string(i) + ".gkr"));
+  }
+  const fs::path path = db("live_and_batch");
+  const fs::path rec = root() / "live_run.gkr";
+  auto live = std::async(std::launch::async, [&] {
+    return cli("live --simulate --sim-duration-s 60 --speed 20 --no-dashboard --plain "
+               "--athlete live_runner -o " + rec.string() + " --report " +
+               (root() / "live_run.report.html").string() + " --db " + path.string());
+  });
+  auto batch = std::async(std::launch::async, [&] {
+    CliRun last;
+    // Several batch passes so the writes overlap the live session's end.
+    for (int pass = 0; pass < 3; ++pass) {
+      last = cli("analyze " + dir.string() + " --db " + path.string());
+      if (last.rc != 0) break;
+    }
+    return last;
+  });
+  const CliRun l = live.get();
+  const CliRun b = batch.get();
+  ASSERT_EQ(l.rc, 0) << l.out << l.err;
+  ASSERT_EQ(b.rc, 0) << b.err;
+  EXPECT_NE(l.out.find("stored: session #"), std::string::npos) << l.out;
+  EXPECT_NE(l.out.find("report: "), std::string::npos) << l.out;
+  SessionStore store(path);
+  EXPECT_EQ(store.list().size(), 5u) << "four batch sessions and the live one, once each";
+  const auto live_rows = store.list("live_runner");
+  ASSERT_EQ(live_rows.size(), 1u);
+  EXPECT_GT(live_rows[0].steps, 100u);
+  // The stored live session has every step the recording gives on re-analysis.
+  const SessionReportData again = cli::run_session_job(rec, {}).data;
+  EXPECT_EQ(again.content_hash, live_rows[0].content_hash);
+  EXPECT_EQ(live_rows[0].steps, again.steps.size());
+  for (const StoredSessionInfo& s : store.list()) {
+    const std::optional<SessionReportData> d = store.load(s.content_hash);
+    ASSERT_TRUE(d.has_value());
+    EXPECT_EQ(d->steps.size(), s.steps);
+  }
+}
+
 TEST_F(Store, BatchReportsFailuresAndStoresTheRest) {
   const fs::path dir = root() / "batch";
   fs::create_directories(dir / "nested");
