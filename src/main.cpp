@@ -31,6 +31,7 @@ int main(int argc, char** argv) {
   gk::cli::add_plan_command(app);
   gk::cli::add_report_command(app);
   gk::cli::add_live_command(app);
+  gk::cli::add_coach_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

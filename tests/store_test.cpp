@@ -264,9 +264,11 @@ TEST_F(Store, LiveSessionAndBatchRunWritingTogetherLoseNothing) {
   const fs::path path = db("live_and_batch");
   const fs::path rec = root() / "live_run.gkr";
   auto live = std::async(std::launch::async, [&] {
-    return cli("live --simulate --sim-duration-s 60 --speed 20 --no-dashboard --plain "
-               "--athlete live_runner -o " + rec.string() + " --report " +
-               (root() / "live_run.report.html").string() + " --db " + path.string());
+    return cli(
+        "live --simulate --sim-duration-s 60 --speed 20 --no-dashboard --plain "
+        "--athlete live_runner -o " +
+        rec.string() + " --report " + (root() / "live_run.report.html").string() + " --db " +
+        path.string());
   });
   auto batch = std::async(std::launch::async, [&] {
     CliRun last;

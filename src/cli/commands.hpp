@@ -22,5 +22,6 @@ void add_log_command(CLI::App& app);
 void add_plan_command(CLI::App& app);
 void add_report_command(CLI::App& app);
 void add_live_command(CLI::App& app);
+void add_coach_command(CLI::App& app);
 
 }  // namespace gk::cli

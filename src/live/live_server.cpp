@@ -109,6 +109,15 @@ class LiveServer::Session : public std::enable_shared_from_this<LiveServer::Sess
       return respond(http::status::method_not_allowed, "text/plain; charset=utf-8", "GET only\n",
                      req_.keep_alive());
     }
+    if (server_.settings_.pages) {
+      const std::string_view target(req_.target().data(), req_.target().size());
+      const size_t q = target.find('?');
+      const std::string_view query = q == std::string_view::npos ? "" : target.substr(q + 1);
+      if (std::optional<HttpReply> page = server_.settings_.pages(path, query)) {
+        return respond(static_cast<http::status>(page->status), page->content_type, page->body,
+                       req_.keep_alive());
+      }
+    }
     const std::string_view want = path == "/" ? std::string_view("/index.html") : path;
     for (const WebAsset& a : web_assets()) {
       if (a.path == want)

@@ -12,13 +12,23 @@
 // clang-format on
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <thread>
 
 namespace gk::live {
+
+/// A page served by a handler (LiveServerSettings::pages).
+struct HttpReply {
+  unsigned status = 200;
+  std::string content_type = "text/html; charset=utf-8";
+  std::string body;
+};
 
 struct LiveServerSettings {
   std::string bind_address = "127.0.0.1";  ///< loopback unless asked otherwise
@@ -28,6 +38,10 @@ struct LiveServerSettings {
   std::string token;
   size_t replay_messages = 200;       ///< recent steps a newly opened page receives
   size_t max_queued_messages = 4096;  ///< a client further behind is dropped
+  /// Pages served besides the dashboard's files (`gaitkeeper coach` serves
+  /// the reports this way). Called on the server thread with the path and
+  /// the raw query string; nullopt: not one of its pages. Asked first.
+  std::function<std::optional<HttpReply>(std::string_view path, std::string_view query)> pages;
 };
 
 class LiveServer {

@@ -1,0 +1,208 @@
+// `gaitkeeper coach`: the session store's reports in the browser, served by
+// the live dashboard's server (src/live/live_server.hpp): the athletes and
+// their sessions, a session's report, an athlete's trend (with shoes, pain
+// and the return-to-run plan), and two sessions compared side by side.
+#include <fmt/format.h>
+#include <signal.h>
+
+#include <cctype>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "athlete_report.hpp"
+#include "coach_pages.hpp"
+#include "commands.hpp"
+#include "input_error.hpp"
+#include "live_server.hpp"
+#include "session_report.hpp"
+#include "session_store.hpp"
+#include "utc_time.hpp"
+
+namespace gk::cli {
+namespace {
+
+struct CoachOptions {
+  std::filesystem::path db;
+  std::string bind = "127.0.0.1";
+  uint16_t port = 8751;
+  std::string token;
+  int weeks = 12;
+};
+
+/// The value of key in a query string, percent-decoded ('+' is a space).
+std::optional<std::string> query_value(std::string_view query, std::string_view key) {
+  while (!query.empty()) {
+    const size_t amp = query.find('&');
+    const std::string_view kv = query.substr(0, amp);
+    const size_t eq = kv.find('=');
+    if (kv.substr(0, eq) == key && eq != std::string_view::npos) {
+      std::string out;
+      const std::string_view v = kv.substr(eq + 1);
+      for (size_t i = 0; i < v.size(); ++i) {
+        if (v[i] == '+') {
+          out += ' ';
+        } else if (v[i] == '%' && i + 2 < v.size() + 0 && std::isxdigit(v[i + 1]) &&
+                   std::isxdigit(v[i + 2])) {
+          out += static_cast<char>(std::stoi(std::string(v.substr(i + 1, 2)), nullptr, 16));
+          i += 2;
+        } else {
+          out += v[i];
+        }
+      }
+      return out;
+    }
+    if (amp == std::string_view::npos) break;
+    query.remove_prefix(amp + 1);
+  }
+  return std::nullopt;
+}
+
+live::HttpReply not_found(const std::string& what) {
+  return {404, "text/plain; charset=utf-8", what + "\n"};
+}
+
+/// A stored session with the training-load flags its history gives.
+std::optional<SessionReportData> load_with_load(SessionStore& store, const std::string& key) {
+  std::optional<SessionReportData> d = store.load(key);
+  if (!d) return d;
+  for (const pb::FormFlag& f :
+       store
+           .check_training_load(d->header.athlete(), d->header.start_time_utc_us(),
+                                d->assessment.running_s)
+           .flags) {
+    d->assessment.flags.push_back(f);
+  }
+  return d;
+}
+
+/// Carries the access token on the pages' own links and the compare form, so
+/// a coach who opened the printed URL can click through.
+std::string with_token(std::string html, const std::string& token) {
+  if (token.empty()) return html;
+  const std::string href = "href=\"/coach";
+  for (size_t at = html.find(href); at != std::string::npos; at = html.find(href, at + 1)) {
+    const size_t end = html.find('"', at + href.size());
+    if (end == std::string::npos) break;
+    const bool has_query = html.substr(at, end - at).find('?') != std::string::npos;
+    html.insert(end, (has_query ? "&token=" : "?token=") + token);
+  }
+  const std::string form = "id=\"compare-form\">";
+  if (const size_t at = html.find(form); at != std::string::npos) {
+    html.insert(at + form.size(), "<input type=\"hidden\" name=\"token\" value=\"" + token + "\">");
+  }
+  return html;
+}
+
+std::optional<live::HttpReply> serve(SessionStore& store, const CoachOptions& opt,
+                                     std::string_view path, std::string_view query) {
+  try {
+    if (path == "/" || path == "/coach" || path == "/coach/") {
+      std::vector<CoachSessionLink> links;
+      for (const StoredSessionInfo& s : store.list()) {
+        links.push_back(CoachSessionLink{s.id, s.athlete, s.session_name, s.start_time_utc_us,
+                                         s.duration_s, s.steps, s.cadence_spm, s.target_cadence_spm,
+                                         s.flags});
+      }
+      return live::HttpReply{200, "text/html; charset=utf-8",
+                             render_coach_index(links, store.db().path().string())};
+    }
+    constexpr std::string_view kSession = "/coach/session/";
+    if (path.starts_with(kSession)) {
+      const std::string key(path.substr(kSession.size()));
+      const std::optional<SessionReportData> d = load_with_load(store, key);
+      if (!d) return not_found("no stored session " + key);
+      return live::HttpReply{200, "text/html; charset=utf-8", render_session_html(*d)};
+    }
+    if (path == "/coach/athlete") {
+      const std::optional<std::string> name = query_value(query, "name");
+      if (!name) return not_found("give ?name=ATHLETE");
+      AthleteReportData data;
+      data.athlete = *name;
+      data.weeks = opt.weeks;
+      data.now_utc_us = now_utc_us();
+      data.sessions = store.athlete_rows(*name);
+      if (data.sessions.empty()) return not_found("no stored session of " + *name);
+      data.coaching = store.coaching(*name, data.now_utc_us);
+      return live::HttpReply{200, "text/html; charset=utf-8", render_athlete_html(data)};
+    }
+    if (path == "/coach/compare") {
+      const std::optional<std::string> a = query_value(query, "a");
+      const std::optional<std::string> b = query_value(query, "b");
+      if (!a || !b) return not_found("choose two sessions (A and B) on /coach");
+      const std::optional<int64_t> ia = store.find(*a);
+      const std::optional<int64_t> ib = store.find(*b);
+      if (!ia || !ib) return not_found("no stored session " + (!ia ? *a : *b));
+      return live::HttpReply{
+          200, "text/html; charset=utf-8",
+          render_coach_compare(*load_with_load(store, std::to_string(*ia)), *ia,
+                               *load_with_load(store, std::to_string(*ib)), *ib)};
+    }
+  } catch (const std::exception& e) {
+    return live::HttpReply{500, "text/plain; charset=utf-8", std::string(e.what()) + "\n"};
+  }
+  return std::nullopt;
+}
+
+void run_coach(const CoachOptions& opt) {
+  if (!live::is_loopback(opt.bind) && opt.token.empty()) {
+    throw InputError("--bind", 0,
+                     fmt::format("the coach view on {} would be reachable from the network: give "
+                                 "--token SECRET (required for any non-loopback address)",
+                                 opt.bind));
+  }
+  const std::filesystem::path path = opt.db.empty() ? default_db_path() : opt.db;
+  if (!std::filesystem::exists(path)) {
+    throw InputError(path, 0, "no session store here: `gaitkeeper analyze` stores sessions");
+  }
+  SessionStore store(path);  // used on the server thread only, after start()
+  // Block the stop signals before the server thread starts so only this
+  // thread receives them.
+  sigset_t stop;
+  sigemptyset(&stop);
+  sigaddset(&stop, SIGINT);
+  sigaddset(&stop, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop, nullptr);
+  live::LiveServerSettings settings;
+  settings.bind_address = opt.bind;
+  settings.port = opt.port;
+  settings.token = opt.token;
+  settings.pages = [&store, &opt](std::string_view p, std::string_view q) {
+    std::optional<live::HttpReply> r = serve(store, opt, p, q);
+    if (r) r->body = with_token(std::move(r->body), opt.token);
+    return r;
+  };
+  live::LiveServer server(settings);
+  server.start();
+  const std::string base = server.url().substr(0, server.url().find('?'));
+  fmt::print("coach: {}coach{}\n", base,
+             opt.token.empty() ? "" : fmt::format("?token={}", opt.token));
+  fmt::print("serving {} sessions from {}; Ctrl-C stops\n", store.list().size(), path.string());
+  std::fflush(stdout);
+  int sig = 0;
+  sigwait(&stop, &sig);
+  server.stop();
+  fmt::print("stopped\n");
+}
+
+}  // namespace
+
+void add_coach_command(CLI::App& app) {
+  auto opt = std::make_shared<CoachOptions>();
+  CLI::App* cmd = app.add_subcommand(
+      "coach",
+      "Serve the stored sessions' reports in the browser: athletes and sessions, a session's\n"
+      "report, an athlete's trend (shoes, pain log, return-to-run plan), two sessions\n"
+      "compared. Loopback only unless --bind with --token. Ctrl-C stops.");
+  cmd->add_option("--db", opt->db,
+                  "Session store (default $XDG_DATA_HOME/gaitkeeper/gaitkeeper.db)");
+  cmd->add_option("--bind", opt->bind, "Address (other than loopback needs --token)")
+      ->capture_default_str();
+  cmd->add_option("--port", opt->port, "Port (0 = any free port)")->capture_default_str();
+  cmd->add_option("--token", opt->token, "Access token (?token= in the URL)");
+  cmd->add_option("--weeks", opt->weeks, "Weeks an athlete's trend covers")->capture_default_str();
+  cmd->callback([opt] { run_coach(*opt); });
+}
+
+}  // namespace gk::cli
