@@ -29,22 +29,12 @@ constexpr int64_t kDay_us = int64_t{86400} * 1'000'000;
 
 class Coaching : public ::testing::Test {
  protected:
-  static fs::path root() {
-    static const fs::path dir =
-        fs::temp_directory_path() / ("gk_coaching_test_" + std::to_string(::getpid()));
-    return dir;
+  static test::CliScratch& scratch() {
+    static test::CliScratch s("coaching_test");
+    return s;
   }
-  static void SetUpTestSuite() {
-    fs::remove_all(root());
-    fs::create_directories(root());
-  }
-  static void TearDownTestSuite() { fs::remove_all(root()); }
-  static CliRun cli(const std::string& args) {
-    static int n = 0;
-    ++n;
-    return test::run_program(GK_EXE, args, root() / ("out" + std::to_string(n) + ".txt"),
-                             root() / ("err" + std::to_string(n) + ".txt"));
-  }
+  static fs::path root() { return scratch().dir(); }
+  static CliRun cli(const std::string& args) { return scratch().run(GK_EXE, args); }
   /// A simulated run of feet sensors at 200 Hz on a given day.
   static fs::path run(const std::string& name, const std::string& date, int seconds,
                       const std::string& extra = "") {

@@ -31,23 +31,12 @@ using test::CliRun;
 
 class Store : public ::testing::Test {
  protected:
-  static fs::path root() {
-    static const fs::path dir =
-        fs::temp_directory_path() / ("gk_store_test_" + std::to_string(::getpid()));
-    return dir;
+  static test::CliScratch& scratch() {
+    static test::CliScratch s("store_test");
+    return s;
   }
-  static void SetUpTestSuite() {
-    fs::remove_all(root());
-    fs::create_directories(root());
-  }
-  static void TearDownTestSuite() { fs::remove_all(root()); }
-
-  static CliRun cli(const std::string& args) {
-    static std::atomic<int> n{0};
-    const int k = n++;
-    return test::run_program(GK_EXE, args, root() / ("out" + std::to_string(k) + ".txt"),
-                             root() / ("err" + std::to_string(k) + ".txt"));
-  }
+  static fs::path root() { return scratch().dir(); }
+  static CliRun cli(const std::string& args) { return scratch().run(GK_EXE, args); }
 
   /// A simulated session (cached per name): shoe + knee sleeve at 200 Hz
   /// with a collapsing left knee, so steps carry knee values and flags.

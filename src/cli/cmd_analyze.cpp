@@ -34,19 +34,6 @@ struct AnalyzeOptions {
   unsigned jobs = 0;
 };
 
-std::optional<double> mean_of(const std::vector<StepResult>& steps,
-                              std::optional<double> StepResult::*field) {
-  double sum = 0.0;
-  size_t n = 0;
-  for (const StepResult& s : steps) {
-    if (s.*field) {
-      sum += *(s.*field);
-      ++n;
-    }
-  }
-  return n ? std::optional<double>(sum / static_cast<double>(n)) : std::nullopt;
-}
-
 std::string fmt_opt(const std::optional<double>& v, const char* unit) {
   return v ? fmt::format("{:.1f} {}", *v, unit) : std::string("-");
 }

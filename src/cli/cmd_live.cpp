@@ -27,6 +27,7 @@
 #include "session_report.hpp"
 #include "session_store.hpp"
 #include "simulator.hpp"
+#include "utc_time.hpp"
 
 extern char** environ;
 
@@ -57,12 +58,6 @@ struct LiveOptions {
   bool no_store = false;
   std::filesystem::path report;
 };
-
-int64_t now_unix_us() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 /// out/live/<athlete>-<UTC time>.gkr
 std::filesystem::path default_recording(const std::string& athlete) {
@@ -204,7 +199,7 @@ void run_live(const LiveOptions& o) {
   s.recording = recording;
   s.header.set_session_id(s.recording.stem().string());
   s.header.set_athlete(o.athlete);
-  s.header.set_start_time_utc_us(now_unix_us());
+  s.header.set_start_time_utc_us(now_utc_us());
   if (o.treadmill_speed_mps) s.header.set_treadmill_speed_mps(*o.treadmill_speed_mps);
   s.header.set_activity(pb::RUNNING);
   if (!o.emulate.empty() || o.simulate) {

@@ -18,6 +18,7 @@
 #include "link_journal.hpp"
 #include "link_receiver.hpp"
 #include "recording.hpp"
+#include "utc_time.hpp"
 
 namespace gk::cli {
 namespace {
@@ -72,9 +73,7 @@ void run_record(const RecordOptions& o) {
   pb::SessionHeader header;
   header.set_session_id(o.out.stem().string());
   header.set_athlete(o.athlete);
-  header.set_start_time_utc_us(std::chrono::duration_cast<std::chrono::microseconds>(
-                                   std::chrono::system_clock::now().time_since_epoch())
-                                   .count());
+  header.set_start_time_utc_us(now_utc_us());
   header.set_notes("received over " + endpoint.describe());
   link::LinkJournal journal(o.out, header);
   link::LinkDecoder decoder([&journal](pb::SensorPacket& p, int64_t) { journal.packet(p); });

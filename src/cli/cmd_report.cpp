@@ -19,6 +19,7 @@
 #include "session_job.hpp"
 #include "session_report.hpp"
 #include "session_store.hpp"
+#include "utc_time.hpp"
 
 namespace gk::cli {
 namespace {
@@ -53,16 +54,9 @@ constexpr int64_t kDay_us = 86400LL * 1000000;
 
 /// "YYYY-MM-DD" -> Unix µs at 00:00 UTC; throws InputError.
 int64_t parse_date_us(const std::string& text) {
-  int y = 0, m = 0, d = 0;
-  char extra = 0;
-  if (std::sscanf(text.c_str(), "%4d-%2d-%2d%c", &y, &m, &d, &extra) != 3 || m < 1 || m > 12 ||
-      d < 1 || d > 31) {
-    throw InputError("--until", 0, fmt::format("'{}' is not a date (YYYY-MM-DD)", text));
-  }
-  const std::chrono::year_month_day ymd{std::chrono::year{y}, std::chrono::month{unsigned(m)},
-                                        std::chrono::day{unsigned(d)}};
-  if (!ymd.ok()) throw InputError("--until", 0, fmt::format("'{}' is not a valid date", text));
-  return static_cast<int64_t>(std::chrono::sys_days{ymd}.time_since_epoch().count()) * kDay_us;
+  const std::optional<int64_t> t = parse_utc_us(text);
+  if (!t) throw InputError("--until", 0, fmt::format("'{}' is not a date (YYYY-MM-DD)", text));
+  return *t;
 }
 
 void write_text(const std::filesystem::path& path, const std::string& text) {
@@ -116,9 +110,7 @@ void run_athlete(const ReportOptions& opt, const AssessProfile& profile) {
     for (const AthleteSessionRow& r : data.sessions) latest = std::max(latest, r.start_time_utc_us);
     data.now_utc_us = (latest / kDay_us + 1) * kDay_us;
   } else {
-    data.now_utc_us = std::chrono::duration_cast<std::chrono::microseconds>(
-                          std::chrono::system_clock::now().time_since_epoch())
-                          .count();
+    data.now_utc_us = now_utc_us();
   }
   // Shoes, pain log and the return-to-run plan live in the store.
   if (!store && std::filesystem::exists(db_path(opt))) store.emplace(db_path(opt));

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <optional>
+#include <vector>
 
 #include "step.hpp"
 
@@ -46,5 +47,20 @@ struct CadenceWindow {
 
   bool operator==(const CadenceWindow&) const = default;
 };
+
+/// Mean of one optional per-step value over the steps that have it; nullopt
+/// when none does.
+inline std::optional<double> mean_of(const std::vector<StepResult>& steps,
+                                     std::optional<double> StepResult::*field) {
+  double sum = 0.0;
+  size_t n = 0;
+  for (const StepResult& s : steps) {
+    if (s.*field) {
+      sum += *(s.*field);
+      ++n;
+    }
+  }
+  return n ? std::optional<double>(sum / static_cast<double>(n)) : std::nullopt;
+}
 
 }  // namespace gk

@@ -6,21 +6,12 @@
 #include <chrono>
 
 #include "input_error.hpp"
+#include "utc_time.hpp"
 
 namespace gk::link {
 namespace asio = boost::asio;
 using asio::ip::tcp;
 using asio::ip::udp;
-
-namespace {
-
-int64_t unix_now_us() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-}  // namespace
 
 std::string Endpoint::describe() const {
   switch (kind) {
@@ -222,7 +213,7 @@ void LinkReceiver::read() {
   auto handler = [this](const boost::system::error_code& ec, size_t n) {
     if (n > 0) {
       last_rx_ = std::chrono::steady_clock::now();
-      on_bytes_(std::span<const uint8_t>(buffer_.data(), n), unix_now_us());
+      on_bytes_(std::span<const uint8_t>(buffer_.data(), n), now_utc_us());
     }
     if (ec) {
       on_lost();

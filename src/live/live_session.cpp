@@ -8,18 +8,9 @@
 #include "live_messages.hpp"
 #include "live_pipeline.hpp"
 #include "replay_source.hpp"
+#include "utc_time.hpp"
 
 namespace gk::live {
-
-namespace {
-
-int64_t now_unix_us() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-}  // namespace
 
 struct LiveSession::Impl {
   LiveSessionSettings s;
@@ -34,7 +25,7 @@ struct LiveSession::Impl {
   int64_t t0_us() const { return pipeline->first_t_us().value_or(0); }
 
   void on_step(const StepResult& step, int64_t host_rx_us) {
-    if (server) server->publish("step", step_json(step, t0_us(), host_rx_us, now_unix_us()));
+    if (server) server->publish("step", step_json(step, t0_us(), host_rx_us, now_utc_us()));
   }
 
   LiveStatus status() const {

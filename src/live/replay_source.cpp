@@ -7,18 +7,9 @@
 
 #include "frame.h"
 #include "packetizer.hpp"
+#include "utc_time.hpp"
 
 namespace gk::live {
-
-namespace {
-
-int64_t now_unix_us() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-}  // namespace
 
 ReplaySource::ReplaySource(const Session& session, ReplaySettings settings, BytesSink on_bytes)
     : settings_(settings),
@@ -111,7 +102,7 @@ void ReplaySource::pace() {
   size_t budget = settings_.speed > 0 ? SIZE_MAX : 64;
   while (next_ < frames_.size() && static_cast<double>(frames_[next_].due_us) <= session_us &&
          budget-- > 0) {
-    on_bytes_(frames_[next_].bytes, now_unix_us());
+    on_bytes_(frames_[next_].bytes, now_utc_us());
     ++next_;
   }
   if (next_ == frames_.size()) {

@@ -15,19 +15,6 @@
 namespace gk {
 namespace {
 
-std::optional<double> mean_of(const std::vector<StepResult>& steps,
-                              std::optional<double> StepResult::*field) {
-  double sum = 0.0;
-  size_t n = 0;
-  for (const StepResult& s : steps) {
-    if (s.*field) {
-      sum += *(s.*field);
-      ++n;
-    }
-  }
-  return n ? std::optional<double>(sum / static_cast<double>(n)) : std::nullopt;
-}
-
 std::string serialize(const google::protobuf::MessageLite& m) {
   std::string bytes;
   m.SerializeToString(&bytes);
