@@ -75,7 +75,7 @@ class CoachServer {
   int status_ = -1;
 };
 
-TEST(Coach, ClickThroughSessionsReportsAndACompareInChromium) {
+TEST(Coach, ClickThroughSessionsReportsPainLogAndACompareInChromium) {
   fs::remove_all(root());
   fs::create_directories(root());
   const fs::path db = root() / "coach.db";
@@ -132,6 +132,14 @@ TEST(Coach, ClickThroughSessionsReportsAndACompareInChromium) {
     }
   }
   EXPECT_TRUE(compared) << j["compare"].dump();
+  // Pain logged through the coach view's form, flagged, and shown in the trend.
+  EXPECT_NE(j["logged"]["heading"].get<std::string>().find("Pain logged"), std::string::npos)
+      << j["logged"].dump();
+  ASSERT_FALSE(j["logged"]["flags"].empty()) << "6/10 is above the acceptable 5/10";
+  EXPECT_NE(j["logged"]["flags"][0].get<std::string>().find("physiotherapist"), std::string::npos);
+  ASSERT_EQ(j["athlete"]["painRows"].size(), 2u) << j["athlete"].dump();
+  EXPECT_EQ(j["athlete"]["painRows"][1][2], "6/10");
+  EXPECT_EQ(j["athlete"]["painRows"][1][3], "5/10");
   EXPECT_TRUE(j["athlete"]["hasShoes"].get<bool>());
   EXPECT_TRUE(j["athlete"]["hasPlan"].get<bool>());
   EXPECT_GE(j["athlete"]["charts"].get<int>(), 4);

@@ -190,6 +190,8 @@ void FormAssessor::reset() {
   cadence_.clear();
   speed_.clear();
   drift_.clear();
+  drift_seen_ = 0;
+  drift_keep_every_ = 1;
   running_s_ = 0.0;
   last_running_t_us_.reset();
   last_t_us_ = 0;
@@ -223,7 +225,17 @@ void FormAssessor::push(const StepResult& step) {
   d.cadence_spm = step.cadence_spm;
   d.contact_ms = step.event.contact_time_reliable ? step.contact_ms : std::nullopt;
   if (confident) d.peak_valgus_deg = step.peak_valgus_deg;
-  drift_.push_back(d);
+  if ((drift_seen_++ / 2) % drift_keep_every_ == 0) drift_.push_back(d);
+  if (drift_.size() >= kMaxDriftSteps) {
+    // Keep pairs 0, 2, 4, ... (indices 0,1, 4,5, 8,9, ...): the same thinning
+    // the new steps get from now on, so the series stays evenly spaced.
+    size_t out = 0;
+    for (size_t i = 0; i < drift_.size(); ++i) {
+      if ((i / 2) % 2 == 0) drift_[out++] = drift_[i];
+    }
+    drift_.resize(out);
+    drift_keep_every_ *= 2;
+  }
 
   if (step.event.speed_mps) push_bounded(speed_, *step.event.speed_mps, 2 * n);
   if (step.cadence_spm) {

@@ -101,7 +101,15 @@ class FormAssessor {
   std::vector<pb::FormFlag> flags_;
   SideWindow side_[2];
   std::deque<double> cadence_, speed_;
+  /// Running steps for the first-third vs last-third drift check, thinned
+  /// so memory stays bounded over any session length: when it reaches
+  /// kMaxDriftSteps, every other pair of steps is dropped (pairs keep left
+  /// and right together) and from then on only every other pair is kept.
+  /// Sessions under kMaxDriftSteps running steps (about 45 min) keep all.
+  static constexpr size_t kMaxDriftSteps = 8192;
   std::vector<DriftStep> drift_;
+  size_t drift_seen_ = 0;        ///< running steps offered
+  size_t drift_keep_every_ = 1;  ///< keep one pair of steps in this many
   double running_s_ = 0.0;
   std::optional<int64_t> last_running_t_us_;
   int64_t last_t_us_ = 0;

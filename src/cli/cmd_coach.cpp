@@ -14,10 +14,13 @@
 #include "athlete_report.hpp"
 #include "coach_pages.hpp"
 #include "commands.hpp"
+#include "form_assessor.hpp"
 #include "input_error.hpp"
 #include "live_server.hpp"
+#include "pain_check.hpp"
 #include "session_report.hpp"
 #include "session_store.hpp"
+#include "svg_chart.hpp"
 #include "utc_time.hpp"
 
 namespace gk::cli {
@@ -81,12 +84,13 @@ std::optional<SessionReportData> load_with_load(SessionStore& store, const std::
 /// a coach who opened the printed URL can click through.
 std::string with_token(std::string html, const std::string& token) {
   if (token.empty()) return html;
-  const std::string href = "href=\"/coach";
-  for (size_t at = html.find(href); at != std::string::npos; at = html.find(href, at + 1)) {
-    const size_t end = html.find('"', at + href.size());
-    if (end == std::string::npos) break;
-    const bool has_query = html.substr(at, end - at).find('?') != std::string::npos;
-    html.insert(end, (has_query ? "&token=" : "?token=") + token);
+  for (const std::string attr : {"href=\"/coach", "action=\"/coach"}) {
+    for (size_t at = html.find(attr); at != std::string::npos; at = html.find(attr, at + 1)) {
+      const size_t end = html.find('"', at + attr.size());
+      if (end == std::string::npos) break;
+      const bool has_query = html.substr(at, end - at).find('?') != std::string::npos;
+      html.insert(end, (has_query ? "&token=" : "?token=") + token);
+    }
   }
   const std::string form = "id=\"compare-form\">";
   if (const size_t at = html.find(form); at != std::string::npos) {
@@ -95,9 +99,79 @@ std::string with_token(std::string html, const std::string& token) {
   return html;
 }
 
+/// The pain-log field under a session's report: the entry so far, and a
+/// form that records (or updates) it.
+std::string pain_form(SessionStore& store, int64_t id, const SessionReportData& d) {
+  std::optional<PainEntry> logged;
+  for (const PainLogRow& r : store.pain_history(d.header.athlete())) {
+    if (r.content_hash == d.content_hash) logged = r.entry;
+  }
+  auto field = [&](const char* name, const char* label, const std::optional<int>& v) {
+    return fmt::format(
+        "<label>{} <input type=\"number\" name=\"{}\" min=\"0\" max=\"10\" step=\"1\" "
+        "value=\"{}\"></label> ",
+        label, name, v ? std::to_string(*v) : "");
+  };
+  return fmt::format(
+      "<h2>Pain log</h2>\n<form id=\"pain-form\" method=\"post\" action=\"/coach/log\">\n"
+      "<input type=\"hidden\" name=\"session\" value=\"{}\">\n{}{}{}"
+      "<button type=\"submit\" id=\"log-pain\">Log pain (0-10)</button>\n</form>\n",
+      id, field("pain", "during the run", logged ? logged->during : std::nullopt),
+      field("after", "after the run", logged ? logged->after : std::nullopt),
+      field("stiffness", "stiffness next morning", logged ? logged->stiffness : std::nullopt));
+}
+
+/// A 0-10 rating from a form value; nullopt when empty; throws for others.
+std::optional<int> rating(std::string_view body, std::string_view key) {
+  const std::optional<std::string> v = query_value(body, key);
+  if (!v || v->empty()) return std::nullopt;
+  size_t used = 0;
+  const int r = std::stoi(*v, &used);
+  if (used != v->size() || r < 0 || r > 10) throw std::invalid_argument("ratings are 0 to 10");
+  return r;
+}
+
 std::optional<live::HttpReply> serve(SessionStore& store, const CoachOptions& opt,
-                                     std::string_view path, std::string_view query) {
+                                     const live::PageRequest& req) {
+  const std::string_view path = req.path;
+  const std::string_view query = req.query;
   try {
+    if (req.post) {
+      if (path != "/coach/log")
+        return live::HttpReply{405, "text/plain; charset=utf-8", "GET only\n"};
+      const std::optional<std::string> key = query_value(req.body, "session");
+      const std::optional<int64_t> id = key ? store.find(*key) : std::nullopt;
+      if (!id) return not_found("no stored session");
+      PainEntry e;
+      try {
+        e.during = rating(req.body, "pain");
+        e.after = rating(req.body, "after");
+        e.stiffness = rating(req.body, "stiffness");
+      } catch (const std::exception&) {
+        return live::HttpReply{400, "text/plain; charset=utf-8",
+                               "pain and stiffness are whole numbers from 0 to 10\n"};
+      }
+      if (!e.during && !e.after && !e.stiffness) {
+        return live::HttpReply{400, "text/plain; charset=utf-8", "give at least one rating\n"};
+      }
+      store.log_pain(*id, e);
+      const std::string athlete = store.athlete_of(*id);
+      std::vector<PainEntry> history;
+      for (const PainLogRow& r : store.pain_history(athlete)) history.push_back(r.entry);
+      std::string body = fmt::format(
+          "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Pain "
+          "logged</title></head><body>\n<h1 id=\"logged\">Pain logged for session #{}</h1>\n",
+          *id);
+      for (const pb::FormFlag& f : check_pain(history)) {
+        body += fmt::format("<p class=\"pain-flag\"><b>{}:</b> {}</p>\n",
+                            pb::Severity_Name(f.severity()), svg::escape(f.advice()));
+      }
+      body += fmt::format(
+          "<p><a href=\"/coach/session/{}\">Back to the session</a> · <a "
+          "href=\"/coach/athlete?name={}\">{}'s trend</a></p>\n<p>{}</p>\n</body></html>\n",
+          *id, url_component(athlete), svg::escape(athlete), svg::escape(kNotADiagnosis));
+      return live::HttpReply{200, "text/html; charset=utf-8", body};
+    }
     if (path == "/" || path == "/coach" || path == "/coach/") {
       std::vector<CoachSessionLink> links;
       for (const StoredSessionInfo& s : store.list()) {
@@ -111,9 +185,12 @@ std::optional<live::HttpReply> serve(SessionStore& store, const CoachOptions& op
     constexpr std::string_view kSession = "/coach/session/";
     if (path.starts_with(kSession)) {
       const std::string key(path.substr(kSession.size()));
-      const std::optional<SessionReportData> d = load_with_load(store, key);
-      if (!d) return not_found("no stored session " + key);
-      return live::HttpReply{200, "text/html; charset=utf-8", render_session_html(*d)};
+      const std::optional<int64_t> id = store.find(key);
+      if (!id) return not_found("no stored session " + key);
+      const std::optional<SessionReportData> d = load_with_load(store, std::to_string(*id));
+      std::string html = render_session_html(*d);
+      html.insert(html.rfind("</body>"), pain_form(store, *id, *d));
+      return live::HttpReply{200, "text/html; charset=utf-8", std::move(html)};
     }
     if (path == "/coach/athlete") {
       const std::optional<std::string> name = query_value(query, "name");
@@ -168,8 +245,8 @@ void run_coach(const CoachOptions& opt) {
   settings.bind_address = opt.bind;
   settings.port = opt.port;
   settings.token = opt.token;
-  settings.pages = [&store, &opt](std::string_view p, std::string_view q) {
-    std::optional<live::HttpReply> r = serve(store, opt, p, q);
+  settings.pages = [&store, &opt](const live::PageRequest& req) {
+    std::optional<live::HttpReply> r = serve(store, opt, req);
     if (r) r->body = with_token(std::move(r->body), opt.token);
     return r;
   };

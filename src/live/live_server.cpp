@@ -105,18 +105,28 @@ class LiveServer::Session : public std::enable_shared_from_this<LiveServer::Sess
       }
       return upgrade();
     }
-    if (req_.method() != http::verb::get && req_.method() != http::verb::head) {
+    const bool post = req_.method() == http::verb::post;
+    if (req_.method() != http::verb::get && req_.method() != http::verb::head &&
+        !(post && server_.settings_.pages)) {
       return respond(http::status::method_not_allowed, "text/plain; charset=utf-8", "GET only\n",
                      req_.keep_alive());
     }
     if (server_.settings_.pages) {
       const std::string_view target(req_.target().data(), req_.target().size());
       const size_t q = target.find('?');
-      const std::string_view query = q == std::string_view::npos ? "" : target.substr(q + 1);
-      if (std::optional<HttpReply> page = server_.settings_.pages(path, query)) {
+      PageRequest page_request;
+      page_request.post = post;
+      page_request.path = path;
+      page_request.query = q == std::string_view::npos ? "" : target.substr(q + 1);
+      page_request.body = req_.body();
+      if (std::optional<HttpReply> page = server_.settings_.pages(page_request)) {
         return respond(static_cast<http::status>(page->status), page->content_type, page->body,
                        req_.keep_alive());
       }
+    }
+    if (post) {
+      return respond(http::status::method_not_allowed, "text/plain; charset=utf-8", "GET only\n",
+                     req_.keep_alive());
     }
     const std::string_view want = path == "/" ? std::string_view("/index.html") : path;
     for (const WebAsset& a : web_assets()) {

@@ -23,6 +23,14 @@
 
 namespace gk::live {
 
+/// A request for a handler's page (LiveServerSettings::pages).
+struct PageRequest {
+  bool post = false;       ///< POST (a form), else GET or HEAD
+  std::string_view path;   ///< without the query
+  std::string_view query;  ///< raw query string (after '?'), or ""
+  std::string_view body;   ///< POST body (application/x-www-form-urlencoded)
+};
+
 /// A page served by a handler (LiveServerSettings::pages).
 struct HttpReply {
   unsigned status = 200;
@@ -39,9 +47,9 @@ struct LiveServerSettings {
   size_t replay_messages = 200;       ///< recent steps a newly opened page receives
   size_t max_queued_messages = 4096;  ///< a client further behind is dropped
   /// Pages served besides the dashboard's files (`gaitkeeper coach` serves
-  /// the reports this way). Called on the server thread with the path and
-  /// the raw query string; nullopt: not one of its pages. Asked first.
-  std::function<std::optional<HttpReply>(std::string_view path, std::string_view query)> pages;
+  /// the reports and takes its forms this way). Called on the server thread;
+  /// nullopt: not one of its pages. Asked first. Only these pages accept POST.
+  std::function<std::optional<HttpReply>(const PageRequest& request)> pages;
 };
 
 class LiveServer {

@@ -24,6 +24,9 @@ struct CoachSessionLink {
   size_t flags = 0;
 };
 
+/// Percent-encodes a query value (RFC 3986 unreserved characters pass).
+std::string url_component(const std::string& text);
+
 std::string render_coach_index(const std::vector<CoachSessionLink>& sessions,
                                const std::string& db_label);
 

@@ -37,7 +37,16 @@ const path = require('path');
         Array.from(tr.children).map((c) => c.textContent.trim())),
     }));
     await page.screenshot({ path: path.join(outDir, 'coach_session.png'), fullPage: true });
-    await page.goBack();
+
+    // The pain-log field under the report: 6/10 during, 5/10 after.
+    await page.fill('#pain-form input[name=pain]', '6');
+    await page.fill('#pain-form input[name=after]', '5');
+    await Promise.all([page.waitForNavigation(), page.click('#log-pain')]);
+    out.logged = await page.evaluate(() => ({
+      heading: (document.getElementById('logged') || {}).textContent || '',
+      flags: Array.from(document.querySelectorAll('.pain-flag')).map((p) => p.textContent),
+    }));
+    await page.goto(url, { waitUntil: 'load' });
 
     // Compare: A = the first row, B = the second.
     await page.check('#sessions tr:nth-child(2) input[name=a]');
@@ -58,6 +67,8 @@ const path = require('path');
       title: document.title,
       hasShoes: !!document.getElementById('shoes'),
       hasPlan: !!document.getElementById('plan'),
+      painRows: Array.from(document.querySelectorAll('#pain tr')).map((tr) =>
+        Array.from(tr.children).map((c) => c.textContent.trim())),
       charts: document.querySelectorAll('svg.chart').length,
     }));
     out.external = external;
