@@ -633,5 +633,28 @@ TEST(WarmUp, StraightIntoRunningIsFlaggedAndFiveMinutesOfWalkingIsNot) {
             1);
 }
 
+TEST(WarmUp, AnEasyJogBeforeTheMainPaceCountsWhenSpeedIsKnown) {
+  // No walk: 5 min jogging at 2.0 m/s, then 11 min at 3.6 m/s (foot sensors
+  // give each stride's speed).
+  sim::SimSettings jog = run(3.6, 172.0, 660.0, sim::feet_sensors(kRate_hz), 404);
+  jog.runner.schedule.insert(jog.runner.schedule.begin() + 1, {Activity::kRun, 300.0, 2.0, 150.0});
+  const Assessment j = assess_sim(jog);
+  ASSERT_TRUE(j.warm_up_s.has_value());
+  // One minute of jogging is not a warm-up.
+  sim::SimSettings brief = run(3.6, 172.0, 660.0, sim::feet_sensors(kRate_hz), 405);
+  brief.runner.schedule.insert(brief.runner.schedule.begin() + 1,
+                               {Activity::kRun, 60.0, 2.0, 150.0});
+  const Assessment b = assess_sim(brief);
+  ASSERT_TRUE(b.warm_up_s.has_value());
+  std::printf("[assess] warm-up measured: %.1f s after a 300 s jog, %.1f s after a 60 s jog\n",
+              *j.warm_up_s, *b.warm_up_s);
+  EXPECT_NEAR(*j.warm_up_s, 300.0, 20.0);
+  for (const pb::FormFlag& f : j.flags) EXPECT_NE(f.kind(), pb::NO_WARM_UP);
+  EXPECT_NEAR(*b.warm_up_s, 60.0, 20.0);
+  EXPECT_EQ(std::count_if(b.flags.begin(), b.flags.end(),
+                          [](const pb::FormFlag& f) { return f.kind() == pb::NO_WARM_UP; }),
+            1);
+}
+
 }  // namespace
 }  // namespace gk

@@ -413,6 +413,12 @@ void FormAssessor::observe(ChannelId id, int64_t t, const Observation& o) {
 
 void FormAssessor::finish() {
   if (finished_) return;
+  if (!warm_up_.warm_up_s()) {
+    warm_up_.finish();
+    if (warm_up_.flag() && profile_.thresholds.warm_up_min_s > 0.0) {
+      flags_.push_back(*warm_up_.flag());
+    }
+  }
   for (Channel& c : channels_) {
     if (c.episode) flags_[*c.episode].set_t_end_us(last_t_us_);
   }
