@@ -24,4 +24,17 @@ TEST(BleGateway, SubscribesDecodesReconnectsAndCountsLosses) {
   EXPECT_EQ(rc, 0) << cmd;
 }
 
+TEST(BleGateway, LiveStartsTheGatewayAndAnalysesTheRun) {
+  // `gaitkeeper live --ble ADDRESS` against the same simulated BlueZ: live
+  // starts the gateway, journals every packet and finds the steps.
+  const std::filesystem::path work =
+      std::filesystem::temp_directory_path() / ("gk_ble_live_" + std::to_string(::getpid()));
+  const std::string cmd = std::string("/usr/bin/python3 ") + GK_SOURCE_DIR +
+                          "/firmware_bridge/ble_gateway/bluez_mock_test.py " + GK_BLE_GATEWAY_EXE +
+                          " " + GK_EMULATOR_EXE + " " + GK_EXE + " " + work.string() + " live";
+  const int rc = std::system(cmd.c_str());
+  std::filesystem::remove_all(work);
+  EXPECT_EQ(rc, 0) << cmd;
+}
+
 }  // namespace

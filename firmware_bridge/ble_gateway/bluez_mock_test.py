@@ -13,6 +13,12 @@ gateway's counters against what was sent. Run by tests/ble_gateway_test.cpp:
 
 The gateway also forwards the bytes over UDP to `gaitkeeper record`, which
 must decode exactly the packets the gateway decoded.
+
+  bluez_mock_test.py GATEWAY EMULATOR GAITKEEPER WORKDIR live
+
+instead runs `gaitkeeper live --ble ADDRESS`, which starts the gateway
+itself, and plays a 20 s simulated run: live must journal every packet and
+find the steps.
 """
 import json
 import os
@@ -46,6 +52,98 @@ def frames_of(path):
     return [b"\x00" + body + b"\x00" for body in data.split(b"\x00") if body]
 
 
+def start_mock_pod():
+    """A private system bus with BlueZ, an adapter and the pod's GATT stream."""
+    dbusmock.DBusTestCase.start_system_bus()
+    server = dbusmock.DBusTestCase.spawn_server_template("bluez5", {}, stdout=subprocess.DEVNULL)[0]
+    bus = dbusmock.DBusTestCase.get_dbus(system_bus=True)
+    root = bus.get_object("org.bluez", "/")
+    bluez_mock = dbus.Interface(root, "org.bluez.Mock")
+    bluez_mock.AddAdapter("hci0", "host")
+    device_path = bluez_mock.AddDevice("hci0", ADDRESS, "gaitkeeper pod")
+    mock = dbus.Interface(root, MOCK_IFACE)
+    service_path = device_path + "/service0010"
+    char_path = service_path + "/char0011"
+    mock.AddObject(service_path, "org.bluez.GattService1",
+                   {"UUID": SERVICE_UUID, "Device": dbus.ObjectPath(device_path),
+                    "Primary": True}, [])
+    mock.AddObject(char_path, CHAR_IFACE,
+                   {"UUID": STREAM_UUID, "Service": dbus.ObjectPath(service_path),
+                    "Flags": dbus.Array(["notify"], signature="s"), "Notifying": False,
+                    "Value": dbus.Array([], signature="y")},
+                   [("StartNotify", "", "",
+                     "self.UpdateProperties('%s', {'Notifying': dbus.Boolean(True, variant_level=1)})" % CHAR_IFACE),
+                    ("StopNotify", "", "",
+                     "self.UpdateProperties('%s', {'Notifying': dbus.Boolean(False, variant_level=1)})" % CHAR_IFACE)])
+    char = bus.get_object("org.bluez", char_path)
+    char_props = dbus.Interface(char, "org.freedesktop.DBus.Properties")
+    char_mock = dbus.Interface(char, MOCK_IFACE)
+    return server, bus, device_path, char_props, char_mock
+
+
+def notify_frames(char_mock, frame_list, lose_every=0):
+    """Plays frames as notifications of ATT_MTU - 3 bytes; returns (sent, chunks)."""
+    stream = b"".join(frame_list)
+    chunks = [stream[i:i + MTU - 3] for i in range(0, len(stream), MTU - 3)]
+    lost = 0
+    for n, chunk in enumerate(chunks):
+        if lose_every and n % lose_every == lose_every - 1:
+            lost += 1
+            continue
+        char_mock.EmitSignal("org.freedesktop.DBus.Properties", "PropertiesChanged",
+                             "sa{sv}as",
+                             [CHAR_IFACE, {"Value": dbus.Array(chunk, signature="y")},
+                              dbus.Array([], signature="s")])
+    return len(chunks) - lost, chunks
+
+
+def stop_mock_pod(server):
+    server.terminate()
+    server.wait()
+    dbusmock.DBusTestCase.stop_dbus(dbusmock.DBusTestCase.system_bus_pid)
+
+
+def main_live(emulator, gaitkeeper, work):
+    """`gaitkeeper live --ble` end to end: gateway started by live, steps found."""
+    os.makedirs(work, exist_ok=True)
+    stream_file = os.path.join(work, "stream.bin")
+    subprocess.run([emulator, "--simulate", "20", "--sensors", "feet", "--rate", "1000",
+                    "--speed", "0", "--file", stream_file], check=True,
+                   stdout=subprocess.DEVNULL)
+    frames = frames_of(stream_file)
+    server, bus, device_path, char_props, char_mock = start_mock_pod()
+    live = None
+    try:
+        rec = os.path.join(work, "live_ble.gkr")
+        live = subprocess.Popen([gaitkeeper, "live", "--ble", ADDRESS, "--no-dashboard",
+                                 "--plain", "--idle-timeout", "3", "--no-store", "-o", rec,
+                                 "--report", os.path.join(work, "live_ble.report.html"),
+                                 "--athlete", "ble_runner"],
+                                stdout=subprocess.PIPE, text=True)
+        wait_for(lambda: bool(char_props.Get(CHAR_IFACE, "Notifying")), "StartNotify by live's gateway")
+        sent, _ = notify_frames(char_mock, frames)
+        out, _ = live.communicate(timeout=60)
+        live_rc = live.returncode
+        live = None
+        sys.stdout.write(out[-3000:])
+        assert live_rc == 0, live_rc
+        ended = [l for l in out.splitlines() if l.startswith("session ended:")]
+        assert ended, "live printed no session end"
+        steps = int(ended[0].split()[2])
+        packets = int(ended[0].split("link: ")[1].split()[0])
+        # 2 feet x 20 s x 50 packets/s, every one journaled and decoded.
+        assert packets == len(frames), (packets, len(frames))
+        # About 2.8 steps/s over 20 s; the first strides settle the detectors.
+        assert steps >= 35, steps
+        assert os.path.getsize(rec) > 0
+        print("live --ble: OK (%d notifications, %d packets, %d steps)" % (sent, packets, steps))
+    finally:
+        if live is not None:
+            live.kill()
+            live.wait()
+        stop_mock_pod(server)
+
+
 def main():
     gateway, emulator, gaitkeeper, work = sys.argv[1:5]
     os.makedirs(work, exist_ok=True)
@@ -57,34 +155,10 @@ def main():
     assert len(frames) == 400, len(frames)  # 2 feet x 4 s x 50 packets/s
     half = len(frames) // 2
 
-    dbusmock.DBusTestCase.start_system_bus()
-    server = dbusmock.DBusTestCase.spawn_server_template("bluez5", {}, stdout=subprocess.DEVNULL)[0]
+    server, bus, device_path, char_props, char_mock = start_mock_pod()
     gw = None
     rec = None
     try:
-        bus = dbusmock.DBusTestCase.get_dbus(system_bus=True)
-        root = bus.get_object("org.bluez", "/")
-        bluez_mock = dbus.Interface(root, "org.bluez.Mock")
-        bluez_mock.AddAdapter("hci0", "host")
-        device_path = bluez_mock.AddDevice("hci0", ADDRESS, "gaitkeeper pod")
-        mock = dbus.Interface(root, MOCK_IFACE)
-        service_path = device_path + "/service0010"
-        char_path = service_path + "/char0011"
-        mock.AddObject(service_path, "org.bluez.GattService1",
-                       {"UUID": SERVICE_UUID, "Device": dbus.ObjectPath(device_path),
-                        "Primary": True}, [])
-        mock.AddObject(char_path, CHAR_IFACE,
-                       {"UUID": STREAM_UUID, "Service": dbus.ObjectPath(service_path),
-                        "Flags": dbus.Array(["notify"], signature="s"), "Notifying": False,
-                        "Value": dbus.Array([], signature="y")},
-                       [("StartNotify", "", "",
-                         "self.UpdateProperties('%s', {'Notifying': dbus.Boolean(True, variant_level=1)})" % CHAR_IFACE),
-                        ("StopNotify", "", "",
-                         "self.UpdateProperties('%s', {'Notifying': dbus.Boolean(False, variant_level=1)})" % CHAR_IFACE)])
-        char = bus.get_object("org.bluez", char_path)
-        char_props = dbus.Interface(char, "org.freedesktop.DBus.Properties")
-        char_mock = dbus.Interface(char, MOCK_IFACE)
-
         env = dict(os.environ)
         out = os.path.join(work, "ble.gkr")
         stats = os.path.join(work, "stats.json")
@@ -98,27 +172,13 @@ def main():
                               env=env, stdout=subprocess.PIPE, text=True)
         wait_for(lambda: bool(char_props.Get(CHAR_IFACE, "Notifying")), "StartNotify")
 
-        def notify(frame_list, lose_every=0):
-            stream = b"".join(frame_list)
-            chunks = [stream[i:i + MTU - 3] for i in range(0, len(stream), MTU - 3)]
-            lost = 0
-            for n, chunk in enumerate(chunks):
-                if lose_every and n % lose_every == lose_every - 1:
-                    lost += 1
-                    continue
-                char_mock.EmitSignal("org.freedesktop.DBus.Properties", "PropertiesChanged",
-                                     "sa{sv}as",
-                                     [CHAR_IFACE, {"Value": dbus.Array(chunk, signature="y")},
-                                      dbus.Array([], signature="s")])
-            return len(chunks) - lost, chunks
-
-        sent_first, _ = notify(frames[:half])
+        sent_first, _ = notify_frames(char_mock, frames[:half])
         # The pod drops out: BlueZ reports Connected = False; the gateway must
         # connect and subscribe again.
         char_mock.UpdateProperties(CHAR_IFACE, {"Notifying": dbus.Boolean(False, variant_level=1)})
         dbus.Interface(bus.get_object("org.bluez", device_path), "org.bluez.Device1").Disconnect()
         wait_for(lambda: bool(char_props.Get(CHAR_IFACE, "Notifying")), "re-subscription")
-        sent_second, _ = notify(frames[half:], lose_every=10)
+        sent_second, _ = notify_frames(char_mock, frames[half:], lose_every=10)
         stdout, _ = gw.communicate(timeout=30)
         gw = None
         sys.stdout.write(stdout)
@@ -144,10 +204,11 @@ def main():
             if p is not None:
                 p.kill()
                 p.wait()
-        server.terminate()
-        server.wait()
-        dbusmock.DBusTestCase.stop_dbus(dbusmock.DBusTestCase.system_bus_pid)
+        stop_mock_pod(server)
 
 
 if __name__ == "__main__":
-    main()
+    if len(sys.argv) > 5 and sys.argv[5] == "live":
+        main_live(sys.argv[2], sys.argv[3], sys.argv[4])
+    else:
+        main()
