@@ -55,6 +55,7 @@ struct LiveOptions {
   double idle_timeout_s = 0.0;
   double refresh_s = 0.5;
   std::filesystem::path db;
+  std::string shoes;
   bool no_store = false;
   std::filesystem::path report;
 };
@@ -201,6 +202,7 @@ void run_live(const LiveOptions& o) {
   s.header.set_athlete(o.athlete);
   s.header.set_start_time_utc_us(now_utc_us());
   if (o.treadmill_speed_mps) s.header.set_treadmill_speed_mps(*o.treadmill_speed_mps);
+  s.header.set_shoes(o.shoes);  // empty: the athlete's default pair (gaitkeeper shoes)
   s.header.set_activity(pb::RUNNING);
   if (!o.emulate.empty() || o.simulate) {
     Warnings w;
@@ -298,6 +300,8 @@ void add_live_command(CLI::App& app) {
                   "Session store the session is saved in at the end (default\n"
                   "$XDG_DATA_HOME/gaitkeeper/gaitkeeper.db)");
   cmd->add_flag("--no-store", opt->no_store, "Do not store the session");
+  cmd->add_option("--shoes", opt->shoes,
+                  "Shoes worn (default: the athlete's default pair, `gaitkeeper shoes`)");
   cmd->add_option("--report", opt->report,
                   "Session report written at the end (default: the recording's name with\n"
                   ".report.html)");
