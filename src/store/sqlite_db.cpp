@@ -60,15 +60,22 @@ SqliteDb::SqliteDb(const std::filesystem::path& path, const SqliteSettings& sett
   }
   sqlite3_extended_result_codes(db_, 1);
   sqlite3_busy_timeout(db_, settings.busy_timeout_ms);
-  // The first statement reads the file header: a file that is not SQLite
-  // fails here with SQLITE_NOTADB.
-  exec("PRAGMA foreign_keys = ON");
-  if (!settings.read_only) {
-    // WAL lets readers (a coach view) run while a live session writes, and
-    // keeps a killed writer's last committed transaction.
-    SqliteStatement wal(*this, "PRAGMA journal_mode = WAL");
-    wal.step();
-    exec("PRAGMA synchronous = NORMAL");
+  // The destructor does not run when the constructor throws: close here.
+  try {
+    // The first statements read the file header: a file that is not SQLite
+    // fails here with SQLITE_NOTADB.
+    exec("PRAGMA foreign_keys = ON");
+    if (!settings.read_only) {
+      // WAL lets readers (a coach view) run while a live session writes, and
+      // keeps a killed writer's last committed transaction.
+      SqliteStatement wal(*this, "PRAGMA journal_mode = WAL");
+      wal.step();
+      exec("PRAGMA synchronous = NORMAL");
+    }
+  } catch (...) {
+    sqlite3_close(db_);
+    db_ = nullptr;
+    throw;
   }
 }
 
