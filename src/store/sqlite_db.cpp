@@ -4,7 +4,9 @@
 #include <sqlite3.h>
 
 #include <cassert>
+#include <chrono>
 #include <system_error>
+#include <thread>
 
 #include "input_error.hpp"
 
@@ -68,8 +70,21 @@ SqliteDb::SqliteDb(const std::filesystem::path& path, const SqliteSettings& sett
     if (!settings.read_only) {
       // WAL lets readers (a coach view) run while a live session writes, and
       // keeps a killed writer's last committed transaction.
-      SqliteStatement wal(*this, "PRAGMA journal_mode = WAL");
-      wal.step();
+      // Switching a new file to WAL needs a lock the busy handler does not
+      // wait for: two processes creating one store at once would see
+      // SQLITE_BUSY here. Retry for as long as the busy timeout allows.
+      const auto deadline =
+          std::chrono::steady_clock::now() + std::chrono::milliseconds(settings.busy_timeout_ms);
+      for (;;) {
+        const int wal_rc =
+            sqlite3_exec(db_, "PRAGMA journal_mode = WAL", nullptr, nullptr, nullptr);
+        if (wal_rc == SQLITE_OK) break;
+        if (((wal_rc & 0xff) != SQLITE_BUSY && (wal_rc & 0xff) != SQLITE_LOCKED) ||
+            std::chrono::steady_clock::now() >= deadline) {
+          fail(wal_rc, "switching to WAL journal mode");
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      }
       exec("PRAGMA synchronous = NORMAL");
     }
   } catch (...) {
