@@ -17,6 +17,7 @@
 #include <sstream>
 #include <string>
 
+#include "cli_runner.hpp"
 #include "link_decoder.hpp"
 #include "packetizer.hpp"
 #include "recording.hpp"
@@ -30,15 +31,7 @@ using Key = std::pair<uint32_t, uint32_t>;  // device, sequence
 const std::string kRecord = GK_EXE;
 const std::string kEmulator = GK_EMULATOR_EXE;
 
-struct Dir {
-  fs::path path;
-  explicit Dir(const std::string& name) {
-    path = fs::temp_directory_path() / (name + "_" + std::to_string(::getpid()));
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~Dir() { fs::remove_all(path); }
-};
+using Dir = gk::test::CliScratch;
 
 /// Starts a command, returns its stdout pipe after reading the first line.
 FILE* start(const std::string& cmd, std::string& first_line) {
@@ -164,62 +157,62 @@ void check(const Outcome& o, uint64_t expected_reconnects) {
 }
 
 TEST(LinkIntegration, PseudoTerminalWithFaultsAndDisconnects) {
-  Dir dir("gk_link_pty");
-  const fs::path link = dir.path / "ttyGK";
+  Dir dir("link_pty");
+  const fs::path link = dir.dir() / "ttyGK";
   std::string pts;
-  FILE* emu = start(emulator_args(dir.path, 12, 3) + " --pty --pty-link " + link.string(), pts);
+  FILE* emu = start(emulator_args(dir.dir(), 12, 3) + " --pty --pty-link " + link.string(), pts);
   ASSERT_EQ(pts.rfind("/dev/pts/", 0), 0u) << pts;
-  EXPECT_EQ(std::system(record_args(dir.path, "--serial " + link.string()).c_str()), 0);
+  EXPECT_EQ(std::system(record_args(dir.dir(), "--serial " + link.string()).c_str()), 0);
   EXPECT_EQ(finish(emu), 0);
-  check(read_outcome(dir.path), 3);  // disconnects at 3, 6 and 9 s
+  check(read_outcome(dir.dir()), 3);  // disconnects at 3, 6 and 9 s
 }
 
 TEST(LinkIntegration, TcpServerWithFaultsAndDisconnects) {
-  Dir dir("gk_link_tcp");
+  Dir dir("link_tcp");
   std::string port_line;
-  FILE* emu = start(emulator_args(dir.path, 12, 3) + " --tcp-server 127.0.0.1:0", port_line);
+  FILE* emu = start(emulator_args(dir.dir(), 12, 3) + " --tcp-server 127.0.0.1:0", port_line);
   ASSERT_EQ(port_line.rfind("tcp port ", 0), 0u) << port_line;
   const std::string port = port_line.substr(9);
-  EXPECT_EQ(std::system(record_args(dir.path, "--tcp 127.0.0.1:" + port).c_str()), 0);
+  EXPECT_EQ(std::system(record_args(dir.dir(), "--tcp 127.0.0.1:" + port).c_str()), 0);
   EXPECT_EQ(finish(emu), 0);
-  check(read_outcome(dir.path), 3);
+  check(read_outcome(dir.dir()), 3);
 }
 
 TEST(LinkIntegration, TcpClientToListeningRecorder) {
-  Dir dir("gk_link_tcpc");
+  Dir dir("link_tcpc");
   std::string port_line;
-  FILE* rec = start(record_args(dir.path, "--tcp-listen 127.0.0.1:0"), port_line);
+  FILE* rec = start(record_args(dir.dir(), "--tcp-listen 127.0.0.1:0"), port_line);
   ASSERT_EQ(port_line.rfind("listening on tcp port ", 0), 0u) << port_line;
   const std::string port = port_line.substr(22);
-  EXPECT_EQ(std::system((emulator_args(dir.path, 12, 3) + " --tcp-client 127.0.0.1:" + port +
+  EXPECT_EQ(std::system((emulator_args(dir.dir(), 12, 3) + " --tcp-client 127.0.0.1:" + port +
                          " > /dev/null")
                             .c_str()),
             0);
   EXPECT_EQ(finish(rec), 0);
-  check(read_outcome(dir.path), 3);
+  check(read_outcome(dir.dir()), 3);
 }
 
 TEST(LinkIntegration, UdpWithFaultsAndOutages) {
-  Dir dir("gk_link_udp");
+  Dir dir("link_udp");
   std::string port_line;
-  FILE* rec = start(record_args(dir.path, "--udp 127.0.0.1:0"), port_line);
+  FILE* rec = start(record_args(dir.dir(), "--udp 127.0.0.1:0"), port_line);
   ASSERT_EQ(port_line.rfind("listening on udp port ", 0), 0u) << port_line;
   const std::string port = port_line.substr(22);
   // Paced (10x real time): UDP has no flow control, so an unpaced sender
   // could overrun the receive buffer, which is a loss no decoder can see.
-  EXPECT_EQ(std::system((emulator_args(dir.path, 12, 3, 10) + " --udp 127.0.0.1:" + port).c_str()),
+  EXPECT_EQ(std::system((emulator_args(dir.dir(), 12, 3, 10) + " --udp 127.0.0.1:" + port).c_str()),
             0);
   EXPECT_EQ(finish(rec), 0);
-  check(read_outcome(dir.path), 0);  // UDP has no connection to lose
+  check(read_outcome(dir.dir()), 0);  // UDP has no connection to lose
 }
 
 // A recording played through the firmware (fake ICM-42688-P FIFO, 16-bit
 // timestamps extended on the device, nanopb, framing) and decoded on the host
 // comes back sample for sample: same counts, same relative times.
 TEST(LinkIntegration, RecordingPlaysThroughTheFirmwareUnchanged) {
-  Dir dir("gk_link_play");
+  Dir dir("link_play");
   const fs::path rec = fs::path(GK_SOURCE_DIR) / "datasets" / "sim_run_feet_200hz.gkr";
-  const fs::path bin = dir.path / "stream.bin";
+  const fs::path bin = dir.dir() / "stream.bin";
   ASSERT_EQ(std::system((kEmulator + " --recording " + rec.string() + " --speed 0 --file " +
                          bin.string() + " --clock-start 4294900000 2>/dev/null")
                             .c_str()),

@@ -44,15 +44,7 @@ const std::string kExe = GK_EXE;
 const std::string kEmulator = GK_EMULATOR_EXE;
 const fs::path kSource = GK_SOURCE_DIR;
 
-struct Dir {
-  fs::path path;
-  explicit Dir(const std::string& name) {
-    path = fs::temp_directory_path() / (name + "_" + std::to_string(::getpid()));
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~Dir() { fs::remove_all(path); }
-};
+using Dir = gk::test::CliScratch;
 
 int64_t now_unix_us() {
   return std::chrono::duration_cast<std::chrono::microseconds>(
@@ -187,10 +179,10 @@ double truth_cadence(const gk::Truth& truth, double t_s) {
 }
 
 TEST(LiveDashboard, EmulatorOverPtyIntoHeadlessChromium) {
-  Dir dir("gk_live_e2e");
+  Dir dir("live_e2e");
   // A treadmill run with a fault: the left knee collapses inward (14 deg
   // peak valgus, threshold 10); shoes and knee sleeves at 200 Hz.
-  const fs::path run = dir.path / "run.gkr";
+  const fs::path run = dir.dir() / "run.gkr";
   ASSERT_EQ(std::system((kExe + " simulate --out " + run.string() +
                          " --duration-s 60 --stand-s 3 --speed-mps 3 --cadence-spm 160 "
                          "--sensors shoe+sleeve --rate-hz 200 --valgus-left-deg 14 --seed 5 "
@@ -199,21 +191,21 @@ TEST(LiveDashboard, EmulatorOverPtyIntoHeadlessChromium) {
             0);
   // Short debounce so the flag is raised within a test's time; a preferred
   // cadence so the recommendation (and the metronome's BPM) exist at once.
-  const fs::path profile = dir.path / "profile.toml";
+  const fs::path profile = dir.dir() / "profile.toml";
   {
     std::ofstream p(profile);
     p << "[athlete]\npreferred_cadence_spm = 160.0\n[thresholds]\nwarm_up_s = 5.0\n"
          "min_duration_s = 4.0\n";
   }
-  const fs::path tty = dir.path / "ttyGK";
+  const fs::path tty = dir.dir() / "ttyGK";
   Child emulator(
       {kEmulator, "--recording", run.string(), "--pty", "--pty-link", tty.string(), "--speed", "2"},
-      dir.path / "emulator.err");
+      dir.dir() / "emulator.err");
   ASSERT_EQ(emulator.wait_for("/dev/pts/").empty(), false);
   Child live({kExe, "live", "--serial", tty.string(), "--port", "0", "--profile", profile.string(),
-              "-o", (dir.path / "live.gkr").string(), "--plain", "--refresh-s", "0.25",
+              "-o", (dir.dir() / "live.gkr").string(), "--plain", "--refresh-s", "0.25",
               "--idle-timeout", "3", "--athlete", "e2e"},
-             dir.path / "live.err");
+             dir.dir() / "live.err");
   const std::string url = live.wait_for("dashboard: ");
   ASSERT_EQ(url.rfind("http://127.0.0.1:", 0), 0u) << url;
 
@@ -226,11 +218,11 @@ TEST(LiveDashboard, EmulatorOverPtyIntoHeadlessChromium) {
       gk::test::run_program("node",
                             (kSource / "tests/browser/live_dashboard.mjs").string() + " '" + url +
                                 "' KNEE_VALGUS " + shot.string(),
-                            dir.path / "page.out", dir.path / "page.err");
+                            dir.dir() / "page.out", dir.dir() / "page.err");
   emulator.signal(SIGTERM);
   live.signal(SIGINT);
   reader.join();
-  EXPECT_EQ(live.wait(), 0) << gk::test::slurp(dir.path / "live.err");
+  EXPECT_EQ(live.wait(), 0) << gk::test::slurp(dir.dir() / "live.err");
   emulator.wait();
   ASSERT_EQ(page.rc, 0) << page.out << page.err;
   const nlohmann::json j = nlohmann::json::parse(page.out);
@@ -256,22 +248,22 @@ TEST(LiveDashboard, EmulatorOverPtyIntoHeadlessChromium) {
   // The terminal saw the same flag, with the sentence that goes with flags.
   EXPECT_NE(terminal.find("left knee valgus"), std::string::npos);
   EXPECT_NE(terminal.find("not a medical diagnosis"), std::string::npos);
-  EXPECT_NE(terminal.find("recording: " + (dir.path / "live.gkr").string()), std::string::npos);
+  EXPECT_NE(terminal.find("recording: " + (dir.dir() / "live.gkr").string()), std::string::npos);
 }
 
 TEST(LiveSession, SigkillLeavesTheRecordingCompleteUpToTheLastSecond) {
-  Dir dir("gk_live_kill");
-  const fs::path tty = dir.path / "ttyGK";
+  Dir dir("live_kill");
+  const fs::path tty = dir.dir() / "ttyGK";
   Child emulator({kEmulator, "--simulate", "60", "--sensors", "feet", "--rate", "1000", "--pty",
                   "--pty-link", tty.string(), "--speed", "1"},
-                 dir.path / "emulator.err");
+                 dir.dir() / "emulator.err");
   ASSERT_FALSE(emulator.wait_for("/dev/pts/").empty());
-  const fs::path first = dir.path / "killed.gkr";
+  const fs::path first = dir.dir() / "killed.gkr";
   int64_t kill_us = 0;
   {
     Child live(
         {kExe, "live", "--serial", tty.string(), "--no-dashboard", "-o", first.string(), "--plain"},
-        dir.path / "live1.err");
+        dir.dir() / "live1.err");
     ASSERT_EQ(live.wait_for("recording: "), first.string());
     std::this_thread::sleep_for(4500ms);
     kill_us = now_unix_us();
@@ -289,15 +281,15 @@ TEST(LiveSession, SigkillLeavesTheRecordingCompleteUpToTheLastSecond) {
   EXPECT_GT(killed.packets, 300u);  // 3.5 s x 2 sensors x 50 packets/s
 
   // The next start works normally, and a Ctrl-C ends it cleanly.
-  const fs::path second = dir.path / "next.gkr";
+  const fs::path second = dir.dir() / "next.gkr";
   Child live(
       {kExe, "live", "--serial", tty.string(), "--no-dashboard", "-o", second.string(), "--plain"},
-      dir.path / "live2.err");
+      dir.dir() / "live2.err");
   ASSERT_EQ(live.wait_for("recording: "), second.string());
   std::this_thread::sleep_for(3000ms);
   live.signal(SIGINT);
   const std::string out = live.drain();
-  EXPECT_EQ(live.wait(), 0) << gk::test::slurp(dir.path / "live2.err");
+  EXPECT_EQ(live.wait(), 0) << gk::test::slurp(dir.dir() / "live2.err");
   EXPECT_NE(out.find("session ended"), std::string::npos) << out;
   EXPECT_NE(out.find("recording: " + second.string()), std::string::npos) << out;
   const Readback next = read_back(second);
@@ -326,17 +318,17 @@ std::pair<int, std::string> http_get(uint16_t port, const std::string& target) {
 }
 
 TEST(LiveServer, TokenRequiredOffLoopback) {
-  Dir dir("gk_live_token");
+  Dir dir("live_token");
   // Off loopback without a token: refused before anything starts.
   const gk::test::CliRun refused = gk::test::run_program(
-      kExe, "live --simulate --bind 0.0.0.0 -o " + (dir.path / "x.gkr").string(), dir.path / "o",
-      dir.path / "e");
+      kExe, "live --simulate --bind 0.0.0.0 -o " + (dir.dir() / "x.gkr").string(), dir.dir() / "o",
+      dir.dir() / "e");
   EXPECT_EQ(refused.rc, 2);
   EXPECT_NE(refused.err.find("--token"), std::string::npos) << refused.err;
 
   Child live({kExe, "live", "--simulate", "--sim-duration-s", "30", "--bind", "0.0.0.0", "--port",
-              "0", "--token", "s3cret", "-o", (dir.path / "t.gkr").string(), "--plain"},
-             dir.path / "live.err");
+              "0", "--token", "s3cret", "-o", (dir.dir() / "t.gkr").string(), "--plain"},
+             dir.dir() / "live.err");
   const std::string url = live.wait_for("dashboard: ");
   ASSERT_NE(url.find("?token=s3cret"), std::string::npos) << url;
   const auto colon = url.rfind(':');
@@ -358,13 +350,13 @@ TEST(LiveServer, TokenRequiredOffLoopback) {
 }
 
 TEST(LiveTerminal, PlainLinePerUpdateWhenNotATerminal) {
-  Dir dir("gk_live_plain");
-  const fs::path rec = dir.path / "p.gkr";
+  Dir dir("live_plain");
+  const fs::path rec = dir.dir() / "p.gkr";
   const gk::test::CliRun r = gk::test::run_program(
       kExe,
       "live --emulate " + (kSource / "datasets/sim_run_feet_200hz.gkr").string() +
           " --speed 10 --no-dashboard --refresh-s 0.2 -o " + rec.string(),
-      dir.path / "o", dir.path / "e");
+      dir.dir() / "o", dir.dir() / "e");
   ASSERT_EQ(r.rc, 0) << r.err;
   EXPECT_EQ(r.out.find('\x1b'), std::string::npos);  // no escape codes in a file
   std::istringstream in(r.out);
@@ -388,11 +380,11 @@ TEST(LiveTerminal, PlainLinePerUpdateWhenNotATerminal) {
 // packet) finds the same steps as batch analysis of the same session, and
 // its journal reads back as that session.
 TEST(LivePipeline, SameStepsAsBatchAnalysis) {
-  Dir dir("gk_live_batch");
+  Dir dir("live_batch");
   gk::Warnings w;
   const gk::Session session = gk::load_session(kSource / "datasets/sim_run_feet_200hz.gkr", w);
   gk::live::LivePipelineSettings ps;
-  ps.recording_path = dir.path / "j.gkr";
+  ps.recording_path = dir.dir() / "j.gkr";
   std::vector<int64_t> live_ic;
   std::unique_ptr<gk::live::LivePipeline> pipeline;
   gk::live::ReplaySettings rs;
@@ -416,11 +408,11 @@ TEST(LivePipeline, SameStepsAsBatchAnalysis) {
     // Same samples, same engine: the very same contacts.
     EXPECT_EQ(live_ic[i], batch.steps[i].event.ic_us) << i;
   }
-  const Readback back = read_back(dir.path / "j.gkr");
+  const Readback back = read_back(dir.dir() / "j.gkr");
   EXPECT_EQ(back.warning, "");
   expect_contiguous(back);
   gk::Warnings w2;
-  const gk::Session journaled = gk::load_session(dir.path / "j.gkr", w2);
+  const gk::Session journaled = gk::load_session(dir.dir() / "j.gkr", w2);
   ASSERT_EQ(journaled.sensors.size(), session.sensors.size());
   for (size_t i = 0; i < session.sensors.size(); ++i) {
     EXPECT_EQ(journaled.sensors[i].samples.size(), session.sensors[i].samples.size()) << i;
@@ -428,8 +420,8 @@ TEST(LivePipeline, SameStepsAsBatchAnalysis) {
 }
 
 TEST(LiveTerminal, RefreshesInPlaceOnATerminal) {
-  Dir dir("gk_live_tty");
-  const std::string rec = (dir.path / "t.gkr").string();
+  Dir dir("live_tty");
+  const std::string rec = (dir.dir() / "t.gkr").string();
   int master = -1;
   const pid_t pid = ::forkpty(&master, nullptr, nullptr, nullptr);
   ASSERT_GE(pid, 0);

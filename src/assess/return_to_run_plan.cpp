@@ -13,6 +13,17 @@ constexpr int64_t kWeek_us = int64_t{7} * 86400 * 1'000'000;
 
 }  // namespace
 
+std::string describe(const PlanWeek& w) {
+  const std::string intervals =
+      w.walk_interval_min > 0.0 ? fmt::format("{} x (run {:.0f} min, walk {:.1f} min)", w.repeats,
+                                              w.run_interval_min, w.walk_interval_min)
+                                : fmt::format("run {:.0f} min continuously", w.run_min_per_session);
+  return fmt::format("{:.1f} min running a week: {}{}", w.run_min_per_week, intervals,
+                     w.cadence_target_spm
+                         ? fmt::format(", at {:.0f} steps/min", *w.cadence_target_spm)
+                         : std::string());
+}
+
 ReturnPlan build_return_plan(int64_t start_utc_us, const ReturnPlanSettings& s,
                              std::optional<double> cadence_target_spm) {
   if (s.weeks < 4 || s.weeks > 8) {

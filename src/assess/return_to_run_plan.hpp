@@ -45,6 +45,10 @@ struct ReturnPlan {
   std::vector<PlanWeek> steps;
 };
 
+/// One step in plain words, e.g. "33.0 min running a week: 6 x (run 2 min,
+/// walk 1.5 min), at 176 steps/min".
+std::string describe(const PlanWeek& step);
+
 /// Throws std::invalid_argument for settings out of range (weeks outside
 /// 4-8, increase above 10 %, non-positive minutes).
 ReturnPlan build_return_plan(int64_t start_utc_us, const ReturnPlanSettings& settings,

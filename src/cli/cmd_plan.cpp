@@ -27,16 +27,6 @@ struct PlanOptions {
   std::filesystem::path db;
 };
 
-std::string describe(const PlanWeek& w) {
-  const std::string intervals =
-      w.walk_interval_min > 0.0 ? fmt::format("{} x (run {:.0f} min, walk {:.1f} min)", w.repeats,
-                                              w.run_interval_min, w.walk_interval_min)
-                                : fmt::format("run {:.0f} min continuously", w.run_min_per_session);
-  return fmt::format(
-      "{:.1f} min running a week: {}{}", w.run_min_per_week, intervals,
-      w.cadence_target_spm ? fmt::format(", at {:.0f} steps/min", *w.cadence_target_spm) : "");
-}
-
 int64_t date_or(const std::string& text, const char* option, int64_t fallback) {
   if (text.empty()) return fallback;
   const std::optional<int64_t> t = parse_utc_us(text);

@@ -26,16 +26,6 @@ const AthleteSessionRow* row_of(const AthleteReportData& data, const PainLogRow&
   return nullptr;
 }
 
-std::string describe_step(const PlanWeek& w) {
-  const std::string intervals =
-      w.walk_interval_min > 0.0 ? fmt::format("{} x (run {:.0f} min, walk {:.1f} min)", w.repeats,
-                                              w.run_interval_min, w.walk_interval_min)
-                                : fmt::format("run {:.0f} min continuously", w.run_min_per_session);
-  return fmt::format("{:.1f} min a week; {}{}", w.run_min_per_week, intervals,
-                     w.cadence_target_spm ? fmt::format("; {:.0f} steps/min", *w.cadence_target_spm)
-                                          : std::string());
-}
-
 json flag_json(const pb::FormFlag& f) {
   json ev = json::array();
   for (const pb::Evidence& e : f.evidence()) {
@@ -111,7 +101,7 @@ std::string render_coaching_html(const AthleteReportData& data) {
     s += fmt::format("<p>From {}, {} steps, at most +{:.0f} % a week. {}: step {} of {}: {}.</p>\n",
                      date_of(c.plan->start_utc_us), c.plan->steps.size(),
                      c.plan->settings.max_weekly_increase_pct, p.complete ? "Complete" : "Now",
-                     p.next.step, c.plan->steps.size(), escape(describe_step(p.next)));
+                     p.next.step, c.plan->steps.size(), escape(describe(p.next)));
     s += "<table id=\"plan\">\n<tr><th>week</th><th>from</th><th>step</th><th>planned "
          "[min]</th><th>ran [min]</th><th>sessions</th><th>outcome</th></tr>\n";
     for (const PlanWeekStatus& w : p.weeks) {

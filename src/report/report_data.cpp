@@ -28,8 +28,7 @@ std::optional<double> mean(const std::vector<double>& v) {
   return s / static_cast<double>(v.size());
 }
 
-SideSummary summarize_side(const std::vector<StepResult>& steps, pb::Side side,
-                           double& stride_sum_m, size_t& strides) {
+SideSummary summarize_side(const std::vector<StepResult>& steps, pb::Side side) {
   SideSummary out;
   std::vector<double> contact, valgus, confidence;
   for (const StepResult& s : steps) {
@@ -39,10 +38,6 @@ SideSummary summarize_side(const std::vector<StepResult>& steps, pb::Side side,
     if (s.peak_valgus_deg) {
       valgus.push_back(*s.peak_valgus_deg);
       confidence.push_back(s.valgus_confidence.value_or(0.0));
-    }
-    if (s.stride_m) {
-      stride_sum_m += *s.stride_m;
-      ++strides;
     }
   }
   out.contact_ms = mean(contact);
@@ -78,10 +73,8 @@ SessionReportData analyze_for_report(const std::filesystem::path& session,
 SessionSummaryStats summarize_session(const SessionReportData& data) {
   SessionSummaryStats st;
   st.steps = data.steps.size();
-  double stride_l = 0.0, stride_r = 0.0;
-  size_t n_l = 0, n_r = 0;
-  st.left = summarize_side(data.steps, pb::LEFT, stride_l, n_l);
-  st.right = summarize_side(data.steps, pb::RIGHT, stride_r, n_r);
+  st.left = summarize_side(data.steps, pb::LEFT);
+  st.right = summarize_side(data.steps, pb::RIGHT);
   std::vector<double> cadence, contact;
   for (const StepResult& s : data.steps) {
     if (s.cadence_spm) cadence.push_back(*s.cadence_spm);

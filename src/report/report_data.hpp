@@ -110,7 +110,8 @@ struct SessionSummaryStats {
   std::optional<double> cadence_spm;               ///< median of the per-step rolling cadence
   std::optional<double> contact_ms;                ///< mean, both sides
   std::optional<double> contact_balance_left_pct;  ///< left mean / (left + right mean)
-  /// Per side: the sum of that foot's strides; the longer side when both are known.
+  /// session_distance_m: ZUPT speed over the time between steps, else
+  /// treadmill speed over the time on foot.
   std::optional<double> distance_m;
   /// Treadmill speed when the header has one, else distance / running time.
   std::optional<double> speed_mps;

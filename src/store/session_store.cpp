@@ -9,7 +9,6 @@
 
 #include "input_error.hpp"
 #include "schema_migrations.hpp"
-#include "session_distance.hpp"
 #include "utc_time.hpp"
 
 namespace gk {
@@ -103,10 +102,6 @@ int64_t SessionStore::save(const SessionReportData& d) {
   const std::string name =
       d.header.session_id().empty() ? d.content_hash.substr(0, 12) : d.header.session_id();
   const AthleteSessionRow summary = summarize_for_athlete(d);
-  const std::optional<double> distance_m =
-      session_distance_m(d.steps, d.header.has_treadmill_speed_mps()
-                                      ? std::optional<double>(d.header.treadmill_speed_mps())
-                                      : std::nullopt);
 
   SqliteTransaction tx(db_);
   const int64_t aid = athlete_id(athlete);
@@ -155,7 +150,7 @@ ON CONFLICT(content_hash) DO UPDATE SET athlete_id = ?2, session_name = ?3, sour
       .bind(8, static_cast<int64_t>(d.steps.size()))
       .bind(9, summary.cadence_spm)
       .bind(10, mean_of(d.steps, &StepResult::contact_ms))
-      .bind(11, distance_m)
+      .bind(11, summary.distance_m)
       .bind(12, summary.speed_mps)
       .bind(13, d.assessment.preferred_cadence_spm)
       .bind(14, summary.target_cadence_spm)
