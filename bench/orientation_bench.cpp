@@ -9,6 +9,7 @@
 #include <random>
 #include <vector>
 
+#include "knee_sleeve.hpp"
 #include "orientation_filter.hpp"
 
 namespace {
@@ -38,9 +39,10 @@ std::vector<gk::ImuSample> make_samples(bool moving) {
   return out;
 }
 
-void BM_OrientationUpdate(benchmark::State& state, gk::OrientationMethod method, bool moving) {
+void BM_OrientationUpdate(benchmark::State& state, gk::OrientationMethod method, bool moving,
+                          const gk::OrientationSettings& settings = {}) {
   const std::vector<gk::ImuSample> samples = make_samples(moving);
-  auto filter = gk::make_orientation_filter(method, gk::OrientationSettings{});
+  auto filter = gk::make_orientation_filter(method, settings);
   int64_t t_us = 0;
   size_t i = 0;
   for (auto _ : state) {
@@ -59,6 +61,9 @@ BENCHMARK_CAPTURE(BM_OrientationUpdate, madgwick_running, gk::OrientationMethod:
 BENCHMARK_CAPTURE(BM_OrientationUpdate, madgwick_still, gk::OrientationMethod::kMadgwick, false);
 BENCHMARK_CAPTURE(BM_OrientationUpdate, mahony_running, gk::OrientationMethod::kMahony, true);
 BENCHMARK_CAPTURE(BM_OrientationUpdate, mahony_still, gk::OrientationMethod::kMahony, false);
+// The knee sleeve's setting: the tilt error averaged over strides before it is fed back.
+BENCHMARK_CAPTURE(BM_OrientationUpdate, mahony_knee_running, gk::OrientationMethod::kMahony, true,
+                  gk::KneeSleeveSettings::knee_orientation_settings());
 
 }  // namespace
 

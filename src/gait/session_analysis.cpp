@@ -74,19 +74,20 @@ GaitAnalysis analyze_recording(const std::filesystem::path& path, pb::SessionHea
     std::vector<KneeAngleSample> knee = engine.take_knee();
     if (keep_knee_series) out.knee.insert(out.knee.end(), knee.begin(), knee.end());
   };
-  while (std::optional<pb::SensorPacket> packet = reader.next()) {
-    const auto it = index_of.find(packet->device_id());
+  pb::SensorPacket packet;  // reused: its arrays keep their capacity
+  while (reader.next(packet)) {
+    const auto it = index_of.find(packet.device_id());
     if (it == index_of.end()) {
-      ++unknown[packet->device_id()];
+      ++unknown[packet.device_id()];
       continue;
     }
-    if (!seen.insert((static_cast<uint64_t>(packet->device_id()) << 32) | packet->sequence())
+    if (!seen.insert((static_cast<uint64_t>(packet.device_id()) << 32) | packet.sequence())
              .second) {
-      ++duplicates[packet->device_id()];
+      ++duplicates[packet.device_id()];
       continue;
     }
     samples.clear();
-    unpack(*packet, samples);
+    unpack(packet, samples);
     for (const ImuSample& s : samples) {
       engine.push(it->second, s);
       t_min = std::min(t_min, s.t_us);

@@ -97,6 +97,9 @@ class RecordingReader {
   /// stream and leaves a warning naming its byte offset in warning(). Raw
   /// link chunks (version 2) are skipped and counted.
   std::optional<pb::SensorPacket> next();
+  /// The same into a message the caller keeps between calls (no allocation
+  /// per packet once its arrays have grown); false at the end.
+  bool next(pb::SensorPacket& packet);
   /// Next record of either kind (version 1 records come as packets).
   std::optional<pb::RecordingEntry> next_entry();
   uint32_t version() const { return version_; }

@@ -8,7 +8,10 @@ namespace gk {
 
 JointAngles knee_joint_angles(const Eigen::Matrix3d& thigh_in_world,
                               const Eigen::Matrix3d& shank_in_world, pb::Side side) {
-  const Eigen::Matrix3d r = thigh_in_world.transpose() * shank_in_world;
+  return knee_joint_angles(thigh_in_world.transpose() * shank_in_world, side);
+}
+
+JointAngles knee_joint_angles(const Eigen::Matrix3d& r, pb::Side side) {
   constexpr double kDeg = 180.0 / std::numbers::pi;
   // Left leg: a positive rotation about +x (forward) swings the distal shank
   // to the left, lateral, so the knee sits medial of the hip-ankle line:

@@ -30,5 +30,8 @@ struct JointAngles {
 /// rotation so that both legs read the same way; SIDE_UNKNOWN reads as left.
 JointAngles knee_joint_angles(const Eigen::Matrix3d& thigh_in_world,
                               const Eigen::Matrix3d& shank_in_world, pb::Side side);
+/// The same from the shank segment frame expressed in the thigh segment frame
+/// (thigh_in_world^T * shank_in_world).
+JointAngles knee_joint_angles(const Eigen::Matrix3d& shank_in_thigh, pb::Side side);
 
 }  // namespace gk

@@ -255,17 +255,12 @@ void KneeSleeve::drain_pairs() {
     thigh_stopped_reported_ = false;
     const TimedImu th = thigh_queue_.size() >= 2 ? interpolate(thigh_queue_[0], thigh_queue_[1], t)
                                                  : thigh_queue_[0];
-    const KneeAngleSample a = tracker_->update(s.t_us, th.q_ws, s.q_ws, th.gyr_rps, s.gyr_rps);
+    tracker_->observe(s.t_us, th.q_ws, s.q_ws, th.gyr_rps, s.gyr_rps);
     last_tracked_t_us_ = s.t_us;
-    emit(a);
+    if (decimator_.pass(s.t_us)) out_.push_back(tracker_->angles(s.t_us, th.q_ws, s.q_ws));
     monitor(th, s);
     shank_queue_.pop_front();
   }
-}
-
-void KneeSleeve::emit(const KneeAngleSample& s) {
-  if (!decimator_.pass(s.t_us)) return;
-  out_.push_back(s);
 }
 
 void KneeSleeve::monitor(const TimedImu& thigh, const TimedImu& shank) {

@@ -86,7 +86,6 @@ class KneeSleeve {
   void settle_sign(KneeCalibration& cal, const std::vector<TimedImu>& thigh,
                    const std::vector<TimedImu>& shank) const;
   void drain_pairs();
-  void emit(const KneeAngleSample& s);
   void monitor(const TimedImu& thigh, const TimedImu& shank);
 
   pb::Side side_;

@@ -46,21 +46,25 @@ KneeAngleSample KneeTracker::update(int64_t t_us, const Eigen::Quaterniond& thig
                                     const Eigen::Quaterniond& shank_q_ws,
                                     const Eigen::Vector3d& thigh_rps,
                                     const Eigen::Vector3d& shank_rps) {
+  observe(t_us, thigh_q_ws, shank_q_ws, thigh_rps, shank_rps);
+  return angles(t_us, thigh_q_ws, shank_q_ws);
+}
+
+void KneeTracker::observe(int64_t t_us, const Eigen::Quaterniond& thigh_q_ws,
+                          const Eigen::Quaterniond& shank_q_ws, const Eigen::Vector3d& thigh_rps,
+                          const Eigen::Vector3d& shank_rps) {
   const double dt_s = last_t_us_ == INT64_MIN ? 0.0 : static_cast<double>(t_us - last_t_us_) * 1e-6;
   last_t_us_ = t_us;
 
-  const Eigen::Matrix3d thigh_world = thigh_q_ws.toRotationMatrix() * calibration_.thigh_segment;
-  const Eigen::Matrix3d shank_world_raw =
-      shank_q_ws.toRotationMatrix() * calibration_.shank_segment;
-
-  // Heading offset from the flexion axis (column y of both segment frames).
-  const Eigen::Vector3d a1 = thigh_world.col(1);
-  const Eigen::Vector3d a2 = shank_world_raw.col(1);
+  // Heading offset from the flexion axis (column y of both segment frames),
+  // rotated into the world without forming either segment's matrix.
+  const Eigen::Vector3d a1 = thigh_q_ws * calibration_.thigh_segment.col(1);
+  const Eigen::Vector3d a2 = shank_q_ws * calibration_.shank_segment.col(1);
   const double cross = a2.x() * a1.y() - a2.y() * a1.x();
   const double dot = a2.x() * a1.x() + a2.y() * a1.y();
   const Eigen::Vector2d obs(dot, cross);  // |a1_h||a2_h| (cos d, sin d)
   if (!heading_started_) {
-    if (obs.norm() > 1e-3) {
+    if (obs.squaredNorm() > 1e-6) {
       heading_sum_ = obs;
       heading_started_ = true;
     }
@@ -68,13 +72,11 @@ KneeAngleSample KneeTracker::update(int64_t t_us, const Eigen::Quaterniond& thig
     const double alpha = std::min(1.0, dt_s / settings_.heading_time_constant_s);
     heading_sum_ = (1.0 - alpha) * heading_sum_ + alpha * obs;
   }
-  const double offset = std::atan2(heading_sum_.y(), heading_sum_.x());
-  const Eigen::Matrix3d shank_world =
-      Eigen::AngleAxisd(offset, Eigen::Vector3d::UnitZ()).toRotationMatrix() * shank_world_raw;
 
   // Live hinge residual (Seel et al. 2014, eq. 1) against the calibrated axes:
   // a sleeve that slips or a clock that drifts shows up here first.
-  if (thigh_rps.norm() >= settings_.min_rate_rps || shank_rps.norm() >= settings_.min_rate_rps) {
+  const double min_rate2 = settings_.min_rate_rps * settings_.min_rate_rps;
+  if (thigh_rps.squaredNorm() >= min_rate2 || shank_rps.squaredNorm() >= min_rate2) {
     const Eigen::Vector3d& j1 = calibration_.axes.thigh_axis;
     const Eigen::Vector3d& j2 = calibration_.axes.shank_axis;
     const double e = perp(thigh_rps, j1) - perp(shank_rps, j2);
@@ -88,11 +90,29 @@ KneeAngleSample KneeTracker::update(int64_t t_us, const Eigen::Quaterniond& thig
       residual_w2_ += beta * (w * w - residual_w2_);
     }
   }
+}
+
+KneeAngleSample KneeTracker::angles(int64_t t_us, const Eigen::Quaterniond& thigh_q_ws,
+                                    const Eigen::Quaterniond& shank_q_ws) const {
+  // Shank in thigh, with the heading offset d applied to the shank about world z:
+  // S_t^T R(q_t^-1 (x) q_d (x) q_s) S_s. q_d comes straight from the weighted mean
+  // h = |h| (cos d, sin d) by the half-angle identity q_d ~ (|h| + h_x, 0, 0, h_y), so neither
+  // an atan2 nor a sincos is needed.
+  const double n = heading_sum_.norm();
+  Eigen::Quaterniond q_d = Eigen::Quaterniond::Identity();
+  if (n > 0.0) {
+    const double w = n + heading_sum_.x();
+    q_d = w > 1e-12 * n ? Eigen::Quaterniond(w, 0.0, 0.0, heading_sum_.y()).normalized()
+                        : Eigen::Quaterniond(0.0, 0.0, 0.0, 1.0);  // d = 180 deg
+  }
+  const Eigen::Matrix3d shank_in_thigh =
+      calibration_.thigh_segment.transpose() *
+      (thigh_q_ws.conjugate() * q_d * shank_q_ws).toRotationMatrix() * calibration_.shank_segment;
 
   KneeAngleSample out;
   out.t_us = t_us;
   out.side = side_;
-  out.angles = knee_joint_angles(thigh_world, shank_world, side_);
+  out.angles = knee_joint_angles(shank_in_thigh, side_);
   // Expected frontal-plane error: the calibration's own, combined with what
   // the live residual implies once it exceeds the calibration's (the excess
   // is constraint violation the calibration did not have: a sleeve that has

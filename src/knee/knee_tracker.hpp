@@ -48,10 +48,21 @@ class KneeTracker {
   KneeTracker(pb::Side side, const KneeCalibration& calibration,
               const KneeTrackerSettings& settings = {});
 
-  /// One synchronous pair (thigh already moved onto the shank's clock).
+  /// One synchronous pair (thigh already moved onto the shank's clock):
+  /// observe() then angles().
   KneeAngleSample update(int64_t t_us, const Eigen::Quaterniond& thigh_q_ws,
                          const Eigen::Quaterniond& shank_q_ws, const Eigen::Vector3d& thigh_rps,
                          const Eigen::Vector3d& shank_rps);
+  /// Feeds one pair into the heading mean and the running residual. Every
+  /// pair must be observed; the angles are needed only at the output rate,
+  /// and they are most of the cost (three atan2/asin, two rotation matrices).
+  void observe(int64_t t_us, const Eigen::Quaterniond& thigh_q_ws,
+               const Eigen::Quaterniond& shank_q_ws, const Eigen::Vector3d& thigh_rps,
+               const Eigen::Vector3d& shank_rps);
+  /// Knee angles of the pair last observed, at t_us, with the current
+  /// heading offset and confidence.
+  KneeAngleSample angles(int64_t t_us, const Eigen::Quaterniond& thigh_q_ws,
+                         const Eigen::Quaterniond& shank_q_ws) const;
   void reset();
   /// New calibration (after a slip); the heading mean restarts.
   void recalibrate(const KneeCalibration& calibration);

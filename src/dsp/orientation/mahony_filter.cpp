@@ -9,6 +9,10 @@ MahonyFilter::MahonyFilter(const OrientationSettings& settings) : ImuFilterBase(
 
 void MahonyFilter::step(const Eigen::Vector3d& gyr_rps, const Eigen::Vector3d* up_meas,
                         double dt_s) {
+  if (settings().mahony_error_average_us > 0) {
+    step_averaged(gyr_rps, up_meas, dt_s);
+    return;
+  }
   // Sec. V attitude kinematics q-dot = q (x) (0, omega_y - b_hat + k_P omega_mes) / 2, split in
   // a gyro prediction and a correction step. The error is taken at the predicted attitude, i.e.
   // at this sample's time: taken before the prediction (as in the usual per-sample code) it lags
@@ -22,10 +26,6 @@ void MahonyFilter::step(const Eigen::Vector3d& gyr_rps, const Eigen::Vector3d* u
   const Eigen::Vector3d up_hat(2.0 * (x * z - w * y), 2.0 * (w * x + y * z),
                                1.0 - 2.0 * (x * x + y * y));
   const Eigen::Vector3d e = up_meas->cross(up_hat);
-  if (settings().mahony_error_average_us > 0) {
-    step_averaged(e, dt_s);
-    return;
-  }
   q_ws_ = integrate(q_ws_, settings().mahony_kp_rps * e, dt_s);
   // b_hat-dot = -k_I omega_mes. At rest the measured bias is better; do not fight it.
   if (!at_rest() && settings().mahony_ki_rps2 > 0.0) {
@@ -33,24 +33,35 @@ void MahonyFilter::step(const Eigen::Vector3d& gyr_rps, const Eigen::Vector3d* u
   }
 }
 
-void MahonyFilter::step_averaged(const Eigen::Vector3d& e, double dt_s) {
+void MahonyFilter::step_averaged(const Eigen::Vector3d& gyr_rps, const Eigen::Vector3d* up_meas,
+                                 double dt_s) {
   // The error is averaged in the world frame over a few strides before either feedback term
   // sees it (orientation_filter.hpp, mahony_error_average_us). Per sample, the error of a
   // swinging limb carries the stride's linear acceleration, and the attitude ripple it drives
   // correlates with that acceleration: a product whose mean is not zero, so tilt settles off
   // true by up to degrees at running speeds. Averaged first, only the stride-mean error is fed
   // back, which is zero at the true attitude.
+  //
+  // Proportional: the averaged world-frame error, expressed in the current sensor frame, rides
+  // in the same exponential-map step as the gyro. It is the average up to the previous sample;
+  // one sample of lag in an average over seconds changes nothing, and one integration per
+  // sample instead of two is most of this filter's cost.
+  q_ws_ = integrate(
+      q_ws_, gyr_rps + settings().mahony_kp_rps * (q_ws_.conjugate() * error_world_lp_), dt_s);
+  if (up_meas == nullptr) return;
   const Eigen::Matrix3d r = q_ws_.toRotationMatrix();
+  // Sec. V error omega_mes = v x v_hat in the sensor frame, rotated into the world:
+  // R (v x R^T z) = (R v) x z, which needs no predicted up vector.
+  const Eigen::Vector3d v_world = r * *up_meas;
+  const Eigen::Vector3d e_world(v_world.y(), -v_world.x(), 0.0);
   const double tau_s = static_cast<double>(settings().mahony_error_average_us) * 1e-6;
   const double alpha = std::min(1.0, dt_s / tau_s);
-  error_world_lp_ += alpha * (r * e - error_world_lp_);
+  error_world_lp_ += alpha * (e_world - error_world_lp_);
   if (!attitude_lp_valid_) {
     attitude_lp_ = r;
     attitude_lp_valid_ = true;
   }
   attitude_lp_ += alpha * (r - attitude_lp_);
-  // Proportional: the averaged world-frame error, expressed in the current sensor frame.
-  q_ws_ = integrate(q_ws_, settings().mahony_kp_rps * (r.transpose() * error_world_lp_), dt_s);
   // Integral: back into the sensor frame through the averaged attitude, so that no product of
   // two stride-periodic signals is left to walk the bias estimate.
   if (!at_rest() && settings().mahony_ki_rps2 > 0.0) {

@@ -16,7 +16,7 @@ class MahonyFilter final : public ImuFilterBase {
 
  private:
   void step(const Eigen::Vector3d& gyr_rps, const Eigen::Vector3d* up_meas, double dt_s) override;
-  void step_averaged(const Eigen::Vector3d& e, double dt_s);
+  void step_averaged(const Eigen::Vector3d& gyr_rps, const Eigen::Vector3d* up_meas, double dt_s);
   void reset_method() override {
     error_world_lp_.setZero();
     attitude_lp_valid_ = false;
