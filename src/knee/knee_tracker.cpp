@@ -55,6 +55,11 @@ void KneeTracker::observe(int64_t t_us, const Eigen::Quaterniond& thigh_q_ws,
                           const Eigen::Vector3d& shank_rps) {
   const double dt_s = last_t_us_ == INT64_MIN ? 0.0 : static_cast<double>(t_us - last_t_us_) * 1e-6;
   last_t_us_ = t_us;
+  if (dt_s != weights_dt_s_) {  // the low-pass weights depend on dt only: no divisions per pair
+    weights_dt_s_ = dt_s;
+    alpha_heading_ = std::min(1.0, dt_s / settings_.heading_time_constant_s);
+    beta_residual_ = std::min(1.0, dt_s / settings_.residual_time_constant_s);
+  }
 
   // Heading offset from the flexion axis (column y of both segment frames),
   // rotated into the world without forming either segment's matrix.
@@ -69,8 +74,7 @@ void KneeTracker::observe(int64_t t_us, const Eigen::Quaterniond& thigh_q_ws,
       heading_started_ = true;
     }
   } else {
-    const double alpha = std::min(1.0, dt_s / settings_.heading_time_constant_s);
-    heading_sum_ = (1.0 - alpha) * heading_sum_ + alpha * obs;
+    heading_sum_ += alpha_heading_ * (obs - heading_sum_);
   }
 
   // Live hinge residual (Seel et al. 2014, eq. 1) against the calibrated axes:
@@ -81,13 +85,12 @@ void KneeTracker::observe(int64_t t_us, const Eigen::Quaterniond& thigh_q_ws,
     const Eigen::Vector3d& j2 = calibration_.axes.shank_axis;
     const double e = perp(thigh_rps, j1) - perp(shank_rps, j2);
     const double w = shank_rps.dot(j2) - thigh_rps.dot(j1);
-    const double beta = std::min(1.0, dt_s / settings_.residual_time_constant_s);
     if (residual_w2_ == 0.0) {
       residual_e2_ = e * e;
       residual_w2_ = w * w;
     } else {
-      residual_e2_ += beta * (e * e - residual_e2_);
-      residual_w2_ += beta * (w * w - residual_w2_);
+      residual_e2_ += beta_residual_ * (e * e - residual_e2_);
+      residual_w2_ += beta_residual_ * (w * w - residual_w2_);
     }
   }
 }

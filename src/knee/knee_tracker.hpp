@@ -82,6 +82,9 @@ class KneeTracker {
   bool heading_started_ = false;
   double residual_e2_ = 0.0;
   double residual_w2_ = 0.0;
+  double weights_dt_s_ = -1.0;  ///< dt the two weights below were computed for
+  double alpha_heading_ = 0.0;
+  double beta_residual_ = 0.0;
 };
 
 }  // namespace gk

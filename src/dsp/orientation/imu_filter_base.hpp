@@ -90,8 +90,12 @@ inline Eigen::Quaterniond ImuFilterBase::integrate(const Eigen::Quaterniond& q,
   double c = 0.0;
   double s_over_h = 0.0;
   if (h2 < 0.01) {
-    c = 1.0 - h2 / 2.0 * (1.0 - h2 / 12.0 * (1.0 - h2 / 30.0 * (1.0 - h2 / 56.0)));
-    s_over_h = 1.0 - h2 / 6.0 * (1.0 - h2 / 20.0 * (1.0 - h2 / 42.0 * (1.0 - h2 / 72.0)));
+    // Horner form with the reciprocals as constants: a division by 12.0 cannot be turned into a
+    // multiplication under strict IEEE rules, and eight divisions were most of this function.
+    constexpr double k2 = 1.0 / 2.0, k12 = 1.0 / 12.0, k30 = 1.0 / 30.0, k56 = 1.0 / 56.0;
+    constexpr double k6 = 1.0 / 6.0, k20 = 1.0 / 20.0, k42 = 1.0 / 42.0, k72 = 1.0 / 72.0;
+    c = 1.0 - h2 * k2 * (1.0 - h2 * k12 * (1.0 - h2 * k30 * (1.0 - h2 * k56)));
+    s_over_h = 1.0 - h2 * k6 * (1.0 - h2 * k20 * (1.0 - h2 * k42 * (1.0 - h2 * k72)));
   } else {
     const double h = std::sqrt(h2);
     c = std::cos(h);
