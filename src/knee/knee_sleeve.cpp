@@ -19,9 +19,14 @@ const char* side_name(pb::Side side) { return side == pb::RIGHT ? "right" : "lef
 /// Linear interpolation of the thigh between two samples (slerp for the
 /// attitude), at time t.
 TimedImu interpolate(const TimedImu& a, const TimedImu& b, int64_t t) {
-  const double w = b.t_us > a.t_us
-                       ? static_cast<double>(t - a.t_us) / static_cast<double>(b.t_us - a.t_us)
-                       : 0.0;
+  // Sensors of one sleeve often share the sample clock: then the pair needs no interpolation,
+  // and slerp (an acos and three sines) is skipped.
+  if (t == a.t_us || b.t_us <= a.t_us) {
+    TimedImu out = a;
+    out.t_us = t;
+    return out;
+  }
+  const double w = static_cast<double>(t - a.t_us) / static_cast<double>(b.t_us - a.t_us);
   TimedImu out;
   out.t_us = t;
   out.q_ws = a.q_ws.slerp(w, b.q_ws);

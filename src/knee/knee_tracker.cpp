@@ -122,7 +122,11 @@ KneeAngleSample KneeTracker::angles(int64_t t_us, const Eigen::Quaterniond& thig
   // moved or clocks that have drifted; read as an axis error in radians).
   const double excess =
       std::max(0.0, live_relative_residual() - calibration_.axes.relative_residual);
-  const double error = std::hypot(calibration_.frontal_error_deg, excess * kStanceFlexion_deg);
+  // Both terms are a few degrees at most: no overflow for std::hypot to guard against, and it
+  // costs several times a square root.
+  const double f = calibration_.frontal_error_deg;
+  const double m = excess * kStanceFlexion_deg;
+  const double error = std::sqrt(f * f + m * m);
   const double x = error / settings_.half_confidence_error_deg;
   out.confidence = 1.0 / (1.0 + x * x);
   return out;
