@@ -9,7 +9,8 @@ namespace gk {
 namespace {
 
 bool informative(const GyroPair& p, double min_rate_rps) {
-  return p.thigh_rps.norm() >= min_rate_rps || p.shank_rps.norm() >= min_rate_rps;
+  const double min2 = min_rate_rps * min_rate_rps;  // squared norms: no square roots
+  return p.thigh_rps.squaredNorm() >= min2 || p.shank_rps.squaredNorm() >= min2;
 }
 
 /// Dominant rotation axis (largest eigenvector of sum w w^T): for a leg
@@ -37,8 +38,7 @@ Eigen::Matrix<double, 3, 2> tangent_basis(const Eigen::Vector3d& j) {
 
 /// |w x j| for unit j: what the hinge constraint compares.
 double perp_norm(const Eigen::Vector3d& w, const Eigen::Vector3d& j) {
-  const double wj = w.dot(j);
-  return std::sqrt(std::max(w.squaredNorm() - wj * wj, 0.0));
+  return gk::perp_norm(w.squaredNorm(), w.dot(j));
 }
 
 /// |w x j|^2 = |w|^2 - (w.j)^2 for unit j, and its gradient along the

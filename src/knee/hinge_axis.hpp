@@ -16,6 +16,8 @@
 #pragma once
 
 #include <Eigen/Core>
+#include <algorithm>
+#include <cmath>
 #include <cstddef>
 #include <vector>
 
@@ -75,5 +77,12 @@ struct HingeResidual {
 };
 HingeResidual hinge_residual(const std::vector<GyroPair>& pairs, const Eigen::Vector3d& thigh_axis,
                              const Eigen::Vector3d& shank_axis, double min_rate_rps = 0.5);
+
+/// |w x j| for a unit axis j from |w|^2 and w.j: sqrt(|w|^2 - (w.j)^2), the rate
+/// perpendicular to the axis (Seel et al. 2014, eq. 1); clamped at 0 against
+/// rounding when w lies along j.
+inline double perp_norm(double w2, double w_dot_j) {
+  return std::sqrt(std::max(w2 - w_dot_j * w_dot_j, 0.0));
+}
 
 }  // namespace gk

@@ -1,7 +1,10 @@
 #include "knee_tracker.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <numbers>
+
+#include "hinge_axis.hpp"
 
 namespace gk {
 namespace {
@@ -11,8 +14,6 @@ constexpr double kDeg = 180.0 / std::numbers::pi;
 /// 7:77): an axis error of e rad mixes about this much flexion times e into
 /// ab/adduction at the moment valgus is read.
 constexpr double kStanceFlexion_deg = 45.0;
-
-double perp(const Eigen::Vector3d& w, const Eigen::Vector3d& j) { return w.cross(j).norm(); }
 
 }  // namespace
 
@@ -80,11 +81,13 @@ void KneeTracker::observe(int64_t t_us, const Eigen::Quaterniond& thigh_q_ws,
   // Live hinge residual (Seel et al. 2014, eq. 1) against the calibrated axes:
   // a sleeve that slips or a clock that drifts shows up here first.
   const double min_rate2 = settings_.min_rate_rps * settings_.min_rate_rps;
-  if (thigh_rps.squaredNorm() >= min_rate2 || shank_rps.squaredNorm() >= min_rate2) {
-    const Eigen::Vector3d& j1 = calibration_.axes.thigh_axis;
-    const Eigen::Vector3d& j2 = calibration_.axes.shank_axis;
-    const double e = perp(thigh_rps, j1) - perp(shank_rps, j2);
-    const double w = shank_rps.dot(j2) - thigh_rps.dot(j1);
+  const double thigh2 = thigh_rps.squaredNorm();
+  const double shank2 = shank_rps.squaredNorm();
+  if (thigh2 >= min_rate2 || shank2 >= min_rate2) {
+    const double d1 = thigh_rps.dot(calibration_.axes.thigh_axis);
+    const double d2 = shank_rps.dot(calibration_.axes.shank_axis);
+    const double e = perp_norm(thigh2, d1) - perp_norm(shank2, d2);
+    const double w = d2 - d1;
     if (residual_w2_ == 0.0) {
       residual_e2_ = e * e;
       residual_w2_ = w * w;
