@@ -265,6 +265,18 @@ RecordingReader::Record RecordingReader::read_record(google::protobuf::MessageLi
   return Record::kOk;
 }
 
+void RecordingReader::end_stream(Record r, uint64_t start) {
+  done_ = true;
+  if (r == Record::kOk) {  // parsed, but failed the structural check
+    offset_ = start;
+    warning_ = fmt::format(
+        "corrupt record at byte {}: the packet's sample arrays disagree in "
+        "length; the {} bytes before it were read",
+        start, start);
+  }
+  if (!warning_.empty()) warning_ = path_.string() + ": " + warning_;
+}
+
 std::optional<pb::SensorPacket> RecordingReader::next() {
   pb::SensorPacket packet;
   if (!next(packet)) return std::nullopt;
@@ -288,15 +300,7 @@ bool RecordingReader::next(pb::SensorPacket& packet) {
   const uint64_t start = offset_;
   const Record r = read_record(packet);
   if (r == Record::kOk && consistent(packet)) return true;
-  done_ = true;
-  if (r == Record::kOk) {
-    offset_ = start;
-    warning_ = fmt::format(
-        "corrupt record at byte {}: the packet's sample arrays disagree in "
-        "length; the {} bytes before it were read",
-        start, start);
-  }
-  if (!warning_.empty()) warning_ = path_.string() + ": " + warning_;
+  end_stream(r, start);
   return false;
 }
 
@@ -319,15 +323,7 @@ std::optional<pb::RecordingEntry> RecordingReader::next_entry() {
     }
   }
   if (r == Record::kOk && (!entry.has_packet() || consistent(entry.packet()))) return entry;
-  done_ = true;
-  if (r == Record::kOk) {
-    offset_ = start;
-    warning_ = fmt::format(
-        "corrupt record at byte {}: the packet's sample arrays disagree in "
-        "length; the {} bytes before it were read",
-        start, start);
-  }
-  if (!warning_.empty()) warning_ = path_.string() + ": " + warning_;
+  end_stream(r, start);
   return std::nullopt;
 }
 

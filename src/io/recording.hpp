@@ -113,6 +113,9 @@ class RecordingReader {
   enum class Record { kOk, kEnd, kBad };
   /// Reads one length-delimited record at offset_ into m; on kBad fills warning_.
   Record read_record(google::protobuf::MessageLite& m);
+  /// Ends the stream after a record at start that could not be delivered
+  /// (r: what reading it gave); the warning names the file and the offset.
+  void end_stream(Record r, uint64_t start);
 
   std::filesystem::path path_;
   std::ifstream in_;
