@@ -21,6 +21,7 @@
 
 #include "atomic_file.hpp"
 #include "input_error.hpp"
+#include "packet_dedup.hpp"
 #include "packetizer.hpp"
 #include "placement.hpp"
 #include "recording.hpp"
@@ -906,6 +907,35 @@ TEST(Datasets, GaitmapWalkingLoads) {
   const Session back = read_recording(tmp / "g.gkr", w);
   EXPECT_THAT(w, ::testing::IsEmpty());
   for (size_t i = 0; i < 2; ++i) expect_close_streams(s.sensors[i], back.sensors[i]);
+}
+
+// Oracle: an exact set of (device, sequence). Streams mix in-order runs, resends, late packets,
+// a restart from 0, numbers far below the first one seen and a wrap past 2^32 - 1.
+TEST(PacketDedup, AgreesWithAnExactSetInAnyOrder) {
+  std::mt19937 rng(7);
+  PacketDedup dedup;
+  std::set<std::pair<uint32_t, uint32_t>> oracle;
+  const uint32_t starts[] = {0u, 5u, 1'000'000u, 4'294'967'000u};
+  size_t firsts = 0;
+  for (int round = 0; round < 4; ++round) {
+    for (uint32_t device = 1; device <= 3; ++device) {
+      uint32_t seq = starts[(device + static_cast<uint32_t>(round)) % 4];
+      for (int k = 0; k < 3000; ++k) {
+        uint32_t s = seq++;
+        const int kind = static_cast<int>(rng() % 20);
+        if (kind == 0) s -= static_cast<uint32_t>(rng() % 50);       // a resend or a late packet
+        if (kind == 1) s -= static_cast<uint32_t>(rng() % 100'000);  // far behind (wraps below 0)
+        if (kind == 2) s = static_cast<uint32_t>(rng() % 10);        // a restart from 0
+        const bool expected = oracle.emplace(device, s).second;
+        ASSERT_EQ(dedup.first_time(device, s), expected) << "device " << device << " seq " << s;
+        firsts += expected;
+      }
+    }
+  }
+  // Both answers were exercised many times (the rounds' ranges of one device overlap, and the
+  // restarts and resends repeat numbers).
+  EXPECT_GT(firsts, 10'000u);
+  EXPECT_LT(firsts, 36'000u - 5'000u);
 }
 
 }  // namespace

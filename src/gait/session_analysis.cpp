@@ -5,8 +5,8 @@
 #include <queue>
 #include <tuple>
 #include <unordered_map>
-#include <unordered_set>
 
+#include "packet_dedup.hpp"
 #include "packetizer.hpp"
 #include "recording.hpp"
 
@@ -60,10 +60,8 @@ GaitAnalysis analyze_recording(const std::filesystem::path& path, pb::SessionHea
   for (int i = 0; i < header_out.sensors_size(); ++i) {
     index_of.emplace(header_out.sensors(i).device_id(), static_cast<size_t>(i));
   }
-  // (device << 32 | sequence) of every packet seen: a link that resends a
-  // packet must not count its steps twice. 8 bytes per packet is small next
-  // to the packets themselves.
-  std::unordered_set<uint64_t> seen;
+  // A link that resends a packet must not count its steps twice.
+  PacketDedup seen;
   std::unordered_map<uint32_t, uint64_t> duplicates, unknown;
   GaitAnalysis out;
   std::vector<ImuSample> samples;
@@ -81,8 +79,7 @@ GaitAnalysis analyze_recording(const std::filesystem::path& path, pb::SessionHea
       ++unknown[packet.device_id()];
       continue;
     }
-    if (!seen.insert((static_cast<uint64_t>(packet.device_id()) << 32) | packet.sequence())
-             .second) {
+    if (!seen.first_time(packet.device_id(), packet.sequence())) {
       ++duplicates[packet.device_id()];
       continue;
     }

@@ -16,10 +16,10 @@
 #include <span>
 #include <string_view>
 #include <unordered_map>
-#include <unordered_set>
 
 #include "atomic_file.hpp"
 #include "input_error.hpp"
+#include "packet_dedup.hpp"
 #include "packetizer.hpp"
 #include "placement.hpp"
 #include "recording.hpp"
@@ -867,7 +867,7 @@ Session read_recording(const std::filesystem::path& path, Warnings& warnings) {
     session.sensors.push_back(SensorStream{info, {}});
   }
 
-  std::unordered_set<uint64_t> seen;
+  PacketDedup seen;
   std::map<uint32_t, uint64_t> duplicates;
   while (auto packet = reader.next()) {
     if (packet->accel_size() == 0) continue;  // carries no samples (and no sequence)
@@ -889,8 +889,7 @@ Session read_recording(const std::filesystem::path& path, Warnings& warnings) {
       it = index.emplace(device, session.sensors.size()).first;
       session.sensors.push_back(SensorStream{info, {}});
     }
-    const uint64_t key = (static_cast<uint64_t>(device) << 32) | packet->sequence();
-    if (!seen.insert(key).second) {
+    if (!seen.first_time(device, packet->sequence())) {
       ++duplicates[device];
       continue;
     }
