@@ -29,6 +29,9 @@ constexpr int64_t kMinContactSpacing_us = 150'000;
 constexpr double kStillAccel_mps2 = 1.5;
 /// A mid-stance stillness follows a landing within this time.
 constexpr int64_t kLandedWithin_us = 1'000'000;
+/// While the sign is undecided the search is repeated this often (it scans
+/// the whole buffer).
+constexpr int64_t kAxisRetry_us = 100'000;
 
 }  // namespace
 
@@ -43,6 +46,7 @@ void GyroStrideSegmenter::reset() {
   rows_.clear();
   processed_ = 0;
   axis_.reset();
+  next_axis_try_us_ = INT64_MIN;
   last_peak_.reset();
   candidate_.reset();
   min_since_peak_ = 0.0;
@@ -85,7 +89,11 @@ void GyroStrideSegmenter::push(const ImuSample& sample) {
     ++flags_.saturated;
     if (flags_.first_saturated_t_us < 0) flags_.first_saturated_t_us = sample.t_us;
   }
-  if (last_t_us_ != INT64_MIN && sample.t_us - last_t_us_ > gap_us_) {
+  const int64_t bridge_us = static_cast<int64_t>(settings_.dropout_bridge_max_s * 1e6);
+  if (last_t_us_ != INT64_MIN && sample.t_us - last_t_us_ > gap_us_ &&
+      sample.t_us - last_t_us_ <= bridge_us) {
+    ++flags_.bridged_dropouts;
+  } else if (last_t_us_ != INT64_MIN && sample.t_us - last_t_us_ > gap_us_) {
     ++flags_.gaps;
     if (flags_.first_gap_t_us < 0) flags_.first_gap_t_us = last_t_us_;
     clear_after_gap();
@@ -118,7 +126,7 @@ void GyroStrideSegmenter::accept(const GyroRow& row) {
     find_axis();
     if (!axis_) {
       // Standing or too little motion yet: keep a bounded window.
-      const int64_t keep_us = static_cast<int64_t>(3.0 * settings_.axis_warmup_s * 1e6);
+      const int64_t keep_us = static_cast<int64_t>(undecided_keep_s() * 1e6);
       while (!rows_.empty() && rows_.back().t_us - rows_.front().t_us > keep_us) {
         rows_.pop_front();
       }
@@ -132,11 +140,23 @@ void GyroStrideSegmenter::accept(const GyroRow& row) {
   while (processed_ < rows_.size()) process(processed_++);
 }
 
+double GyroStrideSegmenter::undecided_keep_s() const {
+  // The stillness rule may wait for more strides: the buffer holds them
+  // (twice the motion it waits for, as a walker stands still half the time,
+  // plus one stride before the first).
+  if (settings_.sign_rule != GyroSegmenterSettings::SignRule::kAfterStillness) {
+    return 3.0 * settings_.axis_warmup_s;
+  }
+  return std::max(3.0 * settings_.axis_warmup_s,
+                  2.0 * settings_.sign_wait_max_s + settings_.max_stride_s);
+}
+
 void GyroStrideSegmenter::find_axis() {
   if (rows_.back().t_us - rows_.front().t_us <
       static_cast<int64_t>(settings_.axis_warmup_s * 1e6)) {
     return;
   }
+  if (rows_.back().t_us < next_axis_try_us_) return;
   // Second moment of the angular rate while moving: its principal axis is
   // the axis the segment mostly rotates about, the medio-lateral one.
   Eigen::Matrix3d m = Eigen::Matrix3d::Zero();
@@ -152,17 +172,27 @@ void GyroStrideSegmenter::find_axis() {
   // first push-off alone.
   const double period_s = static_cast<double>(rows_.back().t_us - rows_.front().t_us) * 1e-6 /
                           static_cast<double>(rows_.size() - 1);
-  if (static_cast<double>(moving) * period_s < 0.6 * settings_.axis_warmup_s) return;
+  const double moving_s = static_cast<double>(moving) * period_s;
+  if (moving_s < 0.6 * settings_.axis_warmup_s) return;
   Eigen::SelfAdjointEigenSolver<Eigen::Matrix3d> eig(m);
   Eigen::Vector3d axis = eig.eigenvectors().col(2).normalized();
   double peak = 0.0;
   for (const GyroRow& r : rows_) peak = std::max(peak, std::abs(r.w.dot(axis)));
   if (peak < settings_.swing_peak_min_rps) return;
-  if (swing_sign(axis, peak) < 0) axis = -axis;
+  const double span_s = static_cast<double>(rows_.back().t_us - rows_.front().t_us) * 1e-6;
+  const bool must_decide = moving_s >= settings_.sign_wait_max_s ||
+                           span_s + static_cast<double>(kAxisRetry_us) * 1e-6 >= undecided_keep_s();
+  const int sign = swing_sign(axis, peak, must_decide);
+  if (sign == 0) {
+    next_axis_try_us_ = rows_.back().t_us + kAxisRetry_us;
+    return;
+  }
+  if (sign < 0) axis = -axis;
   axis_ = axis;
 }
 
-int GyroStrideSegmenter::swing_sign(const Eigen::Vector3d& axis, double peak) const {
+int GyroStrideSegmenter::swing_sign(const Eigen::Vector3d& axis, double peak,
+                                    bool must_decide) const {
   const double level = 0.3 * peak;
   if (settings_.sign_rule == GyroSegmenterSettings::SignRule::kAfterStillness) {
     // A foot is stillest at mid-stance, flat on the ground; whatever the
@@ -201,6 +231,12 @@ int GyroStrideSegmenter::swing_sign(const Eigen::Vector3d& axis, double peak) co
       if (j < rows_.size()) votes += rows_[j].w.dot(axis) < 0.0 ? 1 : -1;
       i = j;
     }
+    // Gait initiation gives no vote and the first stance only one: a walk
+    // that turns or stops after a few strides must not be judged on one
+    // stance, so the decision waits for a clear majority while the strides
+    // are still buffered.
+    if (std::abs(votes) >= settings_.sign_min_votes) return votes > 0 ? 1 : -1;
+    if (!must_decide) return 0;
     if (votes != 0) return votes > 0 ? 1 : -1;
   }
   if (settings_.sign_rule == GyroSegmenterSettings::SignRule::kLargestPeak) {
