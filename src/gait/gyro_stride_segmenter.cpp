@@ -55,6 +55,7 @@ void GyroStrideSegmenter::reset() {
   last_t_us_ = INT64_MIN;
   after_gap_ = false;
   stride_us_.reset();
+  recent_strides_.clear();
   head_pending_ = true;
   tail_closed_ = false;
   last_emitted_ic_us_.reset();
@@ -310,6 +311,8 @@ void GyroStrideSegmenter::emit(const StrideSpan& span) {
     after_gap_ = false;
     ready_.push_back(*step);
   } else {
+    std::fprintf(stderr, "REJECT pl=%d %.2f-%.2f\n", (int)settings_.placement,
+                 (double)span.t_begin_us * 1e-6, (double)span.t_end_us * 1e-6);
     ++flags_.rejected_strides;
   }
 }
@@ -339,13 +342,31 @@ void GyroStrideSegmenter::close_tail() {
 }
 
 void GyroStrideSegmenter::on_peak(size_t k) {
+  std::fprintf(stderr, "PEAK pl=%d t=%.2f p=%.2f minsince=%.2f tail=%d head=%d\n",
+               (int)settings_.placement, (double)rows_[k].t_us * 1e-6, rows_[k].p, min_since_peak_,
+               (int)tail_closed_, (int)head_pending_);
   if (last_peak_) {
     if (min_since_peak_ >= 0.0) {
       // No stance between the two humps: the same swing, not a new stride.
       return;
     }
     const int64_t stride_us = rows_[k].t_us - rows_[*last_peak_].t_us;
-    if (tail_closed_) {
+    if (tail_closed_ && static_cast<double>(stride_us) * 1e-6 <= settings_.max_stride_s) {
+      // The cycle was only overdue against the typical stride (a turn's
+      // short pivot steps shorten it), the walker went on: unless the
+      // closed tail found the contact, look for it in the whole cycle.
+      if (!last_emitted_ic_us_ || *last_emitted_ic_us_ < rows_[*last_peak_].t_us) {
+        StrideSpan span;
+        span.rows = &rows_;
+        span.begin = *last_peak_;
+        span.end = k;
+        span.t_begin_us = rows_[span.begin].t_us;
+        span.t_end_us = rows_[k].t_us;
+        span.axis = *axis_;
+        emit(span);
+      }
+      note_stride(stride_us);
+    } else if (tail_closed_) {
       head_pending_ = true;  // after a stop the next stretch starts afresh
     } else if (static_cast<double>(stride_us) * 1e-6 <= settings_.max_stride_s) {
       if (head_pending_) {
@@ -375,7 +396,7 @@ void GyroStrideSegmenter::on_peak(size_t k) {
       span.t_end_us = rows_[k].t_us;
       span.axis = *axis_;
       emit(span);
-      stride_us_ = stride_us;
+      note_stride(stride_us);
     } else {
       close_tail();
       head_pending_ = true;  // a pause: the next stretch starts afresh
@@ -394,6 +415,17 @@ void GyroStrideSegmenter::on_peak(size_t k) {
   tail_closed_ = false;
   min_since_peak_ = rows_[k].p;
   trim();
+}
+
+void GyroStrideSegmenter::note_stride(int64_t stride_us) {
+  // The median of the last few strides: one short pivot step in a turn
+  // must not make every following stride look overdue.
+  recent_strides_.push_back(stride_us);
+  if (recent_strides_.size() > kRecentPeaks) recent_strides_.erase(recent_strides_.begin());
+  std::vector<int64_t> sorted = recent_strides_;
+  const auto mid = sorted.begin() + static_cast<std::ptrdiff_t>(sorted.size() / 2);
+  std::nth_element(sorted.begin(), mid, sorted.end());
+  stride_us_ = *mid;
 }
 
 void GyroStrideSegmenter::trim() {

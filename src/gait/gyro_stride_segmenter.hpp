@@ -25,7 +25,13 @@ namespace gk {
 struct GyroSegmenterSettings {
   double nominal_rate_hz = 0.0;     ///< 0 = unknown (gap limit then gap_min_us)
   double swing_peak_min_rps = 1.5;  ///< walking mid-swing ~4-6 rad/s, running 10-20
-  double swing_peak_rel = 0.35;     ///< peak must exceed this x median of recent peaks
+  /// A mid-swing must exceed this x the median of the recent peaks. A step
+  /// inside a turn swings the foot partly about the vertical, and its
+  /// sagittal peak falls to a quarter to a third of the straight-line one
+  /// (pivot steps of U-turns in ipol-walking); an impact or a stance
+  /// wobble stays lower still and is also rejected by the width and
+  /// stance-between checks.
+  double swing_peak_rel = 0.25;
   double min_stride_s = 0.42;       ///< 285 steps/min upper plausibility gate
   double max_stride_s = 2.5;        ///< slower than this is not one stride
   double peak_confirm_s = 0.06;     ///< a peak is final when nothing higher follows this long
@@ -122,6 +128,7 @@ class GyroStrideSegmenter : public StepDetector {
   void clear_after_gap();
   void close_tail();
   void emit(const StrideSpan& span);
+  void note_stride(int64_t stride_us);
 
   GyroSegmenterSettings settings_;
   GyroRows rows_;
@@ -130,9 +137,10 @@ class GyroStrideSegmenter : public StepDetector {
   int64_t next_axis_try_us_ = INT64_MIN;  ///< the axis search is not rerun every sample
   std::optional<size_t> last_peak_;       ///< index of the last confirmed MS
   int64_t last_peak_t_us_ = 0;            ///< its time (cached for the per-sample test)
-  std::optional<int64_t> stride_us_;      ///< last full stride, for partial cycles
-  bool head_pending_ = true;              ///< contact before the first MS not yet looked at
-  bool tail_closed_ = false;              ///< contact after the last MS already decided
+  std::optional<int64_t> stride_us_;      ///< typical stride (median of recent), for partial cycles
+  std::vector<int64_t> recent_strides_;
+  bool head_pending_ = true;  ///< contact before the first MS not yet looked at
+  bool tail_closed_ = false;  ///< contact after the last MS already decided
   std::optional<int64_t> last_emitted_ic_us_;
   std::optional<size_t> candidate_;
   double candidate_p_ = 0.0;  ///< its pitch rate and time (cached)
