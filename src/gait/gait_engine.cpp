@@ -330,6 +330,10 @@ std::vector<std::string> GaitEngine::warnings() const {
           "{}: {} gaps in the data (first after {:.3f} s); no steps are invented across them", name,
           f.gaps, static_cast<double>(f.first_gap_t_us) * 1e-6));
     }
+    if (f.bridged_dropouts > 0) {
+      out.push_back(fmt::format("{}: {} short dropouts (a few samples lost) bridged", name,
+                                f.bridged_dropouts));
+    }
     if (f.saturated > 0) {
       out.push_back(fmt::format(
           "{}: {} samples at the sensor's full-scale limit (saturated, first at {:.3f} s); "

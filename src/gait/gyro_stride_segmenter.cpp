@@ -29,6 +29,9 @@ constexpr int64_t kMinContactSpacing_us = 150'000;
 constexpr double kStillAccel_mps2 = 1.5;
 /// A mid-stance stillness follows a landing within this time.
 constexpr int64_t kLandedWithin_us = 1'000'000;
+/// While the sign is undecided the search is repeated this often (it scans
+/// the whole buffer).
+constexpr int64_t kAxisRetry_us = 100'000;
 
 }  // namespace
 
@@ -43,6 +46,7 @@ void GyroStrideSegmenter::reset() {
   rows_.clear();
   processed_ = 0;
   axis_.reset();
+  next_axis_try_us_ = INT64_MIN;
   last_peak_.reset();
   candidate_.reset();
   min_since_peak_ = 0.0;
@@ -51,6 +55,7 @@ void GyroStrideSegmenter::reset() {
   last_t_us_ = INT64_MIN;
   after_gap_ = false;
   stride_us_.reset();
+  recent_strides_.clear();
   head_pending_ = true;
   tail_closed_ = false;
   last_emitted_ic_us_.reset();
@@ -85,7 +90,11 @@ void GyroStrideSegmenter::push(const ImuSample& sample) {
     ++flags_.saturated;
     if (flags_.first_saturated_t_us < 0) flags_.first_saturated_t_us = sample.t_us;
   }
-  if (last_t_us_ != INT64_MIN && sample.t_us - last_t_us_ > gap_us_) {
+  const int64_t bridge_us = static_cast<int64_t>(settings_.dropout_bridge_max_s * 1e6);
+  if (last_t_us_ != INT64_MIN && sample.t_us - last_t_us_ > gap_us_ &&
+      sample.t_us - last_t_us_ <= bridge_us) {
+    ++flags_.bridged_dropouts;
+  } else if (last_t_us_ != INT64_MIN && sample.t_us - last_t_us_ > gap_us_) {
     ++flags_.gaps;
     if (flags_.first_gap_t_us < 0) flags_.first_gap_t_us = last_t_us_;
     clear_after_gap();
@@ -118,7 +127,7 @@ void GyroStrideSegmenter::accept(const GyroRow& row) {
     find_axis();
     if (!axis_) {
       // Standing or too little motion yet: keep a bounded window.
-      const int64_t keep_us = static_cast<int64_t>(3.0 * settings_.axis_warmup_s * 1e6);
+      const int64_t keep_us = static_cast<int64_t>(undecided_keep_s() * 1e6);
       while (!rows_.empty() && rows_.back().t_us - rows_.front().t_us > keep_us) {
         rows_.pop_front();
       }
@@ -132,11 +141,23 @@ void GyroStrideSegmenter::accept(const GyroRow& row) {
   while (processed_ < rows_.size()) process(processed_++);
 }
 
+double GyroStrideSegmenter::undecided_keep_s() const {
+  // The stillness rule may wait for more strides: the buffer holds them
+  // (twice the motion it waits for, as a walker stands still half the time,
+  // plus one stride before the first).
+  if (settings_.sign_rule != GyroSegmenterSettings::SignRule::kAfterStillness) {
+    return 3.0 * settings_.axis_warmup_s;
+  }
+  return std::max(3.0 * settings_.axis_warmup_s,
+                  2.0 * settings_.sign_wait_max_s + settings_.max_stride_s);
+}
+
 void GyroStrideSegmenter::find_axis() {
   if (rows_.back().t_us - rows_.front().t_us <
       static_cast<int64_t>(settings_.axis_warmup_s * 1e6)) {
     return;
   }
+  if (rows_.back().t_us < next_axis_try_us_) return;
   // Second moment of the angular rate while moving: its principal axis is
   // the axis the segment mostly rotates about, the medio-lateral one.
   Eigen::Matrix3d m = Eigen::Matrix3d::Zero();
@@ -152,17 +173,27 @@ void GyroStrideSegmenter::find_axis() {
   // first push-off alone.
   const double period_s = static_cast<double>(rows_.back().t_us - rows_.front().t_us) * 1e-6 /
                           static_cast<double>(rows_.size() - 1);
-  if (static_cast<double>(moving) * period_s < 0.6 * settings_.axis_warmup_s) return;
+  const double moving_s = static_cast<double>(moving) * period_s;
+  if (moving_s < 0.6 * settings_.axis_warmup_s) return;
   Eigen::SelfAdjointEigenSolver<Eigen::Matrix3d> eig(m);
   Eigen::Vector3d axis = eig.eigenvectors().col(2).normalized();
   double peak = 0.0;
   for (const GyroRow& r : rows_) peak = std::max(peak, std::abs(r.w.dot(axis)));
   if (peak < settings_.swing_peak_min_rps) return;
-  if (swing_sign(axis, peak) < 0) axis = -axis;
+  const double span_s = static_cast<double>(rows_.back().t_us - rows_.front().t_us) * 1e-6;
+  const bool must_decide = moving_s >= settings_.sign_wait_max_s ||
+                           span_s + static_cast<double>(kAxisRetry_us) * 1e-6 >= undecided_keep_s();
+  const int sign = swing_sign(axis, peak, must_decide);
+  if (sign == 0) {
+    next_axis_try_us_ = rows_.back().t_us + kAxisRetry_us;
+    return;
+  }
+  if (sign < 0) axis = -axis;
   axis_ = axis;
 }
 
-int GyroStrideSegmenter::swing_sign(const Eigen::Vector3d& axis, double peak) const {
+int GyroStrideSegmenter::swing_sign(const Eigen::Vector3d& axis, double peak,
+                                    bool must_decide) const {
   const double level = 0.3 * peak;
   if (settings_.sign_rule == GyroSegmenterSettings::SignRule::kAfterStillness) {
     // A foot is stillest at mid-stance, flat on the ground; whatever the
@@ -201,6 +232,12 @@ int GyroStrideSegmenter::swing_sign(const Eigen::Vector3d& axis, double peak) co
       if (j < rows_.size()) votes += rows_[j].w.dot(axis) < 0.0 ? 1 : -1;
       i = j;
     }
+    // Gait initiation gives no vote and the first stance only one: a walk
+    // that turns or stops after a few strides must not be judged on one
+    // stance, so the decision waits for a clear majority while the strides
+    // are still buffered.
+    if (std::abs(votes) >= settings_.sign_min_votes) return votes > 0 ? 1 : -1;
+    if (!must_decide) return 0;
     if (votes != 0) return votes > 0 ? 1 : -1;
   }
   if (settings_.sign_rule == GyroSegmenterSettings::SignRule::kLargestPeak) {
@@ -274,6 +311,8 @@ void GyroStrideSegmenter::emit(const StrideSpan& span) {
     after_gap_ = false;
     ready_.push_back(*step);
   } else {
+    std::fprintf(stderr, "REJECT pl=%d %.2f-%.2f\n", (int)settings_.placement,
+                 (double)span.t_begin_us * 1e-6, (double)span.t_end_us * 1e-6);
     ++flags_.rejected_strides;
   }
 }
@@ -303,13 +342,31 @@ void GyroStrideSegmenter::close_tail() {
 }
 
 void GyroStrideSegmenter::on_peak(size_t k) {
+  std::fprintf(stderr, "PEAK pl=%d t=%.2f p=%.2f minsince=%.2f tail=%d head=%d\n",
+               (int)settings_.placement, (double)rows_[k].t_us * 1e-6, rows_[k].p, min_since_peak_,
+               (int)tail_closed_, (int)head_pending_);
   if (last_peak_) {
     if (min_since_peak_ >= 0.0) {
       // No stance between the two humps: the same swing, not a new stride.
       return;
     }
     const int64_t stride_us = rows_[k].t_us - rows_[*last_peak_].t_us;
-    if (tail_closed_) {
+    if (tail_closed_ && static_cast<double>(stride_us) * 1e-6 <= settings_.max_stride_s) {
+      // The cycle was only overdue against the typical stride (a turn's
+      // short pivot steps shorten it), the walker went on: unless the
+      // closed tail found the contact, look for it in the whole cycle.
+      if (!last_emitted_ic_us_ || *last_emitted_ic_us_ < rows_[*last_peak_].t_us) {
+        StrideSpan span;
+        span.rows = &rows_;
+        span.begin = *last_peak_;
+        span.end = k;
+        span.t_begin_us = rows_[span.begin].t_us;
+        span.t_end_us = rows_[k].t_us;
+        span.axis = *axis_;
+        emit(span);
+      }
+      note_stride(stride_us);
+    } else if (tail_closed_) {
       head_pending_ = true;  // after a stop the next stretch starts afresh
     } else if (static_cast<double>(stride_us) * 1e-6 <= settings_.max_stride_s) {
       if (head_pending_) {
@@ -339,7 +396,7 @@ void GyroStrideSegmenter::on_peak(size_t k) {
       span.t_end_us = rows_[k].t_us;
       span.axis = *axis_;
       emit(span);
-      stride_us_ = stride_us;
+      note_stride(stride_us);
     } else {
       close_tail();
       head_pending_ = true;  // a pause: the next stretch starts afresh
@@ -358,6 +415,17 @@ void GyroStrideSegmenter::on_peak(size_t k) {
   tail_closed_ = false;
   min_since_peak_ = rows_[k].p;
   trim();
+}
+
+void GyroStrideSegmenter::note_stride(int64_t stride_us) {
+  // The median of the last few strides: one short pivot step in a turn
+  // must not make every following stride look overdue.
+  recent_strides_.push_back(stride_us);
+  if (recent_strides_.size() > kRecentPeaks) recent_strides_.erase(recent_strides_.begin());
+  std::vector<int64_t> sorted = recent_strides_;
+  const auto mid = sorted.begin() + static_cast<std::ptrdiff_t>(sorted.size() / 2);
+  std::nth_element(sorted.begin(), mid, sorted.end());
+  stride_us_ = *mid;
 }
 
 void GyroStrideSegmenter::trim() {

@@ -25,15 +25,33 @@ namespace gk {
 struct GyroSegmenterSettings {
   double nominal_rate_hz = 0.0;     ///< 0 = unknown (gap limit then gap_min_us)
   double swing_peak_min_rps = 1.5;  ///< walking mid-swing ~4-6 rad/s, running 10-20
-  double swing_peak_rel = 0.35;     ///< peak must exceed this x median of recent peaks
+  /// A mid-swing must exceed this x the median of the recent peaks. A step
+  /// inside a turn swings the foot partly about the vertical, and its
+  /// sagittal peak falls to a quarter to a third of the straight-line one
+  /// (pivot steps of U-turns in ipol-walking); an impact or a stance
+  /// wobble stays lower still and is also rejected by the width and
+  /// stance-between checks.
+  double swing_peak_rel = 0.25;
   double min_stride_s = 0.42;       ///< 285 steps/min upper plausibility gate
   double max_stride_s = 2.5;        ///< slower than this is not one stride
   double peak_confirm_s = 0.06;     ///< a peak is final when nothing higher follows this long
   double min_swing_width_s = 0.05;  ///< a swing stays above half its peak at least this long
   double axis_warmup_s = 2.0;       ///< motion needed to find the pitch axis
-  double axis_follow_rate = 0.1;    ///< per-stride update of the axis (slow slips)
-  double gap_periods = 3.5;         ///< dt above this many nominal periods = gap
-  int64_t gap_min_us = 30'000;      ///< but never below this
+  /// kAfterStillness: net stillness votes (one per stance seen) that decide
+  /// the sign; with fewer the decision waits for more strides ...
+  int sign_min_votes = 2;
+  /// ... but not beyond this much motion, nor once the buffer kept for the
+  /// wait is full (then a single vote or the lobe durations decide).
+  double sign_wait_max_s = 4.0;
+  double axis_follow_rate = 0.1;  ///< per-stride update of the axis (slow slips)
+  double gap_periods = 3.5;       ///< dt above this many nominal periods = gap
+  int64_t gap_min_us = 30'000;    ///< but never below this
+  /// A dropout up to this long is bridged, not treated as a gap: the events
+  /// are timed from timestamps, and the shortest phase the detector looks
+  /// for (a running stance, about 0.2 s; the walking loading response,
+  /// about 10 % of a 1.1 s cycle) is longer, so a lost lobe is at most
+  /// mistimed, never a step invented. Longer gaps end the stretch.
+  double dropout_bridge_max_s = 0.1;
   pb::Placement placement = pb::PLACEMENT_UNKNOWN;
   /// How the sign of the pitch axis is decided (see find_axis()).
   enum class SignRule {
@@ -100,22 +118,29 @@ class GyroStrideSegmenter : public StepDetector {
   void find_axis();
   bool wide_enough(size_t k) const;
   /// +1 when positive rotation about axis is the swing, -1 when opposite.
-  int swing_sign(const Eigen::Vector3d& axis, double peak) const;
+  /// 0 while the evidence is too thin to decide (see sign_min_votes),
+  /// unless must_decide.
+  int swing_sign(const Eigen::Vector3d& axis, double peak, bool must_decide) const;
+  /// How much data is kept while the pitch axis is not known.
+  double undecided_keep_s() const;
   void on_peak(size_t index);
   void trim();
   void clear_after_gap();
   void close_tail();
   void emit(const StrideSpan& span);
+  void note_stride(int64_t stride_us);
 
   GyroSegmenterSettings settings_;
   GyroRows rows_;
   size_t processed_ = 0;  ///< rows already run through process()
   std::optional<Eigen::Vector3d> axis_;
-  std::optional<size_t> last_peak_;   ///< index of the last confirmed MS
-  int64_t last_peak_t_us_ = 0;        ///< its time (cached for the per-sample test)
-  std::optional<int64_t> stride_us_;  ///< last full stride, for partial cycles
-  bool head_pending_ = true;          ///< contact before the first MS not yet looked at
-  bool tail_closed_ = false;          ///< contact after the last MS already decided
+  int64_t next_axis_try_us_ = INT64_MIN;  ///< the axis search is not rerun every sample
+  std::optional<size_t> last_peak_;       ///< index of the last confirmed MS
+  int64_t last_peak_t_us_ = 0;            ///< its time (cached for the per-sample test)
+  std::optional<int64_t> stride_us_;      ///< typical stride (median of recent), for partial cycles
+  std::vector<int64_t> recent_strides_;
+  bool head_pending_ = true;  ///< contact before the first MS not yet looked at
+  bool tail_closed_ = false;  ///< contact after the last MS already decided
   std::optional<int64_t> last_emitted_ic_us_;
   std::optional<size_t> candidate_;
   double candidate_p_ = 0.0;  ///< its pitch rate and time (cached)

@@ -40,6 +40,7 @@ struct DetectorFlags {
   uint64_t non_finite = 0;        ///< NaN/inf samples skipped
   uint64_t time_backwards = 0;    ///< samples at or before the previous time, skipped
   uint64_t gaps = 0;              ///< jumps in time larger than the gap limit
+  uint64_t bridged_dropouts = 0;  ///< shorter jumps (a few lost samples), bridged
   uint64_t saturated = 0;         ///< samples at full scale
   uint64_t rejected_strides = 0;  ///< failed the plausibility gates
   int64_t first_gap_t_us = -1;
