@@ -311,8 +311,6 @@ void GyroStrideSegmenter::emit(const StrideSpan& span) {
     after_gap_ = false;
     ready_.push_back(*step);
   } else {
-    std::fprintf(stderr, "REJECT pl=%d %.2f-%.2f\n", (int)settings_.placement,
-                 (double)span.t_begin_us * 1e-6, (double)span.t_end_us * 1e-6);
     ++flags_.rejected_strides;
   }
 }
@@ -342,9 +340,6 @@ void GyroStrideSegmenter::close_tail() {
 }
 
 void GyroStrideSegmenter::on_peak(size_t k) {
-  std::fprintf(stderr, "PEAK pl=%d t=%.2f p=%.2f minsince=%.2f tail=%d head=%d\n",
-               (int)settings_.placement, (double)rows_[k].t_us * 1e-6, rows_[k].p, min_since_peak_,
-               (int)tail_closed_, (int)head_pending_);
   if (last_peak_) {
     if (min_since_peak_ >= 0.0) {
       // No stance between the two humps: the same swing, not a new stride.
