@@ -38,6 +38,7 @@ constexpr int64_t kAxisRetry_us = 100'000;
 GyroStrideSegmenter::GyroStrideSegmenter(const GyroSegmenterSettings& settings)
     : settings_(settings) {
   const double period_us = settings.nominal_rate_hz > 0.0 ? 1e6 / settings.nominal_rate_hz : 0.0;
+  bridge_us_ = static_cast<int64_t>(settings.dropout_bridge_max_s * 1e6);
   gap_us_ = std::max<int64_t>(settings.gap_min_us,
                               static_cast<int64_t>(settings.gap_periods * period_us));
 }
@@ -90,14 +91,14 @@ void GyroStrideSegmenter::push(const ImuSample& sample) {
     ++flags_.saturated;
     if (flags_.first_saturated_t_us < 0) flags_.first_saturated_t_us = sample.t_us;
   }
-  const int64_t bridge_us = static_cast<int64_t>(settings_.dropout_bridge_max_s * 1e6);
-  if (last_t_us_ != INT64_MIN && sample.t_us - last_t_us_ > gap_us_ &&
-      sample.t_us - last_t_us_ <= bridge_us) {
-    ++flags_.bridged_dropouts;
-  } else if (last_t_us_ != INT64_MIN && sample.t_us - last_t_us_ > gap_us_) {
-    ++flags_.gaps;
-    if (flags_.first_gap_t_us < 0) flags_.first_gap_t_us = last_t_us_;
-    clear_after_gap();
+  if (last_t_us_ != INT64_MIN && sample.t_us - last_t_us_ > gap_us_) {
+    if (sample.t_us - last_t_us_ <= bridge_us_) {
+      ++flags_.bridged_dropouts;
+    } else {
+      ++flags_.gaps;
+      if (flags_.first_gap_t_us < 0) flags_.first_gap_t_us = last_t_us_;
+      clear_after_gap();
+    }
   }
   last_t_us_ = sample.t_us;
   GyroRow row;
@@ -339,6 +340,17 @@ void GyroStrideSegmenter::close_tail() {
   emit(span);
 }
 
+StrideSpan GyroStrideSegmenter::cycle(size_t begin, size_t end) const {
+  StrideSpan span;
+  span.rows = &rows_;
+  span.begin = begin;
+  span.end = end;
+  span.t_begin_us = rows_[begin].t_us;
+  span.t_end_us = rows_[end].t_us;
+  span.axis = *axis_;
+  return span;
+}
+
 void GyroStrideSegmenter::on_peak(size_t k) {
   if (last_peak_) {
     if (min_since_peak_ >= 0.0) {
@@ -351,14 +363,7 @@ void GyroStrideSegmenter::on_peak(size_t k) {
       // short pivot steps shorten it), the walker went on: unless the
       // closed tail found the contact, look for it in the whole cycle.
       if (!last_emitted_ic_us_ || *last_emitted_ic_us_ < rows_[*last_peak_].t_us) {
-        StrideSpan span;
-        span.rows = &rows_;
-        span.begin = *last_peak_;
-        span.end = k;
-        span.t_begin_us = rows_[span.begin].t_us;
-        span.t_end_us = rows_[k].t_us;
-        span.axis = *axis_;
-        emit(span);
+        emit(cycle(*last_peak_, k));
       }
       note_stride(stride_us);
     } else if (tail_closed_) {
@@ -383,14 +388,7 @@ void GyroStrideSegmenter::on_peak(size_t k) {
           emit(head);
         }
       }
-      StrideSpan span;
-      span.rows = &rows_;
-      span.begin = *last_peak_;
-      span.end = k;
-      span.t_begin_us = rows_[span.begin].t_us;
-      span.t_end_us = rows_[k].t_us;
-      span.axis = *axis_;
-      emit(span);
+      emit(cycle(*last_peak_, k));
       note_stride(stride_us);
     } else {
       close_tail();

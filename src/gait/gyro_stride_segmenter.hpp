@@ -128,6 +128,8 @@ class GyroStrideSegmenter : public StepDetector {
   void clear_after_gap();
   void close_tail();
   void emit(const StrideSpan& span);
+  /// The full cycle between two mid-swings (row indices).
+  StrideSpan cycle(size_t begin, size_t end) const;
   void note_stride(int64_t stride_us);
 
   GyroSegmenterSettings settings_;
@@ -150,6 +152,7 @@ class GyroStrideSegmenter : public StepDetector {
   double recent_peak_median_ = 0.0;  ///< cached: changes only at a peak
   int64_t last_t_us_ = INT64_MIN;
   int64_t gap_us_ = 0;
+  int64_t bridge_us_ = 0;  ///< dropout_bridge_max_s in microseconds
   bool after_gap_ = false;
 };
 
