@@ -112,6 +112,51 @@ TEST_F(GaitCli, EvaluatePrintsJson) {
   EXPECT_GT(j["steps_true"].get<int>(), 80);
 }
 
+// A data set can declare a contact its reference left out (gaitmap-walking's
+// turning step): the detection there is neither a false step nor a reason
+// to fault the cadence of the windows around it.
+TEST_F(GaitCli, EvaluateExcusesAContactDeclaredUnlabelled) {
+  const fs::path copy = root() / "unlabelled";
+  fs::copy(session(), copy, fs::copy_options::recursive);
+  Truth truth = read_truth(copy / "truth");
+  ASSERT_TRUE(truth.events.has_value());
+  const auto it = std::find_if(truth.events->begin() + 20, truth.events->end(),
+                               [](const TruthEvent& e) { return e.side == pb::LEFT; });
+  ASSERT_NE(it, truth.events->end());
+  const TruthEvent dropped = *it;
+  truth.events->erase(it);
+  write_truth(copy / "truth", truth);
+  const auto evaluate = [&] {
+    const CliRun r = cli("evaluate " + copy.string());
+    EXPECT_EQ(r.rc, 0) << r.err;
+    return nlohmann::json::parse(r.out);
+  };
+  const nlohmann::json before = evaluate();
+  EXPECT_EQ(before["steps_detected"].get<int>() - before["matched"].get<int>(), 1) << before;
+  EXPECT_EQ(before["detections_unlabelled"].get<int>(), 0);
+  EXPECT_GT(before["cadence_mae_spm"].get<double>(), 1.0) << before;
+
+  nlohmann::json meta = nlohmann::json::parse(slurp(copy / "session.json"));
+  meta["truth_unlabelled_contacts_s"] = nlohmann::json::array(
+      {{{"side", "L"}, {"foot_still_s", {dropped.ic_s + 0.05, dropped.ic_s + 0.15}}}});
+  std::ofstream(copy / "session.json") << meta.dump(2);
+  const nlohmann::json after = evaluate();
+  std::printf("[cli] one contact unlabelled: %s\n  declared: %s\n", before.dump().c_str(),
+              after.dump().c_str());
+  EXPECT_EQ(after["steps_detected"].get<int>(), after["matched"].get<int>()) << after;
+  EXPECT_EQ(after["detections_unlabelled"].get<int>(), 1);
+  EXPECT_GE(after["cadence_windows_unlabelled"].get<int>(), 9);
+  EXPECT_LT(after["cadence_mae_spm"].get<double>(), 1.0) << after;
+
+  // A malformed declaration is bad input naming session.json.
+  meta["truth_unlabelled_contacts_s"][0]["foot_still_s"] = {3.0, 2.0};
+  std::ofstream(copy / "session.json") << meta.dump(2);
+  const CliRun bad = cli("evaluate " + copy.string());
+  EXPECT_EQ(bad.rc, 2) << bad.err;
+  EXPECT_NE(bad.err.find("session.json"), std::string::npos) << bad.err;
+  EXPECT_NE(bad.err.find("foot_still_s"), std::string::npos) << bad.err;
+}
+
 TEST_F(GaitCli, MissingSessionIsBadInput) {
   const std::string missing = (root() / "no_such_session").string();
   for (const char* cmd : {"analyze ", "evaluate "}) {

@@ -60,7 +60,8 @@ void run_evaluate(const EvaluateOptions& opt) {
     fmt::print("{}\n", j.dump());
     return;
   }
-  const EventEvaluation e = evaluate_events(a.steps, *truth.events);
+  const EventEvaluation e =
+      evaluate_events(a.steps, *truth.events, read_unlabelled_contacts(opt.session));
   j["steps_true"] = e.steps_true;
   j["steps_detected"] = e.steps_detected;
   j["matched"] = e.matched;
@@ -72,6 +73,8 @@ void run_evaluate(const EvaluateOptions& opt) {
   j["contact_mae_ms"] = opt_json(e.contact_mae_ms);
   j["cadence_mae_spm"] = opt_json(e.cadence_mae_spm);
   j["cadence_windows"] = e.cadence_windows;
+  j["detections_unlabelled"] = e.detections_unlabelled;
+  j["cadence_windows_unlabelled"] = e.cadence_windows_unlabelled;
   fmt::print("{}\n", j.dump());
 }
 
@@ -84,8 +87,11 @@ void add_evaluate_command(CLI::App& app) {
       "Compare detected steps with reference events (truth/events.csv) and print JSON:\n"
       "steps true/detected, precision, recall, F1 (IC matched within 60 ms, same side,\n"
       "one-to-one), IC/TO/contact-time mean absolute error (ms) and cadence mean absolute\n"
-      "error (steps/min) over 10-step windows. With truth/knee.csv also a \"knee\" object:\n"
-      "valgus and flexion RMSE (deg), bias, drift, and peak stance valgus error per step.");
+      "error (steps/min) over 10-step windows. Contacts that session.json declares\n"
+      "unlabelled by the reference (truth_unlabelled_contacts_s) are neither credited\n"
+      "nor faulted, and counted in detections_unlabelled. With truth/knee.csv also a\n"
+      "\"knee\" object: valgus and flexion RMSE (deg), bias, drift, and peak stance\n"
+      "valgus error per step.");
   cmd->add_option("SESSION", opt->session, "Recording (.gkr) or CSV session folder")
       ->required()
       ->check(CLI::ExistingPath);

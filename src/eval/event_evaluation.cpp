@@ -22,6 +22,7 @@ std::optional<double> mean(const std::vector<double>& v) {
 
 EventEvaluation evaluate_events(const std::vector<StepResult>& steps,
                                 const std::vector<TruthEvent>& truth_in,
+                                const std::vector<UnlabelledContact>& unlabelled,
                                 const EvaluationSettings& settings) {
   std::vector<TruthEvent> truth = truth_in;
   std::sort(truth.begin(), truth.end(),
@@ -76,6 +77,21 @@ EventEvaluation evaluate_events(const std::vector<StepResult>& steps,
       contact_err.push_back(std::abs(c_det - c_true) * 1e3);
     }
   }
+  // A contact the reference left out: the first unmatched detection of that
+  // foot in its span is the detector being right, not a false step.
+  for (const UnlabelledContact& u : unlabelled) {
+    for (size_t di = 0; di < det.size(); ++di) {
+      const double t = static_cast<double>(det[di]->event.ic_us) * 1e-6;
+      if (d_used[di] || !compatible(u.side, det[di]->event.side) ||
+          t < u.still_from_s - settings.unlabelled_lead_s || t > u.still_to_s) {
+        continue;
+      }
+      d_used[di] = true;
+      ++e.detections_unlabelled;
+      break;
+    }
+  }
+  e.steps_detected -= e.detections_unlabelled;
   e.precision = e.steps_detected
                     ? static_cast<double>(e.matched) / static_cast<double>(e.steps_detected)
                     : 0.0;
@@ -98,6 +114,13 @@ EventEvaluation evaluate_events(const std::vector<StepResult>& steps,
     if (paused) continue;
     const double t0 = truth[i].ic_s;
     const double t1 = truth[i + n - 1].ic_s;
+    const bool short_one = std::any_of(unlabelled.begin(), unlabelled.end(), [&](const auto& u) {
+      return u.still_from_s - settings.unlabelled_lead_s < t1 && u.still_to_s > t0;
+    });
+    if (short_one) {
+      ++e.cadence_windows_unlabelled;
+      continue;
+    }
     const double c_true = per_interval * static_cast<double>(n - 1) / (t1 - t0);
     double first = 0.0, last = 0.0;
     size_t m = 0;

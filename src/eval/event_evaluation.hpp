@@ -8,6 +8,13 @@
 // of 10 consecutive reference steps: reference cadence from their ICs,
 // detected cadence from the detections inside the same stretch, so a missed
 // or extra step shows as cadence error too.
+//
+// Contacts the reference is known to have left out (UnlabelledContact,
+// declared by the data set) are neither credited nor faulted: one otherwise
+// unmatched detection of that foot landing in its span is left out of the
+// detected count, and cadence windows that contain the span are skipped,
+// as their reference cadence is one step short. Both are counted in the
+// result, so a reader sees how much the declaration changed.
 #pragma once
 
 #include <cstddef>
@@ -23,6 +30,10 @@ struct EvaluationSettings {
   double match_window_ms = 60.0;
   size_t cadence_window_steps = 10;
   double pause_s = 2.0;  ///< reference windows with a longer step time are skipped
+  /// An unlabelled contact's IC precedes its foot-still span by the loading
+  /// response (foot flat follows heel strike by about 10 % of a walking
+  /// cycle, ~0.1 s); a detection this far before the span still belongs to it.
+  double unlabelled_lead_s = 0.3;
 };
 
 struct EventEvaluation {
@@ -37,10 +48,13 @@ struct EventEvaluation {
   std::optional<double> contact_mae_ms;
   std::optional<double> cadence_mae_spm;
   size_t cadence_windows = 0;
+  size_t detections_unlabelled = 0;  ///< detections excused by an unlabelled contact
+  size_t cadence_windows_unlabelled = 0;  ///< windows skipped for containing one
 };
 
 EventEvaluation evaluate_events(const std::vector<StepResult>& steps,
                                 const std::vector<TruthEvent>& truth,
+                                const std::vector<UnlabelledContact>& unlabelled = {},
                                 const EvaluationSettings& settings = {});
 
 }  // namespace gk

@@ -588,6 +588,28 @@ std::string folder_name(const fs::path& dir) {
   return p.filename().string();
 }
 
+JsonDoc read_session_json(const fs::path& dir) {
+  JsonDoc doc;
+  doc.file = dir / "session.json";
+  doc.text = read_text(doc.file,
+                       "a CSV session folder needs session.json listing its sensors "
+                       "(docs/formats.md)");
+  const std::string json_text = replace_python_nonfinite(doc.text);
+  try {
+    doc.root = json::parse(json_text);
+  } catch (const json::parse_error& e) {
+    std::string what = e.what();
+    if (const size_t cut = what.find("] "); cut != std::string::npos) what.erase(0, cut + 2);
+    const auto last = static_cast<std::ptrdiff_t>(std::min<size_t>(e.byte, json_text.size()));
+    const size_t line = 1 + static_cast<size_t>(std::count(
+                                json_text.begin(),
+                                json_text.begin() + std::max<std::ptrdiff_t>(last - 1, 0), '\n'));
+    throw InputError(doc.file, line, "invalid JSON: " + what);
+  }
+  if (!doc.root.is_object()) doc.fail("", "must be a JSON object with \"sensors\"");
+  return doc;
+}
+
 SensorEntry parse_sensor_entry(const JsonDoc& doc, const json& e, size_t i) {
   if (!e.is_object()) {
     doc.fail("\"sensors\"", fmt::format("sensors[{}] must be an object with \"file\" and "
@@ -714,24 +736,7 @@ Session read_csv_session(const std::filesystem::path& dir, Warnings& warnings) {
                      "not a folder; a CSV session is a folder with session.json and one CSV per "
                      "sensor (docs/formats.md)");
   }
-  JsonDoc doc;
-  doc.file = dir / "session.json";
-  doc.text = read_text(doc.file,
-                       "a CSV session folder needs session.json listing its sensors "
-                       "(docs/formats.md)");
-  const std::string json_text = replace_python_nonfinite(doc.text);
-  try {
-    doc.root = json::parse(json_text);
-  } catch (const json::parse_error& e) {
-    std::string what = e.what();
-    if (const size_t cut = what.find("] "); cut != std::string::npos) what.erase(0, cut + 2);
-    const auto last = static_cast<std::ptrdiff_t>(std::min<size_t>(e.byte, json_text.size()));
-    const size_t line = 1 + static_cast<size_t>(std::count(
-                                json_text.begin(),
-                                json_text.begin() + std::max<std::ptrdiff_t>(last - 1, 0), '\n'));
-    throw InputError(doc.file, line, "invalid JSON: " + what);
-  }
-  if (!doc.root.is_object()) doc.fail("", "must be a JSON object with \"sensors\"");
+  const JsonDoc doc = read_session_json(dir);
 
   Session session;
   pb::SessionHeader& h = session.header;
@@ -993,6 +998,46 @@ Truth read_truth(const std::filesystem::path& truth_dir) {
     truth.events = read_events(truth_dir / "events.csv");
   if (fs::exists(truth_dir / "knee.csv", ec)) truth.knee = read_knee(truth_dir / "knee.csv");
   return truth;
+}
+
+std::vector<UnlabelledContact> read_unlabelled_contacts(const std::filesystem::path& session_path) {
+  std::vector<UnlabelledContact> out;
+  std::error_code ec;
+  if (!fs::is_directory(session_path, ec)) return out;
+  const JsonDoc doc = read_session_json(session_path);
+  const char* key = "truth_unlabelled_contacts_s";
+  const auto list = doc.root.find(key);
+  if (list == doc.root.end() || list->is_null()) return out;
+  const auto bad = [&](size_t i) {
+    doc.fail(doc.key_text(key),
+             fmt::format("{}[{}] must be {{\"side\": \"L\", \"R\" or \"\", \"foot_still_s\": "
+                         "[from, to]}} with from < to (seconds on the sensor clock)",
+                         key, i));
+  };
+  if (!list->is_array()) bad(0);
+  for (size_t i = 0; i < list->size(); ++i) {
+    const json& e = (*list)[i];
+    if (!e.is_object()) bad(i);
+    UnlabelledContact u;
+    const std::string side = doc.opt_string(e, "side").value_or("");
+    if (side == "L" || side == "left") {
+      u.side = pb::LEFT;
+    } else if (side == "R" || side == "right") {
+      u.side = pb::RIGHT;
+    } else if (!side.empty()) {
+      bad(i);
+    }
+    const auto still = e.find("foot_still_s");
+    if (still == e.end() || !still->is_array() || still->size() != 2 ||
+        !(*still)[0].is_number() || !(*still)[1].is_number()) {
+      bad(i);
+    }
+    u.still_from_s = (*still)[0].get<double>();
+    u.still_to_s = (*still)[1].get<double>();
+    if (!(u.still_from_s < u.still_to_s)) bad(i);
+    out.push_back(u);
+  }
+  return out;
 }
 
 void write_truth(const std::filesystem::path& truth_dir, const Truth& truth) {

@@ -33,6 +33,16 @@ struct TruthKnee {
   double flexion_deg = 0.0;
 };
 
+/// A ground contact the reference is known to have left out, declared by
+/// the data set (session.json "truth_unlabelled_contacts_s"): the span in
+/// which that foot stands still. Evaluation neither credits nor faults a
+/// detection there (see event_evaluation.hpp).
+struct UnlabelledContact {
+  pb::Side side = pb::SIDE_UNKNOWN;  ///< unknown = either foot
+  double still_from_s = 0.0;
+  double still_to_s = 0.0;
+};
+
 struct Truth {
   std::optional<std::vector<TruthEvent>> events;
   std::optional<std::vector<TruthKnee>> knee;
@@ -66,5 +76,9 @@ std::filesystem::path truth_dir_for(const std::filesystem::path& session_path);
 /// Reads whatever of truth/events.csv and truth/knee.csv exists.
 Truth read_truth(const std::filesystem::path& truth_dir);
 void write_truth(const std::filesystem::path& truth_dir, const Truth& truth);
+/// The contacts a CSV session's session.json declares unlabelled by its
+/// reference ("truth_unlabelled_contacts_s"); empty for a .gkr or when the
+/// key is absent. Throws InputError naming session.json and the line.
+std::vector<UnlabelledContact> read_unlabelled_contacts(const std::filesystem::path& session_path);
 
 }  // namespace gk
