@@ -895,5 +895,61 @@ TEST(BadInput, SensorThatNeverMoves) {
   EXPECT_GE(e.f1, 0.98) << e.matched << "/" << e.steps_true << "/" << e.steps_detected;
 }
 
+// A foot that toes out sweeps about the vertical during every swing, so the
+// principal axis of its rates leans out of the horizontal plane; mid-stance
+// (foot flat, still) says where horizontal is. Synthetic walking at 100 Hz,
+// 1.1 s strides, sensor strapped on tilted and turned: heel rocker, still
+// mid-stance, push-off, then a swing whose yaw rate is 0.6 x its pitch rate.
+TEST(FootPitchAxis, StaysHorizontalAtMidStance) {
+  const Eigen::Matrix3d mount = (Eigen::AngleAxisd(0.5, Eigen::Vector3d::UnitX()) *
+                                 Eigen::AngleAxisd(-0.7, Eigen::Vector3d::UnitZ()) *
+                                 Eigen::AngleAxisd(0.3, Eigen::Vector3d::UnitY()))
+                                    .toRotationMatrix();  // sensor-to-foot
+  const Eigen::Vector3d up_sensor = mount.transpose() * Eigen::Vector3d::UnitZ();
+  const auto lobe = [](double phase, double from, double to, double peak) {
+    return phase >= from && phase < to ? peak * std::sin(M_PI * (phase - from) / (to - from)) : 0.0;
+  };
+  const auto angle_from_horizontal_deg = [&](bool prior, size_t* steps) {
+    FootDetectorSettings fs;
+    fs.segmenter.placement = pb::LEFT_FOOT;
+    fs.segmenter.nominal_rate_hz = 100.0;
+    fs.pitch_axis_horizontal = prior;
+    FootStepDetector d(fs);
+    const double stride_s = 1.1;
+    for (int i = 0; i < 3000; ++i) {
+      const double t = i * 0.01;
+      const double phase = t / stride_s - std::floor(t / stride_s);
+      // Foot frame x forward, y left, z up: toes down is positive about y.
+      const double pitch = lobe(phase, 0.0, 0.08, 2.0) + lobe(phase, 0.40, 0.62, 8.0) +
+                           lobe(phase, 0.62, 0.98, -5.0);
+      const double yaw = 0.6 * lobe(phase, 0.62, 0.98, 5.0);
+      const bool still = phase >= 0.08 && phase < 0.40;
+      const Eigen::Vector3d acc_foot =
+          still ? Eigen::Vector3d(0.0, 0.0, kGravity_mps2)
+                : Eigen::Vector3d(5.0, 0.0, kGravity_mps2 + 4.0);  // never reads 1 g
+      ImuSample smp;
+      smp.t_us = static_cast<int64_t>(i) * 10'000;
+      smp.gyr_rps = mount.transpose() * Eigen::Vector3d(0.0, pitch, yaw);
+      smp.acc_mps2 = mount.transpose() * acc_foot;
+      d.push(smp);
+    }
+    d.finish();
+    *steps = d.take().size();
+    const std::optional<Eigen::Vector3d> axis = d.pitch_axis();
+    EXPECT_TRUE(axis.has_value());
+    return axis ? std::asin(std::abs(axis->dot(up_sensor))) * 180.0 / M_PI : 90.0;
+  };
+  size_t with_steps = 0, without_steps = 0;
+  const double with_deg = angle_from_horizontal_deg(true, &with_steps);
+  const double without_deg = angle_from_horizontal_deg(false, &without_steps);
+  std::printf(
+      "[gait] pitch axis out of the horizontal: %.2f deg with the prior, %.2f without "
+      "(%zu / %zu steps of ~27)\n",
+      with_deg, without_deg, with_steps, without_steps);
+  EXPECT_LT(with_deg, 1.0);
+  EXPECT_GT(without_deg, 5.0);  // the case is one where the prior matters
+  EXPECT_GE(with_steps, 25u);
+}
+
 }  // namespace
 }  // namespace gk

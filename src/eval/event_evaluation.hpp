@@ -48,7 +48,7 @@ struct EventEvaluation {
   std::optional<double> contact_mae_ms;
   std::optional<double> cadence_mae_spm;
   size_t cadence_windows = 0;
-  size_t detections_unlabelled = 0;  ///< detections excused by an unlabelled contact
+  size_t detections_unlabelled = 0;       ///< detections excused by an unlabelled contact
   size_t cadence_windows_unlabelled = 0;  ///< windows skipped for containing one
 };
 

@@ -19,8 +19,10 @@ constexpr int64_t kMaxReversalLead_us = 150'000;
 /// Fraction of the loading minimum that marks the onset of the heel rocker.
 constexpr double kRockerOnsetFraction = 0.1;
 
-GyroSegmenterSettings with_foot_sign_rule(GyroSegmenterSettings s) {
+GyroSegmenterSettings foot_segmenter(const FootDetectorSettings& foot) {
+  GyroSegmenterSettings s = foot.segmenter;
   s.sign_rule = GyroSegmenterSettings::SignRule::kAfterStillness;
+  s.axis_horizontal_at_rest = foot.pitch_axis_horizontal;
   return s;
 }
 
@@ -33,7 +35,7 @@ pb::FootStrike classify_foot_strike(double angle_deg, const FootDetectorSettings
 }
 
 FootStepDetector::FootStepDetector(const FootDetectorSettings& settings)
-    : GyroStrideSegmenter(with_foot_sign_rule(settings.segmenter)), settings_(settings) {}
+    : GyroStrideSegmenter(foot_segmenter(settings)), settings_(settings) {}
 
 void FootStepDetector::reset() {
   GyroStrideSegmenter::reset();

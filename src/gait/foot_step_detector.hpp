@@ -25,6 +25,9 @@ struct FootDetectorSettings {
   double running_contact_max_ms = 300.0;
   /// Duty factor above which a contact is walking (no flight phase).
   double walking_duty_factor = 0.5;
+  /// Keep the pitch axis horizontal at mid-stance (see
+  /// GyroSegmenterSettings::axis_horizontal_at_rest); the foot is flat there.
+  bool pitch_axis_horizontal = true;
 };
 
 pb::FootStrike classify_foot_strike(double angle_deg, const FootDetectorSettings& settings);

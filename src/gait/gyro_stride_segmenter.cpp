@@ -33,6 +33,25 @@ constexpr int64_t kLandedWithin_us = 1'000'000;
 /// the whole buffer).
 constexpr int64_t kAxisRetry_us = 100'000;
 
+/// Direction of the mean accelerometer reading over the rows in [from, to)
+/// where the segment is still (gravity in the sensor frame); nullopt when
+/// fewer than a few rows are.
+std::optional<Eigen::Vector3d> still_gravity(const GyroRows& rows, size_t from, size_t to) {
+  constexpr double kStillRate_rps = 0.5;
+  constexpr size_t kMinStillRows = 5;
+  Eigen::Vector3d sum = Eigen::Vector3d::Zero();
+  size_t n = 0;
+  for (size_t i = from; i < to; ++i) {
+    if (rows[i].w.squaredNorm() < kStillRate_rps * kStillRate_rps &&
+        std::abs(rows[i].a.norm() - kGravity_mps2) < kStillAccel_mps2) {
+      sum += rows[i].a;
+      ++n;
+    }
+  }
+  if (n < kMinStillRows) return std::nullopt;
+  return sum.normalized();
+}
+
 }  // namespace
 
 GyroStrideSegmenter::GyroStrideSegmenter(const GyroSegmenterSettings& settings)
@@ -47,6 +66,7 @@ void GyroStrideSegmenter::reset() {
   rows_.clear();
   processed_ = 0;
   axis_.reset();
+  still_g_.reset();
   next_axis_try_us_ = INT64_MIN;
   last_peak_.reset();
   candidate_.reset();
@@ -190,6 +210,10 @@ void GyroStrideSegmenter::find_axis() {
     return;
   }
   if (sign < 0) axis = -axis;
+  if (settings_.axis_horizontal_at_rest) {
+    still_g_ = still_gravity(rows_, 0, rows_.size());
+    if (still_g_) axis = (axis - axis.dot(*still_g_) * *still_g_).normalized();
+  }
   axis_ = axis;
 }
 
@@ -399,6 +423,19 @@ void GyroStrideSegmenter::on_peak(size_t k) {
   const Eigen::Vector3d u = rows_[k].w.normalized();
   if (u.dot(*axis_) > 0.0) {
     axis_ = (*axis_ + settings_.axis_follow_rate * (u - *axis_)).normalized();
+  }
+  if (settings_.axis_horizontal_at_rest) {
+    // The mid-swing rate also carries the foot's yaw (toeing out, turning),
+    // which the follow step above lets into the axis; the still rows of the
+    // cycle just ended (mid-stance, foot flat) say where horizontal is.
+    if (last_peak_) {
+      if (const auto g = still_gravity(rows_, *last_peak_, k)) {
+        still_g_ = still_g_
+                       ? (*still_g_ + settings_.axis_follow_rate * (*g - *still_g_)).normalized()
+                       : *g;
+      }
+    }
+    if (still_g_) axis_ = (*axis_ - axis_->dot(*still_g_) * *still_g_).normalized();
   }
   recent_peaks_.push_back(rows_[k].p);
   if (recent_peaks_.size() > kRecentPeaks) recent_peaks_.erase(recent_peaks_.begin());

@@ -1028,8 +1028,8 @@ std::vector<UnlabelledContact> read_unlabelled_contacts(const std::filesystem::p
       bad(i);
     }
     const auto still = e.find("foot_still_s");
-    if (still == e.end() || !still->is_array() || still->size() != 2 ||
-        !(*still)[0].is_number() || !(*still)[1].is_number()) {
+    if (still == e.end() || !still->is_array() || still->size() != 2 || !(*still)[0].is_number() ||
+        !(*still)[1].is_number()) {
       bad(i);
     }
     u.still_from_s = (*still)[0].get<double>();
