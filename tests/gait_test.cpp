@@ -33,11 +33,16 @@
 #include "session_analysis.hpp"
 #include "shank_step_detector.hpp"
 #include "simulator.hpp"
+#include "stream_by_time.hpp"
+#include "turn_step_finder.hpp"
 
 namespace gk {
 namespace {
 
 using sim::Activity;
+using test::engine_header;
+using test::stream_by_time;
+using test::Streamed;
 
 constexpr double kRate_hz = 200.0;
 constexpr double kCadence_spm = 170.0;
@@ -490,50 +495,6 @@ sim::SimResult mixed_session() {
   return sim::simulate(s);
 }
 
-pb::SessionHeader engine_header(const Session& session) {
-  pb::SessionHeader header = session.header;
-  header.clear_sensors();
-  for (const SensorStream& s : session.sensors) *header.add_sensors() = s.info;
-  return header;
-}
-
-struct Streamed {
-  std::vector<StepResult> steps;
-  std::vector<int64_t> emit_t_us;
-  std::vector<std::string> warnings;
-};
-
-/// Pushes samples one by one, interleaved by time (ties: sensor order),
-/// calling take() after every push.
-Streamed stream_by_time(GaitEngine& engine, const Session& session) {
-  Streamed out;
-  std::vector<size_t> next(session.sensors.size(), 0);
-  while (true) {
-    std::optional<size_t> pick;
-    for (size_t i = 0; i < session.sensors.size(); ++i) {
-      if (next[i] >= session.sensors[i].samples.size()) continue;
-      if (!pick || session.sensors[i].samples[next[i]].t_us <
-                       session.sensors[*pick].samples[next[*pick]].t_us) {
-        pick = i;
-      }
-    }
-    if (!pick) break;
-    const ImuSample& s = session.sensors[*pick].samples[next[*pick]++];
-    engine.push(*pick, s);
-    for (StepResult& r : engine.take()) {
-      out.steps.push_back(std::move(r));
-      out.emit_t_us.push_back(s.t_us);
-    }
-  }
-  engine.finish();
-  for (StepResult& r : engine.take()) {
-    out.steps.push_back(std::move(r));
-    out.emit_t_us.push_back(INT64_MAX);
-  }
-  out.warnings = engine.warnings();
-  return out;
-}
-
 std::filesystem::path temp_dir(const std::string& name) {
   const std::filesystem::path dir = std::filesystem::temp_directory_path() /
                                     ("gk_gait_test_" + name + "_" + std::to_string(::getpid()));
@@ -949,6 +910,93 @@ TEST(FootPitchAxis, StaysHorizontalAtMidStance) {
   EXPECT_LT(with_deg, 1.0);
   EXPECT_GT(without_deg, 5.0);  // the case is one where the prior matters
   EXPECT_GE(with_steps, 25u);
+}
+
+// A step taken while turning: the foot rests, turns 90 degrees about the
+// vertical in 0.5 s while it rises `lift_m` and moves `forward_m`, lands
+// (an impact) and rests again. The sensor is strapped on tilted. With no
+// lift it is a pivot on the ground, which is no step.
+std::vector<ImuSample> turning_step(double lift_m, double forward_m, double rate_hz) {
+  const Eigen::Matrix3d mount = (Eigen::AngleAxisd(0.4, Eigen::Vector3d::UnitX()) *
+                                 Eigen::AngleAxisd(1.1, Eigen::Vector3d::UnitZ()) *
+                                 Eigen::AngleAxisd(-0.3, Eigen::Vector3d::UnitY()))
+                                    .toRotationMatrix();
+  const double move_s = 0.5, rest_s = 1.0, turn_rad = M_PI / 2.0;
+  const double k = 2.0 * M_PI / move_s;
+  std::vector<ImuSample> out;
+  const int n = static_cast<int>((2.0 * rest_s + move_s) * rate_hz);
+  for (int i = 0; i <= n; ++i) {
+    const double t = i / rate_hz;
+    const double tau = std::clamp((t - rest_s) / move_s, 0.0, 1.0);
+    const bool moving = tau > 0.0 && tau < 1.0;
+    // s(tau) = tau - sin(2 pi tau) / 2 pi: heading and forward travel.
+    const double heading = turn_rad * (tau - std::sin(2.0 * M_PI * tau) / (2.0 * M_PI));
+    const double rate = moving ? turn_rad * (1.0 - std::cos(2.0 * M_PI * tau)) / move_s : 0.0;
+    Eigen::Vector3d acc_world(0.0, 0.0, kGravity_mps2);
+    if (moving) {
+      acc_world.x() += forward_m * k * std::sin(2.0 * M_PI * tau) / move_s;
+      acc_world.z() += 0.5 * lift_m * k * k * std::cos(2.0 * M_PI * tau);
+    }
+    const Eigen::Matrix3d q = Eigen::AngleAxisd(heading, Eigen::Vector3d::UnitZ()) * mount;
+    ImuSample smp;
+    smp.t_us = static_cast<int64_t>(std::llround(t * 1e6));
+    smp.gyr_rps = q.transpose() * Eigen::Vector3d(0.0, 0.0, rate);
+    smp.acc_mps2 = q.transpose() * acc_world;
+    // The landing: one sample of impact as the foot meets the ground.
+    if (std::abs(t - (rest_s + move_s - 0.02)) < 0.5 / rate_hz) {
+      smp.acc_mps2 += q.transpose() * Eigen::Vector3d(0.0, 0.0, 15.0);
+    }
+    out.push_back(smp);
+  }
+  return out;
+}
+
+TEST(TurnStepFinder, ALiftedTurnIsAStepAPivotIsNot) {
+  for (double rate_hz : {100.0, 200.0, 1000.0}) {
+    SCOPED_TRACE(rate_hz);
+    const auto run = [&](double lift_m, double forward_m) {
+      TurnStepFinder finder;
+      for (const ImuSample& smp : turning_step(lift_m, forward_m, rate_hz)) finder.push(smp);
+      return finder.take();
+    };
+    const std::vector<TurnStepProposal> step = run(0.04, 0.15);
+    ASSERT_EQ(step.size(), 1u);
+    std::printf(
+        "[gait] turning step at %.0f Hz: clearance %.3f m (true 0.04), IC %.3f s "
+        "(impact 1.480)\n",
+        rate_hz, step[0].clearance_m, static_cast<double>(step[0].ic_us) * 1e-6);
+    EXPECT_NEAR(step[0].clearance_m, 0.04, 0.012);
+    EXPECT_NEAR(static_cast<double>(step[0].ic_us) * 1e-6, 1.48, 0.011);
+    EXPECT_GT(step[0].rest_us, step[0].ic_us);
+    EXPECT_LT(step[0].lift_us, step[0].ic_us);
+    EXPECT_TRUE(run(0.0, 0.0).empty()) << "a pivot on the ground is not a step";
+  }
+}
+
+// Through the foot detector: a turning step with no mid-swing is reported
+// (flagged, lower quality, no toe-off); one the segmenter found is not
+// reported twice (the whole simulated suite, where every step has a swing,
+// is unchanged with the finder on).
+TEST(TurnStepFinder, FootDetectorReportsTheTurnStepOnce) {
+  FootDetectorSettings fs;
+  fs.segmenter.placement = pb::RIGHT_FOOT;
+  fs.segmenter.nominal_rate_hz = 200.0;
+  FootStepDetector d(fs);
+  for (const ImuSample& smp : turning_step(0.04, 0.15, 200.0)) d.push(smp);
+  d.finish();
+  const std::vector<DetectedStep> steps = d.take();
+  ASSERT_EQ(steps.size(), 1u);
+  EXPECT_EQ(steps[0].side, pb::RIGHT);
+  EXPECT_NEAR(static_cast<double>(steps[0].ic_us) * 1e-6, 1.48, 0.011);
+  EXPECT_DOUBLE_EQ(steps[0].quality, 0.5);
+  EXPECT_FALSE(steps[0].to_us.has_value());
+  EXPECT_EQ(d.flags().turn_steps, 1u);
+
+  fs.find_turn_steps = false;
+  FootStepDetector off(fs);
+  for (const ImuSample& smp : turning_step(0.04, 0.15, 200.0)) off.push(smp);
+  off.finish();
+  EXPECT_TRUE(off.take().empty());
 }
 
 }  // namespace

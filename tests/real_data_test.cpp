@@ -15,6 +15,7 @@
 #include "event_evaluation.hpp"
 #include "session.hpp"
 #include "session_analysis.hpp"
+#include "stream_by_time.hpp"
 
 namespace gk {
 namespace {
@@ -158,6 +159,33 @@ TEST(RealData, IpolWalking) {
   // has the breakdown.
   check_dataset("ipol-walking", sessions_under(datasets() / "ipol-walking"), 110,
                 {.f1_min = 0.93, .cadence_mae_max_spm = 3.0});
+}
+
+// The U-turns of ipol-walking are where turning steps (TurnStepFinder) are
+// added to the segmenter's; those are released later than ordinary steps,
+// so streaming must still give exactly the batch result, in IC order.
+TEST(RealData, IpolStreamsLikeBatch) {
+  if (!fs::is_directory(datasets())) GTEST_SKIP() << datasets() << " not present";
+  size_t with_turn_steps = 0;
+  for (const fs::path& dir : sessions_under(datasets() / "ipol-walking")) {
+    SCOPED_TRACE(dir.string());
+    Warnings warnings;
+    const Session session = load_session(dir, warnings);
+    const GaitAnalysis batch = analyze_gait(session);
+    GaitEngine engine(test::engine_header(session));
+    const test::Streamed live = test::stream_by_time(engine, session);
+    ASSERT_EQ(batch.steps.size(), live.steps.size());
+    EXPECT_TRUE(batch.steps == live.steps);
+    for (size_t i = 1; i < live.steps.size(); ++i) {
+      EXPECT_LE(live.steps[i - 1].event.ic_us, live.steps[i].event.ic_us) << i;
+    }
+    with_turn_steps +=
+        std::any_of(live.warnings.begin(), live.warnings.end(), [](const std::string& w) {
+          return w.find("without a forward swing") != std::string::npos;
+        });
+  }
+  std::printf("[real] ipol-walking: %zu of 110 sessions with turning steps\n", with_turn_steps);
+  EXPECT_GT(with_turn_steps, 10u);
 }
 
 }  // namespace

@@ -18,6 +18,9 @@ constexpr double kRadToDeg = 180.0 / std::numbers::pi;
 constexpr int64_t kMaxReversalLead_us = 150'000;
 /// Fraction of the loading minimum that marks the onset of the heel rocker.
 constexpr double kRockerOnsetFraction = 0.1;
+/// A segmenter contact this long before a turn-step proposal's lift still
+/// covers it (the segmenter's IC and the lift bracket the same stance).
+constexpr int64_t kTurnCoverBefore_us = 50'000;
 
 GyroSegmenterSettings foot_segmenter(const FootDetectorSettings& foot) {
   GyroSegmenterSettings s = foot.segmenter;
@@ -35,11 +38,66 @@ pb::FootStrike classify_foot_strike(double angle_deg, const FootDetectorSettings
 }
 
 FootStepDetector::FootStepDetector(const FootDetectorSettings& settings)
-    : GyroStrideSegmenter(foot_segmenter(settings)), settings_(settings) {}
+    : GyroStrideSegmenter(foot_segmenter(settings)), settings_(settings), turns_(settings.turn) {}
 
 void FootStepDetector::reset() {
   GyroStrideSegmenter::reset();
   last_midstance_us_.reset();
+  turns_.reset();
+  proposals_.clear();
+  recent_ic_us_.clear();
+}
+
+void FootStepDetector::push(const ImuSample& sample) {
+  GyroStrideSegmenter::push(sample);
+  if (!settings_.find_turn_steps) return;
+  if (const std::optional<int64_t> ms = last_mid_swing_us()) turns_.note_mid_swing(*ms);
+  turns_.push(sample);
+  if (turns_.has_proposals()) {
+    for (const TurnStepProposal& p : turns_.take()) proposals_.push_back(p);
+  }
+  if (!proposals_.empty()) settle_proposals(false);
+}
+
+void FootStepDetector::finish() {
+  GyroStrideSegmenter::finish();
+  settle_proposals(true);
+}
+
+int64_t FootStepDetector::horizon_us() const {
+  int64_t h = GyroStrideSegmenter::horizon_us();
+  if (!settings_.find_turn_steps) return h;
+  h = std::min(h, turns_.horizon_us());
+  if (!proposals_.empty()) h = std::min(h, proposals_.front().ic_us);
+  return h;
+}
+
+void FootStepDetector::settle_proposals(bool end) {
+  const auto cover_after_us = static_cast<int64_t>(settings_.turn_cover_after_s * 1e6);
+  const int64_t segmenter_horizon_us = GyroStrideSegmenter::horizon_us();
+  while (!proposals_.empty()) {
+    const TurnStepProposal& p = proposals_.front();
+    const int64_t cover_to_us = p.ic_us + cover_after_us;
+    if (!end && segmenter_horizon_us <= cover_to_us) break;
+    const bool covered = std::any_of(recent_ic_us_.begin(), recent_ic_us_.end(), [&](int64_t ic) {
+      return ic >= p.lift_us - kTurnCoverBefore_us && ic <= cover_to_us;
+    });
+    if (!covered) {
+      DetectedStep step;
+      step.source = settings_.segmenter.placement;
+      step.side = side_of(settings_.segmenter.placement);
+      step.ic_us = p.ic_us;
+      step.quality = 0.5;  // timing from the impact alone, no toe-off
+      step.activity = GaitActivity::kWalking;
+      // In IC order among the steps not yet taken.
+      const auto at =
+          std::upper_bound(ready_.begin(), ready_.end(), step.ic_us,
+                           [](int64_t t, const DetectedStep& other) { return t < other.ic_us; });
+      ready_.insert(at, step);
+      ++flags_.turn_steps;
+    }
+    proposals_.pop_front();
+  }
 }
 
 std::optional<DetectedStep> FootStepDetector::analyze(const StrideSpan& span) {
@@ -163,6 +221,16 @@ std::optional<DetectedStep> FootStepDetector::analyze(const StrideSpan& span) {
     last_midstance_us_.reset();
   }
   step.quality = quality;
+  if (settings_.find_turn_steps) {
+    // Kept for the turn-step check while a proposal could still need it.
+    recent_ic_us_.push_back(step.ic_us);
+    const int64_t keep_from_us =
+        (proposals_.empty() ? turns_.horizon_us() : proposals_.front().lift_us) -
+        kTurnCoverBefore_us;
+    while (recent_ic_us_.front() < keep_from_us && recent_ic_us_.size() > 1) {
+      recent_ic_us_.pop_front();
+    }
+  }
   return step;
 }
 

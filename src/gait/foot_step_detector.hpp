@@ -2,9 +2,11 @@
 // speed by zero-velocity-updated strapdown integration, foot-strike angle.
 #pragma once
 
+#include <deque>
 #include <optional>
 
 #include "gyro_stride_segmenter.hpp"
+#include "turn_step_finder.hpp"
 
 namespace gk {
 
@@ -28,6 +30,13 @@ struct FootDetectorSettings {
   /// Keep the pitch axis horizontal at mid-stance (see
   /// GyroSegmenterSettings::axis_horizontal_at_rest); the foot is flat there.
   bool pitch_axis_horizontal = true;
+  /// Contacts without a sagittal swing (turns, shuffles): see TurnStepFinder.
+  bool find_turn_steps = true;
+  TurnStepSettings turn;
+  /// A turn-step proposal is dropped when the segmenter reported a contact
+  /// from shortly before its lift to this long after its landing (a
+  /// segmenter IC can trail the impact by the loading response).
+  double turn_cover_after_s = 0.5;
 };
 
 pb::FootStrike classify_foot_strike(double angle_deg, const FootDetectorSettings& settings);
@@ -35,15 +44,25 @@ pb::FootStrike classify_foot_strike(double angle_deg, const FootDetectorSettings
 class FootStepDetector final : public GyroStrideSegmenter {
  public:
   explicit FootStepDetector(const FootDetectorSettings& settings);
+  void push(const ImuSample& sample) override;
+  void finish() override;
   void reset() override;
+  int64_t horizon_us() const override;
 
  protected:
   std::optional<DetectedStep> analyze(const StrideSpan& span) override;
   double context_s() const override { return 0.5 * settings_.segmenter.max_stride_s; }
 
  private:
+  /// Keeps the turn-step proposals the segmenter did not cover, once it can
+  /// no longer report a contact near them (all of them at the end).
+  void settle_proposals(bool end);
+
   FootDetectorSettings settings_;
   std::optional<int64_t> last_midstance_us_;
+  TurnStepFinder turns_;
+  std::deque<TurnStepProposal> proposals_;
+  std::deque<int64_t> recent_ic_us_;  ///< the segmenter's ICs still needed for the check
 };
 
 }  // namespace gk

@@ -344,6 +344,12 @@ std::vector<std::string> GaitEngine::warnings() const {
       out.push_back(fmt::format("{}: {} cycles failed the plausibility checks and were skipped",
                                 name, f.rejected_strides));
     }
+    if (f.turn_steps > 0) {
+      out.push_back(fmt::format(
+          "{}: {} contacts without a forward swing (turning or shuffling steps) found from the "
+          "foot's lift and rest; quality 0.5, no toe-off or contact time",
+          name, f.turn_steps));
+    }
     const bool gyro_role = s.role == SensorRole::kFootGyro || s.role == SensorRole::kShankGyro;
     if (gyro_role && s.max_abs_gyro < settings_.foot.segmenter.swing_peak_min_rps) {
       out.push_back(fmt::format(

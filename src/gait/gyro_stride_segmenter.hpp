@@ -119,6 +119,11 @@ class GyroStrideSegmenter : public StepDetector {
   virtual double context_s() const { return 0.1; }
 
   const GyroSegmenterSettings& settings() const { return settings_; }
+  /// Time of the last confirmed mid-swing; nullopt before the first (or
+  /// after a gap).
+  std::optional<int64_t> last_mid_swing_us() const {
+    return last_peak_ ? std::optional<int64_t>(last_peak_t_us_) : std::nullopt;
+  }
 
  private:
   void accept(const GyroRow& row);

@@ -43,6 +43,7 @@ struct DetectorFlags {
   uint64_t bridged_dropouts = 0;  ///< shorter jumps (a few lost samples), bridged
   uint64_t saturated = 0;         ///< samples at full scale
   uint64_t rejected_strides = 0;  ///< failed the plausibility gates
+  uint64_t turn_steps = 0;        ///< contacts found without a forward swing (TurnStepFinder)
   int64_t first_gap_t_us = -1;
   int64_t first_bad_t_us = -1;
   int64_t first_saturated_t_us = -1;

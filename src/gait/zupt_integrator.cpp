@@ -4,12 +4,18 @@
 #include <algorithm>
 #include <cmath>
 #include <iterator>
+#include <utility>
+#include <vector>
 
 #include "sample.hpp"
 
 namespace gk {
 
-std::optional<ZuptStride> integrate_stride(const GyroRows& rows, int64_t t0_us, int64_t t1_us) {
+namespace {
+
+/// Rows [i0, i1] of the interval, if both ends are rows.
+std::optional<std::pair<size_t, size_t>> row_span(const GyroRows& rows, int64_t t0_us,
+                                                  int64_t t1_us) {
   if (rows.empty() || t1_us <= t0_us) return std::nullopt;
   const auto by_time = [](const GyroRow& r, int64_t t) { return r.t_us < t; };
   const auto first = std::lower_bound(rows.begin(), rows.end(), t0_us, by_time);
@@ -17,9 +23,17 @@ std::optional<ZuptStride> integrate_stride(const GyroRows& rows, int64_t t0_us, 
   if (first == rows.end() || last == rows.end() || first->t_us != t0_us || last->t_us != t1_us) {
     return std::nullopt;
   }
-  const size_t i0 = static_cast<size_t>(first - rows.begin());
-  const size_t i1 = static_cast<size_t>(last - rows.begin());
+  return std::make_pair(static_cast<size_t>(first - rows.begin()),
+                        static_cast<size_t>(last - rows.begin()));
+}
 
+/// Strapdown integration of rows [i0, i1] from rest, level at i0; calls
+/// on_sample(t_us, position) after each step and returns the end velocity
+/// and position (uncorrected), or nullopt without a usable start.
+template <typename OnSample>
+std::optional<std::pair<Eigen::Vector3d, Eigen::Vector3d>> strapdown(const GyroRows& rows,
+                                                                     size_t i0, size_t i1,
+                                                                     OnSample&& on_sample) {
   // Level start: the specific force at rest points up. Average a few
   // samples around mid-stance to soften noise.
   Eigen::Vector3d f = Eigen::Vector3d::Zero();
@@ -49,8 +63,8 @@ std::optional<ZuptStride> integrate_stride(const GyroRows& rows, int64_t t0_us, 
     constexpr double k2 = 1.0 / 2.0, k6 = 1.0 / 6.0, k24 = 1.0 / 24.0, k120 = 1.0 / 120.0;
     const double h2 = half.squaredNorm();
     const double s = 1.0 - h2 * k6 + h2 * h2 * k120;
-    q = q * Eigen::Quaterniond(1.0 - h2 * k2 + h2 * h2 * k24, s * half.x(), s * half.y(),
-                               s * half.z());
+    q = q *
+        Eigen::Quaterniond(1.0 - h2 * k2 + h2 * h2 * k24, s * half.x(), s * half.y(), s * half.z());
     // Both factors are unit to ~1e-9, so one Newton step for 1/sqrt renormalises to rounding
     // (error 3/8 e^2) without a square root or a division.
     q.coeffs() *= 1.5 - 0.5 * q.coeffs().squaredNorm();
@@ -61,16 +75,47 @@ std::optional<ZuptStride> integrate_stride(const GyroRows& rows, int64_t t0_us, 
     p += 0.5 * (v + v_next) * dt;
     v = v_next;
     a_prev = a;
+    on_sample(cur->t_us, p);
   }
+  return std::make_pair(v, p);
+}
+
+}  // namespace
+
+std::optional<ZuptStride> integrate_stride(const GyroRows& rows, int64_t t0_us, int64_t t1_us) {
+  const auto span = row_span(rows, t0_us, t1_us);
+  if (!span) return std::nullopt;
+  const auto end =
+      strapdown(rows, span->first, span->second, [](int64_t, const Eigen::Vector3d&) {});
+  if (!end) return std::nullopt;
+  const auto& [v, p_raw] = *end;
   // Zero velocity at the end too: the residual is integration drift, taken
   // as growing linearly over the stride, so its displacement is v_end*T/2.
   const double T = static_cast<double>(t1_us - t0_us) * 1e-6;
-  p -= 0.5 * v * T;
+  const Eigen::Vector3d p = p_raw - 0.5 * v * T;
   ZuptStride out;
   out.length_m = std::hypot(p.x(), p.y());
   out.speed_mps = out.length_m / T;
   out.vertical_m = p.z();
   return out;
+}
+
+std::optional<double> foot_clearance_m(const GyroRows& rows, int64_t t0_us, int64_t t1_us) {
+  const auto span = row_span(rows, t0_us, t1_us);
+  if (!span) return std::nullopt;
+  std::vector<std::pair<double, double>> heights;  // (time since t0 s, raw height m)
+  heights.reserve(span->second - span->first);
+  const auto end =
+      strapdown(rows, span->first, span->second, [&](int64_t t_us, const Eigen::Vector3d& p) {
+        heights.emplace_back(static_cast<double>(t_us - t0_us) * 1e-6, p.z());
+      });
+  if (!end) return std::nullopt;
+  // The velocity drift, linear in time, displaces the path by v_end t^2 / 2T.
+  const double T = static_cast<double>(t1_us - t0_us) * 1e-6;
+  const double vz_end = end->first.z();
+  double top = 0.0;
+  for (const auto& [t, z] : heights) top = std::max(top, z - 0.5 * vz_end * t * t / T);
+  return top;
 }
 
 }  // namespace gk

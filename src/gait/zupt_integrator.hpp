@@ -22,4 +22,11 @@ struct ZuptStride {
 /// nullopt when the rows do not cover the interval.
 std::optional<ZuptStride> integrate_stride(const GyroRows& rows, int64_t t0_us, int64_t t1_us);
 
+/// Highest point of the foot between two moments at rest (t0_us, t1_us both
+/// rows), above where it started, in metres: the same integration, with the
+/// linear velocity drift removed along the way. A step lifts the foot (heel
+/// and toe clearance are centimetres even in a shuffle), a pivot on the
+/// ground does not.
+std::optional<double> foot_clearance_m(const GyroRows& rows, int64_t t0_us, int64_t t1_us);
+
 }  // namespace gk
