@@ -956,7 +956,11 @@ TEST(TurnStepFinder, ALiftedTurnIsAStepAPivotIsNot) {
     SCOPED_TRACE(rate_hz);
     const auto run = [&](double lift_m, double forward_m) {
       TurnStepFinder finder;
-      for (const ImuSample& smp : turning_step(lift_m, forward_m, rate_hz)) finder.push(smp);
+      GyroRows rows(4096);  // the window a detector would hold
+      for (const ImuSample& smp : turning_step(lift_m, forward_m, rate_hz)) {
+        rows.push_back({smp.t_us, smp.gyr_rps, smp.acc_mps2, 0.0});
+        finder.push(smp, rows);
+      }
       return finder.take();
     };
     const std::vector<TurnStepProposal> step = run(0.04, 0.15);

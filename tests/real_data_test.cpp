@@ -158,7 +158,7 @@ TEST(RealData, IpolWalking) {
   // and the shuffling steps after it are missed or mistimed. docs/ACCURACY.md
   // has the breakdown.
   check_dataset("ipol-walking", sessions_under(datasets() / "ipol-walking"), 110,
-                {.f1_min = 0.93, .cadence_mae_max_spm = 3.0});
+                {.f1_min = 0.93, .cadence_mae_max_spm = 2.0});
 }
 
 // The U-turns of ipol-walking are where turning steps (TurnStepFinder) are

@@ -52,7 +52,7 @@ void FootStepDetector::push(const ImuSample& sample) {
   GyroStrideSegmenter::push(sample);
   if (!settings_.find_turn_steps) return;
   if (const std::optional<int64_t> ms = last_mid_swing_us()) turns_.note_mid_swing(*ms);
-  turns_.push(sample);
+  turns_.push(sample, rows());
   if (turns_.has_proposals()) {
     for (const TurnStepProposal& p : turns_.take()) proposals_.push_back(p);
   }

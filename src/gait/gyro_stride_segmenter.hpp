@@ -119,6 +119,9 @@ class GyroStrideSegmenter : public StepDetector {
   virtual double context_s() const { return 0.1; }
 
   const GyroSegmenterSettings& settings() const { return settings_; }
+  /// The rows kept: back to the last mid-swing's context, or everything
+  /// since a stop or gap while none came (the window a turn step needs).
+  const GyroRows& rows() const { return rows_; }
   /// Time of the last confirmed mid-swing; nullopt before the first (or
   /// after a gap).
   std::optional<int64_t> last_mid_swing_us() const {

@@ -6,26 +6,18 @@
 #include "zupt_integrator.hpp"
 
 namespace gk {
-namespace {
-
-/// Rows at rest kept before a move: the integration levels its start on them.
-constexpr size_t kRestRows = 5;
-
-}  // namespace
 
 TurnStepFinder::TurnStepFinder(const TurnStepSettings& settings)
     : settings_(settings),
       still_rate2_(settings.still_rate_rps * settings.still_rate_rps),
       still_a2_lo_(std::pow(std::max(0.0, kGravity_mps2 - settings.still_accel_mps2), 2)),
       still_a2_hi_(std::pow(kGravity_mps2 + settings.still_accel_mps2, 2)),
-      gap_us_(static_cast<int64_t>(settings.gap_s * 1e6)) {
-  rows_.set_capacity(1024);
-}
+      gap_us_(static_cast<int64_t>(settings.gap_s * 1e6)) {}
 
 void TurnStepFinder::reset() {
   state_ = State::kUnknown;
-  rows_.clear();
   rest_start_us_.reset();
+  last_rest_us_ = 0;
   lift_us_ = 0;
   last_t_us_ = INT64_MIN;
   last_mid_swing_us_ = INT64_MIN;
@@ -38,76 +30,63 @@ std::vector<TurnStepProposal> TurnStepFinder::take() {
   return out;
 }
 
-int64_t TurnStepFinder::horizon_us() const {
-  // A proposal's IC lies inside a move, after its lift; while no move is
-  // under way the next one cannot start before the data's end.
-  return state_ == State::kMoving ? lift_us_ : last_t_us_;
-}
-
-void TurnStepFinder::push_slow(const ImuSample& sample) {
+void TurnStepFinder::push_slow(const ImuSample& sample, const GyroRows& rows) {
   if (sample.t_us <= last_t_us_) return;
   if (last_t_us_ != INT64_MIN && sample.t_us - last_t_us_ > gap_us_) {
     // A move across a hole cannot be integrated.
     state_ = State::kUnknown;
-    rows_.clear();
     rest_start_us_.reset();
   }
   last_t_us_ = sample.t_us;
   // Degenerate samples are skipped here; the segmenter counts and reports them.
   if (!sample.has_gyro || !sample.acc_mps2.allFinite() || !sample.gyr_rps.allFinite()) return;
-  const bool still = at_rest(sample);
-  if (!still) {
+  if (!at_rest(sample)) {
     rest_start_us_.reset();
     if (state_ == State::kAtRest) {
       state_ = State::kMoving;
-      lift_us_ = rows_.back().t_us;
+      lift_us_ = last_rest_us_;
     }
     if (state_ == State::kMoving) {
       if (last_mid_swing_us_ >= lift_us_) {
-        state_ = State::kSwing;  // the segmenter's: nothing to keep
+        state_ = State::kSwing;  // the segmenter's stride
       } else if (static_cast<double>(sample.t_us - lift_us_) * 1e-6 >
                  settings_.motion_max_s + settings_.still_min_s) {
         state_ = State::kUnknown;  // too long for one step: wait for rest
       }
     }
-    if (state_ != State::kMoving) {
-      rows_.clear();
-      return;
-    }
-  } else {
-    if (!rest_start_us_) rest_start_us_ = sample.t_us;
+    return;
   }
-  if (rows_.full()) rows_.set_capacity(2 * rows_.capacity());
-  rows_.push_back({sample.t_us, sample.gyr_rps, sample.acc_mps2, 0.0});
-  if (still && state_ != State::kAtRest &&
+  last_rest_us_ = sample.t_us;
+  if (!rest_start_us_) rest_start_us_ = sample.t_us;
+  if (state_ != State::kAtRest &&
       static_cast<double>(sample.t_us - *rest_start_us_) * 1e-6 >= settings_.still_min_s) {
-    if (state_ == State::kMoving) at_rest_again(*rest_start_us_);
+    if (state_ == State::kMoving) at_rest_again(*rest_start_us_, rows);
     state_ = State::kAtRest;
-  }
-  // At rest only the last few rows are needed, to level the next move.
-  if (state_ != State::kMoving && rows_.size() > kRestRows) {
-    rows_.erase_begin(rows_.size() - kRestRows);
   }
 }
 
-void TurnStepFinder::at_rest_again(int64_t rest_us) {
+void TurnStepFinder::at_rest_again(int64_t rest_us, const GyroRows& rows) {
   const double move_s = static_cast<double>(rest_us - lift_us_) * 1e-6;
   if (move_s < settings_.motion_min_s || move_s > settings_.motion_max_s) return;
   if (last_mid_swing_us_ >= lift_us_ && last_mid_swing_us_ <= rest_us) return;
-  const std::optional<double> clearance = foot_clearance_m(rows_, lift_us_, rest_us);
+  const std::optional<double> clearance = foot_clearance_m(rows, lift_us_, rest_us);
   if (!clearance || *clearance < settings_.clearance_min_m) return;
   // The landing: the largest change of specific force per time shortly
   // before the foot is at rest.
   const int64_t from_us = rest_us - static_cast<int64_t>(settings_.impact_search_s * 1e6);
   std::optional<int64_t> ic_us;
   double best = -1.0;
-  for (size_t i = 1; i < rows_.size() && rows_[i].t_us <= rest_us; ++i) {
-    if (rows_[i].t_us < from_us || rows_[i - 1].t_us < lift_us_) continue;
-    const double jerk = (rows_[i].a - rows_[i - 1].a).norm() /
-                        static_cast<double>(rows_[i].t_us - rows_[i - 1].t_us);
+  const auto by_time = [](const GyroRow& r, int64_t t) { return r.t_us < t; };
+  const auto first =
+      std::lower_bound(rows.begin(), rows.end(), std::max(from_us, lift_us_), by_time);
+  for (size_t i = static_cast<size_t>(std::max<std::ptrdiff_t>(first - rows.begin(), 1));
+       i < rows.size() && rows[i].t_us <= rest_us; ++i) {
+    if (rows[i - 1].t_us < lift_us_) continue;
+    const double jerk =
+        (rows[i].a - rows[i - 1].a).norm() / static_cast<double>(rows[i].t_us - rows[i - 1].t_us);
     if (jerk > best) {
       best = jerk;
-      ic_us = rows_[i].t_us;
+      ic_us = rows[i].t_us;
     }
   }
   if (!ic_us) return;

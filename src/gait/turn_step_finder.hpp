@@ -14,7 +14,9 @@
 // jerk shortly before the foot comes to rest.
 //
 // The finder proposes; FootStepDetector keeps a proposal only where the
-// segmenter reported no contact.
+// segmenter reported no contact. It keeps no samples of its own: the caller
+// passes the window of rows it already holds (the segmenter's), which must
+// reach back over the current move (see push()).
 #pragma once
 
 #include <cstdint>
@@ -48,7 +50,10 @@ class TurnStepFinder {
  public:
   explicit TurnStepFinder(const TurnStepSettings& settings = {});
 
-  void push(const ImuSample& sample) {
+  /// `rows` ends with this sample (when it is usable) and holds every row
+  /// since the last moment at rest, with a few before it: the integration
+  /// and the impact search read them when the foot comes to rest.
+  void push(const ImuSample& sample, const GyroRows& rows) {
     // Inline fast path, as this sees every foot sample: outside a possible
     // turn step a sample that is not at rest changes nothing but the clock.
     if ((state_ == State::kSwing || state_ == State::kUnknown) && sample.t_us > last_t_us_ &&
@@ -57,7 +62,7 @@ class TurnStepFinder {
       rest_start_us_.reset();
       return;
     }
-    push_slow(sample);
+    push_slow(sample, rows);
   }
   /// A sagittal mid-swing was seen at t_us: the move that holds it is a
   /// swing the segmenter cuts, so it is not integrated here (that halves
@@ -67,8 +72,10 @@ class TurnStepFinder {
   bool has_proposals() const { return !ready_.empty(); }
   /// Moves out the proposals made so far (in time order).
   std::vector<TurnStepProposal> take();
-  /// No proposal with an earlier IC will come.
-  int64_t horizon_us() const;
+  /// No proposal with an earlier IC will come: a proposal's IC lies inside
+  /// a move, after its lift; while no move is under way the next one cannot
+  /// start before the data's end.
+  int64_t horizon_us() const { return state_ == State::kMoving ? lift_us_ : last_t_us_; }
 
  private:
   enum class State {
@@ -77,8 +84,8 @@ class TurnStepFinder {
     kMoving,  ///< lifted from rest, no mid-swing yet: may be a turn step
     kSwing,   ///< a move with a mid-swing: the segmenter's stride
   };
-  void push_slow(const ImuSample& sample);
-  void at_rest_again(int64_t rest_us);
+  void push_slow(const ImuSample& sample, const GyroRows& rows);
+  void at_rest_again(int64_t rest_us, const GyroRows& rows);
   /// Slow rotation and the accelerometer reading gravity alone (compared
   /// squared; false for non-finite values).
   bool at_rest(const ImuSample& s) const {
@@ -90,8 +97,8 @@ class TurnStepFinder {
   double still_rate2_, still_a2_lo_, still_a2_hi_;  ///< the rest test, squared
   int64_t gap_us_;
   State state_ = State::kUnknown;
-  GyroRows rows_;  ///< the last rows at rest, then the move
   std::optional<int64_t> rest_start_us_;
+  int64_t last_rest_us_ = 0;  ///< last sample at rest
   int64_t lift_us_ = 0;
   int64_t last_t_us_ = INT64_MIN;
   int64_t last_mid_swing_us_ = INT64_MIN;
