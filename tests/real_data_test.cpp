@@ -153,10 +153,10 @@ TEST(RealData, SacrumRunning) {
 }
 
 TEST(RealData, IpolWalking) {
-  // Targets not met (measured F1 0.934, cadence error 2.95 steps/min): U-turn
+  // Targets not met (measured F1 0.933, cadence error 1.78 steps/min): U-turn
   // pivots, the reference's last contacts clipped to the walking bout's end
-  // and the shuffling steps after it are missed or mistimed. docs/ACCURACY.md
-  // has the breakdown.
+  // and the shuffling steps after it are missed or timed differently from
+  // the reference. docs/ACCURACY.md has the breakdown.
   check_dataset("ipol-walking", sessions_under(datasets() / "ipol-walking"), 110,
                 {.f1_min = 0.93, .cadence_mae_max_spm = 2.0});
 }
