@@ -224,9 +224,9 @@ std::optional<DetectedStep> FootStepDetector::analyze(const StrideSpan& span) {
   if (settings_.find_turn_steps) {
     // Kept for the turn-step check while a proposal could still need it.
     recent_ic_us_.push_back(step.ic_us);
+    const int64_t oldest_us = proposals_.empty() ? turns_.horizon_us() : proposals_.front().lift_us;
     const int64_t keep_from_us =
-        (proposals_.empty() ? turns_.horizon_us() : proposals_.front().lift_us) -
-        kTurnCoverBefore_us;
+        oldest_us > INT64_MIN + kTurnCoverBefore_us ? oldest_us - kTurnCoverBefore_us : INT64_MIN;
     while (recent_ic_us_.front() < keep_from_us && recent_ic_us_.size() > 1) {
       recent_ic_us_.pop_front();
     }

@@ -32,7 +32,7 @@ std::vector<TurnStepProposal> TurnStepFinder::take() {
 
 void TurnStepFinder::push_slow(const ImuSample& sample, const GyroRows& rows) {
   if (sample.t_us <= last_t_us_) return;
-  if (last_t_us_ != INT64_MIN && sample.t_us - last_t_us_ > gap_us_) {
+  if (last_t_us_ != INT64_MIN && sample.t_us > last_t_us_ + gap_us_) {
     // A move across a hole cannot be integrated.
     state_ = State::kUnknown;
     rest_start_us_.reset();

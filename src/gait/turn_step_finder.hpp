@@ -56,8 +56,10 @@ class TurnStepFinder {
   void push(const ImuSample& sample, const GyroRows& rows) {
     // Inline fast path, as this sees every foot sample: outside a possible
     // turn step a sample that is not at rest changes nothing but the clock.
+    // (last_t_us_ starts at INT64_MIN: adding the gap cannot overflow,
+    // subtracting it from a sample time could.)
     if ((state_ == State::kSwing || state_ == State::kUnknown) && sample.t_us > last_t_us_ &&
-        sample.t_us - last_t_us_ <= gap_us_ && !at_rest(sample)) {
+        sample.t_us <= last_t_us_ + gap_us_ && !at_rest(sample)) {
       last_t_us_ = sample.t_us;
       rest_start_us_.reset();
       return;
