@@ -874,7 +874,7 @@ TEST(FootPitchAxis, StaysHorizontalAtMidStance) {
     FootDetectorSettings fs;
     fs.segmenter.placement = pb::LEFT_FOOT;
     fs.segmenter.nominal_rate_hz = 100.0;
-    fs.pitch_axis_horizontal = prior;
+    fs.segmenter.axis_horizontal_at_rest = prior;
     FootStepDetector d(fs);
     const double stride_s = 1.1;
     for (int i = 0; i < 3000; ++i) {

@@ -22,10 +22,8 @@ constexpr double kRockerOnsetFraction = 0.1;
 /// covers it (the segmenter's IC and the lift bracket the same stance).
 constexpr int64_t kTurnCoverBefore_us = 50'000;
 
-GyroSegmenterSettings foot_segmenter(const FootDetectorSettings& foot) {
-  GyroSegmenterSettings s = foot.segmenter;
+GyroSegmenterSettings with_foot_sign_rule(GyroSegmenterSettings s) {
   s.sign_rule = GyroSegmenterSettings::SignRule::kAfterStillness;
-  s.axis_horizontal_at_rest = foot.pitch_axis_horizontal;
   return s;
 }
 
@@ -38,7 +36,9 @@ pb::FootStrike classify_foot_strike(double angle_deg, const FootDetectorSettings
 }
 
 FootStepDetector::FootStepDetector(const FootDetectorSettings& settings)
-    : GyroStrideSegmenter(foot_segmenter(settings)), settings_(settings), turns_(settings.turn) {}
+    : GyroStrideSegmenter(with_foot_sign_rule(settings.segmenter)),
+      settings_(settings),
+      turns_(settings.turn) {}
 
 void FootStepDetector::reset() {
   GyroStrideSegmenter::reset();

@@ -10,8 +10,17 @@
 
 namespace gk {
 
+/// The segmenter's defaults for a foot: the pitch axis is kept horizontal
+/// at mid-stance, where the foot is flat (the sign rule is always the
+/// foot's, see FootStepDetector).
+inline GyroSegmenterSettings foot_segmenter_defaults() {
+  GyroSegmenterSettings s;
+  s.axis_horizontal_at_rest = true;
+  return s;
+}
+
 struct FootDetectorSettings {
-  GyroSegmenterSettings segmenter;
+  GyroSegmenterSettings segmenter = foot_segmenter_defaults();
   /// Half-width of the window around the gyro IC feature where the impact
   /// is looked for.
   double impact_search_s = 0.08;
@@ -27,9 +36,6 @@ struct FootDetectorSettings {
   double running_contact_max_ms = 300.0;
   /// Duty factor above which a contact is walking (no flight phase).
   double walking_duty_factor = 0.5;
-  /// Keep the pitch axis horizontal at mid-stance (see
-  /// GyroSegmenterSettings::axis_horizontal_at_rest); the foot is flat there.
-  bool pitch_axis_horizontal = true;
   /// Contacts without a sagittal swing (turns, shuffles): see TurnStepFinder.
   bool find_turn_steps = true;
   TurnStepSettings turn;

@@ -45,12 +45,11 @@ struct GyroSegmenterSettings {
   double sign_wait_max_s = 4.0;
   double axis_follow_rate = 0.1;  ///< per-stride update of the axis (slow slips)
   /// Keep the pitch axis perpendicular to gravity as read while the segment
-  /// is still. True for a foot: it is still only at mid-stance, flat on the
-  /// ground, where its medio-lateral (pitch) axis is horizontal. Without it
-  /// the principal axis of the rates leans toward the vertical by the foot's
-  /// yaw during swing, and a turning step, which swings the foot mostly
-  /// about the vertical, loses a third of its sagittal peak (2.3 -> 1.5
-  /// rad/s, under the gate, in an ipol-walking U-turn).
+  /// is still. True for a foot (foot_segmenter_defaults()): it is still only at mid-stance, flat on
+  /// the ground, where its medio-lateral (pitch) axis is horizontal. Without it the principal axis
+  /// of the rates leans toward the vertical by the foot's yaw during swing, and a turning step,
+  /// which swings the foot mostly about the vertical, loses a third of its sagittal peak (2.3
+  /// -> 1.5 rad/s, under the gate, in an ipol-walking U-turn).
   bool axis_horizontal_at_rest = false;
   double gap_periods = 3.5;     ///< dt above this many nominal periods = gap
   int64_t gap_min_us = 30'000;  ///< but never below this
