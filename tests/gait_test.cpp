@@ -328,6 +328,48 @@ TYPED_TEST(StepDetectorTest, StandingStillGivesNoSteps) {
       << unmatched(fed.steps, truth_of_side(all, TestFixture::side()));
 }
 
+TYPED_TEST(StepDetectorTest, HorizonMovesOnWhileStanding) {
+  // A runner who stops and stands: the detector must not hold back the
+  // other sensors' steps (the merger waits for every horizon) for as long as
+  // the stand lasts, nor keep the whole stand in memory.
+  constexpr double kRun_s = 12.0;
+  constexpr double kStand_s = 60.0;
+  const sim::SimResult r = simulate_run(105,
+                                        {{Activity::kRun, kRun_s, 3.2, kCadence_spm},
+                                         {Activity::kStand, kStand_s, 0.0, 0.0},
+                                         {Activity::kRun, kRun_s, 3.2, kCadence_spm}},
+                                        {sensor_at(TestFixture::kPlacement, kRate_hz)});
+  const std::vector<ImuSample>& samples = r.session.sensors.at(0).samples;
+  auto detector = TestFixture::make();
+  const auto* segmenter = dynamic_cast<const GyroStrideSegmenter*>(detector.get());
+  // Well inside the stand (the blend into it takes about 2 s).
+  const double check_from_s = kRun_s + 10.0;
+  const double check_to_s = kRun_s + kStand_s - 1.0;
+  double worst_lag_s = 0.0;
+  size_t most_buffered = 0;
+  for (const ImuSample& s : samples) {
+    detector->push(s);
+    (void)detector->take();
+    const double t_s = static_cast<double>(s.t_us) * 1e-6;
+    if (t_s < check_from_s || t_s > check_to_s) continue;
+    worst_lag_s =
+        std::max(worst_lag_s, static_cast<double>(s.t_us - detector->horizon_us()) * 1e-6);
+    if (segmenter) most_buffered = std::max(most_buffered, segmenter->buffered_samples());
+  }
+  std::printf("[detector %s] standing: horizon at most %.2f s behind, %zu samples buffered\n",
+              std::string(placement_name(TestFixture::kPlacement)).c_str(), worst_lag_s,
+              most_buffered);
+  // A gyro detector keeps one longest stride (2.5 s) and its context for a
+  // stretch that may start afresh; the bound is the same for every detector.
+  EXPECT_LT(worst_lag_s, 5.0);
+  EXPECT_LT(static_cast<double>(most_buffered), 5.0 * kRate_hz);
+  // And the steps around the stand still come out in order, none before a
+  // horizon already promised.
+  const Fed fed = feed(*TestFixture::make(), samples);
+  for (const std::string& broken : fed.broken_promises) ADD_FAILURE() << broken;
+  EXPECT_GT(fed.steps.size(), 20u);
+}
+
 TYPED_TEST(StepDetectorTest, SkipsAndCountsNonFiniteAndBackwardsSamples) {
   const std::vector<ImuSample>& clean = TestFixture::samples();
   std::vector<ImuSample> bad;

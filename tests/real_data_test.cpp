@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <random>
 #include <string>
@@ -222,6 +223,12 @@ TEST(RealData, WalkingStepsDoNotDependOnTheMounting) {
 TEST(RealData, IpolStreamsLikeBatch) {
   if (!fs::is_directory(datasets())) GTEST_SKIP() << datasets() << " not present";
   size_t with_turn_steps = 0;
+  // Decision delay: how long after its IC each step left the engine, in
+  // seconds and in strides of its own foot (IC to the next IC of that foot).
+  std::vector<double> delay_s;
+  std::vector<double> delay_strides;
+  std::vector<double>
+      settled_strides;  ///< after each foot's first three steps (axis and sign found)
   for (const fs::path& dir : sessions_under(datasets() / "ipol-walking")) {
     SCOPED_TRACE(dir.string());
     Warnings warnings;
@@ -234,12 +241,46 @@ TEST(RealData, IpolStreamsLikeBatch) {
     for (size_t i = 1; i < live.steps.size(); ++i) {
       EXPECT_LE(live.steps[i - 1].event.ic_us, live.steps[i].event.ic_us) << i;
     }
+    std::map<pb::Side, size_t> seen;
+    for (size_t i = 0; i < live.steps.size(); ++i) {
+      const DetectedStep& e = live.steps[i].event;
+      const size_t nth = seen[e.side]++;
+      if (live.emit_t_us[i] == INT64_MAX) continue;  // left at finish()
+      const auto next =
+          std::find_if(live.steps.begin() + static_cast<std::ptrdiff_t>(i) + 1, live.steps.end(),
+                       [&](const StepResult& r) { return r.event.side == e.side; });
+      if (next == live.steps.end()) continue;
+      const double d = static_cast<double>(live.emit_t_us[i] - e.ic_us) * 1e-6;
+      delay_s.push_back(d);
+      delay_strides.push_back(d / (static_cast<double>(next->event.ic_us - e.ic_us) * 1e-6));
+      if (nth >= 3) settled_strides.push_back(delay_strides.back());
+    }
     with_turn_steps +=
         std::any_of(live.warnings.begin(), live.warnings.end(), [](const std::string& w) {
           return w.find("without a forward swing") != std::string::npos;
         });
   }
   std::printf("[real] ipol-walking: %zu of 110 sessions with turning steps\n", with_turn_steps);
+  ASSERT_GT(delay_s.size(), 1000u);
+  const auto quantile = [](std::vector<double> v, double q) {
+    const auto k = static_cast<std::ptrdiff_t>(q * static_cast<double>(v.size() - 1));
+    std::nth_element(v.begin(), v.begin() + k, v.end());
+    return v[static_cast<size_t>(k)];
+  };
+  const auto over_one = [](const std::vector<double>& strides) {
+    return static_cast<size_t>(
+        std::count_if(strides.begin(), strides.end(), [](double d) { return d > 1.0; }));
+  };
+  std::printf(
+      "[real] ipol-walking streamed, delay IC -> step out over %zu steps: median %.2f s (%.2f of "
+      "its stride), p90 %.2f s (%.2f), max %.2f s (%.2f); %zu steps later than one stride\n",
+      delay_s.size(), quantile(delay_s, 0.5), quantile(delay_strides, 0.5), quantile(delay_s, 0.9),
+      quantile(delay_strides, 0.9), quantile(delay_s, 1.0), quantile(delay_strides, 1.0),
+      over_one(delay_strides));
+  std::printf(
+      "[real] ipol-walking streamed, after each foot's first three steps: %zu steps, p90 %.2f "
+      "strides, %zu later than one stride\n",
+      settled_strides.size(), quantile(settled_strides, 0.9), over_one(settled_strides));
   EXPECT_GT(with_turn_steps, 10u);
 }
 

@@ -2,6 +2,7 @@
 
 #include <Eigen/Geometry>
 #include <algorithm>
+#include <cassert>
 #include <cmath>
 #include <numbers>
 #include <vector>
@@ -38,7 +39,14 @@ pb::FootStrike classify_foot_strike(double angle_deg, const FootDetectorSettings
 FootStepDetector::FootStepDetector(const FootDetectorSettings& settings)
     : GyroStrideSegmenter(with_foot_sign_rule(settings.segmenter)),
       settings_(settings),
-      turns_(settings.turn) {}
+      turns_(settings.turn) {
+  // The finder reads the segmenter's rows back to the lift of the current
+  // move; while the foot stands after a stop the segmenter keeps only
+  // max_stride_s + context_s() of them, which must hold a whole turn step.
+  assert(!settings.find_turn_steps || settings.segmenter.max_stride_s + context_s() >=
+                                          settings.turn.motion_max_s + settings.turn.still_min_s +
+                                              settings.turn.impact_search_s);
+}
 
 void FootStepDetector::reset() {
   GyroStrideSegmenter::reset();

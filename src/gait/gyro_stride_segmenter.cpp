@@ -60,6 +60,7 @@ GyroStrideSegmenter::GyroStrideSegmenter(const GyroSegmenterSettings& settings)
   bridge_us_ = static_cast<int64_t>(settings.dropout_bridge_max_s * 1e6);
   gap_us_ = std::max<int64_t>(settings.gap_min_us,
                               static_cast<int64_t>(settings.gap_periods * period_us));
+  max_stride_us_ = static_cast<int64_t>(settings.max_stride_s * 1e6);
 }
 
 void GyroStrideSegmenter::reset() {
@@ -91,8 +92,20 @@ int64_t GyroStrideSegmenter::horizon_us() const {
   // partial head cycle, which may reach back to the oldest buffered row.
   if (rows_.empty()) return last_t_us_;
   if (!axis_ || head_pending_ || !last_peak_) return rows_.front().t_us;
-  return tail_closed_ ? std::max(last_peak_t_us_, last_emitted_ic_us_.value_or(INT64_MIN))
-                      : last_peak_t_us_;
+  if (!tail_closed_) return last_peak_t_us_;
+  // After a stop: until the next mid-swing, only the cycle from the last one
+  // can still yield a contact, and only if its closed tail found none and
+  // the next mid-swing may still come within a stride. Otherwise every
+  // contact to come lies in a stretch that starts afresh (a head cycle, in
+  // the rows kept by idle_trim()), so the horizon moves on while the foot
+  // stands instead of waiting for the walker to go on.
+  const int64_t h = std::max(last_peak_t_us_, last_emitted_ic_us_.value_or(INT64_MIN));
+  return cycle_can_reopen() ? h : std::max(h, rows_.front().t_us);
+}
+
+bool GyroStrideSegmenter::cycle_can_reopen() const {
+  return tail_closed_ && last_peak_ && last_emitted_ic_us_.value_or(INT64_MIN) < last_peak_t_us_ &&
+         last_t_us_ - last_peak_t_us_ <= max_stride_us_;
 }
 
 void GyroStrideSegmenter::push(const ImuSample& sample) {
@@ -160,6 +173,34 @@ void GyroStrideSegmenter::accept(const GyroRow& row) {
     rows_.back().p = rows_.back().w.dot(*axis_);
   }
   while (processed_ < rows_.size()) process(processed_++);
+  if (tail_closed_ || !last_peak_) [[unlikely]]
+    idle_trim();
+}
+
+// Out of line and marked unlikely at its call: inlined into accept(), the
+// per-sample path, it cost 7 % of engine speed (gaitkeeper bench).
+[[gnu::noinline]] void GyroStrideSegmenter::idle_trim() {
+  // No mid-swing since a stop, a gap or the start: trim() runs at mid-swings
+  // only, so a walker standing for an hour would otherwise keep an hour of
+  // rows. What a stretch starting afresh can read reaches one stride (at
+  // most max_stride_s) back from its first mid-swing, which is still to
+  // come, plus the subclass's context; the cycle from the last mid-swing
+  // can no longer reopen once that much time has passed (cycle_can_reopen).
+  if (idle_keep_us_ == 0)
+    idle_keep_us_ = static_cast<int64_t>((settings_.max_stride_s + context_s()) * 1e6);
+  const int64_t keep_from = last_t_us_ - idle_keep_us_;
+  if (rows_.front().t_us >= keep_from) return;
+  size_t drop = 0;
+  const size_t limit = candidate_ ? *candidate_ : processed_;
+  while (drop < limit && rows_[drop].t_us < keep_from) ++drop;
+  if (drop == 0) return;
+  rows_.erase_begin(drop);
+  processed_ -= drop;
+  if (candidate_) *candidate_ -= drop;
+  if (last_peak_) {
+    // The last mid-swing's row may go: only its time is read from here on.
+    *last_peak_ = *last_peak_ > drop ? *last_peak_ - drop : 0;
+  }
 }
 
 double GyroStrideSegmenter::undecided_keep_s() const {
@@ -381,12 +422,12 @@ void GyroStrideSegmenter::on_peak(size_t k) {
       // No stance between the two humps: the same swing, not a new stride.
       return;
     }
-    const int64_t stride_us = rows_[k].t_us - rows_[*last_peak_].t_us;
+    const int64_t stride_us = rows_[k].t_us - last_peak_t_us_;
     if (tail_closed_ && static_cast<double>(stride_us) * 1e-6 <= settings_.max_stride_s) {
       // The cycle was only overdue against the typical stride (a turn's
       // short pivot steps shorten it), the walker went on: unless the
       // closed tail found the contact, look for it in the whole cycle.
-      if (!last_emitted_ic_us_ || *last_emitted_ic_us_ < rows_[*last_peak_].t_us) {
+      if (!last_emitted_ic_us_ || *last_emitted_ic_us_ < last_peak_t_us_) {
         emit(cycle(*last_peak_, k));
       }
       note_stride(stride_us);

@@ -110,6 +110,9 @@ class GyroStrideSegmenter : public StepDetector {
   /// Unit pitch axis in the sensor frame (swing positive); nullopt before
   /// enough motion was seen.
   std::optional<Eigen::Vector3d> pitch_axis() const;
+  /// Samples held for cycles still open (memory is this x 64 bytes); at
+  /// most a few strides, also while the wearer stands (idle_trim()).
+  size_t buffered_samples() const { return rows_.size(); }
 
  protected:
   /// Finds the contact inside one MS-to-MS cycle; nullopt to reject it.
@@ -118,8 +121,9 @@ class GyroStrideSegmenter : public StepDetector {
   virtual double context_s() const { return 0.1; }
 
   const GyroSegmenterSettings& settings() const { return settings_; }
-  /// The rows kept: back to the last mid-swing's context, or everything
-  /// since a stop or gap while none came (the window a turn step needs).
+  /// The rows kept: back to the last mid-swing's context; while no
+  /// mid-swing comes (after a stop or a gap), the last max_stride_s +
+  /// context_s() (the window a turn step needs: see FootStepDetector).
   const GyroRows& rows() const { return rows_; }
   /// Time of the last confirmed mid-swing; nullopt before the first (or
   /// after a gap).
@@ -140,6 +144,11 @@ class GyroStrideSegmenter : public StepDetector {
   double undecided_keep_s() const;
   void on_peak(size_t index);
   void trim();
+  /// trim() while no mid-swing comes (standing after a stop, after a gap).
+  void idle_trim();
+  /// After a stop: whether the next mid-swing may still close the cycle
+  /// from the last one (its closed tail found no contact).
+  bool cycle_can_reopen() const;
   void clear_after_gap();
   void close_tail();
   void emit(const StrideSpan& span);
@@ -169,6 +178,8 @@ class GyroStrideSegmenter : public StepDetector {
   int64_t last_t_us_ = INT64_MIN;
   int64_t gap_us_ = 0;
   int64_t bridge_us_ = 0;  ///< dropout_bridge_max_s in microseconds
+  int64_t max_stride_us_ = 0;
+  int64_t idle_keep_us_ = 0;  ///< rows idle_trim() keeps (set at first use: context_s() is virtual)
   bool after_gap_ = false;
 };
 

@@ -137,6 +137,13 @@ void ImpactStepDetector::push(const ImuSample& s) {
         static_cast<int64_t>(std::llround(f * static_cast<double>(row.t_us - rows_[i - 1].t_us)));
     ready_.push_back(*pending_);
     pending_.reset();
+  } else if (pending_ &&
+             static_cast<double>(row.t_us - pending_->ic_us) * 1e-6 > settings_.max_step_s) {
+    // No contact outlasts the longest step: the wearer stopped on it (the
+    // trunk stays near 1 g while standing). Report it now, without a TO,
+    // rather than when the next peak comes, which may be minutes away.
+    ready_.push_back(*pending_);
+    pending_.reset();
   }
 
   const double threshold = std::max(settings_.peak_min_g, settings_.peak_rel * recent_peak_median_);
