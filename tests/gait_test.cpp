@@ -655,6 +655,47 @@ TEST(BoundedDelay, StepsLeaveWithinOneStrideOfTheirContact) {
       checked, worst_strides * kStride_s, worst_strides, worst_at_s, bound_s);
 }
 
+TEST(BoundedDelay, AStopDoesNotHoldBackTheStepsBeforeIt) {
+  // Run, stand a minute, run: with feet, knee sleeves and a pelvis clip all
+  // streaming, the steps before the stop leave while the runner stands (the
+  // merger waits for every sensor's horizon, so one detector that waits for
+  // the next stride would hold them all until the run resumes).
+  sim::SimSettings s;
+  s.seed = 304;
+  s.runner.schedule = {{Activity::kRun, 15.0, 3.2, kCadence_spm},
+                       {Activity::kStand, 60.0, 0.0, 0.0},
+                       {Activity::kRun, 15.0, 3.2, kCadence_spm}};
+  s.sensors = sim::shoe_and_sleeve_sensors(kRate_hz);
+  for (const sim::SensorSettings& p : sim::pelvis_sensors(kRate_hz)) s.sensors.push_back(p);
+  const sim::SimResult r = sim::simulate(s);
+  GaitEngine engine(engine_header(r.session));
+  const Streamed live = stream_by_time(engine, r.session);
+  const std::vector<TruthEvent>& truth = *r.truth.events;
+  double stop_s = 0.0;  // the last true contact before the stand
+  for (const TruthEvent& e : truth) {
+    if (e.ic_s < 45.0) stop_s = std::max(stop_s, e.ic_s);
+  }
+  ASSERT_GT(stop_s, 14.0);
+  size_t before_stop = 0;
+  double latest_s = 0.0;
+  for (size_t i = 0; i < live.steps.size(); ++i) {
+    const double ic = static_cast<double>(live.steps[i].event.ic_us) * 1e-6;
+    if (ic > stop_s + 0.1) continue;
+    ++before_stop;
+    const double emit_s = live.emit_t_us[i] == INT64_MAX
+                              ? std::numeric_limits<double>::infinity()
+                              : static_cast<double>(live.emit_t_us[i]) * 1e-6;
+    latest_s = std::max(latest_s, emit_s);
+  }
+  std::printf(
+      "[delay] run-stand-run: the last of %zu steps before the stop (%.2f s) left at %.2f s\n",
+      before_stop, stop_s, latest_s);
+  EXPECT_GT(before_stop, 30u);
+  // The foot segmenter keeps one longest stride and its context (3.75 s)
+  // while no stride comes; the stand lasts 60 s.
+  EXPECT_LT(latest_s, stop_s + 6.0);
+}
+
 // ---------------------------------------------------------------------------
 // Degenerate input: no crash, marked, a warning naming the sensor and time.
 
