@@ -217,6 +217,91 @@ TEST(RealData, WalkingStepsDoNotDependOnTheMounting) {
   EXPECT_NEAR(f1(1), f1(0), 0.003);
 }
 
+// Other sample rates on real recordings: every sensor of the two sets
+// recorded faster than 100 Hz, low-pass filtered and decimated the way a
+// slower sensor would deliver it (a boxcar over the decimation factor, the
+// samples' mean time as its time), must give about the same scores as at
+// its own rate, down to about 50 Hz (below the 100 Hz, to show the
+// margin). Nothing may be tuned to the rate a data set happens to have.
+Session decimated(const Session& in, int factor) {
+  Session out = in;
+  for (SensorStream& s : out.sensors) {
+    std::vector<ImuSample> kept;
+    const std::vector<ImuSample>& all = s.samples;
+    for (size_t i = 0; i + static_cast<size_t>(factor) <= all.size();
+         i += static_cast<size_t>(factor)) {
+      ImuSample m = all[i];
+      m.acc_mps2.setZero();
+      m.gyr_rps.setZero();
+      int64_t t_sum = 0;
+      for (int k = 0; k < factor; ++k) {
+        const ImuSample& x = all[i + static_cast<size_t>(k)];
+        m.acc_mps2 += x.acc_mps2;
+        m.gyr_rps += x.gyr_rps;
+        t_sum += x.t_us - all[i].t_us;
+      }
+      m.acc_mps2 /= factor;
+      m.gyr_rps /= factor;
+      m.t_us = all[i].t_us + t_sum / factor;
+      kept.push_back(m);
+    }
+    s.samples = std::move(kept);
+    s.info.set_nominal_rate_hz(s.info.nominal_rate_hz() / factor);
+  }
+  return out;
+}
+
+TEST(RealData, ScoresHoldAtLowerSampleRates) {
+  if (!fs::is_directory(datasets())) GTEST_SKIP() << datasets() << " not present";
+  struct Set {
+    std::string name;
+    std::vector<fs::path> sessions;
+    std::vector<int> factors;
+  };
+  const std::vector<Set> sets = {
+      {"gaitmap-walking", {datasets() / "gaitmap-walking" / "s5047_normal_20"}, {1, 2, 4}},
+      {"sacrum-running", sessions_under(datasets() / "sacrum-running", "trial"), {1, 2, 5, 10}},
+  };
+  for (const Set& set : sets) {
+    double native_f1 = 0.0, native_cadence = 0.0;
+    for (int factor : set.factors) {
+      size_t truth_n = 0, detected = 0, matched = 0, windows = 0;
+      double cadence_sum = 0.0, ic_sum = 0.0, rate_hz = 0.0;
+      for (const fs::path& dir : set.sessions) {
+        Warnings warnings;
+        const Session session = decimated(load_session(dir, warnings), factor);
+        rate_hz = session.sensors.at(0).info.nominal_rate_hz();
+        const EventEvaluation e =
+            evaluate_events(analyze_gait(session).steps, *read_truth(truth_dir_for(dir)).events,
+                            read_unlabelled_contacts(dir));
+        truth_n += e.steps_true;
+        detected += e.steps_detected;
+        matched += e.matched;
+        if (e.ic_mae_ms) ic_sum += *e.ic_mae_ms * static_cast<double>(e.matched);
+        if (e.cadence_mae_spm) {
+          cadence_sum += *e.cadence_mae_spm * static_cast<double>(e.cadence_windows);
+          windows += e.cadence_windows;
+        }
+      }
+      const double f1 =
+          2.0 * static_cast<double>(matched) / static_cast<double>(truth_n + detected);
+      const double cadence = cadence_sum / static_cast<double>(windows);
+      std::printf(
+          "[real] %s at %.1f Hz: %zu / %zu / %zu, F1 %.4f, IC error %.1f ms, cadence error %.2f "
+          "spm\n",
+          set.name.c_str(), rate_hz, truth_n, detected, matched, f1,
+          ic_sum / static_cast<double>(matched), cadence);
+      if (factor == 1) {
+        native_f1 = f1;
+        native_cadence = cadence;
+        continue;
+      }
+      EXPECT_GE(f1, native_f1 - 0.01) << set.name << " at " << rate_hz << " Hz";
+      EXPECT_LE(cadence, native_cadence + 0.2) << set.name << " at " << rate_hz << " Hz";
+    }
+  }
+}
+
 // The U-turns of ipol-walking are where turning steps (TurnStepFinder) are
 // added to the segmenter's; those are released later than ordinary steps,
 // so streaming must still give exactly the batch result, in IC order.
