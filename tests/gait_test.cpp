@@ -939,6 +939,73 @@ TEST(BadInput, SensorThatNeverMoves) {
   EXPECT_GE(e.f1, 0.98) << e.matched << "/" << e.steps_true << "/" << e.steps_detected;
 }
 
+// A foot's pitch sign decided on thin evidence (here forced: the detector
+// asks for more stance votes than the warm-up can give) is checked against
+// every later stance, and the warning says whether they bear it out. To get
+// a wrong decision the rates of the first seconds are negated (as from a
+// sensor on the other foot's mounting): the stances after that contradict it.
+TEST(FootPitchSign, AThinDecisionIsCheckedByTheStancesAfterIt) {
+  sim::SimSettings s;
+  s.seed = 808;
+  s.runner.schedule = {{Activity::kWalk, 40.0, 1.4, 110.0}};
+  s.sensors = sim::feet_sensors(kRate_hz);
+  const sim::SimResult r = sim::simulate(s);
+  const auto run = [&](bool negate_start) {
+    FootDetectorSettings fs;
+    fs.segmenter.placement = r.session.sensors[0].info.placement();
+    fs.segmenter.nominal_rate_hz = kRate_hz;
+    fs.segmenter.sign_min_votes = 1000;  // never enough: the fallback decides
+    FootStepDetector d(fs);
+    const double negate_to_s = fs.segmenter.sign_wait_max_s * 2.0 + 1.0;
+    for (ImuSample smp : r.session.sensors[0].samples) {
+      if (negate_start && static_cast<double>(smp.t_us) * 1e-6 < negate_to_s) {
+        smp.gyr_rps = -smp.gyr_rps;
+      }
+      d.push(smp);
+      (void)d.take();
+    }
+    d.finish();
+    return d.flags();
+  };
+  const DetectorFlags right = run(false);
+  const DetectorFlags wrong = run(true);
+  std::printf(
+      "[sign] thin decision at %.1f s: %llu agree / %llu contradict; negated start: %llu / %llu\n",
+      static_cast<double>(right.thin_sign_t_us) * 1e-6,
+      static_cast<unsigned long long>(right.thin_sign_confirmed),
+      static_cast<unsigned long long>(right.thin_sign_contradicted),
+      static_cast<unsigned long long>(wrong.thin_sign_confirmed),
+      static_cast<unsigned long long>(wrong.thin_sign_contradicted));
+  ASSERT_GE(right.thin_sign_t_us, 0);
+  EXPECT_GT(right.thin_sign_confirmed, 10u);
+  EXPECT_LE(right.thin_sign_contradicted, 1u);
+  ASSERT_GE(wrong.thin_sign_t_us, 0);
+  // The stances still inside the negated stretch agree with the wrong sign.
+  EXPECT_GT(wrong.thin_sign_contradicted, 10u);
+  EXPECT_GT(wrong.thin_sign_contradicted, 3 * wrong.thin_sign_confirmed);
+  // And the engine's warning says so, naming the foot.
+  EngineSettings forced;
+  forced.foot.segmenter.sign_min_votes = 1000;
+  Session negated = r.session;
+  for (ImuSample& smp : negated.sensors[0].samples) {
+    if (smp.t_us < static_cast<int64_t>((forced.foot.segmenter.sign_wait_max_s * 2.0 + 1.0) * 1e6))
+      smp.gyr_rps = -smp.gyr_rps;
+  }
+  const std::string foot(placement_name(r.session.sensors[0].info.placement()));
+  EXPECT_TRUE(
+      has_warning(analyze_gait(negated, forced).warnings, foot, {"contradict"}, std::nullopt));
+  EXPECT_TRUE(
+      has_warning(analyze_gait(r.session, forced).warnings, foot, {"agree with it"}, std::nullopt));
+  // Without the forced fallback this walk decides on two clear stances.
+  FootDetectorSettings plain;
+  plain.segmenter.placement = r.session.sensors[0].info.placement();
+  plain.segmenter.nominal_rate_hz = kRate_hz;
+  FootStepDetector d(plain);
+  for (const ImuSample& smp : r.session.sensors[0].samples) d.push(smp);
+  d.finish();
+  EXPECT_EQ(d.flags().thin_sign_t_us, -1);
+}
+
 // A foot that toes out sweeps about the vertical during every swing, so the
 // principal axis of its rates leans out of the horizontal plane; mid-stance
 // (foot flat, still) says where horizontal is. Synthetic walking at 100 Hz,

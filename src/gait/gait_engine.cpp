@@ -344,6 +344,23 @@ std::vector<std::string> GaitEngine::warnings() const {
       out.push_back(fmt::format("{}: {} cycles failed the plausibility checks and were skipped",
                                 name, f.rejected_strides));
     }
+    if (f.thin_sign_t_us >= 0) {
+      // Decided without two clear stances (few steps before a stop or a
+      // turn); the stances after it say whether it holds.
+      const std::string decided = fmt::format(
+          "{}: the foot's swing direction was decided at {:.1f} s on fewer than two clear stances",
+          name, static_cast<double>(f.thin_sign_t_us) * 1e-6);
+      if (f.thin_sign_contradicted > f.thin_sign_confirmed) {
+        out.push_back(fmt::format(
+            "{} and {} of the {} stances seen later contradict it: this foot's contacts are "
+            "probably timed at mid-swing; re-check the sensor or analyse a longer recording",
+            decided, f.thin_sign_contradicted, f.thin_sign_confirmed + f.thin_sign_contradicted));
+      } else {
+        out.push_back(fmt::format("{}; {} of the {} stances seen later agree with it", decided,
+                                  f.thin_sign_confirmed,
+                                  f.thin_sign_confirmed + f.thin_sign_contradicted));
+      }
+    }
     if (f.turn_steps > 0) {
       out.push_back(fmt::format(
           "{}: {} contacts without a forward swing (turning or shuffling steps) found from the "

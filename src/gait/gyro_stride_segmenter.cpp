@@ -52,6 +52,47 @@ std::optional<Eigen::Vector3d> still_gravity(const GyroRows& rows, size_t from, 
   return sum.normalized();
 }
 
+/// Net votes for "positive rotation about axis is the swing" from the
+/// stances in rows [from, to): a foot is stillest at mid-stance, flat on the
+/// ground, and whatever the strike pattern the next rotation is heel-off,
+/// toes going down, opposite to the swing. Each such stillness votes.
+int stance_votes(const GyroRows& rows, size_t from, size_t to, const Eigen::Vector3d& axis,
+                 double level) {
+  const int64_t half_us = 150'000;
+  int votes = 0;
+  size_t i = from;
+  while (i < to) {
+    // Still = slow rotation and the accelerometer reading gravity alone
+    // (a swing's zero crossing turns slowly too, but is accelerating).
+    const double n = rows[i].w.norm();
+    bool local_min =
+        n < 0.5 * level && std::abs(rows[i].a.norm() - kGravity_mps2) < kStillAccel_mps2;
+    for (size_t j = i; local_min && j > from && rows[i].t_us - rows[j - 1].t_us <= half_us; --j) {
+      local_min = rows[j - 1].w.norm() >= n;
+    }
+    for (size_t j = i + 1; local_min && j < to && rows[j].t_us - rows[i].t_us <= half_us; ++j) {
+      local_min = rows[j].w.norm() > n;
+    }
+    // Mid-stance, not quiet standing: the foot landed shortly before. The
+    // first move after standing is gait initiation, which votes either way.
+    bool landed = false;
+    for (size_t j = i;
+         local_min && !landed && j > from && rows[i].t_us - rows[j - 1].t_us <= kLandedWithin_us;
+         --j) {
+      landed = std::abs(rows[j - 1].w.dot(axis)) > level;
+    }
+    if (!local_min || !landed) {
+      ++i;
+      continue;
+    }
+    size_t j = i + 1;
+    while (j < to && std::abs(rows[j].w.dot(axis)) < level) ++j;
+    if (j < to) votes += rows[j].w.dot(axis) < 0.0 ? 1 : -1;
+    i = j;
+  }
+  return votes;
+}
+
 }  // namespace
 
 GyroStrideSegmenter::GyroStrideSegmenter(const GyroSegmenterSettings& settings)
@@ -80,6 +121,7 @@ void GyroStrideSegmenter::reset() {
   recent_strides_.clear();
   head_pending_ = true;
   tail_closed_ = false;
+  verify_sign_ = false;
   last_emitted_ic_us_.reset();
   ready_.clear();
   flags_ = {};
@@ -245,12 +287,15 @@ void GyroStrideSegmenter::find_axis() {
   const double span_s = static_cast<double>(rows_.back().t_us - rows_.front().t_us) * 1e-6;
   const bool must_decide = moving_s >= settings_.sign_wait_max_s ||
                            span_s + static_cast<double>(kAxisRetry_us) * 1e-6 >= undecided_keep_s();
-  const int sign = swing_sign(axis, peak, must_decide);
+  const SignDecision decision = swing_sign(axis, peak, must_decide);
+  const int sign = decision.sign;
   if (sign == 0) {
     next_axis_try_us_ = rows_.back().t_us + kAxisRetry_us;
     return;
   }
   if (sign < 0) axis = -axis;
+  if (decision.thin) flags_.thin_sign_t_us = rows_.back().t_us;
+  verify_sign_ = decision.thin;
   if (settings_.axis_horizontal_at_rest) {
     still_g_ = still_gravity(rows_, 0, rows_.size());
     if (still_g_) axis = (axis - axis.dot(*still_g_) * *still_g_).normalized();
@@ -258,54 +303,22 @@ void GyroStrideSegmenter::find_axis() {
   axis_ = axis;
 }
 
-int GyroStrideSegmenter::swing_sign(const Eigen::Vector3d& axis, double peak,
-                                    bool must_decide) const {
+GyroStrideSegmenter::SignDecision GyroStrideSegmenter::swing_sign(const Eigen::Vector3d& axis,
+                                                                  double peak,
+                                                                  bool must_decide) const {
   const double level = 0.3 * peak;
   if (settings_.sign_rule == GyroSegmenterSettings::SignRule::kAfterStillness) {
-    // A foot is stillest at mid-stance, flat on the ground; whatever the
-    // strike pattern, the next rotation is heel-off, toes going down, which
-    // is opposite to the swing. Each stillness votes.
-    const int64_t half_us = 150'000;
-    int votes = 0;
-    size_t i = 0;
-    while (i < rows_.size()) {
-      // Still = slow rotation and the accelerometer reading gravity alone
-      // (a swing's zero crossing turns slowly too, but is accelerating).
-      const double n = rows_[i].w.norm();
-      bool local_min =
-          n < 0.5 * level && std::abs(rows_[i].a.norm() - kGravity_mps2) < kStillAccel_mps2;
-      for (size_t j = i; local_min && j > 0 && rows_[i].t_us - rows_[j - 1].t_us <= half_us; --j) {
-        local_min = rows_[j - 1].w.norm() >= n;
-      }
-      for (size_t j = i + 1;
-           local_min && j < rows_.size() && rows_[j].t_us - rows_[i].t_us <= half_us; ++j) {
-        local_min = rows_[j].w.norm() > n;
-      }
-      // Mid-stance, not quiet standing: the foot landed shortly before. The
-      // first move after standing is gait initiation, which votes either way.
-      bool landed = false;
-      for (size_t j = i;
-           local_min && !landed && j > 0 && rows_[i].t_us - rows_[j - 1].t_us <= kLandedWithin_us;
-           --j) {
-        landed = std::abs(rows_[j - 1].w.dot(axis)) > level;
-      }
-      if (!local_min || !landed) {
-        ++i;
-        continue;
-      }
-      size_t j = i + 1;
-      while (j < rows_.size() && std::abs(rows_[j].w.dot(axis)) < level) ++j;
-      if (j < rows_.size()) votes += rows_[j].w.dot(axis) < 0.0 ? 1 : -1;
-      i = j;
-    }
+    const int votes = stance_votes(rows_, 0, rows_.size(), axis, level);
     // Gait initiation gives no vote and the first stance only one: a walk
     // that turns or stops after a few strides must not be judged on one
     // stance, so the decision waits for a clear majority while the strides
     // are still buffered.
-    if (std::abs(votes) >= settings_.sign_min_votes) return votes > 0 ? 1 : -1;
-    if (!must_decide) return 0;
-    if (votes != 0) return votes > 0 ? 1 : -1;
+    if (std::abs(votes) >= settings_.sign_min_votes) return {votes > 0 ? 1 : -1, false};
+    if (!must_decide) return {};
+    if (votes != 0) return {votes > 0 ? 1 : -1, true};
   }
+  // The rules below are the shank's own, or the foot's fallback.
+  const bool thin = settings_.sign_rule == GyroSegmenterSettings::SignRule::kAfterStillness;
   if (settings_.sign_rule == GyroSegmenterSettings::SignRule::kLargestPeak) {
     // Compare high percentiles rather than the extremes, so one impact
     // spike cannot decide.
@@ -321,7 +334,7 @@ int GyroStrideSegmenter::swing_sign(const Eigen::Vector3d& axis, double peak,
       std::nth_element(v.begin(), k, v.end());
       return *k;
     };
-    return high(neg) > high(pos) ? -1 : 1;
+    return {high(neg) > high(pos) ? -1 : 1, thin};
   }
   // The swing lobe lasts longer than any lobe of the opposite sign.
   size_t pos = 0;
@@ -331,7 +344,7 @@ int GyroStrideSegmenter::swing_sign(const Eigen::Vector3d& axis, double peak,
     if (p > 0.2 * peak) ++pos;
     if (p < -0.2 * peak) ++neg;
   }
-  return neg > pos ? -1 : 1;
+  return {neg > pos ? -1 : 1, thin};
 }
 
 void GyroStrideSegmenter::process(size_t i) {
@@ -459,6 +472,13 @@ void GyroStrideSegmenter::on_peak(size_t k) {
       close_tail();
       head_pending_ = true;  // a pause: the next stretch starts afresh
     }
+  }
+  if (verify_sign_ && last_peak_) {
+    // A sign decided on thin evidence is checked against every stance that
+    // follows, so the warning can say whether the walk bore it out.
+    const int v = stance_votes(rows_, *last_peak_, k + 1, *axis_, 0.3 * rows_[k].p);
+    if (v > 0) ++flags_.thin_sign_confirmed;
+    if (v < 0) ++flags_.thin_sign_contradicted;
   }
   // Follow slow changes of how the sensor sits (a strap that turns).
   const Eigen::Vector3d u = rows_[k].w.normalized();

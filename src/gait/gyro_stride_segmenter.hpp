@@ -136,10 +136,13 @@ class GyroStrideSegmenter : public StepDetector {
   void process(size_t index);
   void find_axis();
   bool wide_enough(size_t k) const;
-  /// +1 when positive rotation about axis is the swing, -1 when opposite.
-  /// 0 while the evidence is too thin to decide (see sign_min_votes),
+  struct SignDecision {
+    int sign = 0;       ///< +1: positive rotation about the axis is the swing; -1 opposite
+    bool thin = false;  ///< kAfterStillness decided without sign_min_votes stances
+  };
+  /// sign 0 while the evidence is too thin to decide (see sign_min_votes),
   /// unless must_decide.
-  int swing_sign(const Eigen::Vector3d& axis, double peak, bool must_decide) const;
+  SignDecision swing_sign(const Eigen::Vector3d& axis, double peak, bool must_decide) const;
   /// How much data is kept while the pitch axis is not known.
   double undecided_keep_s() const;
   void on_peak(size_t index);
@@ -181,6 +184,7 @@ class GyroStrideSegmenter : public StepDetector {
   int64_t max_stride_us_ = 0;
   int64_t idle_keep_us_ = 0;  ///< rows idle_trim() keeps (set at first use: context_s() is virtual)
   bool after_gap_ = false;
+  bool verify_sign_ = false;  ///< the sign was decided thin: later stances vote on it
 };
 
 }  // namespace gk
