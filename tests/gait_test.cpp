@@ -1062,6 +1062,50 @@ TEST(FootPitchAxis, StaysHorizontalAtMidStance) {
   EXPECT_GE(with_steps, 25u);
 }
 
+// Single steps 3 s apart (no two mid-swings within a stride, so no typical
+// stride is ever known), then a long stand: the foot detector's buffer and
+// horizon must still keep up (synthetic 100 Hz foot, the stride shape of
+// the test above played once every 3 s).
+TEST(StepDetectorIdle, SingleStepsThenAStandStayBounded) {
+  const auto lobe = [](double phase, double from, double to, double peak) {
+    return phase >= from && phase < to ? peak * std::sin(M_PI * (phase - from) / (to - from)) : 0.0;
+  };
+  FootDetectorSettings fs;
+  fs.segmenter.placement = pb::LEFT_FOOT;
+  fs.segmenter.nominal_rate_hz = 100.0;
+  FootStepDetector d(fs);
+  const double stride_s = 1.1, every_s = 3.0, steps_s = 30.0, stand_s = 60.0;
+  int64_t t_us = 0;
+  double worst_lag_s = 0.0;
+  size_t most_buffered = 0;
+  for (int i = 0; i < static_cast<int>((steps_s + stand_s) * 100.0); ++i) {
+    const double t = i * 0.01;
+    const double in_step = t < steps_s ? std::fmod(t, every_s) : every_s;
+    const double phase = in_step / stride_s;
+    const double pitch = phase < 1.0 ? lobe(phase, 0.0, 0.08, 2.0) + lobe(phase, 0.40, 0.62, 8.0) +
+                                           lobe(phase, 0.62, 0.98, -5.0)
+                                     : 0.0;
+    const bool still = phase >= 1.0 || (phase >= 0.08 && phase < 0.40);
+    ImuSample smp;
+    t_us = static_cast<int64_t>(i) * 10'000;
+    smp.t_us = t_us;
+    smp.gyr_rps = Eigen::Vector3d(0.0, pitch, 0.0);
+    smp.acc_mps2 = still ? Eigen::Vector3d(0.0, 0.0, kGravity_mps2)
+                         : Eigen::Vector3d(5.0, 0.0, kGravity_mps2 + 4.0);
+    d.push(smp);
+    (void)d.take();
+    if (t > steps_s + 10.0) {
+      worst_lag_s = std::max(worst_lag_s, static_cast<double>(t_us - d.horizon_us()) * 1e-6);
+      most_buffered = std::max(most_buffered, d.buffered_samples());
+    }
+  }
+  std::printf("[gait] single steps, then standing: horizon at most %.2f s behind, %zu buffered\n",
+              worst_lag_s, most_buffered);
+  ASSERT_TRUE(d.pitch_axis().has_value()) << "the steps must have shown the axis";
+  EXPECT_LT(worst_lag_s, 5.0);
+  EXPECT_LT(most_buffered, 500u);
+}
+
 // A step taken while turning: the foot rests, turns 90 degrees about the
 // vertical in 0.5 s while it rises `lift_m` and moves `forward_m`, lands
 // (an impact) and rests again. The sensor is strapped on tilted. With no

@@ -41,11 +41,12 @@ FootStepDetector::FootStepDetector(const FootDetectorSettings& settings)
       settings_(settings),
       turns_(settings.turn) {
   // The finder reads the segmenter's rows back to the lift of the current
-  // move; while the foot stands after a stop the segmenter keeps only
-  // max_stride_s + context_s() of them, which must hold a whole turn step.
-  assert(!settings.find_turn_steps || settings.segmenter.max_stride_s + context_s() >=
-                                          settings.turn.motion_max_s + settings.turn.still_min_s +
-                                              settings.turn.impact_search_s);
+  // move, at most motion_max_s + still_min_s and one sample interval (a
+  // longer one is a gap) before the sample that ends it; while the foot
+  // stands after a stop the segmenter keeps max_stride_s + context_s().
+  assert(!settings.find_turn_steps ||
+         settings.segmenter.max_stride_s + context_s() >=
+             settings.turn.motion_max_s + settings.turn.still_min_s + settings.turn.gap_s);
 }
 
 void FootStepDetector::reset() {

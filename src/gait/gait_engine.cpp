@@ -220,8 +220,10 @@ void GaitEngine::watch_rate(Sensor& s, const ImuSample& sample) {
 int64_t GaitEngine::horizon_for(const Sensor& s) const {
   if (!s.detector) return INT64_MAX;
   // A gyro detector's horizon jumps past a contact only when it reports it,
-  // so a second report of the same contact is always in hand. An impact
-  // detector's horizon creeps with time: hold its steps back by the
+  // so a second report of the same contact is always in hand. (While its
+  // wearer stands it creeps, but only once its last cycle can no longer
+  // reopen: what it reports next is a new contact after the stand.) An
+  // impact detector's horizon creeps with time: hold its steps back by the
   // duplicate window so a same-contact report from it can still merge.
   if (s.role == SensorRole::kImpact) {
     return s.detector->horizon_us() -

@@ -2,6 +2,7 @@
 
 #include <Eigen/Eigenvalues>
 #include <algorithm>
+#include <cassert>
 #include <cmath>
 #include <limits>
 #include <vector>
@@ -133,7 +134,11 @@ int64_t GyroStrideSegmenter::horizon_us() const {
   // Every contact still to come lies after the last mid-swing, except a
   // partial head cycle, which may reach back to the oldest buffered row.
   if (rows_.empty()) return last_t_us_;
-  if (!axis_ || head_pending_ || !last_peak_) return rows_.front().t_us;
+  // (emit() drops a contact within a stance of the last one it reported,
+  // so nothing before that can come either.)
+  if (!axis_ || head_pending_ || !last_peak_) {
+    return std::max(rows_.front().t_us, last_emitted_ic_us_.value_or(INT64_MIN));
+  }
   if (!tail_closed_) return last_peak_t_us_;
   // After a stop: until the next mid-swing, only the cycle from the last one
   // can still yield a contact, and only if its closed tail found none and
@@ -228,8 +233,12 @@ void GyroStrideSegmenter::accept(const GyroRow& row) {
   // most max_stride_s) back from its first mid-swing, which is still to
   // come, plus the subclass's context; the cycle from the last mid-swing
   // can no longer reopen once that much time has passed (cycle_can_reopen).
-  if (idle_keep_us_ == 0)
+  if (idle_keep_us_ == 0) {
+    // A cycle may still reopen until a candidate peak within max_stride_s
+    // of the last one is confirmed; the last peak's row must outlive that.
+    assert(context_s() >= settings_.peak_confirm_s);
     idle_keep_us_ = static_cast<int64_t>((settings_.max_stride_s + context_s()) * 1e6);
+  }
   const int64_t keep_from = last_t_us_ - idle_keep_us_;
   if (rows_.front().t_us >= keep_from) return;
   size_t drop = 0;
@@ -354,8 +363,12 @@ void GyroStrideSegmenter::process(size_t i) {
   const int64_t since_peak_us = last_peak_ ? r.t_us - last_peak_t_us_ : 0;
   // A runner who stops leaves the last contact without a closing mid-swing;
   // decide it once the next one is clearly overdue, not at the end of data.
-  if (last_peak_ && !tail_closed_ && stride_us_ &&
-      static_cast<double>(since_peak_us) > kOverdueStrides * static_cast<double>(*stride_us_)) {
+  // Without a typical stride yet (single steps, pauses), once no stride can
+  // be that long: the tail is closed unseen, and idle_trim() takes over.
+  if (last_peak_ && !tail_closed_ &&
+      (stride_us_
+           ? static_cast<double>(since_peak_us) > kOverdueStrides * static_cast<double>(*stride_us_)
+           : since_peak_us > max_stride_us_)) {
     close_tail();
   }
   if (last_peak_) min_since_peak_ = std::min(min_since_peak_, r.p);
@@ -398,8 +411,9 @@ void GyroStrideSegmenter::close_tail() {
   // The contact after the last mid-swing, when no next mid-swing closes its
   // cycle: the data ended or broke off, or the walker stopped. The cycle is
   // taken one typical stride long.
-  if (tail_closed_ || !axis_ || !stride_us_ || rows_.empty() || !last_peak_) return;
+  if (tail_closed_ || !axis_ || rows_.empty() || !last_peak_) return;
   tail_closed_ = true;
+  if (!stride_us_) return;  // no typical stride to size the cycle: the contact cannot be timed
   StrideSpan span;
   span.rows = &rows_;
   span.axis = *axis_;
