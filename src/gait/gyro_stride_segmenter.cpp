@@ -395,6 +395,11 @@ void GyroStrideSegmenter::process(size_t i) {
 
 void GyroStrideSegmenter::emit(const StrideSpan& span) {
   if (std::optional<DetectedStep> step = analyze(span)) {
+    // Sub-sample timing (an impact between two rows, a parabola through
+    // three) can reach half a row before the cycle's first row, which the
+    // horizon has already passed; the contact cannot precede the cycle.
+    step->ic_us = std::max(step->ic_us, (*span.rows)[span.begin].t_us);
+    if (step->to_us) step->to_us = std::max(*step->to_us, step->ic_us);
     // Cycles around a stop (the tail before it, the head after it) can see
     // the same contact; one foot cannot land twice within a stance.
     if (last_emitted_ic_us_ && step->ic_us < *last_emitted_ic_us_ + kMinContactSpacing_us) return;
