@@ -366,6 +366,11 @@ TEST(RealData, IpolStreamsLikeBatch) {
       "[real] ipol-walking streamed, after each foot's first three steps: %zu steps, p90 %.2f "
       "strides, %zu later than one stride\n",
       settled_strides.size(), quantile(settled_strides, 0.9), over_one(settled_strides));
+  // "At most one stride after the IC" does not hold here (the start of a
+  // walk and turns; docs/ACCURACY.md). Guard what does: no step waits for
+  // the walker to move on after a stop (10.2 s before the standing fix,
+  // 5.65 s now: a stop's last steps wait for one longest stride + context).
+  EXPECT_LT(quantile(delay_s, 1.0), 7.0);
   EXPECT_GT(with_turn_steps, 10u);
 }
 
