@@ -122,7 +122,6 @@ void GyroStrideSegmenter::reset() {
   recent_strides_.clear();
   head_pending_ = true;
   tail_closed_ = false;
-  verify_sign_ = false;
   last_emitted_ic_us_.reset();
   ready_.clear();
   flags_ = {};
@@ -304,7 +303,6 @@ void GyroStrideSegmenter::find_axis() {
   }
   if (sign < 0) axis = -axis;
   if (decision.thin) flags_.thin_sign_t_us = rows_.back().t_us;
-  verify_sign_ = decision.thin;
   if (settings_.axis_horizontal_at_rest) {
     still_g_ = still_gravity(rows_, 0, rows_.size());
     if (still_g_) axis = (axis - axis.dot(*still_g_) * *still_g_).normalized();
@@ -492,7 +490,7 @@ void GyroStrideSegmenter::on_peak(size_t k) {
       head_pending_ = true;  // a pause: the next stretch starts afresh
     }
   }
-  if (verify_sign_ && last_peak_) {
+  if (flags_.thin_sign_t_us >= 0 && last_peak_) {
     // A sign decided on thin evidence is checked against every stance that
     // follows, so the warning can say whether the walk bore it out.
     const int v = stance_votes(rows_, *last_peak_, k + 1, *axis_, 0.3 * rows_[k].p);

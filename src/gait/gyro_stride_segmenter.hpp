@@ -184,7 +184,6 @@ class GyroStrideSegmenter : public StepDetector {
   int64_t max_stride_us_ = 0;
   int64_t idle_keep_us_ = 0;  ///< rows idle_trim() keeps (set at first use: context_s() is virtual)
   bool after_gap_ = false;
-  bool verify_sign_ = false;  ///< the sign was decided thin: later stances vote on it
 };
 
 }  // namespace gk
