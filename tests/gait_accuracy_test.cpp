@@ -368,5 +368,60 @@ TEST(Accuracy, PelvisAccelerometerOnly) {
   EXPECT_LE(*e.cadence_mae_spm, 1.0);
 }
 
+// A shoe pod without a gyroscope (FootRestStepDetector): steps from the
+// landing impact and the rest that follows, at every rate and foot strike
+// the issue names, and in walking. Steps and cadence only: the side is the
+// shoe's, and no toe-off or contact time is claimed.
+TEST(Accuracy, ShoeAccelerometerOnly) {
+  struct Case {
+    Activity activity;
+    double rate_hz, speed_mps, cadence_spm;
+    sim::FootStrikePattern strike;
+  };
+  const Case cases[] = {
+      {Activity::kRun, 100.0, 2.6, 160.0, sim::FootStrikePattern::kHeel},
+      {Activity::kRun, 200.0, 3.3, 172.0, sim::FootStrikePattern::kMid},
+      {Activity::kRun, 1000.0, 4.5, 180.0, sim::FootStrikePattern::kFore},
+      {Activity::kRun, 500.0, 5.5, 190.0, sim::FootStrikePattern::kHeel},
+      {Activity::kWalk, 200.0, 1.4, 110.0, sim::FootStrikePattern::kHeel},
+  };
+  uint64_t seed = 60;
+  for (const Case& c : cases) {
+    sim::SimSettings s;
+    s.seed = ++seed;
+    s.runner.foot_strike = c.strike;
+    s.runner.schedule = {{Activity::kStand, 3.0, 0.0, 0.0},
+                         {c.activity, 40.0, c.speed_mps, c.cadence_spm}};
+    s.sensors = sim::feet_sensors(c.rate_hz, /*accel_only=*/true);
+    const sim::SimResult r = sim::simulate(s);
+    const GaitAnalysis a = analyze_gait(r.session);
+    const EventEvaluation e = evaluate_events(a.steps, observable(r));
+    char label[96];
+    std::snprintf(label, sizeof label, "shoes accel-only %s %.0f Hz %.1f m/s %.0f spm",
+                  c.activity == Activity::kRun ? "run" : "walk", c.rate_hz, c.speed_mps,
+                  c.cadence_spm);
+    print_eval(label, e);
+    EXPECT_GE(e.f1, 0.98) << label;
+    ASSERT_TRUE(e.cadence_mae_spm) << label;
+    EXPECT_LE(*e.cadence_mae_spm, 1.0) << label;
+    for (const StepResult& step : a.steps) {
+      EXPECT_NE(step.event.side, pb::SIDE_UNKNOWN) << label;
+      EXPECT_FALSE(step.event.to_us) << label;
+      EXPECT_FALSE(step.event.contact_time_reliable) << label;
+    }
+  }
+}
+
+// A shank without a gyroscope sees both feet's contacts as peaks of its
+// vertical specific force (the body's loading reaches the swinging leg
+// through the hip), so it must not claim its own side for them.
+TEST(Accuracy, ShankAccelerometerOnlyClaimsNoSide) {
+  const sim::SimResult r = simulate(71, {{Activity::kRun, 30.0, 3.3, 172.0}},
+                                    {sim::shank_sensors(200.0, /*accel_only=*/true).at(0)});
+  const GaitAnalysis a = analyze_gait(r.session);
+  ASSERT_GT(a.steps.size(), 40u);
+  for (const StepResult& step : a.steps) EXPECT_EQ(step.event.side, pb::SIDE_UNKNOWN);
+}
+
 }  // namespace
 }  // namespace gk

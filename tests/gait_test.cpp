@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "event_evaluation.hpp"
+#include "foot_rest_step_detector.hpp"
 #include "foot_step_detector.hpp"
 #include "gait_engine.hpp"
 #include "impact_step_detector.hpp"
@@ -48,14 +49,14 @@ constexpr double kRate_hz = 200.0;
 constexpr double kCadence_spm = 170.0;
 constexpr double kStride_s = 120.0 / kCadence_spm;
 
-sim::SensorSettings sensor_at(pb::Placement p, double rate_hz) {
+sim::SensorSettings sensor_at(pb::Placement p, double rate_hz, bool accel_only = false) {
   std::vector<sim::SensorSettings> all;
   switch (segment_of(p)) {
     case Segment::kFoot:
-      all = sim::feet_sensors(rate_hz);
+      all = sim::feet_sensors(rate_hz, accel_only);
       break;
     case Segment::kShank:
-      all = sim::shank_sensors(rate_hz);
+      all = sim::shank_sensors(rate_hz, accel_only);
       break;
     case Segment::kPelvis:
       all = sim::pelvis_sensors(rate_hz, /*accel_only=*/true);
@@ -164,6 +165,7 @@ struct DetectorSetup;
 template <>
 struct DetectorSetup<FootStepDetector> {
   static constexpr pb::Placement kPlacement = pb::LEFT_FOOT;
+  static constexpr bool kAccelOnly = false;
   static std::unique_ptr<StepDetector> make(double rate_hz) {
     FootDetectorSettings s;
     s.segmenter.placement = kPlacement;
@@ -175,6 +177,7 @@ struct DetectorSetup<FootStepDetector> {
 template <>
 struct DetectorSetup<ShankStepDetector> {
   static constexpr pb::Placement kPlacement = pb::LEFT_SHANK;
+  static constexpr bool kAccelOnly = false;
   static std::unique_ptr<StepDetector> make(double rate_hz) {
     ShankDetectorSettings s;
     s.segmenter.placement = kPlacement;
@@ -184,8 +187,21 @@ struct DetectorSetup<ShankStepDetector> {
 };
 
 template <>
+struct DetectorSetup<FootRestStepDetector> {
+  static constexpr pb::Placement kPlacement = pb::RIGHT_FOOT;  // accelerometer-only shoe
+  static constexpr bool kAccelOnly = true;
+  static std::unique_ptr<StepDetector> make(double rate_hz) {
+    FootRestDetectorSettings s;
+    s.placement = kPlacement;
+    s.nominal_rate_hz = rate_hz;
+    return std::make_unique<FootRestStepDetector>(s);
+  }
+};
+
+template <>
 struct DetectorSetup<ImpactStepDetector> {
   static constexpr pb::Placement kPlacement = pb::PELVIS;  // accelerometer-only clip
+  static constexpr bool kAccelOnly = true;
   static std::unique_ptr<StepDetector> make(double rate_hz) {
     ImpactDetectorSettings s;
     s.placement = kPlacement;
@@ -243,8 +259,8 @@ class StepDetectorTest : public ::testing::Test {
 
   /// The matching sensor of a 30 s run at 170 steps/min (cached per type).
   static const sim::SimResult& run() {
-    static const sim::SimResult result =
-        simulate_run(101, steady_run(30.0), {sensor_at(kPlacement, kRate_hz)});
+    static const sim::SimResult result = simulate_run(
+        101, steady_run(30.0), {sensor_at(kPlacement, kRate_hz, DetectorSetup<T>::kAccelOnly)});
     return result;
   }
   static const std::vector<ImuSample>& samples() { return run().session.sensors.at(0).samples; }
@@ -257,11 +273,13 @@ class DetectorNames {
   static std::string GetName(int) {
     if constexpr (std::is_same_v<T, FootStepDetector>) return "Foot";
     if constexpr (std::is_same_v<T, ShankStepDetector>) return "Shank";
+    if constexpr (std::is_same_v<T, FootRestStepDetector>) return "FootRest";
     return "Impact";
   }
 };
 
-using Detectors = ::testing::Types<FootStepDetector, ShankStepDetector, ImpactStepDetector>;
+using Detectors =
+    ::testing::Types<FootStepDetector, ShankStepDetector, FootRestStepDetector, ImpactStepDetector>;
 TYPED_TEST_SUITE(StepDetectorTest, Detectors, DetectorNames);
 
 TYPED_TEST(StepDetectorTest, FindsEveryContactOfItsSide) {
@@ -286,7 +304,8 @@ TYPED_TEST(StepDetectorTest, FindsEveryContactOfItsSide) {
 }
 
 TYPED_TEST(StepDetectorTest, StandingStillGivesNoSteps) {
-  const auto sensor = sensor_at(TestFixture::kPlacement, kRate_hz);
+  const auto sensor =
+      sensor_at(TestFixture::kPlacement, kRate_hz, DetectorSetup<TypeParam>::kAccelOnly);
   {
     const sim::SimResult still = simulate_run(102, {{Activity::kStand, 12.0, 0.0, 0.0}}, {sensor});
     auto detector = TestFixture::make();
@@ -334,11 +353,12 @@ TYPED_TEST(StepDetectorTest, HorizonMovesOnWhileStanding) {
   // the stand lasts, nor keep the whole stand in memory.
   constexpr double kRun_s = 12.0;
   constexpr double kStand_s = 60.0;
-  const sim::SimResult r = simulate_run(105,
-                                        {{Activity::kRun, kRun_s, 3.2, kCadence_spm},
-                                         {Activity::kStand, kStand_s, 0.0, 0.0},
-                                         {Activity::kRun, kRun_s, 3.2, kCadence_spm}},
-                                        {sensor_at(TestFixture::kPlacement, kRate_hz)});
+  const sim::SimResult r = simulate_run(
+      105,
+      {{Activity::kRun, kRun_s, 3.2, kCadence_spm},
+       {Activity::kStand, kStand_s, 0.0, 0.0},
+       {Activity::kRun, kRun_s, 3.2, kCadence_spm}},
+      {sensor_at(TestFixture::kPlacement, kRate_hz, DetectorSetup<TypeParam>::kAccelOnly)});
   const std::vector<ImuSample>& samples = r.session.sensors.at(0).samples;
   auto detector = TestFixture::make();
   const auto* segmenter = dynamic_cast<const GyroStrideSegmenter*>(detector.get());

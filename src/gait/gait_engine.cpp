@@ -10,7 +10,7 @@ SensorRole role_for(const pb::SensorInfo& info) {
   const bool gyro = info.gyro_range_dps() > 0;
   switch (segment_of(info.placement())) {
     case Segment::kFoot:
-      return gyro ? SensorRole::kFootGyro : SensorRole::kImpact;
+      return gyro ? SensorRole::kFootGyro : SensorRole::kFootRest;
     case Segment::kShank:
       return gyro ? SensorRole::kShankGyro : SensorRole::kImpact;
     case Segment::kPelvis:
@@ -55,6 +55,13 @@ GaitEngine::GaitEngine(const pb::SessionHeader& header, const EngineSettings& se
         ss.segmenter.placement = info.placement();
         ss.segmenter.nominal_rate_hz = info.nominal_rate_hz();
         s.detector = std::make_unique<ShankStepDetector>(ss);
+        break;
+      }
+      case SensorRole::kFootRest: {
+        FootRestDetectorSettings rs = settings.foot_rest;
+        rs.placement = info.placement();
+        rs.nominal_rate_hz = info.nominal_rate_hz();
+        s.detector = std::make_unique<FootRestStepDetector>(rs);
         break;
       }
       case SensorRole::kImpact: {
@@ -223,9 +230,9 @@ int64_t GaitEngine::horizon_for(const Sensor& s) const {
   // so a second report of the same contact is always in hand. (While its
   // wearer stands it creeps, but only once its last cycle can no longer
   // reopen: what it reports next is a new contact after the stand.) An
-  // impact detector's horizon creeps with time: hold its steps back by the
-  // duplicate window so a same-contact report from it can still merge.
-  if (s.role == SensorRole::kImpact) {
+  // accelerometer-only detector's horizon creeps with time: hold its steps
+  // back by the duplicate window so a same-contact report can still merge.
+  if (s.role == SensorRole::kImpact || s.role == SensorRole::kFootRest) {
     return s.detector->horizon_us() -
            static_cast<int64_t>(settings_.merger.duplicate_window_s * 1e6);
   }

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "foot_rest_step_detector.hpp"
 #include "foot_step_detector.hpp"
 #include "hip_adduction.hpp"
 #include "impact_step_detector.hpp"
@@ -30,6 +31,7 @@ struct EngineSettings {
   /// the detectors and the knee, pelvis and hip stages run their own filters.
   bool run_orientation = true;
   FootDetectorSettings foot;
+  FootRestDetectorSettings foot_rest;
   ShankDetectorSettings shank;
   ImpactDetectorSettings impact;
   MergerSettings merger;
@@ -40,7 +42,9 @@ struct EngineSettings {
 };
 
 /// What kind of analysis a sensor gets.
-enum class SensorRole { kFootGyro, kShankGyro, kImpact, kOrientationOnly };
+/// kFootRest: an accelerometer-only shoe (steps from its rests);
+/// kImpact: an accelerometer-only trunk or shank (steps from impact peaks).
+enum class SensorRole { kFootGyro, kShankGyro, kFootRest, kImpact, kOrientationOnly };
 
 class GaitEngine {
  public:

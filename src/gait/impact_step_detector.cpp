@@ -205,7 +205,10 @@ void ImpactStepDetector::on_peak(size_t k) {
     }
     DetectedStep step;
     step.source = settings_.placement;
-    step.side = side_of(settings_.placement);
+    // A limb (shank) sensor's vertical specific force peaks at both feet's
+    // contacts: the body's loading reaches the swinging leg through the hip.
+    // Which foot landed is not in the peak, so no side is claimed.
+    step.side = pb::SIDE_UNKNOWN;
     step.ic_us = static_cast<int64_t>(std::llround(ic_us));
     step.quality = gated ? 0.4 : 0.6;
     step.contact_time_reliable = false;

@@ -15,8 +15,8 @@ SensorSettings sensor(pb::Placement placement, double rate_hz, bool accel_only) 
 
 }  // namespace
 
-std::vector<SensorSettings> feet_sensors(double rate_hz) {
-  return {sensor(pb::LEFT_FOOT, rate_hz, false), sensor(pb::RIGHT_FOOT, rate_hz, false)};
+std::vector<SensorSettings> feet_sensors(double rate_hz, bool accel_only) {
+  return {sensor(pb::LEFT_FOOT, rate_hz, accel_only), sensor(pb::RIGHT_FOOT, rate_hz, accel_only)};
 }
 
 std::vector<SensorSettings> shank_sensors(double rate_hz, bool accel_only) {

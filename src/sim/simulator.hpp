@@ -28,7 +28,7 @@ struct SimSettings {
 
 /// Sensor set presets (default errors, gyro +-2000 deg/s, accel +-16 g).
 std::vector<SensorSettings> shoe_and_sleeve_sensors(double rate_hz);  ///< feet + thighs + shanks
-std::vector<SensorSettings> feet_sensors(double rate_hz);
+std::vector<SensorSettings> feet_sensors(double rate_hz, bool accel_only = false);
 std::vector<SensorSettings> shank_sensors(double rate_hz, bool accel_only = false);
 std::vector<SensorSettings> thigh_sensors(double rate_hz, bool accel_only = false);
 /// One sacral clip, +-8 g.

@@ -1,0 +1,84 @@
+// Steps of an accelerometer-only shoe sensor, from the foot's rests.
+//
+// A foot on the ground is still: its accelerometer reads gravity alone
+// (magnitude 1 g, no change), which is the zero-velocity condition of
+// accelerometer-only stance detectors (the "MAG" and "MV" detectors in
+// Skog et al. 2010, IEEE Trans. Biomed. Eng. 57:2657). A foot in the air is
+// never still that long. Each step is therefore a swing, the landing impact
+// and then a rest. IC is the onset of the impact (the largest change of the
+// specific force between the previous rest and this one, within
+// `impact_search_s` of the rest). The contact's end shows as the end of the
+// rest only for a flat foot (heel-off comes well before toe-off), so no TO
+// and no contact time are reported: steps and cadence only, quality 0.5.
+//
+// Why not the impact peaks of ImpactStepDetector: a shoe's swing
+// accelerations (toe-off, leg swing, terminal swing) are as large as its
+// landing impact, so peaks alone find two or three "steps" per stride.
+#pragma once
+
+#include <Eigen/Core>
+#include <deque>
+#include <optional>
+#include <vector>
+
+#include "step.hpp"
+
+namespace gk {
+
+struct FootRestDetectorSettings {
+  double nominal_rate_hz = 0.0;
+  pb::Placement placement = pb::PLACEMENT_UNKNOWN;
+  double change_lag_s = 0.010;  ///< specific-force change measured over this lag
+  /// A rest: specific force within this of 1 g ...
+  double rest_magnitude_g = 0.1;
+  /// ... changing by less than this over `change_lag_s` ...
+  double rest_change_g = 0.1;
+  /// ... for at least this long. A running foot is flat for 50-100 ms, a
+  /// walking one for 300 ms and more; mid-swing passes through 1 g only
+  /// briefly.
+  double rest_min_s = 0.04;
+  /// Motion between two rests shorter than this is a wobble within one
+  /// stance (heel-off, a shift of weight), not a stride.
+  double min_swing_s = 0.3;
+  double impact_search_s = 0.3;              ///< impact looked for this long before a rest
+  double impact_min_g = 0.5;                 ///< smallest change over the lag that is an impact
+  double impact_rel = 0.3;                   ///< and this x median of the recent impacts
+  double onset_fraction = 0.25;              ///< IC: where the change first passes this x its peak
+  double onset_search_s = 0.06;              ///< how far before the peak that onset is looked for
+  double min_stride_s = 2.0 * 60.0 / 285.0;  ///< plausibility gate: IC to IC of one foot
+  double gap_periods = 3.5;
+  int64_t gap_min_us = 30'000;
+};
+
+class FootRestStepDetector final : public StepDetector {
+ public:
+  explicit FootRestStepDetector(const FootRestDetectorSettings& settings);
+  void push(const ImuSample& sample) override;
+  void finish() override {}
+  void reset() override;
+  int64_t horizon_us() const override;
+
+ private:
+  struct Row {
+    int64_t t_us = 0;
+    Eigen::Vector3d a_g = Eigen::Vector3d::Zero();
+    double change_g = 0.0;  ///< |a(t) - a(t - lag)|, infinite while unknown
+  };
+  void on_rest(int64_t rest_from_us);
+  void trim();
+
+  FootRestDetectorSettings settings_;
+  size_t lag_n_ = 1;
+  int64_t gap_us_ = 0;
+  int64_t lag_us_ = 0;
+  std::deque<Row> rows_;
+  std::optional<int64_t> quiet_from_us_;  ///< first sample of the current still run
+  bool in_rest_ = false;
+  std::optional<int64_t> last_rest_end_us_;
+  std::optional<int64_t> last_ic_us_;
+  std::vector<double> recent_impacts_;
+  int64_t last_t_us_ = INT64_MIN;
+  bool after_gap_ = false;
+};
+
+}  // namespace gk
