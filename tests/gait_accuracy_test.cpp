@@ -404,6 +404,12 @@ TEST(Accuracy, ShoeAccelerometerOnly) {
     EXPECT_GE(e.f1, 0.98) << label;
     ASSERT_TRUE(e.cadence_mae_spm) << label;
     EXPECT_LE(*e.cadence_mae_spm, 1.0) << label;
+    EXPECT_EQ(std::count_if(a.warnings.begin(), a.warnings.end(),
+                            [](const std::string& w) {
+                              return w.find("accelerometer only") != std::string::npos;
+                            }),
+              2)
+        << label;
     for (const StepResult& step : a.steps) {
       EXPECT_NE(step.event.side, pb::SIDE_UNKNOWN) << label;
       EXPECT_FALSE(step.event.to_us) << label;

@@ -376,6 +376,19 @@ std::vector<std::string> GaitEngine::warnings() const {
           "foot's lift and rest; quality 0.5, no toe-off or contact time",
           name, f.turn_steps));
     }
+    if (s.role == SensorRole::kFootRest && s.samples > 0) {
+      out.push_back(fmt::format(
+          "{}: accelerometer only: steps and cadence from its landings and rests; no toe-off, "
+          "contact time, stride length or foot strike",
+          name));
+    }
+    if (s.role == SensorRole::kImpact && segment_of(s.info.placement()) == Segment::kShank &&
+        s.samples > 0) {
+      out.push_back(fmt::format(
+          "{}: accelerometer only: its impact peaks come from both feet's contacts, so its steps "
+          "have no side and its contact times are rough",
+          name));
+    }
     const bool gyro_role = s.role == SensorRole::kFootGyro || s.role == SensorRole::kShankGyro;
     if (gyro_role && s.max_abs_gyro < settings_.foot.segmenter.swing_peak_min_rps) {
       out.push_back(fmt::format(
