@@ -119,8 +119,7 @@ std::optional<DetectedStep> FootStepDetector::analyze(const StrideSpan& span) {
   if (ic_lo > ic_hi) return std::nullopt;
   const size_t ic_g = argmin_pitch(rows, ic_lo, ic_hi);
   if (rows[ic_g].p >= 0.0) return std::nullopt;
-  if (span.truncated_head && ic_g == ic_lo)
-    return std::nullopt;  // minimum not inside the data  // minimum not inside the data
+  if (span.truncated_head && ic_g == ic_lo) return std::nullopt;  // minimum not inside the data
   if (span.truncated_tail && ic_g == ic_hi && ic_hi == span.end) return std::nullopt;
 
   // TO first: it tells walking from running, and the IC feature differs.
@@ -181,6 +180,15 @@ std::optional<DetectedStep> FootStepDetector::analyze(const StrideSpan& span) {
     return std::nullopt;
   }
   if (to_k) step.to_us = static_cast<int64_t>(std::llround(refine_time_us(rows, *to_k)));
+  // Samples lost inside the cycle (a bridged dropout): an event in the hole
+  // is timed at its edge. Marked, and the stride length is left out by the
+  // integration (zupt_integrator) when the hole is long.
+  for (size_t i = span.begin; i < span.end; ++i) {
+    if (rows[i + 1].t_us - rows[i].t_us <= hole_us()) continue;
+    quality *= 0.7;
+    if (i + 1 >= ic_g && (!to_k || i <= *to_k)) step.contact_time_reliable = false;
+    break;
+  }
 
   const double stride_ms = static_cast<double>(span.t_end_us - span.t_begin_us) * 1e-3;
   if (!span.truncated_head && !span.truncated_tail && !span.end_estimated)

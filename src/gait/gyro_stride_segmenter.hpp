@@ -57,7 +57,10 @@ struct GyroSegmenterSettings {
   /// are timed from timestamps, and the shortest phase the detector looks
   /// for (a running stance, about 0.2 s; the walking loading response,
   /// about 10 % of a 1.1 s cycle) is longer, so a lost lobe is at most
-  /// mistimed, never a step invented. Longer gaps end the stretch.
+  /// mistimed, never a step invented; such a step is marked (lower
+  /// quality, and its contact time unreliable when the hole is inside the
+  /// contact). Longer gaps end the stretch. (0.25 s was tried: see
+  /// docs/ACCURACY.md, "Lost packets".)
   double dropout_bridge_max_s = 0.1;
   pb::Placement placement = pb::PLACEMENT_UNKNOWN;
   /// How the sign of the pitch axis is decided (see find_axis()).
@@ -121,6 +124,9 @@ class GyroStrideSegmenter : public StepDetector {
   virtual double context_s() const { return 0.1; }
 
   const GyroSegmenterSettings& settings() const { return settings_; }
+  /// A step between two rows longer than this is a dropout (bridged up to
+  /// dropout_bridge_max_s, a gap beyond): samples were lost there.
+  int64_t hole_us() const { return gap_us_; }
   /// The rows kept: back to the last mid-swing's context; while no
   /// mid-swing comes (after a stop or a gap), the last max_stride_s +
   /// context_s() (the window a turn step needs: see FootStepDetector).

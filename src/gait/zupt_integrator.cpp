@@ -13,6 +13,12 @@ namespace gk {
 
 namespace {
 
+/// Longest time step integrated. A dropout of a few samples is integrated
+/// across with one coarse trapezoid step (the length it costs is within the
+/// stride's other errors at 100 Hz and above); a longer hole would turn the
+/// stride length into a guess, so the stride gets none.
+constexpr double kMaxStrapdownStep_s = 0.1;
+
 /// Rows [i0, i1] of the interval, if both ends are rows.
 std::optional<std::pair<size_t, size_t>> row_span(const GyroRows& rows, int64_t t0_us,
                                                   int64_t t1_us) {
@@ -53,6 +59,11 @@ std::optional<std::pair<Eigen::Vector3d, Eigen::Vector3d>> strapdown(const GyroR
   Eigen::Vector3d a_prev = q * prev->a - g_up;
   for (auto cur = std::next(prev); cur != stop; prev = cur, ++cur) {
     const double dt = static_cast<double>(cur->t_us - prev->t_us) * 1e-6;
+    // A longer hole (lost packets the segmenter bridged) hides how the foot
+    // moved: integrating across it would report a length that was never
+    // measured, so the stride gets none.
+    if (dt > kMaxStrapdownStep_s) [[unlikely]]
+      return std::nullopt;
     // Rotation over the interval from the mean rate (second-order accurate).
     const Eigen::Vector3d half = 0.25 * dt * (cur->w + prev->w);
     // Rotation by the exponential map, cos and sin by their series (exact to
