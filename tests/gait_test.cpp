@@ -588,6 +588,26 @@ TEST(BatchVsStreaming, SampleBySampleGivesTheSameSteps) {
   EXPECT_GE(e.f1, 0.99) << e.matched << "/" << e.steps_true << "/" << e.steps_detected;
 }
 
+TEST(BatchVsStreaming, AccelerometerOnlyShoesGiveTheSameSteps) {
+  sim::SimSettings s;
+  s.seed = 203;
+  s.runner.schedule = {{Activity::kStand, 3.0, 0.0, 0.0}, {Activity::kRun, 20.0, 3.4, 174.0}};
+  s.sensors = sim::feet_sensors(kRate_hz, /*accel_only=*/true);
+  for (sim::SensorSettings& sensor : s.sensors) sensor.errors.timestamp_jitter_us = 50.0;
+  const sim::SimResult r = sim::simulate(s);
+  const GaitAnalysis batch = analyze_gait(r.session);
+  ASSERT_GT(batch.steps.size(), 50u);
+  GaitEngine engine(engine_header(r.session));
+  const Streamed live = stream_by_time(engine, r.session);
+  EXPECT_TRUE(batch.steps == live.steps);
+  EXPECT_EQ(batch.warnings, live.warnings);
+  for (size_t i = 1; i < live.steps.size(); ++i) {
+    EXPECT_LT(live.steps[i - 1].event.ic_us, live.steps[i].event.ic_us) << i;
+  }
+  engine.reset();
+  EXPECT_TRUE(stream_by_time(engine, r.session).steps == live.steps);
+}
+
 TEST(BatchVsStreaming, RecordingReadPacketByPacketGivesTheSameSteps) {
   const sim::SimResult r = mixed_session();
   const GaitAnalysis batch = analyze_gait(r.session);
