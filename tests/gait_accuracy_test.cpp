@@ -429,5 +429,41 @@ TEST(Accuracy, ShankAccelerometerOnlyClaimsNoSide) {
   for (const StepResult& step : a.steps) EXPECT_EQ(step.event.side, pb::SIDE_UNKNOWN);
 }
 
+// Lost packets (a Bluetooth link drops whole packets: 20 samples are a
+// 0.1 s hole at 200 Hz, 0.2 s at 100 Hz). Holes up to 0.25 s are bridged,
+// never filled: a step whose landing may lie in one is marked and yields
+// to any other sensor's report of the same contact. Cutting the stretch at
+// each such hole instead lost the stride around it (200 Hz, 2 %: F1 0.954,
+// cadence error 11.5 steps/min; 10 %: 0.687, 68.9).
+TEST(Accuracy, LostPacketsFeetOnly) {
+  struct Case {
+    double rate_hz, drop_pct, f1_min, cadence_max_spm;
+  };
+  const Case cases[] = {{200.0, 2.0, 0.99, 0.5}, {200.0, 10.0, 0.95, 3.0}, {100.0, 2.0, 0.95, 3.0}};
+  for (const Case& c : cases) {
+    sim::SimSettings s;
+    s.seed = 9;
+    s.runner.schedule = {{Activity::kRun, 60.0, 3.0, 170.0}};
+    s.sensors = sim::feet_sensors(c.rate_hz);
+    for (sim::SensorSettings& sensor : s.sensors) sensor.errors.packet_drop_pct = c.drop_pct;
+    const sim::SimResult r = sim::simulate(s);
+    const GaitAnalysis a = analyze_gait(r.session);
+    const EventEvaluation e = evaluate_events(a.steps, observable(r));
+    char label[64];
+    std::snprintf(label, sizeof label, "feet %.0f Hz, %.0f %% packets lost", c.rate_hz, c.drop_pct);
+    print_eval(label, e);
+    EXPECT_GE(e.f1, c.f1_min) << label;
+    ASSERT_TRUE(e.cadence_mae_spm) << label;
+    EXPECT_LE(*e.cadence_mae_spm, c.cadence_max_spm) << label;
+    size_t in_hole = 0;
+    for (const StepResult& step : a.steps) {
+      if (!step.event.ic_in_hole) continue;
+      ++in_hole;
+      EXPECT_LT(step.event.quality, 1.0) << label;
+    }
+    EXPECT_GT(in_hole, 0u) << label;
+  }
+}
+
 }  // namespace
 }  // namespace gk

@@ -189,6 +189,14 @@ std::optional<DetectedStep> FootStepDetector::analyze(const StrideSpan& span) {
     if (i + 1 >= ic_g && (!to_k || i <= *to_k)) step.contact_time_reliable = false;
     break;
   }
+  // A hole where the IC was looked for: the landing may be in it, and what
+  // was found is then the last swing feature before it.
+  for (size_t i = ic_lo; i < ic_hi; ++i) {
+    if (rows[i + 1].t_us - rows[i].t_us > hole_us()) {
+      step.ic_in_hole = true;
+      break;
+    }
+  }
 
   const double stride_ms = static_cast<double>(span.t_end_us - span.t_begin_us) * 1e-3;
   if (!span.truncated_head && !span.truncated_tail && !span.end_estimated)

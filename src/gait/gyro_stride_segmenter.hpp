@@ -54,14 +54,17 @@ struct GyroSegmenterSettings {
   double gap_periods = 3.5;     ///< dt above this many nominal periods = gap
   int64_t gap_min_us = 30'000;  ///< but never below this
   /// A dropout up to this long is bridged, not treated as a gap: the events
-  /// are timed from timestamps, and the shortest phase the detector looks
-  /// for (a running stance, about 0.2 s; the walking loading response,
-  /// about 10 % of a 1.1 s cycle) is longer, so a lost lobe is at most
-  /// mistimed, never a step invented; such a step is marked (lower
-  /// quality, and its contact time unreliable when the hole is inside the
-  /// contact). Longer gaps end the stretch. (0.25 s was tried: see
-  /// docs/ACCURACY.md, "Lost packets".)
-  double dropout_bridge_max_s = 0.1;
+  /// are timed from timestamps and a cycle is delimited by the mid-swings
+  /// on both sides of it, so a contact whose landing falls in the hole is
+  /// mistimed, never invented. Such a step is marked (lower quality;
+  /// contact time unreliable when the hole is inside the contact;
+  /// `ic_in_hole` when it is where the IC was looked for, so the merger
+  /// trusts any other sensor's report of that contact over it; no stride
+  /// length across a hole over 0.1 s). One lost 20-sample packet is a 0.1 s
+  /// hole at 200 Hz, 0.2 s at 100 Hz: cutting the stretch there lost the
+  /// stride around each (docs/ACCURACY.md, "Lost packets"). Longer gaps
+  /// end the stretch.
+  double dropout_bridge_max_s = 0.25;
   pb::Placement placement = pb::PLACEMENT_UNKNOWN;
   /// How the sign of the pitch axis is decided (see find_axis()).
   enum class SignRule {

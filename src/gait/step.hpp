@@ -30,6 +30,11 @@ struct DetectedStep {
   std::optional<double> shock_g;      ///< peak impact acceleration (shank axial)
   bool contact_time_reliable = true;  ///< false for sensors known to be poor at it
   bool after_gap = false;             ///< first contact after a data gap
+  /// Samples were lost where this contact's IC was looked for (a bridged
+  /// dropout): the IC may be off by up to the hole, so any other sensor's
+  /// report of the same contact is trusted over it (StepMerger). A hint for
+  /// merging, not stored with the session.
+  bool ic_in_hole = false;
 
   bool operator==(const DetectedStep&) const = default;
 };

@@ -48,6 +48,12 @@ int StepMerger::rank(pb::Placement p) {
   }
 }
 
+int StepMerger::rank(const DetectedStep& step) {
+  // A report whose IC may sit at the edge of a hole in its data yields to
+  // any other sensor's report of the same contact.
+  return step.ic_in_hole ? 0 : rank(step.source);
+}
+
 void StepMerger::add(size_t sensor, const DetectedStep& step) {
   if (step.side == pb::LEFT || step.side == pb::RIGHT) {
     if (sensor_rank_.size() <= sensor) sensor_rank_.resize(sensor + 1, {pb::SIDE_UNKNOWN, -1});
@@ -91,6 +97,11 @@ void StepMerger::release(bool all) {
         horizon = std::min(horizon, horizon_us_[i]);
       }
       if (pending_.front().ic_us >= horizon) return;
+      // A report whose IC may be mistimed by a hole waits until every
+      // sensor has spoken for the moments after it (see superseded()).
+      if (pending_.front().ic_in_hole && pending_.front().ic_us + doubt_window_us() >= horizon) {
+        return;
+      }
     }
     // A lesser sensor's report waits until the better sensors on its leg have
     // spoken for the next moments too: their report of the same contact may
@@ -109,7 +120,7 @@ void StepMerger::release(bool all) {
       const bool conflicting_sides = best.side != pb::SIDE_UNKNOWN &&
                                      other.side != pb::SIDE_UNKNOWN && best.side != other.side;
       if (conflicting_sides) break;
-      if (rank(other.source) > rank(best.source)) {
+      if (rank(other) > rank(best)) {
         DetectedStep keep = other;
         if (!keep.shock_g) keep.shock_g = best.shock_g;
         if (keep.side == pb::SIDE_UNKNOWN) keep.side = best.side;
@@ -129,6 +140,12 @@ void StepMerger::release(bool all) {
   }
 }
 
+int64_t StepMerger::doubt_window_us() const {
+  // Half the supersede window (a quarter stride): the same contact, not the
+  // other foot's next one half a stride later.
+  return supersede_window_us() / 2;
+}
+
 int64_t StepMerger::supersede_window_us() const {
   return stride_us_ ? static_cast<int64_t>(settings_.superseded_within_strides *
                                            static_cast<double>(*stride_us_))
@@ -137,7 +154,7 @@ int64_t StepMerger::supersede_window_us() const {
 
 int64_t StepMerger::better_horizon_us(const DetectedStep& step) const {
   if (step.side != pb::LEFT && step.side != pb::RIGHT) return INT64_MAX;
-  const int r = rank(step.source);
+  const int r = rank(step);
   const auto stale_us = static_cast<int64_t>(settings_.stale_sensor_s * 1e6);
   int64_t horizon = INT64_MAX;
   for (size_t i = 0; i < sensor_rank_.size(); ++i) {
@@ -153,7 +170,7 @@ bool StepMerger::superseded(const DetectedStep& step) const {
   if (step.side != pb::LEFT && step.side != pb::RIGHT) return false;
   const size_t side = step.side == pb::LEFT ? 0 : 1;
   const int64_t within = supersede_window_us();
-  const int r = rank(step.source);
+  const int r = rank(step);
   for (int better = r + 1; better < 4; ++better) {
     const std::optional<int64_t>& last = last_ic_by_rank_[side][static_cast<size_t>(better)];
     if (last && step.ic_us - *last <= within) return true;
@@ -161,15 +178,25 @@ bool StepMerger::superseded(const DetectedStep& step) const {
   // Or a better report of the same contact still to be released.
   for (const DetectedStep& other : pending_) {
     if (other.ic_us - step.ic_us > within) break;
-    if (other.side == step.side && rank(other.source) > r) return true;
+    if (other.side == step.side && rank(other) > r) return true;
+  }
+  // A report whose landing may have been in a hole (its IC then sits at the
+  // last swing feature before it, up to the hole early) yields to any sound
+  // report just after it, a side-less trunk one too.
+  if (step.ic_in_hole) {
+    for (const DetectedStep& other : pending_) {
+      if (other.ic_us - step.ic_us > doubt_window_us()) break;
+      if (!other.ic_in_hole && (other.side == step.side || other.side == pb::SIDE_UNKNOWN)) {
+        return true;
+      }
+    }
   }
   return false;
 }
 
 void StepMerger::finalize(const DetectedStep& step) {
   if (step.side == pb::LEFT || step.side == pb::RIGHT) {
-    last_ic_by_rank_[step.side == pb::LEFT ? 0 : 1][static_cast<size_t>(rank(step.source))] =
-        step.ic_us;
+    last_ic_by_rank_[step.side == pb::LEFT ? 0 : 1][static_cast<size_t>(rank(step))] = step.ic_us;
   }
   if (step.side == pb::LEFT) seen_left_ = true;
   if (step.side == pb::RIGHT) seen_right_ = true;

@@ -62,10 +62,12 @@ class StepMerger {
   void finalize(const DetectedStep& step);
   bool superseded(const DetectedStep& step) const;
   int64_t supersede_window_us() const;
+  int64_t doubt_window_us() const;
   /// Horizon of the active sensors on step's leg placed better than its source.
   int64_t better_horizon_us(const DetectedStep& step) const;
   void close_minute(bool force, int64_t now_us);
   static int rank(pb::Placement p);
+  static int rank(const DetectedStep& step);
 
   MergerSettings settings_;
   std::vector<int64_t> last_t_us_;
