@@ -162,7 +162,7 @@ TEST(RealData, SacrumRunning) {
 }
 
 TEST(RealData, IpolWalking) {
-  // Targets not met (measured F1 0.933, cadence error 1.78 steps/min): U-turn
+  // Targets not met (measured F1 0.933, cadence error 1.75 steps/min): U-turn
   // pivots, the reference's last contacts clipped to the walking bout's end
   // and the shuffling steps after it are missed or timed differently from
   // the reference. docs/ACCURACY.md has the breakdown.
