@@ -155,21 +155,7 @@ bool GyroStrideSegmenter::cycle_can_reopen() const {
 }
 
 void GyroStrideSegmenter::push(const ImuSample& sample) {
-  ++flags_.samples;
-  if (!finite(sample)) {
-    ++flags_.non_finite;
-    if (flags_.first_bad_t_us < 0) flags_.first_bad_t_us = sample.t_us;
-    return;
-  }
-  if (sample.t_us <= last_t_us_) {
-    ++flags_.time_backwards;
-    if (flags_.first_bad_t_us < 0) flags_.first_bad_t_us = sample.t_us;
-    return;
-  }
-  if (sample.saturated) {
-    ++flags_.saturated;
-    if (flags_.first_saturated_t_us < 0) flags_.first_saturated_t_us = sample.t_us;
-  }
+  if (!admit(sample, finite(sample), last_t_us_)) return;
   if (last_t_us_ != INT64_MIN && sample.t_us - last_t_us_ > gap_us_) {
     if (sample.t_us - last_t_us_ <= bridge_us_) {
       ++flags_.bridged_dropouts;

@@ -68,21 +68,7 @@ void ImpactStepDetector::reset() {
 }
 
 void ImpactStepDetector::push(const ImuSample& s) {
-  ++flags_.samples;
-  if (!s.acc_mps2.allFinite()) {
-    ++flags_.non_finite;
-    if (flags_.first_bad_t_us < 0) flags_.first_bad_t_us = s.t_us;
-    return;
-  }
-  if (s.t_us <= last_t_us_) {
-    ++flags_.time_backwards;
-    if (flags_.first_bad_t_us < 0) flags_.first_bad_t_us = s.t_us;
-    return;
-  }
-  if (s.saturated) {
-    ++flags_.saturated;
-    if (flags_.first_saturated_t_us < 0) flags_.first_saturated_t_us = s.t_us;
-  }
+  if (!admit(s, s.acc_mps2.allFinite(), last_t_us_)) return;
   double dt_s = 0.0;
   if (last_t_us_ != INT64_MIN) {
     dt_s = static_cast<double>(s.t_us - last_t_us_) * 1e-6;

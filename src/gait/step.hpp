@@ -85,6 +85,29 @@ class StepDetector {
   virtual int64_t horizon_us() const = 0;
 
  protected:
+  /// Counts the sample and screens it: false, counted and skipped, for a
+  /// sample whose values this detector reads are not finite (`finite`) or
+  /// whose time is not after the previous one (`last_t_us`); a saturated
+  /// sample is counted and kept.
+  bool admit(const ImuSample& s, bool finite, int64_t last_t_us) {
+    ++flags_.samples;
+    if (!finite) {
+      ++flags_.non_finite;
+      if (flags_.first_bad_t_us < 0) flags_.first_bad_t_us = s.t_us;
+      return false;
+    }
+    if (s.t_us <= last_t_us) {
+      ++flags_.time_backwards;
+      if (flags_.first_bad_t_us < 0) flags_.first_bad_t_us = s.t_us;
+      return false;
+    }
+    if (s.saturated) {
+      ++flags_.saturated;
+      if (flags_.first_saturated_t_us < 0) flags_.first_saturated_t_us = s.t_us;
+    }
+    return true;
+  }
+
   std::vector<DetectedStep> ready_;
   DetectorFlags flags_;
 };
