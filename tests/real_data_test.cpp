@@ -401,13 +401,19 @@ TEST(RealData, IpolStreamsLikeBatch) {
       over_one(delay_strides));
   std::printf(
       "[real] ipol-walking streamed, after each foot's first three steps: %zu steps, p90 %.2f "
-      "strides, %zu later than one stride\n",
-      settled_strides.size(), quantile(settled_strides, 0.9), over_one(settled_strides));
-  // "At most one stride after the IC" does not hold here (the start of a
-  // walk and turns; docs/ACCURACY.md). Guard what does: no step waits for
-  // the walker to move on after a stop (10.2 s before the standing fix,
-  // 5.65 s now: a stop's last steps wait for one longest stride + context).
+      "strides, largest %.2f, %zu later than one stride\n",
+      settled_strides.size(), quantile(settled_strides, 0.9), quantile(settled_strides, 1.0),
+      over_one(settled_strides));
+  // "At most one stride after the IC" does not hold for every step here
+  // (the start of a walk, some turns; docs/ACCURACY.md). Guard what does: no
+  // step waits for the walker to move on after a stop (10.2 s before the
+  // standing fix); the longest waits, 5.65 s, are a walk's first steps,
+  // which cannot leave before the foot's pitch axis and sign are found.
   EXPECT_LT(quantile(delay_s, 1.0), 7.0);
+  // Once a foot's axis and sign are known, nine steps in ten leave within a
+  // stride of their contact (0.91 strides on 2026-12-01; 1.21 before the
+  // horizon kept up with the clock after a stop or turn).
+  EXPECT_LE(quantile(settled_strides, 0.9), 1.0);
   EXPECT_GT(with_turn_steps, 10u);
 }
 

@@ -109,6 +109,14 @@ void FootStepDetector::settle_proposals(bool end) {
   }
 }
 
+bool FootStepDetector::swing_follows(const GyroRows& rows, size_t to_k) const {
+  const int64_t until_us = rows[to_k].t_us + kSwingAfterToeOff_us;
+  for (size_t i = to_k + 1; i < rows.size() && rows[i].t_us <= until_us; ++i) {
+    if (rows[i].p > settings_.segmenter.swing_peak_min_rps) return true;
+  }
+  return false;
+}
+
 std::optional<DetectedStep> FootStepDetector::analyze(const StrideSpan& span) {
   const GyroRows& rows = *span.rows;
   const int64_t t_mid = span.t_begin_us + (span.t_end_us - span.t_begin_us) / 2;
@@ -125,14 +133,22 @@ std::optional<DetectedStep> FootStepDetector::analyze(const StrideSpan& span) {
   // TO first: it tells walking from running, and the IC feature differs.
   const auto [to_lo, to_hi] = time_window(rows, span.begin, span.end, t_mid, span.t_end_us);
   std::optional<size_t> to_k;
+  bool walking = false;
   if (to_lo <= to_hi) {
     const size_t k = argmin_pitch(rows, to_lo, to_hi);
     const bool at_data_end = span.truncated_tail && k == span.end;
-    if (rows[k].p < 0.0 && !at_data_end && k > ic_g) to_k = k;
+    if (rows[k].p < 0.0 && !at_data_end && k > ic_g) {
+      const double cycle_us = static_cast<double>(span.t_end_us - span.t_begin_us);
+      walking = static_cast<double>(rows[k].t_us - rows[ic_g].t_us) / cycle_us >
+                settings_.walking_duty_factor;
+      // A cycle closed without its next mid-swing (a stop, a turn) may end
+      // while the foot still stands: the lowest rate there is stance noise,
+      // not a push-off, so no toe-off is claimed unless a swing follows
+      // (the contact is then a walking one all the same: it lasts at least
+      // to that minimum).
+      if (!span.end_estimated || swing_follows(rows, k)) to_k = k;
+    }
   }
-  const double cycle_us = static_cast<double>(span.t_end_us - span.t_begin_us);
-  const bool walking = to_k && static_cast<double>(rows[*to_k].t_us - rows[ic_g].t_us) / cycle_us >
-                                   settings_.walking_duty_factor;
 
   double ic_us = refine_time_us(rows, ic_g);
   double quality = 1.0;

@@ -63,6 +63,12 @@ class FootStepDetector final : public GyroStrideSegmenter {
   /// Keeps the turn-step proposals the segmenter did not cover, once it can
   /// no longer report a contact near them (all of them at the end).
   void settle_proposals(bool end);
+  /// Whether the foot swings forward (pitch rate over the mid-swing floor)
+  /// within kSwingAfterToeOff_us of the row to_k.
+  bool swing_follows(const GyroRows& rows, size_t to_k) const;
+  /// A push-off is followed by the swing within this time (walking: the
+  /// rate crosses from the toe-off minimum to mid-swing in about 0.2 s).
+  static constexpr int64_t kSwingAfterToeOff_us = 300'000;
 
   FootDetectorSettings settings_;
   std::optional<int64_t> last_midstance_us_;

@@ -193,6 +193,10 @@ class GyroStrideSegmenter : public StepDetector {
   int64_t max_stride_us_ = 0;
   int64_t idle_keep_us_ = 0;  ///< rows idle_trim() keeps (set at first use: context_s() is virtual)
   bool after_gap_ = false;
+  /// Oldest row of the current stretch (since the start, a gap, or the
+  /// pitch axis being found): a head cycle is partial only if its opening
+  /// mid-swing would precede it.
+  int64_t stretch_start_us_ = INT64_MIN;
 };
 
 }  // namespace gk
