@@ -227,9 +227,10 @@ void GaitEngine::watch_rate(Sensor& s, const ImuSample& sample) {
 int64_t GaitEngine::horizon_for(const Sensor& s) const {
   if (!s.detector) return INT64_MAX;
   // A gyro detector's horizon jumps past a contact only when it reports it,
-  // so a second report of the same contact is always in hand. (While its
-  // wearer stands it creeps, but only once its last cycle can no longer
-  // reopen: what it reports next is a new contact after the stand.) An
+  // so a second report of the same contact is always in hand. (Once its
+  // last cycle can no longer reopen, after a stop or in a turn, it creeps
+  // with the clock, but stops at a candidate mid-swing: what it reports next
+  // follows a swing not seen yet, so it is a new contact.) An
   // accelerometer-only detector's horizon creeps with time: hold its steps
   // back by the duplicate window so a same-contact report can still merge.
   if (s.role == SensorRole::kImpact || s.role == SensorRole::kFootRest) {
