@@ -137,6 +137,9 @@ std::vector<fs::path> sessions_under(const fs::path& dir, const std::string& pre
 struct Bounds {
   double f1_min = 0.98;
   double cadence_mae_max_spm = 1.0;
+  /// The issue sets no real-data target for contact time; where a bound is
+  /// given it is a regression guard on the measured figure.
+  std::optional<double> contact_mae_max_ms;
 };
 
 void check_dataset(const std::string& name, const std::vector<fs::path>& sessions,
@@ -148,6 +151,11 @@ void check_dataset(const std::string& name, const std::vector<fs::path>& session
                                    << " true, " << t.steps_detected << " detected";
   ASSERT_TRUE(t.cadence_mae().has_value()) << name;
   EXPECT_LE(*t.cadence_mae(), bounds.cadence_mae_max_spm) << name;
+  if (bounds.contact_mae_max_ms) {
+    ASSERT_GT(t.contact_n, 0u) << name;
+    EXPECT_LE(t.contact_err_sum / static_cast<double>(t.contact_n), *bounds.contact_mae_max_ms)
+        << name;
+  }
 }
 
 TEST(RealData, GaitmapWalking) {
@@ -162,12 +170,13 @@ TEST(RealData, SacrumRunning) {
 }
 
 TEST(RealData, IpolWalking) {
-  // Targets not met (measured F1 0.933, cadence error 1.75 steps/min): U-turn
+  // Targets not met (measured F1 0.936, cadence error 1.73 steps/min): U-turn
   // pivots, the reference's last contacts clipped to the walking bout's end
   // and the shuffling steps after it are missed or timed differently from
-  // the reference. docs/ACCURACY.md has the breakdown.
+  // the reference. docs/ACCURACY.md has the breakdown. Contact time 34.9 ms
+  // (114 ms while a stop's contact could take a toe-off from stance noise).
   check_dataset("ipol-walking", sessions_under(datasets() / "ipol-walking"), 110,
-                {.f1_min = 0.93, .cadence_mae_max_spm = 2.0});
+                {.f1_min = 0.93, .cadence_mae_max_spm = 2.0, .contact_mae_max_ms = 40.0});
 }
 
 // Shoe sensors without a gyroscope: the walking sets with their gyroscope
@@ -193,12 +202,14 @@ Session without_gyroscope(Session s) {
 
 TEST(RealData, GaitmapWalkingShoesWithoutGyroscope) {
   check_dataset("gaitmap acc-only", {datasets() / "gaitmap-walking" / "s5047_normal_20"}, 1,
-                {.f1_min = 0.95, .cadence_mae_max_spm = 0.5}, without_gyroscope);
+                {.f1_min = 0.95, .cadence_mae_max_spm = 0.5, .contact_mae_max_ms = {}},
+                without_gyroscope);
 }
 
 TEST(RealData, IpolWalkingShoesWithoutGyroscope) {
   check_dataset("ipol acc-only", sessions_under(datasets() / "ipol-walking"), 110,
-                {.f1_min = 0.82, .cadence_mae_max_spm = 11.0}, without_gyroscope);
+                {.f1_min = 0.82, .cadence_mae_max_spm = 11.0, .contact_mae_max_ms = {}},
+                without_gyroscope);
 }
 
 // Mounting-agnostic on real recordings: every foot sensor of both walking
