@@ -439,7 +439,10 @@ TEST(Accuracy, LostPacketsFeetOnly) {
   struct Case {
     double rate_hz, drop_pct, f1_min, cadence_max_spm;
   };
-  const Case cases[] = {{200.0, 2.0, 0.99, 0.5}, {200.0, 10.0, 0.95, 3.0}, {100.0, 2.0, 0.95, 3.0}};
+  // Bounds a little under the measured figures (docs/ACCURACY.md, "Lost
+  // packets"): F1 0.994 / 0.962 / 0.971, cadence error 0.22 / 1.62 / 0.80.
+  const Case cases[] = {
+      {200.0, 2.0, 0.99, 0.5}, {200.0, 10.0, 0.955, 2.0}, {100.0, 2.0, 0.965, 1.0}};
   for (const Case& c : cases) {
     sim::SimSettings s;
     s.seed = 9;

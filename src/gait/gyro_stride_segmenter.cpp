@@ -578,7 +578,15 @@ bool GyroStrideSegmenter::wide_enough(size_t k) const {
   while (lo > 0 && rows_[lo - 1].p > half) --lo;
   size_t hi = k;
   while (hi + 1 < rows_.size() && rows_[hi + 1].p > half) ++hi;
-  return static_cast<double>(rows_[hi].t_us - rows_[lo].t_us) * 1e-6 >= settings_.min_swing_width_s;
+  // A lobe that runs into a hole (lost samples) may have lasted through it:
+  // its width there is unknown, so the hole counts (a swing cut by a lost
+  // packet is not mistaken for an impact spike; an impact cannot come this
+  // soon after a mid-swing, see min_stride_s).
+  int64_t t_lo = rows_[lo].t_us;
+  int64_t t_hi = rows_[hi].t_us;
+  if (lo > 0 && t_lo - rows_[lo - 1].t_us > gap_us_) t_lo = rows_[lo - 1].t_us;
+  if (hi + 1 < rows_.size() && rows_[hi + 1].t_us - t_hi > gap_us_) t_hi = rows_[hi + 1].t_us;
+  return static_cast<double>(t_hi - t_lo) * 1e-6 >= settings_.min_swing_width_s;
 }
 
 }  // namespace gk
