@@ -440,9 +440,8 @@ TEST(Accuracy, LostPacketsFeetOnly) {
     double rate_hz, drop_pct, f1_min, cadence_max_spm;
   };
   // Bounds a little under the measured figures (docs/ACCURACY.md, "Lost
-  // packets"): F1 0.994 / 0.962 / 0.971, cadence error 0.22 / 1.62 / 0.80.
-  const Case cases[] = {
-      {200.0, 2.0, 0.99, 0.5}, {200.0, 10.0, 0.955, 2.0}, {100.0, 2.0, 0.965, 1.0}};
+  // packets"): F1 0.994 / 0.968 / 0.994, cadence error 0.22 / 1.45 / 0.64.
+  const Case cases[] = {{200.0, 2.0, 0.99, 0.5}, {200.0, 10.0, 0.96, 2.0}, {100.0, 2.0, 0.99, 1.0}};
   for (const Case& c : cases) {
     sim::SimSettings s;
     s.seed = 9;
@@ -465,6 +464,13 @@ TEST(Accuracy, LostPacketsFeetOnly) {
       EXPECT_LT(step.event.quality, 1.0) << label;
     }
     EXPECT_GT(in_hole, 0u) << label;
+    if (c.rate_hz == 100.0) {
+      // 0.2 s holes swallow whole landings, which are then timed from the
+      // strides before, and the analysis says so.
+      EXPECT_TRUE(std::any_of(a.warnings.begin(), a.warnings.end(), [](const std::string& w) {
+        return w.find("landings fell in such a hole") != std::string::npos;
+      })) << label;
+    }
   }
 }
 

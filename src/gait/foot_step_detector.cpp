@@ -55,6 +55,7 @@ void FootStepDetector::reset() {
   turns_.reset();
   proposals_.clear();
   recent_ic_us_.clear();
+  ic_offsets_us_.clear();
 }
 
 void FootStepDetector::push(const ImuSample& sample) {
@@ -199,19 +200,43 @@ std::optional<DetectedStep> FootStepDetector::analyze(const StrideSpan& span) {
   // Samples lost inside the cycle (a bridged dropout): an event in the hole
   // is timed at its edge. Marked, and the stride length is left out by the
   // integration (zupt_integrator) when the hole is long.
+  bool hole_in_cycle = false;
   for (size_t i = span.begin; i < span.end; ++i) {
     if (rows[i + 1].t_us - rows[i].t_us <= hole_us()) continue;
+    hole_in_cycle = true;
     quality *= 0.7;
     if (i + 1 >= ic_g && (!to_k || i <= *to_k)) step.contact_time_reliable = false;
     break;
   }
   // A hole where the IC was looked for: the landing may be in it, and what
   // was found is then the last swing feature before it.
-  for (size_t i = ic_lo; i < ic_hi; ++i) {
+  // (The window ends between ic_hi and the row after it, so a hole there
+  // overlaps it too.)
+  for (size_t i = ic_lo; i <= ic_hi && i < span.end; ++i) {
     if (rows[i + 1].t_us - rows[i].t_us > hole_us()) {
       step.ic_in_hole = true;
       break;
     }
+  }
+  // Where the loading minimum was found at the near edge of a hole, the
+  // true one (and the landing) may lie in it. The time from mid-swing to
+  // landing (terminal swing) is steady from stride to stride, so where the
+  // recent strides put the landing inside the hole, that is the better
+  // estimate; the step stays flagged ic_in_hole.
+  if (step.ic_in_hole && ic_g < span.end && rows[ic_g + 1].t_us - rows[ic_g].t_us > hole_us() &&
+      !ic_offsets_us_.empty()) {
+    std::vector<int64_t> sorted(ic_offsets_us_.begin(), ic_offsets_us_.end());
+    const auto mid = sorted.begin() + static_cast<std::ptrdiff_t>(sorted.size() / 2);
+    std::nth_element(sorted.begin(), mid, sorted.end());
+    const int64_t predicted_us = span.t_begin_us + *mid;
+    if (predicted_us > rows[ic_g].t_us && predicted_us < rows[ic_g + 1].t_us) {
+      step.ic_us = predicted_us;
+      ++flags_.ic_from_stride_rhythm;
+    }
+  }
+  if (!span.truncated_head && !span.truncated_tail && !span.end_estimated && !hole_in_cycle) {
+    ic_offsets_us_.push_back(step.ic_us - span.t_begin_us);
+    if (ic_offsets_us_.size() > kIcOffsets) ic_offsets_us_.pop_front();
   }
 
   const double stride_ms = static_cast<double>(span.t_end_us - span.t_begin_us) * 1e-3;

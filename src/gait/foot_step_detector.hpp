@@ -75,6 +75,10 @@ class FootStepDetector final : public GyroStrideSegmenter {
   TurnStepFinder turns_;
   std::deque<TurnStepProposal> proposals_;
   std::deque<int64_t> recent_ic_us_;  ///< the segmenter's ICs still needed for the check
+  /// IC minus the opening mid-swing of the last few whole, hole-free cycles
+  /// (terminal swing), for a landing lost in a hole.
+  std::deque<int64_t> ic_offsets_us_;
+  static constexpr size_t kIcOffsets = 5;
 };
 
 }  // namespace gk

@@ -343,6 +343,12 @@ std::vector<std::string> GaitEngine::warnings() const {
     if (f.bridged_dropouts > 0) {
       out.push_back(fmt::format("{}: {} short dropouts (a few samples lost) bridged", name,
                                 f.bridged_dropouts));
+      if (f.ic_from_stride_rhythm > 0) {
+        out.push_back(fmt::format(
+            "{}: {} landings fell in such a hole; timed from the swing before it (the terminal "
+            "swing of the recent strides), quality lowered",
+            name, f.ic_from_stride_rhythm));
+      }
     }
     if (f.saturated > 0) {
       out.push_back(fmt::format(

@@ -42,13 +42,14 @@ struct DetectedStep {
 /// Counts of what a detector had to skip or doubt; shown in warnings.
 struct DetectorFlags {
   uint64_t samples = 0;
-  uint64_t non_finite = 0;        ///< NaN/inf samples skipped
-  uint64_t time_backwards = 0;    ///< samples at or before the previous time, skipped
-  uint64_t gaps = 0;              ///< jumps in time larger than the gap limit
-  uint64_t bridged_dropouts = 0;  ///< shorter jumps (a few lost samples), bridged
-  uint64_t saturated = 0;         ///< samples at full scale
-  uint64_t rejected_strides = 0;  ///< failed the plausibility gates
-  uint64_t turn_steps = 0;        ///< contacts found without a forward swing (TurnStepFinder)
+  uint64_t non_finite = 0;             ///< NaN/inf samples skipped
+  uint64_t time_backwards = 0;         ///< samples at or before the previous time, skipped
+  uint64_t gaps = 0;                   ///< jumps in time larger than the gap limit
+  uint64_t bridged_dropouts = 0;       ///< shorter jumps (a few lost samples), bridged
+  uint64_t saturated = 0;              ///< samples at full scale
+  uint64_t rejected_strides = 0;       ///< failed the plausibility gates
+  uint64_t turn_steps = 0;             ///< contacts found without a forward swing (TurnStepFinder)
+  uint64_t ic_from_stride_rhythm = 0;  ///< landings lost in a hole, timed from the strides before
   int64_t first_gap_t_us = -1;
   int64_t first_bad_t_us = -1;
   int64_t first_saturated_t_us = -1;
