@@ -327,6 +327,16 @@ GyroStrideSegmenter::SignDecision GyroStrideSegmenter::swing_sign(const Eigen::V
     // stance, so the decision waits for a clear majority while the strides
     // are still buffered.
     if (std::abs(votes) >= settings_.sign_min_votes) return {votes > 0 ? 1 : -1, false};
+    // One stance is enough where the swing-lobe durations, an independent
+    // cue, agree: a walk's first steps then leave about a stride after their
+    // contact instead of two or three. (The lobe rule alone chose wrong on
+    // 7 of ipol-walking's 220 feet, deciding on gait initiation, which gives
+    // no vote; a sign taken from the first stance vote alone was borne out
+    // by the majority of the later stances on all 220.)
+    if (std::abs(votes) == 1 && settings_.sign_min_votes > 1 &&
+        lobe_sign(axis, peak) == (votes > 0 ? 1 : -1)) {
+      return {votes > 0 ? 1 : -1, false};
+    }
     if (!must_decide) return {};
     if (votes != 0) return {votes > 0 ? 1 : -1, true};
   }
@@ -349,6 +359,10 @@ GyroStrideSegmenter::SignDecision GyroStrideSegmenter::swing_sign(const Eigen::V
     };
     return {high(neg) > high(pos) ? -1 : 1, thin};
   }
+  return {lobe_sign(axis, peak), thin};
+}
+
+int GyroStrideSegmenter::lobe_sign(const Eigen::Vector3d& axis, double peak) const {
   // The swing lobe lasts longer than any lobe of the opposite sign.
   size_t pos = 0;
   size_t neg = 0;
@@ -357,7 +371,7 @@ GyroStrideSegmenter::SignDecision GyroStrideSegmenter::swing_sign(const Eigen::V
     if (p > 0.2 * peak) ++pos;
     if (p < -0.2 * peak) ++neg;
   }
-  return {neg > pos ? -1 : 1, thin};
+  return neg > pos ? -1 : 1;
 }
 
 void GyroStrideSegmenter::process(size_t i) {

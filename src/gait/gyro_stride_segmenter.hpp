@@ -38,7 +38,8 @@ struct GyroSegmenterSettings {
   double min_swing_width_s = 0.05;  ///< a swing stays above half its peak at least this long
   double axis_warmup_s = 2.0;       ///< motion needed to find the pitch axis
   /// kAfterStillness: net stillness votes (one per stance seen) that decide
-  /// the sign; with fewer the decision waits for more strides ...
+  /// the sign (a single vote does where the swing-lobe durations agree with
+  /// it); with fewer the decision waits for more strides ...
   int sign_min_votes = 2;
   /// ... but not beyond this much motion, nor once the buffer kept for the
   /// wait is full (then a single vote or the lobe durations decide).
@@ -152,6 +153,9 @@ class GyroStrideSegmenter : public StepDetector {
   /// sign 0 while the evidence is too thin to decide (see sign_min_votes),
   /// unless must_decide.
   SignDecision swing_sign(const Eigen::Vector3d& axis, double peak, bool must_decide) const;
+  /// +1 where rotation about axis spends longer above 0.2 * peak than below
+  /// -0.2 * peak (the swing lobe is the longest), else -1.
+  int lobe_sign(const Eigen::Vector3d& axis, double peak) const;
   /// How much data is kept while the pitch axis is not known.
   double undecided_keep_s() const;
   void on_peak(size_t index);
