@@ -1240,5 +1240,50 @@ TEST(TurnStepFinder, FootDetectorReportsTheTurnStepOnce) {
   EXPECT_TRUE(off.take().empty());
 }
 
+// A step whose landing may have fallen in a lost-packet hole waits for the
+// sensors that could report the same contact, not for the other foot: in
+// walking the other foot's next mid-swing can be a whole stride away.
+TEST(StepMergerTest, AStepTimedAtAHoleWaitsOnlyForItsOwnLeg) {
+  const auto step_at = [](pb::Placement where, pb::Side side, int64_t ic_us, bool in_hole) {
+    DetectedStep s;
+    s.source = where;
+    s.side = side;
+    s.ic_us = ic_us;
+    s.ic_in_hole = in_hole;
+    return s;
+  };
+  // Sensors: 0 left foot, 1 right foot, 2 left shank (if present). Returns
+  // when the flagged left contact at 1.1 s leaves the merger.
+  const auto released_at = [&](bool with_left_shank) {
+    StepMerger merger(MergerSettings{}, with_left_shank ? 3 : 2);
+    merger.add(0, step_at(pb::LEFT_FOOT, pb::LEFT, 0, false));
+    merger.add(1, step_at(pb::RIGHT_FOOT, pb::RIGHT, 550'000, false));
+    merger.add(0, step_at(pb::LEFT_FOOT, pb::LEFT, 1'100'000, true));
+    if (with_left_shank) merger.add(2, step_at(pb::LEFT_SHANK, pb::LEFT, 10'000, false));
+    // The right foot's horizon stays at 1.2 s, past the flagged IC but not
+    // past IC + a quarter stride (its cycle from a mid-swing there is open);
+    // the left sensors' horizons keep up with the clock, the shank's up to
+    // 1.25 s only.
+    std::optional<int64_t> out_at;
+    for (int64_t t = 1'200'000; t <= 3'000'000 && !out_at; t += 10'000) {
+      merger.advance(0, t, t);
+      merger.advance(1, t, 1'200'000);
+      if (with_left_shank) merger.advance(2, t, std::min<int64_t>(t, 1'250'000));
+      for (const StepResult& r : merger.take()) {
+        if (r.event.ic_us == 1'100'000) out_at = t;
+      }
+    }
+    return out_at;
+  };
+  // Released once its own leg has spoken for a quarter stride after it
+  // (it waited for the right foot's next mid-swing before).
+  const std::optional<int64_t> feet_only = released_at(false);
+  ASSERT_TRUE(feet_only.has_value());
+  EXPECT_LE(*feet_only, 1'100'000 + 300'000 + 10'000);
+  // A left shank that has not spoken for the moments after the contact
+  // could still report it better: the step waits for it.
+  EXPECT_FALSE(released_at(true).has_value());
+}
+
 }  // namespace
 }  // namespace gk

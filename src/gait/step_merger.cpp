@@ -98,8 +98,12 @@ void StepMerger::release(bool all) {
       }
       if (pending_.front().ic_us >= horizon) return;
       // A report whose IC may be mistimed by a hole waits until every
-      // sensor has spoken for the moments after it (see superseded()).
-      if (pending_.front().ic_in_hole && pending_.front().ic_us + doubt_window_us() >= horizon) {
+      // sensor that could report the same contact has spoken for the
+      // moments after it (see superseded()); the other foot's sensors
+      // cannot, and waiting for their next mid-swing held such a step a
+      // stride longer.
+      if (pending_.front().ic_in_hole &&
+          pending_.front().ic_us + doubt_window_us() >= same_contact_horizon_us(pending_.front())) {
         return;
       }
     }
@@ -150,6 +154,20 @@ int64_t StepMerger::supersede_window_us() const {
   return stride_us_ ? static_cast<int64_t>(settings_.superseded_within_strides *
                                            static_cast<double>(*stride_us_))
                     : static_cast<int64_t>(settings_.superseded_default_s * 1e6);
+}
+
+int64_t StepMerger::same_contact_horizon_us(const DetectedStep& step) const {
+  const auto stale_us = static_cast<int64_t>(settings_.stale_sensor_s * 1e6);
+  int64_t horizon = INT64_MAX;
+  for (size_t i = 0; i < last_t_us_.size(); ++i) {
+    if (last_t_us_[i] == INT64_MIN || last_t_us_[i] < newest_t_us_ - stale_us) continue;
+    // A sensor known to sit on the other leg reports other contacts; a
+    // trunk sensor, or one that has not reported a side yet, may not.
+    const pb::Side side = i < sensor_rank_.size() ? sensor_rank_[i].first : pb::SIDE_UNKNOWN;
+    if (side != pb::SIDE_UNKNOWN && step.side != pb::SIDE_UNKNOWN && side != step.side) continue;
+    horizon = std::min(horizon, horizon_us_[i]);
+  }
+  return horizon;
 }
 
 int64_t StepMerger::better_horizon_us(const DetectedStep& step) const {

@@ -63,6 +63,9 @@ class StepMerger {
   bool superseded(const DetectedStep& step) const;
   int64_t supersede_window_us() const;
   int64_t doubt_window_us() const;
+  /// Horizon of the active sensors that could report step's contact: all but
+  /// those known to sit on the other leg.
+  int64_t same_contact_horizon_us(const DetectedStep& step) const;
   /// Horizon of the active sensors on step's leg placed better than its source.
   int64_t better_horizon_us(const DetectedStep& step) const;
   void close_minute(bool force, int64_t now_us);
