@@ -361,8 +361,9 @@ std::vector<std::string> GaitEngine::warnings() const {
                                 name, f.rejected_strides));
     }
     if (f.thin_sign_t_us >= 0) {
-      // Decided without two clear stances (few steps before a stop or a
-      // turn); the stances after it say whether it holds.
+      // Decided without two clear stances, or one that the swing-lobe
+      // durations agree with (few steps before a stop or a turn); the
+      // stances after it say whether it holds.
       const std::string decided = fmt::format(
           "{}: the foot's swing direction was decided at {:.1f} s on fewer than two clear stances",
           name, static_cast<double>(f.thin_sign_t_us) * 1e-6);
