@@ -73,8 +73,7 @@ void StepMerger::advance(size_t sensor, int64_t t_us, int64_t horizon_us) {
   // Nothing can go while this sensor's horizon is still at or before the
   // oldest pending contact, unless it lags so far that it is not waited for:
   // the common case per sample, decided without the scan in release().
-  const auto stale_us = static_cast<int64_t>(settings_.stale_sensor_s * 1e6);
-  if (horizon_us <= pending_.front().ic_us && last_t_us_[sensor] >= newest_t_us_ - stale_us) return;
+  if (horizon_us <= pending_.front().ic_us && active(sensor)) return;
   release(false);
 }
 
@@ -88,13 +87,9 @@ void StepMerger::release(bool all) {
     if (!all) {
       // Sensors without a detector never report a step (horizon +inf);
       // sensors that fell silent are not waited for.
-      int64_t newest = INT64_MIN;
-      for (int64_t t : last_t_us_) newest = std::max(newest, t);
-      const int64_t stale_us = static_cast<int64_t>(settings_.stale_sensor_s * 1e6);
       int64_t horizon = INT64_MAX;
       for (size_t i = 0; i < last_t_us_.size(); ++i) {
-        if (last_t_us_[i] == INT64_MIN || last_t_us_[i] < newest - stale_us) continue;
-        horizon = std::min(horizon, horizon_us_[i]);
+        if (active(i)) horizon = std::min(horizon, horizon_us_[i]);
       }
       if (pending_.front().ic_us >= horizon) return;
       // A report whose IC may be mistimed by a hole waits until every
@@ -156,11 +151,15 @@ int64_t StepMerger::supersede_window_us() const {
                     : static_cast<int64_t>(settings_.superseded_default_s * 1e6);
 }
 
-int64_t StepMerger::same_contact_horizon_us(const DetectedStep& step) const {
+bool StepMerger::active(size_t sensor) const {
   const auto stale_us = static_cast<int64_t>(settings_.stale_sensor_s * 1e6);
+  return last_t_us_[sensor] != INT64_MIN && last_t_us_[sensor] >= newest_t_us_ - stale_us;
+}
+
+int64_t StepMerger::same_contact_horizon_us(const DetectedStep& step) const {
   int64_t horizon = INT64_MAX;
   for (size_t i = 0; i < last_t_us_.size(); ++i) {
-    if (last_t_us_[i] == INT64_MIN || last_t_us_[i] < newest_t_us_ - stale_us) continue;
+    if (!active(i)) continue;
     // A sensor known to sit on the other leg reports other contacts; a
     // trunk sensor, or one that has not reported a side yet, may not.
     const pb::Side side = i < sensor_rank_.size() ? sensor_rank_[i].first : pb::SIDE_UNKNOWN;
@@ -173,12 +172,10 @@ int64_t StepMerger::same_contact_horizon_us(const DetectedStep& step) const {
 int64_t StepMerger::better_horizon_us(const DetectedStep& step) const {
   if (step.side != pb::LEFT && step.side != pb::RIGHT) return INT64_MAX;
   const int r = rank(step);
-  const auto stale_us = static_cast<int64_t>(settings_.stale_sensor_s * 1e6);
   int64_t horizon = INT64_MAX;
   for (size_t i = 0; i < sensor_rank_.size(); ++i) {
     const auto [side, better] = sensor_rank_[i];
-    if (side != step.side || better <= r) continue;
-    if (last_t_us_[i] == INT64_MIN || last_t_us_[i] < newest_t_us_ - stale_us) continue;
+    if (side != step.side || better <= r || !active(i)) continue;
     horizon = std::min(horizon, horizon_us_[i]);
   }
   return horizon;

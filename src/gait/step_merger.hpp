@@ -63,6 +63,9 @@ class StepMerger {
   bool superseded(const DetectedStep& step) const;
   int64_t supersede_window_us() const;
   int64_t doubt_window_us() const;
+  /// Whether the sensor has delivered data and is not so far behind the
+  /// newest that it is no longer waited for (stale_sensor_s).
+  bool active(size_t sensor) const;
   /// Horizon of the active sensors that could report step's contact: all but
   /// those known to sit on the other leg.
   int64_t same_contact_horizon_us(const DetectedStep& step) const;
