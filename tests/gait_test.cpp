@@ -1105,6 +1105,55 @@ TEST(FootPitchAxis, StaysHorizontalAtMidStance) {
   EXPECT_GE(with_steps, 25u);
 }
 
+// The axis is found on the first couple of strides, which may not be
+// typical (gait initiation, a first turn). Synthetic walking as above, the
+// first two strides swinging about an axis turned 25 deg from the
+// medio-lateral one, then straight strides: after five of those the settled
+// axis (principal axis of all motion since) must be nearer the true one
+// than the slow per-stride follow alone gets it.
+TEST(FootPitchAxis, SettlesOnTheStridesAfterAnUntypicalStart) {
+  const auto lobe = [](double phase, double from, double to, double peak) {
+    return phase >= from && phase < to ? peak * std::sin(M_PI * (phase - from) / (to - from)) : 0.0;
+  };
+  const Eigen::Vector3d true_axis = Eigen::Vector3d::UnitY();
+  const Eigen::Vector3d start_axis =
+      Eigen::AngleAxisd(25.0 * M_PI / 180.0, Eigen::Vector3d::UnitZ()) * true_axis;
+  const auto error_deg = [&](double settle_moving_s) {
+    FootDetectorSettings fs;
+    fs.segmenter.placement = pb::LEFT_FOOT;
+    fs.segmenter.nominal_rate_hz = 100.0;
+    fs.segmenter.axis_settle_moving_s = settle_moving_s;
+    FootStepDetector d(fs);
+    const double stride_s = 1.1;
+    // 1 s standing, 2 untypical strides, 5 straight ones (stopped at the
+    // mid-swing of the last, so the follow has run on all five).
+    for (int i = 0; i < 100 + static_cast<int>(6.7 * stride_s * 100.0); ++i) {
+      const double t = i * 0.01 - 1.0;
+      const double phase = t < 0.0 ? 0.0 : t / stride_s - std::floor(t / stride_s);
+      const double pitch = t < 0.0 ? 0.0
+                                   : lobe(phase, 0.0, 0.08, 2.0) + lobe(phase, 0.40, 0.62, 8.0) +
+                                         lobe(phase, 0.62, 0.98, -5.0);
+      const bool still = t < 0.0 || (phase >= 0.08 && phase < 0.40);
+      ImuSample smp;
+      smp.t_us = static_cast<int64_t>(i) * 10'000;
+      smp.gyr_rps = pitch * (t < 2.0 * stride_s ? start_axis : true_axis);
+      smp.acc_mps2 = still ? Eigen::Vector3d(0.0, 0.0, kGravity_mps2)
+                           : Eigen::Vector3d(5.0, 0.0, kGravity_mps2 + 4.0);
+      d.push(smp);
+    }
+    const std::optional<Eigen::Vector3d> axis = d.pitch_axis();
+    EXPECT_TRUE(axis.has_value());
+    return axis ? std::acos(std::min(1.0, std::abs(axis->dot(true_axis)))) * 180.0 / M_PI : 90.0;
+  };
+  const double settled_deg = error_deg(GyroSegmenterSettings{}.axis_settle_moving_s);
+  const double follow_deg = error_deg(0.0);
+  std::printf(
+      "[gait] pitch axis after an untypical start: %.1f deg settled, %.1f deg follow only\n",
+      settled_deg, follow_deg);
+  EXPECT_GT(follow_deg, 10.0);               // the case is one where settling matters
+  EXPECT_LT(settled_deg, follow_deg - 3.0);  // 11.9 vs 16.5 deg on 2026-12-01
+}
+
 // Single steps 3 s apart (no two mid-swings within a stride, so no typical
 // stride is ever known), then a long stand: the foot detector's buffer and
 // horizon must still keep up (synthetic 100 Hz foot, the stride shape of

@@ -120,6 +120,9 @@ void GyroStrideSegmenter::reset() {
   processed_ = 0;
   axis_.reset();
   still_g_.reset();
+  axis_m_.setZero();
+  axis_m_moving_s_ = 0.0;
+  axis_m_t_us_ = INT64_MIN;
   next_axis_try_us_ = INT64_MIN;
   last_peak_.reset();
   candidate_.reset();
@@ -281,7 +284,7 @@ void GyroStrideSegmenter::find_axis() {
   Eigen::Matrix3d m = Eigen::Matrix3d::Zero();
   size_t moving = 0;
   for (const GyroRow& r : rows_) {
-    if (r.w.norm() > 0.5 * settings_.swing_peak_min_rps) {
+    if (counts_as_motion(r.w)) {
       m += r.w * r.w.transpose();
       ++moving;
     }
@@ -292,7 +295,7 @@ void GyroStrideSegmenter::find_axis() {
   const double period_s = static_cast<double>(rows_.back().t_us - rows_.front().t_us) * 1e-6 /
                           static_cast<double>(rows_.size() - 1);
   const double moving_s = static_cast<double>(moving) * period_s;
-  if (moving_s < 0.6 * settings_.axis_warmup_s) return;
+  if (moving_s < settings_.axis_min_moving_s) return;
   Eigen::SelfAdjointEigenSolver<Eigen::Matrix3d> eig(m);
   Eigen::Vector3d axis = eig.eigenvectors().col(2).normalized();
   double peak = 0.0;
@@ -314,6 +317,9 @@ void GyroStrideSegmenter::find_axis() {
     if (still_g_) axis = (axis - axis.dot(*still_g_) * *still_g_).normalized();
   }
   axis_ = axis;
+  axis_m_ = m;
+  axis_m_moving_s_ = moving_s;
+  axis_m_t_us_ = rows_.back().t_us;
 }
 
 GyroStrideSegmenter::SignDecision GyroStrideSegmenter::swing_sign(const Eigen::Vector3d& axis,
@@ -517,9 +523,27 @@ void GyroStrideSegmenter::on_peak(size_t k) {
     if (v > 0) ++flags_.thin_sign_confirmed;
     if (v < 0) ++flags_.thin_sign_contradicted;
   }
-  // Follow slow changes of how the sensor sits (a strap that turns).
   const Eigen::Vector3d u = rows_[k].w.normalized();
-  if (u.dot(*axis_) > 0.0) {
+  if (axis_m_moving_s_ < settings_.axis_settle_moving_s) {
+    // Settling: the axis was found on the least motion that holds a couple
+    // of strides, often gait initiation and a first turn. The principal
+    // axis of all the motion since is a better estimate than a slow follow
+    // from that start (gaitmap-walking IC error 12.0 -> 11.5 ms).
+    const double period_s = static_cast<double>(rows_[k].t_us - rows_.front().t_us) * 1e-6 /
+                            static_cast<double>(std::max<size_t>(k, 1));
+    for (size_t i = k + 1; i-- > 0 && rows_[i].t_us > axis_m_t_us_;) {
+      const Eigen::Vector3d& w = rows_[i].w;
+      if (counts_as_motion(w)) {
+        axis_m_ += w * w.transpose();
+        axis_m_moving_s_ += period_s;
+      }
+    }
+    axis_m_t_us_ = rows_[k].t_us;
+    Eigen::SelfAdjointEigenSolver<Eigen::Matrix3d> eig(axis_m_);
+    Eigen::Vector3d a = eig.eigenvectors().col(2).normalized();
+    axis_ = a.dot(*axis_) >= 0.0 ? a : Eigen::Vector3d(-a);
+  } else if (u.dot(*axis_) > 0.0) {
+    // Follow slow changes of how the sensor sits (a strap that turns).
     axis_ = (*axis_ + settings_.axis_follow_rate * (u - *axis_)).normalized();
   }
   if (settings_.axis_horizontal_at_rest) {

@@ -36,7 +36,16 @@ struct GyroSegmenterSettings {
   double max_stride_s = 2.5;        ///< slower than this is not one stride
   double peak_confirm_s = 0.06;     ///< a peak is final when nothing higher follows this long
   double min_swing_width_s = 0.05;  ///< a swing stays above half its peak at least this long
-  double axis_warmup_s = 2.0;       ///< motion needed to find the pitch axis
+  double axis_warmup_s = 2.0;       ///< data span needed to find the pitch axis
+  /// Of that span, this much motion (rate above half swing_peak_min_rps): a
+  /// couple of walking strides.
+  double axis_min_moving_s = 1.2;
+  /// After the axis is found, the second moment of the rates keeps
+  /// accumulating over each stride, and the axis is re-derived from it at
+  /// each mid-swing until it holds this much motion (three times what found
+  /// it: a few strides); from then on only axis_follow_rate moves it.
+  /// 0 = off.
+  double axis_settle_moving_s = 3.6;
   /// kAfterStillness: net stillness votes (one per stance seen) that decide
   /// the sign (a single vote does where the swing-lobe durations agree with
   /// it); with fewer the decision waits for more strides ...
@@ -145,6 +154,10 @@ class GyroStrideSegmenter : public StepDetector {
   void accept(const GyroRow& row);
   void process(size_t index);
   void find_axis();
+  /// Motion that counts toward finding the axis (standing does not).
+  bool counts_as_motion(const Eigen::Vector3d& w) const {
+    return w.norm() > 0.5 * settings_.swing_peak_min_rps;
+  }
   bool wide_enough(size_t k) const;
   struct SignDecision {
     int sign = 0;       ///< +1: positive rotation about the axis is the swing; -1 opposite
@@ -177,9 +190,12 @@ class GyroStrideSegmenter : public StepDetector {
   size_t processed_ = 0;  ///< rows already run through process()
   std::optional<Eigen::Vector3d> axis_;
   std::optional<Eigen::Vector3d> still_g_;  ///< gravity at rest, sensor frame (horizontal prior)
-  int64_t next_axis_try_us_ = INT64_MIN;    ///< the axis search is not rerun every sample
-  std::optional<size_t> last_peak_;         ///< index of the last confirmed MS
-  int64_t last_peak_t_us_ = 0;              ///< its time (cached for the per-sample test)
+  Eigen::Matrix3d axis_m_ = Eigen::Matrix3d::Zero();  ///< rate second moment while settling
+  double axis_m_moving_s_ = 0.0;                      ///< motion it holds
+  int64_t axis_m_t_us_ = INT64_MIN;                   ///< rows up to this time are in it
+  int64_t next_axis_try_us_ = INT64_MIN;              ///< the axis search is not rerun every sample
+  std::optional<size_t> last_peak_;                   ///< index of the last confirmed MS
+  int64_t last_peak_t_us_ = 0;                        ///< its time (cached for the per-sample test)
   std::optional<int64_t> stride_us_;  ///< typical stride (median of recent), for partial cycles
   std::vector<int64_t> recent_strides_;
   bool head_pending_ = true;  ///< contact before the first MS not yet looked at
