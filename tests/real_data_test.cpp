@@ -170,10 +170,10 @@ TEST(RealData, SacrumRunning) {
 }
 
 TEST(RealData, IpolWalking) {
-  // Targets not met (measured F1 0.936, cadence error 1.73 steps/min): U-turn
+  // Targets not met (measured F1 0.936, cadence error 1.68 steps/min): U-turn
   // pivots, the reference's last contacts clipped to the walking bout's end
   // and the shuffling steps after it are missed or timed differently from
-  // the reference. docs/ACCURACY.md has the breakdown. Contact time 34.9 ms
+  // the reference. docs/ACCURACY.md has the breakdown. Contact time 34.8 ms
   // (114 ms while a stop's contact could take a toe-off from stance noise).
   check_dataset("ipol-walking", sessions_under(datasets() / "ipol-walking"), 110,
                 {.f1_min = 0.93, .cadence_mae_max_spm = 2.0, .contact_mae_max_ms = 40.0});
