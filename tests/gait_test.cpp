@@ -1049,6 +1049,26 @@ TEST(FootPitchSign, AThinDecisionIsCheckedByTheStancesAfterIt) {
   EXPECT_EQ(d.flags().thin_sign_t_us, -1);
 }
 
+// A half sine of the given peak over [from, to) of the stride phase.
+double lobe(double phase, double from, double to, double peak) {
+  return phase >= from && phase < to ? peak * std::sin(M_PI * (phase - from) / (to - from)) : 0.0;
+}
+
+// Synthetic walking foot, pitch rate (toes down positive) over one stride
+// from its IC: heel rocker, still mid-stance (phase 0.08-0.40), push-off,
+// then the swing.
+double walking_foot_pitch_rps(double phase) {
+  return lobe(phase, 0.0, 0.08, 2.0) + lobe(phase, 0.40, 0.62, 8.0) + lobe(phase, 0.62, 0.98, -5.0);
+}
+
+// The detector for that foot: left, sampled at 100 Hz.
+FootDetectorSettings walking_foot_settings() {
+  FootDetectorSettings fs;
+  fs.segmenter.placement = pb::LEFT_FOOT;
+  fs.segmenter.nominal_rate_hz = 100.0;
+  return fs;
+}
+
 // A foot that toes out sweeps about the vertical during every swing, so the
 // principal axis of its rates leans out of the horizontal plane; mid-stance
 // (foot flat, still) says where horizontal is. Synthetic walking at 100 Hz,
@@ -1060,13 +1080,8 @@ TEST(FootPitchAxis, StaysHorizontalAtMidStance) {
                                  Eigen::AngleAxisd(0.3, Eigen::Vector3d::UnitY()))
                                     .toRotationMatrix();  // sensor-to-foot
   const Eigen::Vector3d up_sensor = mount.transpose() * Eigen::Vector3d::UnitZ();
-  const auto lobe = [](double phase, double from, double to, double peak) {
-    return phase >= from && phase < to ? peak * std::sin(M_PI * (phase - from) / (to - from)) : 0.0;
-  };
   const auto angle_from_horizontal_deg = [&](bool prior, size_t* steps) {
-    FootDetectorSettings fs;
-    fs.segmenter.placement = pb::LEFT_FOOT;
-    fs.segmenter.nominal_rate_hz = 100.0;
+    FootDetectorSettings fs = walking_foot_settings();
     fs.segmenter.axis_horizontal_at_rest = prior;
     FootStepDetector d(fs);
     const double stride_s = 1.1;
@@ -1074,8 +1089,7 @@ TEST(FootPitchAxis, StaysHorizontalAtMidStance) {
       const double t = i * 0.01;
       const double phase = t / stride_s - std::floor(t / stride_s);
       // Foot frame x forward, y left, z up: toes down is positive about y.
-      const double pitch = lobe(phase, 0.0, 0.08, 2.0) + lobe(phase, 0.40, 0.62, 8.0) +
-                           lobe(phase, 0.62, 0.98, -5.0);
+      const double pitch = walking_foot_pitch_rps(phase);
       const double yaw = 0.6 * lobe(phase, 0.62, 0.98, 5.0);
       const bool still = phase >= 0.08 && phase < 0.40;
       const Eigen::Vector3d acc_foot =
@@ -1112,16 +1126,11 @@ TEST(FootPitchAxis, StaysHorizontalAtMidStance) {
 // axis (principal axis of all motion since) must be nearer the true one
 // than the slow per-stride follow alone gets it.
 TEST(FootPitchAxis, SettlesOnTheStridesAfterAnUntypicalStart) {
-  const auto lobe = [](double phase, double from, double to, double peak) {
-    return phase >= from && phase < to ? peak * std::sin(M_PI * (phase - from) / (to - from)) : 0.0;
-  };
   const Eigen::Vector3d true_axis = Eigen::Vector3d::UnitY();
   const Eigen::Vector3d start_axis =
       Eigen::AngleAxisd(25.0 * M_PI / 180.0, Eigen::Vector3d::UnitZ()) * true_axis;
   const auto error_deg = [&](double settle_moving_s) {
-    FootDetectorSettings fs;
-    fs.segmenter.placement = pb::LEFT_FOOT;
-    fs.segmenter.nominal_rate_hz = 100.0;
+    FootDetectorSettings fs = walking_foot_settings();
     fs.segmenter.axis_settle_moving_s = settle_moving_s;
     FootStepDetector d(fs);
     const double stride_s = 1.1;
@@ -1130,9 +1139,7 @@ TEST(FootPitchAxis, SettlesOnTheStridesAfterAnUntypicalStart) {
     for (int i = 0; i < 100 + static_cast<int>(6.7 * stride_s * 100.0); ++i) {
       const double t = i * 0.01 - 1.0;
       const double phase = t < 0.0 ? 0.0 : t / stride_s - std::floor(t / stride_s);
-      const double pitch = t < 0.0 ? 0.0
-                                   : lobe(phase, 0.0, 0.08, 2.0) + lobe(phase, 0.40, 0.62, 8.0) +
-                                         lobe(phase, 0.62, 0.98, -5.0);
+      const double pitch = t < 0.0 ? 0.0 : walking_foot_pitch_rps(phase);
       const bool still = t < 0.0 || (phase >= 0.08 && phase < 0.40);
       ImuSample smp;
       smp.t_us = static_cast<int64_t>(i) * 10'000;
@@ -1159,12 +1166,7 @@ TEST(FootPitchAxis, SettlesOnTheStridesAfterAnUntypicalStart) {
 // horizon must still keep up (synthetic 100 Hz foot, the stride shape of
 // the test above played once every 3 s).
 TEST(StepDetectorIdle, SingleStepsThenAStandStayBounded) {
-  const auto lobe = [](double phase, double from, double to, double peak) {
-    return phase >= from && phase < to ? peak * std::sin(M_PI * (phase - from) / (to - from)) : 0.0;
-  };
-  FootDetectorSettings fs;
-  fs.segmenter.placement = pb::LEFT_FOOT;
-  fs.segmenter.nominal_rate_hz = 100.0;
+  FootDetectorSettings fs = walking_foot_settings();
   FootStepDetector d(fs);
   const double stride_s = 1.1, every_s = 3.0, steps_s = 30.0, stand_s = 60.0;
   int64_t t_us = 0;
@@ -1174,9 +1176,7 @@ TEST(StepDetectorIdle, SingleStepsThenAStandStayBounded) {
     const double t = i * 0.01;
     const double in_step = t < steps_s ? std::fmod(t, every_s) : every_s;
     const double phase = in_step / stride_s;
-    const double pitch = phase < 1.0 ? lobe(phase, 0.0, 0.08, 2.0) + lobe(phase, 0.40, 0.62, 8.0) +
-                                           lobe(phase, 0.62, 0.98, -5.0)
-                                     : 0.0;
+    const double pitch = phase < 1.0 ? walking_foot_pitch_rps(phase) : 0.0;
     const bool still = phase >= 1.0 || (phase >= 0.08 && phase < 0.40);
     ImuSample smp;
     t_us = static_cast<int64_t>(i) * 10'000;
