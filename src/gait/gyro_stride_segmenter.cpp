@@ -63,6 +63,13 @@ std::optional<Eigen::Vector3d> still_gravity(const GyroRows& rows, size_t from, 
   return sum.normalized();
 }
 
+/// Unit principal axis of a second moment of angular rates: the axis the
+/// segment mostly rotated about (either sign).
+Eigen::Vector3d principal_axis(const Eigen::Matrix3d& m) {
+  const Eigen::SelfAdjointEigenSolver<Eigen::Matrix3d> eig(m);
+  return eig.eigenvectors().col(2).normalized();
+}
+
 /// Net votes for "positive rotation about axis is the swing" from the
 /// stances in rows [from, to): a foot is stillest at mid-stance, flat on the
 /// ground, and whatever the strike pattern the next rotation is heel-off,
@@ -296,8 +303,7 @@ void GyroStrideSegmenter::find_axis() {
                           static_cast<double>(rows_.size() - 1);
   const double moving_s = static_cast<double>(moving) * period_s;
   if (moving_s < settings_.axis_min_moving_s) return;
-  Eigen::SelfAdjointEigenSolver<Eigen::Matrix3d> eig(m);
-  Eigen::Vector3d axis = eig.eigenvectors().col(2).normalized();
+  Eigen::Vector3d axis = principal_axis(m);
   double peak = 0.0;
   for (const GyroRow& r : rows_) peak = std::max(peak, std::abs(r.w.dot(axis)));
   if (peak < settings_.swing_peak_min_rps) return;
@@ -523,7 +529,6 @@ void GyroStrideSegmenter::on_peak(size_t k) {
     if (v > 0) ++flags_.thin_sign_confirmed;
     if (v < 0) ++flags_.thin_sign_contradicted;
   }
-  const Eigen::Vector3d u = rows_[k].w.normalized();
   if (axis_m_moving_s_ < settings_.axis_settle_moving_s) {
     // Settling: the axis was found on the least motion that holds a couple
     // of strides, often gait initiation and a first turn. The principal
@@ -539,10 +544,9 @@ void GyroStrideSegmenter::on_peak(size_t k) {
       }
     }
     axis_m_t_us_ = rows_[k].t_us;
-    Eigen::SelfAdjointEigenSolver<Eigen::Matrix3d> eig(axis_m_);
-    Eigen::Vector3d a = eig.eigenvectors().col(2).normalized();
+    const Eigen::Vector3d a = principal_axis(axis_m_);
     axis_ = a.dot(*axis_) >= 0.0 ? a : Eigen::Vector3d(-a);
-  } else if (u.dot(*axis_) > 0.0) {
+  } else if (const Eigen::Vector3d u = rows_[k].w.normalized(); u.dot(*axis_) > 0.0) {
     // Follow slow changes of how the sensor sits (a strap that turns).
     axis_ = (*axis_ + settings_.axis_follow_rate * (u - *axis_)).normalized();
   }
