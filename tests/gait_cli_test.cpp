@@ -112,6 +112,41 @@ TEST_F(GaitCli, EvaluatePrintsJson) {
   EXPECT_GT(j["steps_true"].get<int>(), 80);
 }
 
+// One shoe pod: the truth holds both feet's contacts, but only the left ones
+// can be sensed. They are compared alone, and the cadence (twice the stride
+// rate, as the engine reports it) against the reference's step rate, not
+// its stride rate. Both feet's pods: both sides compared.
+TEST_F(GaitCli, EvaluateComparesTheSensedSideOfOneShoePod) {
+  const auto evaluate = [&](const std::string& name, const std::string& sensors) {
+    const fs::path d = root() / name;
+    const CliRun sim = cli("simulate --out " + d.string() + " --sensors " + sensors +
+                           " --duration-s 30 --rate-hz 200 --seed 11 --cadence-spm 168");
+    EXPECT_EQ(sim.rc, 0) << sim.err;
+    const CliRun r = cli("evaluate " + d.string());
+    EXPECT_EQ(r.rc, 0) << r.err;
+    std::printf("[cli] evaluate %s: %s\n", sensors.c_str(), r.out.c_str());
+    return std::make_pair(nlohmann::json::parse(r.out), r.err);
+  };
+  const auto [one, one_err] = evaluate("left_pod", "left_foot");
+  const Truth truth = read_truth(root() / "left_pod" / "truth");
+  ASSERT_TRUE(truth.events.has_value());
+  const auto left = std::count_if(truth.events->begin(), truth.events->end(),
+                                  [](const TruthEvent& t) { return t.side == pb::LEFT; });
+  EXPECT_EQ(one["side_compared"], "L");
+  EXPECT_EQ(one["steps_true"].get<long>(), left);
+  EXPECT_EQ(one["truth_other_side_skipped"].get<long>(),
+            static_cast<long>(truth.events->size()) - left);
+  EXPECT_GE(one["f1"].get<double>(), 0.99);
+  EXPECT_LE(one["cadence_mae_spm"].get<double>(), 1.0);
+  EXPECT_NE(one_err.find("every sensor is on the left side"), std::string::npos) << one_err;
+
+  const auto [both, both_err] = evaluate("both_pods", "feet");
+  EXPECT_TRUE(both["side_compared"].is_null());
+  EXPECT_EQ(both["truth_other_side_skipped"].get<long>(), 0);
+  EXPECT_EQ(both["steps_true"].get<size_t>(),
+            read_truth(root() / "both_pods" / "truth").events->size());
+}
+
 // A data set can declare a contact its reference left out (gaitmap-walking's
 // turning step): the detection there is neither a false step nor a reason
 // to fault the cadence of the windows around it.

@@ -8,6 +8,7 @@
 #include "event_evaluation.hpp"
 #include "input_error.hpp"
 #include "knee_evaluation.hpp"
+#include "placement.hpp"
 #include "session.hpp"
 #include "session_analysis.hpp"
 
@@ -60,8 +61,16 @@ void run_evaluate(const EvaluateOptions& opt) {
     fmt::print("{}\n", j.dump());
     return;
   }
+  EvaluationSettings settings;
+  settings.sensors_side = sensed_side(session, a.steps);
   const EventEvaluation e =
-      evaluate_events(a.steps, *truth.events, read_unlabelled_contacts(opt.session));
+      evaluate_events(a.steps, *truth.events, read_unlabelled_contacts(opt.session), settings);
+  if (e.truth_other_side_skipped > 0) {
+    fmt::print(stderr,
+               "note: every sensor is on the {} side, so the {} reference contacts of the other "
+               "foot are left out; cadence is compared as twice the stride rate\n",
+               *settings.sensors_side == pb::LEFT ? "left" : "right", e.truth_other_side_skipped);
+  }
   j["steps_true"] = e.steps_true;
   j["steps_detected"] = e.steps_detected;
   j["matched"] = e.matched;
@@ -75,6 +84,9 @@ void run_evaluate(const EvaluateOptions& opt) {
   j["cadence_windows"] = e.cadence_windows;
   j["detections_unlabelled"] = e.detections_unlabelled;
   j["cadence_windows_unlabelled"] = e.cadence_windows_unlabelled;
+  j["side_compared"] =
+      e.side_compared ? nlohmann::json(side_letter(*e.side_compared)) : nlohmann::json(nullptr);
+  j["truth_other_side_skipped"] = e.truth_other_side_skipped;
   fmt::print("{}\n", j.dump());
 }
 

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <tuple>
 
+#include "placement.hpp"
+
 namespace gk {
 namespace {
 
@@ -20,11 +22,34 @@ std::optional<double> mean(const std::vector<double>& v) {
 
 }  // namespace
 
+std::optional<pb::Side> sensed_side(const Session& session, const std::vector<StepResult>& steps) {
+  std::optional<pb::Side> side;
+  for (const SensorStream& s : session.sensors) {
+    const pb::Side here = side_of(s.info.placement());
+    if (here == pb::SIDE_UNKNOWN || (side && *side != here)) return std::nullopt;
+    side = here;
+  }
+  const bool all_of_side =
+      side && std::all_of(steps.begin(), steps.end(),
+                          [&](const StepResult& r) { return r.event.side == *side; });
+  return all_of_side ? side : std::nullopt;
+}
+
 EventEvaluation evaluate_events(const std::vector<StepResult>& steps,
                                 const std::vector<TruthEvent>& truth_in,
                                 const std::vector<UnlabelledContact>& unlabelled,
                                 const EvaluationSettings& settings) {
   std::vector<TruthEvent> truth = truth_in;
+  size_t other_side = 0;
+  const bool sided_truth = std::none_of(
+      truth.begin(), truth.end(), [](const TruthEvent& t) { return t.side == pb::SIDE_UNKNOWN; });
+  if (settings.sensors_side && sided_truth) {
+    const auto sensed = std::remove_if(truth.begin(), truth.end(), [&](const TruthEvent& t) {
+      return t.side != *settings.sensors_side;
+    });
+    other_side = static_cast<size_t>(truth.end() - sensed);
+    truth.erase(sensed, truth.end());
+  }
   std::sort(truth.begin(), truth.end(),
             [](const TruthEvent& a, const TruthEvent& b) { return a.ic_s < b.ic_s; });
   bool has_left = false, has_right = false, has_unknown = false;
@@ -33,7 +58,8 @@ EventEvaluation evaluate_events(const std::vector<StepResult>& steps,
     has_right |= t.side == pb::RIGHT;
     has_unknown |= t.side == pb::SIDE_UNKNOWN;
   }
-  // Reference for one side only: compare that side only.
+  // Reference for one side only (or sensors on one side only, filtered
+  // above): compare that side only.
   std::optional<pb::Side> only;
   if (!has_unknown && has_left != has_right) only = has_left ? pb::LEFT : pb::RIGHT;
   std::vector<const StepResult*> det;
@@ -42,6 +68,8 @@ EventEvaluation evaluate_events(const std::vector<StepResult>& steps,
   }
 
   EventEvaluation e;
+  e.side_compared = only;
+  e.truth_other_side_skipped = other_side;
   e.steps_true = truth.size();
   e.steps_detected = det.size();
 

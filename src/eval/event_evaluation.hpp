@@ -34,6 +34,11 @@ struct EvaluationSettings {
   /// response (foot flat follows heel strike by about 10 % of a walking
   /// cycle, ~0.1 s); a detection this far before the span still belongs to it.
   double unlabelled_lead_s = 0.3;
+  /// Set when every sensor of the session sits on this side (one shoe pod, one
+  /// knee sleeve): the other foot's contacts cannot be sensed, so its
+  /// reference rows are left out rather than counted as missed, and cadence
+  /// is compared as twice the stride rate. See sensed_side().
+  std::optional<pb::Side> sensors_side;
 };
 
 struct EventEvaluation {
@@ -50,7 +55,17 @@ struct EventEvaluation {
   size_t cadence_windows = 0;
   size_t detections_unlabelled = 0;       ///< detections excused by an unlabelled contact
   size_t cadence_windows_unlabelled = 0;  ///< windows skipped for containing one
+  /// The one side compared (reference or sensors on one side only); unset
+  /// when both feet are.
+  std::optional<pb::Side> side_compared;
+  size_t truth_other_side_skipped = 0;  ///< reference rows of a side no sensor sees
 };
+
+/// The side every sensor of `session` sits on when its steps are all of that
+/// side too; nothing when the sensors see both feet: sensors on both sides,
+/// a side-less one such as a pelvis clip, or one whose steps have no side (an
+/// accelerometer-only shank feels both feet's contacts).
+std::optional<pb::Side> sensed_side(const Session& session, const std::vector<StepResult>& steps);
 
 EventEvaluation evaluate_events(const std::vector<StepResult>& steps,
                                 const std::vector<TruthEvent>& truth,
