@@ -59,6 +59,7 @@ void ImpactStepDetector::reset() {
   candidate_.reset();
   last_peak_us_.reset();
   pending_.reset();
+  lows_.clear();
   recent_peaks_.clear();
   recent_peak_median_ = 0.0;
   last_t_us_ = INT64_MIN;
@@ -75,8 +76,7 @@ void ImpactStepDetector::push(const ImuSample& s) {
     if (s.t_us - last_t_us_ > gap_us_) {
       ++flags_.gaps;
       if (flags_.first_gap_t_us < 0) flags_.first_gap_t_us = last_t_us_;
-      if (pending_) ready_.push_back(*pending_);
-      pending_.reset();
+      release_pending(INT64_MAX);
       rows_.clear();
       raw_.clear();
       raw_sum_.setZero();
@@ -115,21 +115,12 @@ void ImpactStepDetector::push(const ImuSample& s) {
   const size_t i = rows_.size() - 1;
 
   // A pending contact ends when the force falls through the unloading level.
-  if (pending_ && !pending_->to_us && last_peak_us_ && row.t_us > *last_peak_us_ &&
-      row.v_g < kUnloadLevel_g && rows_[i - 1].v_g >= kUnloadLevel_g) {
-    const double f = (rows_[i - 1].v_g - kUnloadLevel_g) / (rows_[i - 1].v_g - row.v_g);
-    pending_->to_us =
-        rows_[i - 1].t_us +
-        static_cast<int64_t>(std::llround(f * static_cast<double>(row.t_us - rows_[i - 1].t_us)));
-    ready_.push_back(*pending_);
-    pending_.reset();
-  } else if (pending_ &&
-             static_cast<double>(row.t_us - pending_->ic_us) * 1e-6 > settings_.max_step_s) {
+  if (pending_ && last_peak_us_ && row.t_us > *last_peak_us_) track_unloading(i);
+  if (pending_ && static_cast<double>(row.t_us - pending_->ic_us) * 1e-6 > settings_.max_step_s) {
     // No contact outlasts the longest step: the wearer stopped on it (the
-    // trunk stays near 1 g while standing). Report it now, without a TO,
-    // rather than when the next peak comes, which may be minutes away.
-    ready_.push_back(*pending_);
-    pending_.reset();
+    // trunk stays near 1 g while standing). Report it now rather than when
+    // the next peak comes, which may be minutes away.
+    release_pending(INT64_MAX);
   }
 
   const double threshold = std::max(settings_.peak_min_g, settings_.peak_rel * recent_peak_median_);
@@ -152,10 +143,6 @@ void ImpactStepDetector::push(const ImuSample& s) {
 }
 
 void ImpactStepDetector::on_peak(size_t k) {
-  if (pending_) {
-    ready_.push_back(*pending_);  // its TO never showed: emitted without one
-    pending_.reset();
-  }
   // The foot of the rise: the lowest force in the stretch before the peak
   // (after the previous peak).
   const int64_t search_from =
@@ -175,6 +162,7 @@ void ImpactStepDetector::on_peak(size_t k) {
   recent_peak_median_ = median(recent_peaks_);
   last_peak_us_ = rows_[k].t_us;
   if (foot == k || at_edge) {
+    release_pending(rows_[k].t_us);
     ++flags_.rejected_strides;
   } else {
     // IC: where the loading rise leaves the low-force floor, taken as the
@@ -202,9 +190,54 @@ void ImpactStepDetector::on_peak(size_t k) {
         rows_[foot].v_g < kFlightLevel_g ? GaitActivity::kRunning : GaitActivity::kWalking;
     step.after_gap = after_gap_;
     after_gap_ = false;
+    release_pending(step.ic_us);
     pending_ = step;
+    // The peak is confirmed half a shortest step after it, and a short
+    // contact (a fast runner's, about 0.2 s) can unload before that.
+    for (size_t r = k + 1; r < rows_.size(); ++r) track_unloading(r);
   }
   settle(k);
+}
+
+void ImpactStepDetector::track_unloading(size_t i) {
+  if (i == 0) return;
+  const double a = rows_[i - 1].v_g;
+  const double b = rows_[i].v_g;
+  const bool down = a >= kUnloadLevel_g && b < kUnloadLevel_g;
+  const bool up = a < kUnloadLevel_g && b >= kUnloadLevel_g;
+  if (!down && !up) return;
+  const double f = (a - kUnloadLevel_g) / (a - b);
+  const int64_t t_us =
+      rows_[i - 1].t_us + static_cast<int64_t>(std::llround(
+                              f * static_cast<double>(rows_[i].t_us - rows_[i - 1].t_us)));
+  if (down) {
+    lows_.push_back({t_us, INT64_MAX});
+  } else if (!lows_.empty() && lows_.back().to_us == INT64_MAX) {
+    lows_.back().to_us = t_us;
+  }
+}
+
+void ImpactStepDetector::release_pending(int64_t next_ic_us) {
+  if (!pending_) return;
+  // The contact ends where the flight begins: the unloading followed by the
+  // longest stretch below the level before the next contact. Not the first
+  // unloading: between the impact peak and the broader loading peak of
+  // stance a trunk sensor's force can dip through the level for a few tens
+  // of milliseconds (sacrum-running: contacts of 50 ms for 190-220 ms). Not
+  // the last: the next landing's impact can ring through it just before its
+  // IC (simulated pelvis: 340 ms for 244 ms).
+  int64_t longest_us = 0;
+  for (const Low& low : lows_) {
+    if (low.from_us >= next_ic_us) break;
+    const int64_t length_us = std::min(low.to_us, next_ic_us) - low.from_us;
+    if (length_us > longest_us) {
+      longest_us = length_us;
+      pending_->to_us = low.from_us;
+    }
+  }
+  ready_.push_back(*pending_);
+  pending_.reset();
+  lows_.clear();
 }
 
 void ImpactStepDetector::settle(size_t k) {
@@ -221,8 +254,7 @@ void ImpactStepDetector::finish() {
     candidate_.reset();
     on_peak(k);
   }
-  if (pending_) ready_.push_back(*pending_);
-  pending_.reset();
+  release_pending(INT64_MAX);
 }
 
 }  // namespace gk

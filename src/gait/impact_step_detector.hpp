@@ -48,6 +48,12 @@ class ImpactStepDetector final : public StepDetector {
   };
   void on_peak(size_t k);
   void settle(size_t k);
+  /// Notes where the force crosses the unloading level between rows i-1
+  /// and i: the stretches below it after the pending contact's peak.
+  void track_unloading(size_t i);
+  /// Reports the pending contact, ended where its flight begins before
+  /// `next_ic_us` (no stretch below the level: no TO).
+  void release_pending(int64_t next_ic_us);
 
   ImpactDetectorSettings settings_;
   Eigen::Vector3d up_ = Eigen::Vector3d::Zero();
@@ -58,6 +64,11 @@ class ImpactStepDetector final : public StepDetector {
   std::optional<size_t> candidate_;
   std::optional<int64_t> last_peak_us_;
   std::optional<DetectedStep> pending_;  ///< IC known, waiting for its TO
+  struct Low {
+    int64_t from_us = 0;        ///< force fell below the unloading level
+    int64_t to_us = INT64_MAX;  ///< and rose again (max: not yet)
+  };
+  std::vector<Low> lows_;  ///< after the pending contact's peak
   std::vector<double> recent_peaks_;
   double recent_peak_median_ = 0.0;  ///< cached: changes only at a peak
   int64_t last_t_us_ = INT64_MIN;
