@@ -63,7 +63,9 @@ class ImpactStepDetector final : public StepDetector {
   std::deque<Row> rows_;
   std::optional<size_t> candidate_;
   std::optional<int64_t> last_peak_us_;
-  std::optional<DetectedStep> pending_;  ///< IC known, waiting for its TO
+  /// IC known; reported at the next contact (or a gap, a stop, the end),
+  /// when the flight that ends it can be told from dips inside stance.
+  std::optional<DetectedStep> pending_;
   struct Low {
     int64_t from_us = 0;        ///< force fell below the unloading level
     int64_t to_us = INT64_MAX;  ///< and rose again (max: not yet)
