@@ -26,38 +26,49 @@ struct Run {
   std::vector<Tagged> samples;
 };
 
-// 30 s of running at 1 kHz on both feet: 60k samples, about 85 steps per side.
+// Both feet at 1 kHz for 30 s (60k samples) doing one activity, interleaved by time.
+Run simulate_feet(gk::sim::Activity activity) {
+  gk::sim::SimSettings s;
+  s.seed = 11;
+  s.runner.schedule = {{activity, 30.0, activity == gk::sim::Activity::kRun ? 3.2 : 0.0,
+                        activity == gk::sim::Activity::kRun ? 170.0 : 0.0}};
+  s.sensors = gk::sim::feet_sensors(1000.0);
+  const gk::sim::SimResult sim = gk::sim::simulate(s);
+  Run r;
+  r.header = sim.session.header;
+  // Time order across sensors, ties in sensor order (as analyze_gait merges them).
+  using Head = std::tuple<int64_t, size_t, size_t>;
+  std::priority_queue<Head, std::vector<Head>, std::greater<>> heads;
+  for (size_t i = 0; i < sim.session.sensors.size(); ++i) {
+    if (!sim.session.sensors[i].samples.empty()) {
+      heads.emplace(sim.session.sensors[i].samples.front().t_us, i, 0);
+    }
+  }
+  while (!heads.empty()) {
+    const auto [t, sensor, index] = heads.top();
+    heads.pop();
+    const auto& samples = sim.session.sensors[sensor].samples;
+    r.samples.push_back({sensor, samples[index]});
+    if (index + 1 < samples.size()) heads.emplace(samples[index + 1].t_us, sensor, index + 1);
+  }
+  return r;
+}
+
+// 30 s of running: about 85 steps per side.
 const Run& simulated_run() {
-  static const Run run = [] {
-    gk::sim::SimSettings s;
-    s.seed = 11;
-    s.runner.schedule = {{gk::sim::Activity::kRun, 30.0, 3.2, 170.0}};
-    s.sensors = gk::sim::feet_sensors(1000.0);
-    const gk::sim::SimResult sim = gk::sim::simulate(s);
-    Run r;
-    r.header = sim.session.header;
-    // Time order across sensors, ties in sensor order (as analyze_gait merges them).
-    using Head = std::tuple<int64_t, size_t, size_t>;
-    std::priority_queue<Head, std::vector<Head>, std::greater<>> heads;
-    for (size_t i = 0; i < sim.session.sensors.size(); ++i) {
-      if (!sim.session.sensors[i].samples.empty()) {
-        heads.emplace(sim.session.sensors[i].samples.front().t_us, i, 0);
-      }
-    }
-    while (!heads.empty()) {
-      const auto [t, sensor, index] = heads.top();
-      heads.pop();
-      const auto& samples = sim.session.sensors[sensor].samples;
-      r.samples.push_back({sensor, samples[index]});
-      if (index + 1 < samples.size()) heads.emplace(samples[index + 1].t_us, sensor, index + 1);
-    }
-    return r;
-  }();
+  static const Run run = simulate_feet(gk::sim::Activity::kRun);
   return run;
 }
 
-void run_engine(benchmark::State& state, const gk::EngineSettings& settings) {
-  const Run& run = simulated_run();
+// 30 s of standing still: no steps, but the detectors keep looking for the
+// pitch axis over a window of seconds at every sample.
+const Run& simulated_stand() {
+  static const Run run = simulate_feet(gk::sim::Activity::kStand);
+  return run;
+}
+
+void run_engine(benchmark::State& state, const gk::EngineSettings& settings,
+                const Run& run = simulated_run()) {
   size_t steps = 0;
   for (auto _ : state) {
     gk::GaitEngine engine(run.header, settings);
@@ -85,6 +96,12 @@ void BM_EngineDetectorsOnly(benchmark::State& state) {
   run_engine(state, settings);
 }
 BENCHMARK(BM_EngineDetectorsOnly)->Unit(benchmark::kMillisecond);
+
+// The whole engine while the runner stands (before a run, at a traffic light).
+void BM_EngineStanding(benchmark::State& state) {
+  run_engine(state, gk::EngineSettings{}, simulated_stand());
+}
+BENCHMARK(BM_EngineStanding)->Unit(benchmark::kMillisecond);
 
 // One bare filter per foot over the same samples, through the virtual interface as the engine
 // calls it.

@@ -131,6 +131,7 @@ void GyroStrideSegmenter::reset() {
   axis_m_moving_s_ = 0.0;
   axis_m_t_us_ = INT64_MIN;
   next_axis_try_us_ = INT64_MIN;
+  undecided_moving_rows_ = 0;
   last_peak_.reset();
   candidate_.reset();
   min_since_peak_ = 0.0;
@@ -207,6 +208,7 @@ void GyroStrideSegmenter::clear_after_gap() {
   // sensor sits) is kept.
   close_tail();
   rows_.clear();
+  undecided_moving_rows_ = 0;
   processed_ = 0;
   last_peak_.reset();
   candidate_.reset();
@@ -219,15 +221,18 @@ void GyroStrideSegmenter::accept(const GyroRow& row) {
   if (rows_.empty()) stretch_start_us_ = row.t_us;
   rows_.push_back(row);
   if (!axis_) {
+    if (counts_as_motion(row.w)) ++undecided_moving_rows_;
     find_axis();
     if (!axis_) {
       // Standing or too little motion yet: keep a bounded window.
       const int64_t keep_us = static_cast<int64_t>(undecided_keep_s() * 1e6);
       while (!rows_.empty() && rows_.back().t_us - rows_.front().t_us > keep_us) {
+        if (counts_as_motion(rows_.front().w)) --undecided_moving_rows_;
         rows_.pop_front();
       }
       return;
     }
+    undecided_moving_rows_ = 0;
     for (GyroRow& r : rows_) r.p = r.w.dot(*axis_);
     processed_ = 0;
     stretch_start_us_ = rows_.front().t_us;  // what was kept while the axis was searched
@@ -286,23 +291,25 @@ void GyroStrideSegmenter::find_axis() {
     return;
   }
   if (rows_.back().t_us < next_axis_try_us_) return;
+  // Enough motion to hold a couple of strides: standing time does not count,
+  // so a recording that starts with a long quiet stand is not judged on its
+  // first push-off alone. (Counted as rows come and go: a scan here at every
+  // sample made a standing 1 kHz foot 35 times slower than a running one.)
+  const double period_s = static_cast<double>(rows_.back().t_us - rows_.front().t_us) * 1e-6 /
+                          static_cast<double>(rows_.size() - 1);
+  const double moving_s = static_cast<double>(undecided_moving_rows_) * period_s;
+  if (moving_s < settings_.axis_min_moving_s) return;
   // Second moment of the angular rate while moving: its principal axis is
   // the axis the segment mostly rotates about, the medio-lateral one.
   Eigen::Matrix3d m = Eigen::Matrix3d::Zero();
-  size_t moving = 0;
+  [[maybe_unused]] size_t moving = 0;
   for (const GyroRow& r : rows_) {
     if (counts_as_motion(r.w)) {
       m += r.w * r.w.transpose();
       ++moving;
     }
   }
-  // Enough motion to hold a couple of strides: standing time does not count,
-  // so a recording that starts with a long quiet stand is not judged on its
-  // first push-off alone.
-  const double period_s = static_cast<double>(rows_.back().t_us - rows_.front().t_us) * 1e-6 /
-                          static_cast<double>(rows_.size() - 1);
-  const double moving_s = static_cast<double>(moving) * period_s;
-  if (moving_s < settings_.axis_min_moving_s) return;
+  assert(moving == undecided_moving_rows_);
   Eigen::Vector3d axis = principal_axis(m);
   double peak = 0.0;
   for (const GyroRow& r : rows_) peak = std::max(peak, std::abs(r.w.dot(axis)));

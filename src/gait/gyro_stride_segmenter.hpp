@@ -194,8 +194,12 @@ class GyroStrideSegmenter : public StepDetector {
   double axis_m_moving_s_ = 0.0;                      ///< motion it holds
   int64_t axis_m_t_us_ = INT64_MIN;                   ///< rows up to this time are in it
   int64_t next_axis_try_us_ = INT64_MIN;              ///< the axis search is not rerun every sample
-  std::optional<size_t> last_peak_;                   ///< index of the last confirmed MS
-  int64_t last_peak_t_us_ = 0;                        ///< its time (cached for the per-sample test)
+  /// While the axis is unknown: how many buffered rows count as motion,
+  /// kept as rows come and go so that a sensor standing still does not
+  /// rescan its whole window (seconds of rows) at every sample.
+  size_t undecided_moving_rows_ = 0;
+  std::optional<size_t> last_peak_;   ///< index of the last confirmed MS
+  int64_t last_peak_t_us_ = 0;        ///< its time (cached for the per-sample test)
   std::optional<int64_t> stride_us_;  ///< typical stride (median of recent), for partial cycles
   std::vector<int64_t> recent_strides_;
   bool head_pending_ = true;  ///< contact before the first MS not yet looked at
