@@ -26,12 +26,11 @@ struct Run {
   std::vector<Tagged> samples;
 };
 
-// Both feet at 1 kHz for 30 s (60k samples) doing one activity, interleaved by time.
-Run simulate_feet(gk::sim::Activity activity) {
+// Both feet at 1 kHz through one stretch (30 s: 60k samples), interleaved by time.
+Run simulate_feet(const gk::sim::Stretch& stretch) {
   gk::sim::SimSettings s;
   s.seed = 11;
-  s.runner.schedule = {{activity, 30.0, activity == gk::sim::Activity::kRun ? 3.2 : 0.0,
-                        activity == gk::sim::Activity::kRun ? 170.0 : 0.0}};
+  s.runner.schedule = {stretch};
   s.sensors = gk::sim::feet_sensors(1000.0);
   const gk::sim::SimResult sim = gk::sim::simulate(s);
   Run r;
@@ -56,14 +55,14 @@ Run simulate_feet(gk::sim::Activity activity) {
 
 // 30 s of running: about 85 steps per side.
 const Run& simulated_run() {
-  static const Run run = simulate_feet(gk::sim::Activity::kRun);
+  static const Run run = simulate_feet({gk::sim::Activity::kRun, 30.0, 3.2, 170.0});
   return run;
 }
 
 // 30 s of standing still: no steps, but the detectors keep looking for the
 // pitch axis over a window of seconds at every sample.
 const Run& simulated_stand() {
-  static const Run run = simulate_feet(gk::sim::Activity::kStand);
+  static const Run run = simulate_feet({gk::sim::Activity::kStand, 30.0, 0.0, 0.0});
   return run;
 }
 
