@@ -115,6 +115,7 @@ struct RunCase {
   double rate_hz;
   double duration_s;
   uint64_t seed;
+  double duty_factor = 0.35;
 };
 
 std::string case_name(const RunCase& c) {
@@ -132,6 +133,7 @@ TEST_P(FeetAccuracy, MeetsTheIssueTargets) {
   s.seed = c.seed;
   s.runner.schedule = {{Activity::kRun, c.duration_s, c.speed_mps, c.cadence_spm}};
   s.runner.foot_strike = c.strike;
+  s.runner.duty_factor = c.duty_factor;
   s.sensors = sim::feet_sensors(c.rate_hz);  // default noise, bias, mounting up to 30 deg
   const sim::SimResult r = sim::simulate(s);
   const GaitAnalysis a = analyze_gait(r.session);
@@ -171,7 +173,12 @@ INSTANTIATE_TEST_SUITE_P(
                       RunCase{3.2, 170.0, FootStrikePattern::kHeel, 1000.0, 15.0, 19},
                       RunCase{5.5, 195.0, FootStrikePattern::kHeel, 200.0, 40.0, 20},
                       RunCase{3.0, 155.0, FootStrikePattern::kFore, 100.0, 40.0, 21},
-                      RunCase{4.0, 190.0, FootStrikePattern::kHeel, 500.0, 30.0, 22}),
+                      RunCase{4.0, 190.0, FootStrikePattern::kHeel, 500.0, 30.0, 22},
+                      // Found by a random sweep (2026-12-02): the landing's impact and
+                      // the heel's after it alternated as the larger jump at 200 Hz
+                      // (IC error 8.0 and 5.9 ms, cadence error 1.11 and 0.19 spm).
+                      RunCase{3.78, 195.0, FootStrikePattern::kFore, 200.0, 60.0, 359066, 0.33},
+                      RunCase{4.41, 192.0, FootStrikePattern::kFore, 200.0, 60.0, 70954, 0.33}),
     [](const ::testing::TestParamInfo<RunCase>& param) {
       const RunCase& c = param.param;
       return std::to_string(static_cast<int>(c.speed_mps * 10)) + "dmps_" +

@@ -35,6 +35,7 @@
 #include "shank_step_detector.hpp"
 #include "simulator.hpp"
 #include "stream_by_time.hpp"
+#include "stride_features.hpp"
 #include "turn_step_finder.hpp"
 
 namespace gk {
@@ -565,6 +566,66 @@ std::filesystem::path temp_dir(const std::string& name) {
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   return dir;
+}
+
+// ---------------------------------------------------------------------------
+// The impact that times a contact (stride_features.cpp).
+
+// 200 Hz rows at rest but for the jumps given (index -> acceleration step).
+GyroRows rows_with_jumps(const std::map<size_t, double>& jumps, size_t n = 60) {
+  GyroRows rows(n);
+  Eigen::Vector3d a(0.0, 0.0, kGravity_mps2);
+  for (size_t i = 0; i < n; ++i) {
+    if (const auto it = jumps.find(i); it != jumps.end()) a.x() += it->second;
+    GyroRow r;
+    r.t_us = static_cast<int64_t>(i) * 5'000;
+    r.a = a;
+    rows.push_back(r);
+  }
+  return rows;
+}
+
+StrideSpan whole(const GyroRows& rows) {
+  StrideSpan span;
+  span.rows = &rows;
+  span.end = rows.size() - 1;
+  span.t_begin_us = rows.front().t_us;
+  span.t_end_us = rows.back().t_us;
+  return span;
+}
+
+TEST(ImpactTime, TheFirstTransientTimesTheContactNotALaterLargerOne) {
+  // A landing at row 20 (jump 40), then the heel coming down 30 ms later,
+  // sampled at its steepest (jump 60).
+  const GyroRows rows = rows_with_jumps({{20, 40.0}, {21, -30.0}, {26, 60.0}, {27, -70.0}});
+  const StrideSpan span = whole(rows);
+  const ImpactSearch first{.first_fraction = 0.5};
+  const ImpactSearch largest{.first_fraction = 0.0};
+  const int64_t around_us = rows[22].t_us;
+  ASSERT_TRUE(impact_time_us(span, around_us, first).has_value());
+  EXPECT_DOUBLE_EQ(*impact_time_us(span, around_us, first), 97'500.0);     // between rows 19 and 20
+  EXPECT_DOUBLE_EQ(*impact_time_us(span, around_us, largest), 127'500.0);  // the heel's
+  // A jump under half the largest is no landing of its own.
+  const GyroRows weak = rows_with_jumps({{20, 20.0}, {21, -15.0}, {26, 60.0}, {27, -70.0}});
+  EXPECT_DOUBLE_EQ(*impact_time_us(whole(weak), around_us, first), 127'500.0);
+}
+
+TEST(ImpactTime, AJumpAcrossLostSamplesIsNoTransient) {
+  // Rows 10-14 lost, the acceleration changed while they were: it differs
+  // across the hole by more than half the landing's largest jump, but that
+  // is no transient.
+  GyroRows rows = rows_with_jumps({{12, 50.0}, {24, 60.0}, {25, -90.0}});
+  rows.erase(rows.begin() + 10, rows.begin() + 15);
+  const ImpactSearch first{.first_fraction = 0.5};
+  EXPECT_DOUBLE_EQ(*impact_time_us(whole(rows), rows[12].t_us, first), 117'500.0);  // rows 23-24
+}
+
+TEST(ImpactTime, TheSearchWindowCanBeShorterAfterTheFeature) {
+  const GyroRows rows = rows_with_jumps({{20, 40.0}, {21, -30.0}, {34, 60.0}, {35, -70.0}});
+  const int64_t around_us = rows[24].t_us;  // the jump at row 34 is 50 ms after it
+  EXPECT_DOUBLE_EQ(*impact_time_us(whole(rows), around_us, ImpactSearch{}), 167'500.0);
+  EXPECT_DOUBLE_EQ(*impact_time_us(whole(rows), around_us, ImpactSearch{.after_s = 0.04}),
+                   97'500.0);
 }
 
 TEST(BatchVsStreaming, SampleBySampleGivesTheSameSteps) {

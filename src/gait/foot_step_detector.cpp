@@ -172,8 +172,7 @@ std::optional<DetectedStep> FootStepDetector::analyze(const StrideSpan& span) {
                      y0 / (y0 - y1) * static_cast<double>(rows[z].t_us - rows[z - 1].t_us);
     }
   }
-  const std::optional<double> impact =
-      impact_time_us(span, rows[ic_g].t_us, settings_.impact_search_s, settings_.impact_min_ratio);
+  const std::optional<double> impact = impact_time_us(span, rows[ic_g].t_us, settings_.impact);
   if (heel_contact) {
     ic_us = *heel_contact;
   } else if (impact) {

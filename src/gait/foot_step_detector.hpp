@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "gyro_stride_segmenter.hpp"
+#include "stride_features.hpp"
 #include "turn_step_finder.hpp"
 
 namespace gk {
@@ -21,12 +22,13 @@ inline GyroSegmenterSettings foot_segmenter_defaults() {
 
 struct FootDetectorSettings {
   GyroSegmenterSettings segmenter = foot_segmenter_defaults();
-  /// Half-width of the window around the gyro IC feature where the impact
-  /// is looked for.
-  double impact_search_s = 0.08;
-  /// An impact counts when its jerk exceeds this multiple of the cycle's
-  /// median jerk; otherwise the gyro feature is used and quality lowered.
-  double impact_min_ratio = 4.0;
+  /// Where the landing impact is looked for around the gyro IC feature
+  /// (+/- 80 ms), and when it counts (a jump 4 times the cycle's median;
+  /// otherwise the gyro feature is used and quality lowered). The first
+  /// jump reaching half the largest is the landing: a forefoot landing is
+  /// followed by the heel's, and at 100-200 Hz either can be sampled as the
+  /// larger.
+  ImpactSearch impact{.before_s = 0.08, .after_s = 0.08, .min_ratio = 4.0, .first_fraction = 0.5};
   /// Foot-strike classes from the foot angle at IC (Altman & Davis 2012,
   /// Gait Posture 35:298): > 8 deg rearfoot, < -1.6 deg forefoot.
   double heel_strike_min_deg = 8.0;

@@ -38,8 +38,7 @@ std::optional<DetectedStep> ShankStepDetector::analyze(const StrideSpan& span) {
   step.contact_time_reliable = false;
   step.quality = 0.8;
   double ic_us = refine_time_us(rows, ic_g);
-  if (std::optional<double> impact = impact_time_us(
-          span, rows[ic_g].t_us, settings_.impact_search_s, settings_.impact_min_ratio)) {
+  if (std::optional<double> impact = impact_time_us(span, rows[ic_g].t_us, settings_.impact)) {
     ic_us = *impact;
   } else {
     // At the edges of the data a cycle is partial: claim a contact there

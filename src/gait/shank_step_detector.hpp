@@ -7,13 +7,20 @@
 #pragma once
 
 #include "gyro_stride_segmenter.hpp"
+#include "stride_features.hpp"
 
 namespace gk {
 
 struct ShankDetectorSettings {
   GyroSegmenterSettings segmenter;
-  double impact_search_s = 0.08;
-  double impact_min_ratio = 4.0;
+  /// Where the impact is looked for around the shank's IC feature (the
+  /// reversal after late swing, which follows the contact within a few tens
+  /// of ms): up to 80 ms before it and 40 ms after. Further after it, a
+  /// jump is the stance's own motion; at 100 Hz with short contacts it was
+  /// sampled larger than the impact on some strides (IC 60-90 ms late).
+  /// The largest jump is taken, not the first: the shank's own late-swing
+  /// deceleration can jump as much just before the contact.
+  ImpactSearch impact{.before_s = 0.08, .after_s = 0.04, .min_ratio = 4.0, .first_fraction = 0.0};
   /// Window after IC in which the axial peak is the tibial shock.
   double shock_window_s = 0.06;
 };

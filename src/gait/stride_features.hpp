@@ -26,11 +26,26 @@ size_t argmin_pitch(const GyroRows& rows, size_t lo, size_t hi);
 /// Sub-sample time of the extremum at k by a parabola through k-1, k, k+1.
 double refine_time_us(const GyroRows& rows, size_t k);
 
+/// Where and how the impact that marks a contact is looked for.
+struct ImpactSearch {
+  /// Window around the gyro IC feature: from before_s before it to after_s
+  /// after it.
+  double before_s = 0.08;
+  double after_s = 0.08;
+  /// An impact counts when its jump exceeds this multiple of the cycle's
+  /// median jump.
+  double min_ratio = 4.0;
+  /// When > 0, the first jump in the window reaching this fraction of the
+  /// largest is the impact (see impact_time_us); 0 takes the largest.
+  double first_fraction = 0.0;
+};
+
 /// Time of the impact near around_us: the largest jump of the acceleration
-/// vector between two samples within +/- search_s, if it stands out from
-/// the cycle's median jump by min_ratio. The contact happened between the
-/// two samples, so the midpoint is returned.
-std::optional<double> impact_time_us(const StrideSpan& span, int64_t around_us, double search_s,
-                                     double min_ratio);
+/// vector between two samples in the search window, if it stands out from
+/// the cycle's median jump by min_ratio (or, with first_fraction, the first
+/// jump reaching that share of the largest). The contact happened between
+/// the two samples, so the midpoint is returned.
+std::optional<double> impact_time_us(const StrideSpan& span, int64_t around_us,
+                                     const ImpactSearch& search);
 
 }  // namespace gk
