@@ -620,6 +620,17 @@ TEST(ImpactTime, AJumpAcrossLostSamplesIsNoTransient) {
   EXPECT_DOUBLE_EQ(*impact_time_us(whole(rows), rows[12].t_us, first), 117'500.0);  // rows 23-24
 }
 
+TEST(ImpactTime, AlongAnAxisOnlyThatComponentCounts) {
+  // A shank braking across its long axis (x, jump 50) 20 ms before the
+  // impact along it (z, jump 30).
+  GyroRows rows = rows_with_jumps({{16, 50.0}, {17, -50.0}});
+  for (size_t i = 20; i < rows.size(); ++i) rows[i].a.z() += i == 20 ? 30.0 : 5.0;
+  const Eigen::Vector3d tibia = Eigen::Vector3d::UnitZ();
+  const int64_t around_us = rows[22].t_us;
+  EXPECT_DOUBLE_EQ(*impact_time_us(whole(rows), around_us, ImpactSearch{}), 77'500.0);
+  EXPECT_DOUBLE_EQ(*impact_time_us(whole(rows), around_us, ImpactSearch{}, &tibia), 97'500.0);
+}
+
 TEST(ImpactTime, TheSearchWindowCanBeShorterAfterTheFeature) {
   const GyroRows rows = rows_with_jumps({{20, 40.0}, {21, -30.0}, {34, 60.0}, {35, -70.0}});
   const int64_t around_us = rows[24].t_us;  // the jump at row 34 is 50 ms after it

@@ -37,8 +37,20 @@ std::optional<DetectedStep> ShankStepDetector::analyze(const StrideSpan& span) {
   step.side = side_of(step.source);
   step.contact_time_reliable = false;
   step.quality = 0.8;
+  // Long axis of the tibia: over a whole stride the shank is near vertical
+  // on average, so the mean specific force points along it.
+  Eigen::Vector3d mean = Eigen::Vector3d::Zero();
+  for (size_t i = span.begin; i <= span.end; ++i) mean += rows[i].a;
+  const std::optional<Eigen::Vector3d> tibia =
+      mean.norm() > 1e-6 ? std::optional<Eigen::Vector3d>(mean.normalized()) : std::nullopt;
+
   double ic_us = refine_time_us(rows, ic_g);
-  if (std::optional<double> impact = impact_time_us(span, rows[ic_g].t_us, settings_.impact)) {
+  // The impact travels up the tibia (its shock is measured along it, Milner
+  // et al. 2006), while the late swing's sharpest accelerations, the shank
+  // braking before contact, are across it: along the tibia only, a swing
+  // that outjumped a weakly sampled impact no longer does.
+  if (std::optional<double> impact =
+          impact_time_us(span, rows[ic_g].t_us, settings_.impact, tibia ? &*tibia : nullptr)) {
     ic_us = *impact;
   } else {
     // At the edges of the data a cycle is partial: claim a contact there
@@ -64,12 +76,8 @@ std::optional<DetectedStep> ShankStepDetector::analyze(const StrideSpan& span) {
     step.stride_time_ms = static_cast<double>(span.t_end_us - span.t_begin_us) * 1e-3;
   }
 
-  // Long axis of the tibia: over a whole stride the shank is near vertical
-  // on average, so the mean specific force points along it.
-  Eigen::Vector3d mean = Eigen::Vector3d::Zero();
-  for (size_t i = span.begin; i <= span.end; ++i) mean += rows[i].a;
-  if (mean.norm() > 1e-6) {
-    const Eigen::Vector3d axis = mean.normalized();
+  if (tibia) {
+    const Eigen::Vector3d& axis = *tibia;
     const auto [lo, hi] =
         time_window(rows, span.begin, span.end, step.ic_us,
                     step.ic_us + static_cast<int64_t>(settings_.shock_window_s * 1e6));

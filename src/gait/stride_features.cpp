@@ -46,13 +46,17 @@ double refine_time_us(const GyroRows& rows, size_t k) {
 }
 
 std::optional<double> impact_time_us(const StrideSpan& span, int64_t around_us,
-                                     const ImpactSearch& search) {
+                                     const ImpactSearch& search, const Eigen::Vector3d* along) {
   const GyroRows& rows = *span.rows;
+  const auto jump = [&](size_t i) {
+    const Eigen::Vector3d d = rows[i].a - rows[i - 1].a;
+    return along ? std::abs(d.dot(*along)) : d.norm();
+  };
   const size_t first = std::max(span.begin, size_t{1});
   if (first > span.end) return std::nullopt;
   std::vector<double> jumps;
   jumps.reserve(span.end - first + 1);
-  for (size_t i = first; i <= span.end; ++i) jumps.push_back((rows[i].a - rows[i - 1].a).norm());
+  for (size_t i = first; i <= span.end; ++i) jumps.push_back(jump(i));
   const auto mid = jumps.begin() + static_cast<std::ptrdiff_t>(jumps.size() / 2);
   std::nth_element(jumps.begin(), mid, jumps.end());
   const double median_jump = std::max(*mid, 1e-6);
@@ -65,7 +69,7 @@ std::optional<double> impact_time_us(const StrideSpan& span, int64_t around_us,
   size_t best = lo;
   double best_jump = -1.0;
   for (size_t i = lo; i <= hi; ++i) {
-    const double j = (rows[i].a - rows[i - 1].a).norm();
+    const double j = jump(i);
     if (j > best_jump) {
       best_jump = j;
       best = i;
@@ -83,7 +87,7 @@ std::optional<double> impact_time_us(const StrideSpan& span, int64_t around_us,
     const int64_t best_dt_us = rows[best].t_us - rows[best - 1].t_us;
     for (size_t i = lo; i < best; ++i) {
       if (2 * (rows[i].t_us - rows[i - 1].t_us) > 3 * best_dt_us) continue;
-      const double j = (rows[i].a - rows[i - 1].a).norm();
+      const double j = jump(i);
       if (j >= search.first_fraction * best_jump) {
         best = i;
         best_jump = j;
@@ -96,7 +100,7 @@ std::optional<double> impact_time_us(const StrideSpan& span, int64_t around_us,
   const double onset = std::max(kOnsetFraction * best_jump, min_ratio * median_jump);
   const int64_t peak_us = rows[best].t_us;
   while (best > lo && best >= 2 && peak_us - rows[best - 1].t_us <= kMaxOnsetLead_us &&
-         (rows[best - 1].a - rows[best - 2].a).norm() > onset) {
+         jump(best - 1) > onset) {
     --best;
   }
   return 0.5 * static_cast<double>(rows[best - 1].t_us + rows[best].t_us);

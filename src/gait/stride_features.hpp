@@ -3,6 +3,7 @@
 // the impact that marks initial contact.
 #pragma once
 
+#include <Eigen/Core>
 #include <cstdint>
 #include <optional>
 #include <utility>
@@ -45,7 +46,10 @@ struct ImpactSearch {
 /// the cycle's median jump by min_ratio (or, with first_fraction, the first
 /// jump reaching that share of the largest). The contact happened between
 /// the two samples, so the midpoint is returned.
+/// With along (a unit vector in the sensor frame), only the jumps' component
+/// along it counts.
 std::optional<double> impact_time_us(const StrideSpan& span, int64_t around_us,
-                                     const ImpactSearch& search);
+                                     const ImpactSearch& search,
+                                     const Eigen::Vector3d* along = nullptr);
 
 }  // namespace gk
