@@ -18,8 +18,9 @@ struct ShankDetectorSettings {
   /// of ms): up to 80 ms before it and 40 ms after. Further after it, a
   /// jump is the stance's own motion; at 100 Hz with short contacts it was
   /// sampled larger than the impact on some strides (IC 60-90 ms late).
-  /// The largest jump is taken, not the first: the shank's own late-swing
-  /// deceleration can jump as much just before the contact.
+  /// The largest jump is taken, not the first: measured on the vector's
+  /// norm (before the jumps were taken along the tibia), the first-jump rule
+  /// picked the shank's late-swing braking just before the contact.
   ImpactSearch impact{.before_s = 0.08, .after_s = 0.04, .min_ratio = 4.0, .first_fraction = 0.0};
   /// Window after IC in which the axial peak is the tibial shock.
   double shock_window_s = 0.06;
