@@ -156,6 +156,31 @@ TEST_P(FeetAccuracy, MeetsTheIssueTargets) {
     if (!contact_inside(ic, c.duration_s, 0.4)) continue;
     EXPECT_EQ(step.event.activity, GaitActivity::kRunning) << "step at " << ic << " s";
   }
+
+  // Stride length by zero-velocity-updated integration, against the run's
+  // own: speed x stride time. Every stride but each foot's first has one.
+  const double stride_true_m = c.speed_mps * 120.0 / c.cadence_spm;
+  std::vector<double> rel;
+  for (const StepResult& step : a.steps) {
+    if (step.stride_m) rel.push_back(*step.stride_m / stride_true_m - 1.0);
+  }
+  ASSERT_GE(rel.size() + 4, a.steps.size());
+  double sq = 0.0, largest = 0.0;
+  for (double x : rel) {
+    sq += x * x;
+    largest = std::max(largest, std::abs(x));
+  }
+  const double rms = std::sqrt(sq / static_cast<double>(rel.size()));
+  std::sort(rel.begin(), rel.end());
+  const double mid = rel[rel.size() / 2];
+  std::printf(
+      "[accuracy] %s: stride length on %zu of %zu steps: median %+.2f %%, rms %.2f %%, largest "
+      "%.1f %%\n",
+      case_name(c).c_str(), rel.size(), a.steps.size(), 100.0 * mid, 100.0 * rms, 100.0 * largest);
+  // At 100 Hz the swing's fast rotation and the landing's transient are
+  // coarsely sampled for the strapdown integration (2.5 m/s 150 spm: -2 %).
+  EXPECT_LE(std::abs(mid), c.rate_hz >= 200.0 ? 0.01 : 0.03);
+  EXPECT_LE(rms, c.rate_hz >= 200.0 ? 0.015 : 0.04);
 }
 
 void PrintTo(const RunCase& c, std::ostream* os) { *os << case_name(c); }

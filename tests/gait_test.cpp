@@ -15,6 +15,7 @@
 #include <limits>
 #include <map>
 #include <memory>
+#include <numbers>
 #include <optional>
 #include <regex>
 #include <string>
@@ -37,6 +38,7 @@
 #include "stream_by_time.hpp"
 #include "stride_features.hpp"
 #include "turn_step_finder.hpp"
+#include "zero_velocity.hpp"
 
 namespace gk {
 namespace {
@@ -637,6 +639,45 @@ TEST(ImpactTime, TheSearchWindowCanBeShorterAfterTheFeature) {
   EXPECT_DOUBLE_EQ(*impact_time_us(whole(rows), around_us, ImpactSearch{}), 167'500.0);
   EXPECT_DOUBLE_EQ(*impact_time_us(whole(rows), around_us, ImpactSearch{.after_s = 0.04}),
                    97'500.0);
+}
+
+// A 200 Hz contact: the landing shakes the foot (30 Hz ringing, 3 m/s^2
+// along x, rows 0-19) while it has already stopped turning; from row 20 on
+// it still turns a little (0.3 rad/s about y, the roll-over) but the
+// specific force is gravity alone.
+GyroRows ringing_contact() {
+  GyroRows rows(40);
+  for (size_t i = 0; i < 40; ++i) {
+    GyroRow r;
+    r.t_us = static_cast<int64_t>(i) * 5'000;
+    r.a = Eigen::Vector3d(0.0, 0.0, kGravity_mps2);
+    if (i < 20)
+      r.a.x() += 3.0 * std::cos(2.0 * std::numbers::pi * 30.0 * 0.005 * static_cast<double>(i));
+    r.w = i < 20 ? Eigen::Vector3d::Zero() : Eigen::Vector3d(0.0, 0.3, 0.0);
+    rows.push_back(r);
+  }
+  return rows;
+}
+
+TEST(ZeroVelocity, TheFootAtRestIsNotTheOneThatStoppedTurning) {
+  const GyroRows rows = ringing_contact();
+  // The stillest gyroscope sample lies in the ringing; the foot is at rest
+  // only once the acceleration settles too.
+  EXPECT_GE(zero_velocity_row(rows, 0, 39), 20u);
+  // Without the ringing the whole contact is at rest as far as the
+  // acceleration tells, and the turning decides.
+  GyroRows quiet = rows;
+  for (GyroRow& r : quiet) r.a = Eigen::Vector3d(0.0, 0.0, kGravity_mps2);
+  EXPECT_LT(zero_velocity_row(quiet, 0, 39), 19u);
+}
+
+TEST(ZeroVelocity, StaysInsideTheRangeItIsGiven) {
+  const GyroRows rows = ringing_contact();
+  const size_t k = zero_velocity_row(rows, 3, 12);
+  EXPECT_GE(k, 3u);
+  EXPECT_LE(k, 12u);
+  EXPECT_EQ(zero_velocity_row(rows, 7, 8), 7u);  // too short to tell
+  EXPECT_EQ(zero_velocity_row(rows, 7, 7), 7u);
 }
 
 TEST(BatchVsStreaming, SampleBySampleGivesTheSameSteps) {

@@ -253,17 +253,9 @@ std::optional<DetectedStep> FootStepDetector::analyze(const StrideSpan& span) {
       quality *= 0.5;
       step.contact_time_reliable = false;
     }
-    // Mid-stance: the stillest moment of the contact, where the foot is
-    // flat and its velocity is zero.
-    size_t still = *to_k;
-    double still_norm = rows[still].w.norm();
-    for (size_t i = ic_g; i <= *to_k; ++i) {
-      const double n = rows[i].w.norm();
-      if (n < still_norm) {
-        still_norm = n;
-        still = i;
-      }
-    }
+    // Mid-stance: the moment of the contact when the foot is at rest, flat
+    // and with zero velocity.
+    const size_t still = zero_velocity_row(rows, ic_g, *to_k, settings_.zero_velocity);
     // Foot angle at IC relative to flat: the rotation about the pitch axis
     // between IC and mid-stance, sign so that toes up is positive.
     double angle_rad = 0.0;

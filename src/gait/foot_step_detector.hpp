@@ -8,6 +8,7 @@
 #include "gyro_stride_segmenter.hpp"
 #include "stride_features.hpp"
 #include "turn_step_finder.hpp"
+#include "zero_velocity.hpp"
 
 namespace gk {
 
@@ -29,6 +30,9 @@ struct FootDetectorSettings {
   /// followed by the heel's, and at 100-200 Hz either can be sampled as the
   /// larger.
   ImpactSearch impact{.before_s = 0.08, .after_s = 0.08, .min_ratio = 4.0, .first_fraction = 0.5};
+  /// Picks the contact's rest moment, where the stride integration takes the
+  /// foot's velocity as zero.
+  ZeroVelocitySettings zero_velocity;
   /// Foot-strike classes from the foot angle at IC (Altman & Davis 2012,
   /// Gait Posture 35:298): > 8 deg rearfoot, < -1.6 deg forefoot.
   double heel_strike_min_deg = 8.0;
