@@ -20,8 +20,12 @@ namespace gk {
 
 struct ZeroVelocitySettings {
   /// Window over which the statistic is averaged (centred, clipped to the
-  /// contact; at least three samples).
-  double window_s = 0.03;
+  /// contact; at least three samples). It spans the landing transient (the
+  /// impact peak of the ground reaction force lasts 30-50 ms), so that no
+  /// window fits between two swings of the ringing: with 30 ms, three
+  /// samples at 100 Hz, it did on simulated forefoot runs (per-stride error
+  /// rms 5.7 %, 1.7 % with 50 ms; unchanged at 200 Hz).
+  double window_s = 0.05;
   /// Noise levels that weigh the two terms against each other: the
   /// OpenShoe defaults (Nilsson et al. 2012), 0.01 m/s^2 and 0.1 deg/s,
   /// so 1 rad/s of rotation counts like 5.7 m/s^2 off gravity.
