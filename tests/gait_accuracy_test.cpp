@@ -157,6 +157,33 @@ TEST_P(FeetAccuracy, MeetsTheIssueTargets) {
     EXPECT_EQ(step.event.activity, GaitActivity::kRunning) << "step at " << ic << " s";
   }
 
+  // Foot strike: the class of (nearly) every step is the simulated one, and
+  // the angle at IC is the simulated foot's (heel 16, midfoot 3, forefoot -8
+  // deg toes up; src/sim/foot_motion.cpp).
+  const double angle_true_deg = c.strike == FootStrikePattern::kHeel  ? 16.0
+                                : c.strike == FootStrikePattern::kMid ? 3.0
+                                                                      : -8.0;
+  const pb::FootStrike class_true = c.strike == FootStrikePattern::kHeel  ? pb::HEEL
+                                    : c.strike == FootStrikePattern::kMid ? pb::MIDFOOT
+                                                                          : pb::FOREFOOT;
+  std::vector<double> angles;
+  size_t right_class = 0;
+  for (const StepResult& step : a.steps) {
+    if (!step.event.foot_strike_angle_deg) continue;
+    angles.push_back(*step.event.foot_strike_angle_deg);
+    right_class += step.event.foot_strike == class_true;
+  }
+  ASSERT_GE(angles.size() + 4, a.steps.size());
+  std::sort(angles.begin(), angles.end());
+  const double angle_median = angles[angles.size() / 2];
+  std::printf(
+      "[accuracy] %s: foot strike %s on %zu of %zu steps, angle median %.1f deg (%.1f-%.1f; "
+      "simulated %.0f)\n",
+      case_name(c).c_str(), strike_name(c.strike), right_class, angles.size(), angle_median,
+      angles.front(), angles.back(), angle_true_deg);
+  EXPECT_GE(static_cast<double>(right_class), 0.95 * static_cast<double>(angles.size()));
+  EXPECT_NEAR(angle_median, angle_true_deg, 2.0);
+
   // Stride length by zero-velocity-updated integration, against the run's
   // own: speed x stride time. Every stride but each foot's first has one.
   const double stride_true_m = c.speed_mps * 120.0 / c.cadence_spm;
