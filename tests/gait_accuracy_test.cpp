@@ -343,6 +343,39 @@ TEST(Accuracy, CadenceFollowsASpeedChange) {
   EXPECT_NEAR(median(late), 182.0, 1.0);
 }
 
+// Tibial shock (peak axial acceleration after IC, in g) is read for what it
+// changes with: the landing's severity. The simulated shank impact is 6, 4.5
+// and 3 g for heel, midfoot and forefoot strikes at 3 m/s and grows in
+// proportion to speed (src/sim/impact.cpp); at 1 kHz the peak is sampled.
+TEST(Accuracy, TibialShockTracksTheLanding) {
+  const auto shock = [](double speed, FootStrikePattern strike) {
+    sim::SimSettings s;
+    s.seed = 35;
+    s.runner.schedule = {{Activity::kRun, 30.0, speed, 170.0}};
+    s.runner.foot_strike = strike;
+    s.sensors = sim::shank_sensors(1000.0);
+    const GaitAnalysis a = analyze_gait(sim::simulate(s).session);
+    std::vector<double> g;
+    for (const StepResult& step : a.steps) {
+      if (step.shock_g) g.push_back(*step.shock_g);
+    }
+    EXPECT_GE(g.size() + 4, a.steps.size());
+    return median(g);
+  };
+  const double heel3 = shock(3.0, FootStrikePattern::kHeel);
+  const double mid3 = shock(3.0, FootStrikePattern::kMid);
+  const double fore3 = shock(3.0, FootStrikePattern::kFore);
+  const double heel5 = shock(5.0, FootStrikePattern::kHeel);
+  std::printf(
+      "[accuracy] tibial shock at 1 kHz, median g: 3 m/s heel %.2f mid %.2f fore %.2f "
+      "(simulated impact 6 / 4.5 / 3), 5 m/s heel %.2f (10)\n",
+      heel3, mid3, fore3, heel5);
+  EXPECT_GT(heel3, mid3 + 0.5);
+  EXPECT_GT(mid3, fore3 + 0.5);
+  EXPECT_NEAR(heel5 / heel3, 5.0 / 3.0, 0.2);
+  EXPECT_NEAR(heel3, 6.0, 1.5);
+}
+
 TEST(Accuracy, TreadmillSpeedGivesStrideLengthFromShanks) {
   const double speed = 3.5;
   sim::SimResult r =
