@@ -384,6 +384,38 @@ TEST(Accuracy, TibialShockTracksTheLanding) {
   EXPECT_NEAR(heel3, 6.0, 1.5);
 }
 
+// Left/right contact-time balance per window: the simulated left contact is
+// longer than the right by asymmetry_pct (mean unchanged), so the left share
+// is (1 + a) / (2 + a): 51.92 % for 8 %, 50 % without.
+TEST(Accuracy, ContactBalanceShowsTheLongerSide) {
+  for (const double asym_pct : {0.0, 8.0, -15.0}) {
+    sim::SimSettings s;
+    s.seed = 36;
+    s.runner.schedule = {{Activity::kRun, 60.0, 3.4, 172.0}};
+    s.runner.asymmetry_pct = asym_pct;
+    s.sensors = sim::feet_sensors(200.0);
+    const GaitAnalysis a = analyze_gait(sim::simulate(s).session);
+    std::vector<double> balance;
+    for (const StepResult& step : a.steps) {
+      if (step.window_contact_balance_left_pct) {
+        balance.push_back(*step.window_contact_balance_left_pct);
+      }
+    }
+    ASSERT_GT(balance.size(), 150u) << asym_pct << " %";
+    const double x = asym_pct / 100.0;
+    const double truth_pct = 100.0 * (1.0 + x) / (2.0 + x);
+    std::sort(balance.begin(), balance.end());
+    const double mid = balance[balance.size() / 2];
+    std::printf(
+        "[accuracy] contact balance, left %+.0f %%: median left share %.2f %% (%.2f-%.2f over %zu "
+        "10-step windows; true %.2f %%)\n",
+        asym_pct, mid, balance.front(), balance.back(), balance.size(), truth_pct);
+    EXPECT_NEAR(mid, truth_pct, 0.2) << asym_pct << " %";
+    EXPECT_NEAR(balance.front(), truth_pct, 0.5) << asym_pct << " %";
+    EXPECT_NEAR(balance.back(), truth_pct, 0.5) << asym_pct << " %";
+  }
+}
+
 TEST(Accuracy, TreadmillSpeedGivesStrideLengthFromShanks) {
   const double speed = 3.5;
   sim::SimResult r =

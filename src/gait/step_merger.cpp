@@ -2,9 +2,49 @@
 
 #include <algorithm>
 #include <cmath>
-#include <numeric>
+#include <optional>
 
 namespace gk {
+
+namespace {
+
+/// Step-time variability and left/right contact balance over a window of
+/// finished steps (the rolling 10 steps, or a minute).
+struct WindowSpread {
+  std::optional<double> step_time_cv_pct;
+  std::optional<double> contact_balance_left_pct;
+};
+
+template <typename It>
+WindowSpread window_spread(It first, It last) {
+  WindowSpread out;
+  double st_sum = 0.0;
+  size_t n_st = 0;
+  double left = 0.0, right = 0.0;
+  size_t nl = 0, nr = 0;
+  for (It it = first; it != last; ++it) {
+    if (it->step_time_ms) st_sum += *it->step_time_ms, ++n_st;
+    if (it->contact_ms && it->event.side == pb::LEFT) left += *it->contact_ms, ++nl;
+    if (it->contact_ms && it->event.side == pb::RIGHT) right += *it->contact_ms, ++nr;
+  }
+  if (n_st >= 2) {
+    const double mean = st_sum / static_cast<double>(n_st);
+    double var = 0.0;
+    for (It it = first; it != last; ++it) {
+      if (it->step_time_ms) var += (*it->step_time_ms - mean) * (*it->step_time_ms - mean);
+    }
+    var /= static_cast<double>(n_st - 1);
+    out.step_time_cv_pct = 100.0 * std::sqrt(var) / mean;
+  }
+  if (nl > 0 && nr > 0) {
+    const double ml = left / static_cast<double>(nl);
+    const double mr = right / static_cast<double>(nr);
+    out.contact_balance_left_pct = 100.0 * ml / (ml + mr);
+  }
+  return out;
+}
+
+}  // namespace
 
 StepMerger::StepMerger(const MergerSettings& settings, size_t sensors)
     : settings_(settings), last_t_us_(sensors, INT64_MIN), horizon_us_(sensors, INT64_MAX) {}
@@ -261,6 +301,11 @@ void StepMerger::finalize(const DetectedStep& step) {
     r.cadence_spm = (one_foot_ ? 120.0 : 60.0) * intervals / span_s;
     history_.back().cadence_spm = r.cadence_spm;
   }
+  // The step's own contact time enters the balance below; TO is known only
+  // for this step here, so the window ends with it.
+  const WindowSpread spread = window_spread(history_.begin(), history_.end());
+  r.window_step_time_cv_pct = spread.step_time_cv_pct;
+  r.window_contact_balance_left_pct = spread.contact_balance_left_pct;
   if (step.stride_m) {
     r.stride_m = step.stride_m;
   } else if (settings_.treadmill_speed_mps && stride_us_) {
@@ -287,27 +332,9 @@ void StepMerger::close_minute(bool force, int64_t now_us) {
         static_cast<double>(minute_steps_.back().event.ic_us - minute_steps_.front().event.ic_us) *
         1e-6;
     w.cadence_spm = (one_foot_ ? 120.0 : 60.0) * static_cast<double>(w.steps - 1) / span_s;
-    std::vector<double> st;
-    double left = 0.0, right = 0.0;
-    size_t nl = 0, nr = 0;
-    for (const StepResult& s : minute_steps_) {
-      if (s.step_time_ms) st.push_back(*s.step_time_ms);
-      if (s.contact_ms && s.event.side == pb::LEFT) left += *s.contact_ms, ++nl;
-      if (s.contact_ms && s.event.side == pb::RIGHT) right += *s.contact_ms, ++nr;
-    }
-    if (st.size() >= 2) {
-      const double mean =
-          std::accumulate(st.begin(), st.end(), 0.0) / static_cast<double>(st.size());
-      double var = 0.0;
-      for (double x : st) var += (x - mean) * (x - mean);
-      var /= static_cast<double>(st.size() - 1);
-      w.step_time_cv_pct = 100.0 * std::sqrt(var) / mean;
-    }
-    if (nl > 0 && nr > 0) {
-      const double ml = left / static_cast<double>(nl);
-      const double mr = right / static_cast<double>(nr);
-      w.contact_balance_left_pct = 100.0 * ml / (ml + mr);
-    }
+    const WindowSpread spread = window_spread(minute_steps_.begin(), minute_steps_.end());
+    w.step_time_cv_pct = spread.step_time_cv_pct.value_or(0.0);
+    w.contact_balance_left_pct = spread.contact_balance_left_pct;
     minutes_.push_back(w);
   }
   minute_steps_.clear();

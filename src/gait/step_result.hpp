@@ -16,7 +16,11 @@ struct StepResult {
   std::optional<double> flight_ms;     ///< previous step's TO to this IC (other foot)
   std::optional<double> swing_ms;      ///< this foot's previous TO to this IC
   std::optional<double> cadence_spm;   ///< rolling over the last 10 steps
-  std::optional<double> stride_m;      ///< ZUPT, else treadmill speed x stride time
+  /// Over the same 10 steps: step-time variability (coefficient of
+  /// variation, %) and the left share of the mean L + R contact time (%).
+  std::optional<double> window_step_time_cv_pct;
+  std::optional<double> window_contact_balance_left_pct;
+  std::optional<double> stride_m;  ///< ZUPT, else treadmill speed x stride time
   pb::FootStrike foot_strike = pb::FOOT_STRIKE_UNKNOWN;
   std::optional<double> shock_g;
   // Knee sleeve (thigh + shank) of this side, once calibrated (src/knee):

@@ -126,6 +126,8 @@ std::string step_json(const StepResult& st, int64_t t0_us, int64_t host_rx_us, i
                   {"side", side_letter(st.event.side)},
                   {"contact_ms", opt(st.contact_ms)},
                   {"cadence_spm", opt(st.cadence_spm)},
+                  {"step_time_cv_pct", opt(st.window_step_time_cv_pct)},
+                  {"contact_balance_left_pct", opt(st.window_contact_balance_left_pct)},
                   {"valgus_deg", opt(st.peak_valgus_deg)},
                   {"valgus_confidence", opt(st.valgus_confidence)},
                   {"rx_us", host_rx_us},

@@ -116,6 +116,8 @@ nlohmann::json session_report_json(const SessionReportData& d) {
                           {"contact_ms", opt(s.contact_ms)},
                           {"flight_ms", opt(s.flight_ms)},
                           {"cadence_spm", opt(s.cadence_spm)},
+                          {"step_time_cv_pct", opt(s.window_step_time_cv_pct)},
+                          {"contact_balance_left_pct", opt(s.window_contact_balance_left_pct)},
                           {"stride_m", opt(s.stride_m)},
                           {"shock_g", opt(s.shock_g)},
                           {"peak_valgus_deg", opt(s.peak_valgus_deg)},

@@ -163,6 +163,12 @@ CREATE TABLE return_plans (
   cadence_target_spm REAL
 );
 )sql",
+      // 3: step-time variability and contact balance over each step's rolling
+      // 10-step window (the per-minute ones are in minute_metrics).
+      R"sql(
+ALTER TABLE steps ADD COLUMN window_step_time_cv_pct REAL;
+ALTER TABLE steps ADD COLUMN window_contact_balance_left_pct REAL;
+)sql",
   };
   return migrations;
 }

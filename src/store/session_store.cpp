@@ -58,7 +58,7 @@ constexpr const char* kStepColumns =
     "cadence_spm, stride_m, foot_strike, shock_g, peak_valgus_deg, valgus_excursion_deg, "
     "knee_flexion_ic_deg, peak_stance_flexion_deg, valgus_confidence, "
     "tibial_inclination_ic_deg, peak_tibial_inclination_deg, pelvic_drop_deg, "
-    "peak_hip_adduction_deg";
+    "peak_hip_adduction_deg, window_step_time_cv_pct, window_contact_balance_left_pct";
 
 }  // namespace
 
@@ -189,7 +189,7 @@ ON CONFLICT(content_hash) DO UPDATE SET athlete_id = ?2, session_name = ?3, sour
   SqliteStatement step(db_, fmt::format("INSERT INTO steps(session_id, idx, {}) VALUES "
                                         "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
                                         "?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, "
-                                        "?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33)",
+                                        "?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33, ?34, ?35)",
                                         kStepColumns));
   int64_t idx = 0;
   for (const StepResult& s : d.steps) {
@@ -227,6 +227,8 @@ ON CONFLICT(content_hash) DO UPDATE SET athlete_id = ?2, session_name = ?3, sour
         .bind(31, s.peak_tibial_inclination_deg)
         .bind(32, s.pelvic_drop_deg)
         .bind(33, s.peak_hip_adduction_deg)
+        .bind(34, s.window_step_time_cv_pct)
+        .bind(35, s.window_contact_balance_left_pct)
         .run();
   }
 
@@ -409,6 +411,8 @@ SessionReportData SessionStore::load_by_id(int64_t sid) {
       s.peak_tibial_inclination_deg = q.opt_real(28);
       s.pelvic_drop_deg = q.opt_real(29);
       s.peak_hip_adduction_deg = q.opt_real(30);
+      s.window_step_time_cv_pct = q.opt_real(31);
+      s.window_contact_balance_left_pct = q.opt_real(32);
       d.steps.push_back(s);
     }
   }
