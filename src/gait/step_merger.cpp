@@ -24,8 +24,12 @@ WindowSpread window_spread(It first, It last) {
   size_t nl = 0, nr = 0;
   for (It it = first; it != last; ++it) {
     if (it->step_time_ms) st_sum += *it->step_time_ms, ++n_st;
-    if (it->contact_ms && it->event.side == pb::LEFT) left += *it->contact_ms, ++nl;
-    if (it->contact_ms && it->event.side == pb::RIGHT) right += *it->contact_ms, ++nr;
+    // Contacts a detector marks unreliable (a shank's, a trunk's, one
+    // across a hole) would make a balance out of their errors, as the form
+    // assessor's balance rule knows too.
+    if (!it->contact_ms || !it->event.contact_time_reliable) continue;
+    if (it->event.side == pb::LEFT) left += *it->contact_ms, ++nl;
+    if (it->event.side == pb::RIGHT) right += *it->contact_ms, ++nr;
   }
   if (n_st >= 2) {
     const double mean = st_sum / static_cast<double>(n_st);
