@@ -305,8 +305,8 @@ void StepMerger::finalize(const DetectedStep& step) {
     r.cadence_spm = (one_foot_ ? 120.0 : 60.0) * intervals / span_s;
     history_.back().cadence_spm = r.cadence_spm;
   }
-  // The step's own contact time enters the balance below; TO is known only
-  // for this step here, so the window ends with it.
+  // Variability and balance over the same steps as the rolling cadence,
+  // this one included.
   const WindowSpread spread = window_spread(history_.begin(), history_.end());
   r.window_step_time_cv_pct = spread.step_time_cv_pct;
   r.window_contact_balance_left_pct = spread.contact_balance_left_pct;
