@@ -263,19 +263,14 @@ std::optional<DetectedStep> FootStepDetector::analyze(const StrideSpan& span) {
     // there lost about half of a heel strike's angle (simulated 16 deg heel
     // strikes read 6-8 deg, midfoot).
     double angle_rad = 0.0;
-    {
-      const auto by_time = [](const GyroRow& r, int64_t t) { return r.t_us < t; };
-      size_t k = static_cast<size_t>(
-          std::lower_bound(rows.begin() + static_cast<std::ptrdiff_t>(span.begin),
-                           rows.begin() + static_cast<std::ptrdiff_t>(still) + 1, step.ic_us,
-                           by_time) -
-          rows.begin());
-      if (k > span.begin && k <= still && rows[k - 1].t_us <= step.ic_us) {
+    if (const auto [k, last] = time_window(rows, span.begin, still, step.ic_us, rows[still].t_us);
+        k <= last) {
+      if (k > span.begin) {
         // The part of the sample interval after the IC, rate interpolated.
         const GyroRow& r0 = rows[k - 1];
         const GyroRow& r1 = rows[k];
         const double dt_us = static_cast<double>(r1.t_us - r0.t_us);
-        const double u = dt_us > 0.0 ? static_cast<double>(step.ic_us - r0.t_us) / dt_us : 1.0;
+        const double u = static_cast<double>(step.ic_us - r0.t_us) / dt_us;
         const double p_ic = r0.p + u * (r1.p - r0.p);
         angle_rad -= 0.5 * (p_ic + r1.p) * (1.0 - u) * dt_us * 1e-6;
       }

@@ -97,8 +97,7 @@ size_t zero_velocity_row(const GyroRows& rows, size_t lo, size_t hi,
       }
     }
   }
-  const size_t best = lo + best_i;
-  return best;
+  return lo + best_i;
 }
 
 }  // namespace gk
