@@ -55,6 +55,7 @@ void ImpactStepDetector::reset() {
   up_ready_ = false;
   raw_.clear();
   raw_sum_.setZero();
+  raw_t_sum_us_ = 0;
   rows_.clear();
   candidate_.reset();
   last_peak_us_.reset();
@@ -80,6 +81,7 @@ void ImpactStepDetector::push(const ImuSample& s) {
       rows_.clear();
       raw_.clear();
       raw_sum_.setZero();
+      raw_t_sum_us_ = 0;
       candidate_.reset();
       last_peak_us_.reset();
       after_gap_ = true;
@@ -101,15 +103,20 @@ void ImpactStepDetector::push(const ImuSample& s) {
   }
   if (up_.norm() < 1e-6) return;
 
-  raw_.push_back(s.acc_mps2);
+  raw_.push_back({s.t_us, s.acc_mps2});
   raw_sum_ += s.acc_mps2;
+  raw_t_sum_us_ += s.t_us;
   if (raw_.size() > smoothing_n_) {
-    raw_sum_ -= raw_.front();
+    raw_sum_ -= raw_.front().acc;
+    raw_t_sum_us_ -= raw_.front().t_us;
     raw_.pop_front();
   }
-  const Eigen::Vector3d mean = raw_sum_ / static_cast<double>(raw_.size());
+  const auto n = static_cast<int64_t>(raw_.size());
+  const Eigen::Vector3d mean = raw_sum_ / static_cast<double>(n);
   Row row;
-  row.t_us = s.t_us;
+  // The average belongs to the middle of its samples, not to the newest: stamped at the newest,
+  // every time read off the smoothed force (IC, peak, unloading) would lag by half the window.
+  row.t_us = raw_t_sum_us_ / n;
   row.v_g = mean.dot(up_.normalized()) / kGravity_mps2;
   rows_.push_back(row);
   const size_t i = rows_.size() - 1;

@@ -58,8 +58,13 @@ class ImpactStepDetector final : public StepDetector {
   ImpactDetectorSettings settings_;
   Eigen::Vector3d up_ = Eigen::Vector3d::Zero();
   bool up_ready_ = false;
-  std::deque<Eigen::Vector3d> raw_;  ///< for the moving average
+  struct Raw {
+    int64_t t_us = 0;
+    Eigen::Vector3d acc = Eigen::Vector3d::Zero();
+  };
+  std::deque<Raw> raw_;  ///< for the moving average
   Eigen::Vector3d raw_sum_ = Eigen::Vector3d::Zero();
+  int64_t raw_t_sum_us_ = 0;  ///< sum of raw_'s times: the average's centre
   std::deque<Row> rows_;
   std::optional<size_t> candidate_;
   std::optional<int64_t> last_peak_us_;
