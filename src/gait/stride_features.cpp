@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <iterator>
 #include <vector>
 
 namespace gk {
@@ -15,13 +16,16 @@ constexpr int64_t kMaxOnsetLead_us = 12'000;
 
 std::pair<size_t, size_t> time_window(const GyroRows& rows, size_t begin, size_t end, int64_t t0_us,
                                       int64_t t1_us) {
-  size_t lo = begin;
-  while (lo <= end && rows[lo].t_us < t0_us) ++lo;
-  if (lo > end) return {1, 0};
-  size_t hi = end;
-  while (hi > lo && rows[hi].t_us > t1_us) --hi;
-  if (rows[hi].t_us > t1_us) return {1, 0};
-  return {lo, hi};
+  // Rows are in strictly increasing time (the segmenter admits no other), so both ends are
+  // binary searches: a linear walk from the cycle's start cost a stride's rows per call.
+  if (begin > end) return {1, 0};
+  const auto first = rows.begin() + static_cast<std::ptrdiff_t>(begin);
+  const auto stop = rows.begin() + static_cast<std::ptrdiff_t>(end) + 1;
+  const auto lo =
+      std::partition_point(first, stop, [&](const GyroRow& r) { return r.t_us < t0_us; });
+  const auto hi = std::partition_point(lo, stop, [&](const GyroRow& r) { return r.t_us <= t1_us; });
+  if (hi == lo) return {1, 0};
+  return {static_cast<size_t>(lo - rows.begin()), static_cast<size_t>(hi - rows.begin()) - 1};
 }
 
 size_t argmin_pitch(const GyroRows& rows, size_t lo, size_t hi) {
@@ -48,17 +52,25 @@ double refine_time_us(const GyroRows& rows, size_t k) {
 std::optional<double> impact_time_us(const StrideSpan& span, int64_t around_us,
                                      const ImpactSearch& search, const Eigen::Vector3d* along) {
   const GyroRows& rows = *span.rows;
-  const auto jump = [&](size_t i) {
-    const Eigen::Vector3d d = rows[i].a - rows[i - 1].a;
-    return along ? std::abs(d.dot(*along)) : d.norm();
-  };
   const size_t first = std::max(span.begin, size_t{1});
   if (first > span.end) return std::nullopt;
-  std::vector<double> jumps;
-  jumps.reserve(span.end - first + 1);
-  for (size_t i = first; i <= span.end; ++i) jumps.push_back(jump(i));
-  const auto mid = jumps.begin() + static_cast<std::ptrdiff_t>(jumps.size() / 2);
-  std::nth_element(jumps.begin(), mid, jumps.end());
+  // Every row's jump from the row before, computed once in one sequential pass (an index into
+  // the ring costs a wrap test per access), kept for the window's searches below; a copy is
+  // partially sorted for the stride's median. Scratch space per thread: this runs once per
+  // stride on the hot path, and batch analysis runs sessions on several threads.
+  thread_local std::vector<double> jumps;
+  thread_local std::vector<double> sorted;
+  jumps.clear();
+  auto prev = rows.begin() + static_cast<std::ptrdiff_t>(first) - 1;
+  const auto stop = rows.begin() + static_cast<std::ptrdiff_t>(span.end) + 1;
+  for (auto cur = std::next(prev); cur != stop; prev = cur, ++cur) {
+    const Eigen::Vector3d d = cur->a - prev->a;
+    jumps.push_back(along ? std::abs(d.dot(*along)) : d.norm());
+  }
+  const auto jump = [&](size_t i) { return jumps[i - first]; };
+  sorted.assign(jumps.begin(), jumps.end());
+  const auto mid = sorted.begin() + static_cast<std::ptrdiff_t>(sorted.size() / 2);
+  std::nth_element(sorted.begin(), mid, sorted.end());
   const double median_jump = std::max(*mid, 1e-6);
 
   const double min_ratio = search.min_ratio;
