@@ -218,14 +218,16 @@ void GaitEngine::watch_rate(Sensor& s, const ImuSample& sample) {
     return;
   }
   if (s.off_rate_run++ == 0) s.off_rate_start_us = s.last_t_us;
-  if (s.off_rate_run >= kRateChangeSamples) {
-    s.rate_changes.push_back(
-        fmt::format("sample rate changed from {:.1f} Hz to {:.1f} Hz at {:.3f} s",
-                    1e6 / static_cast<double>(s.period_us), 1e6 / static_cast<double>(dt),
-                    static_cast<double>(s.off_rate_start_us) * 1e-6));
-    s.period_us = dt;
-    s.off_rate_run = 0;
-  }
+  if (s.off_rate_run >= kRateChangeSamples) note_rate_change(s, dt);
+}
+
+void GaitEngine::note_rate_change(Sensor& s, int64_t dt_us) {
+  s.rate_changes.push_back(
+      fmt::format("sample rate changed from {:.1f} Hz to {:.1f} Hz at {:.3f} s",
+                  1e6 / static_cast<double>(s.period_us), 1e6 / static_cast<double>(dt_us),
+                  static_cast<double>(s.off_rate_start_us) * 1e-6));
+  s.period_us = dt_us;
+  s.off_rate_run = 0;
 }
 
 int64_t GaitEngine::horizon_for(const Sensor& s) const {

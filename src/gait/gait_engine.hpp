@@ -87,6 +87,8 @@ class GaitEngine {
     std::vector<std::string> rate_changes;
   };
   void watch_rate(Sensor& s, const ImuSample& sample);
+  /// The rate-change warning, out of line: watch_rate runs per sample, this almost never.
+  [[gnu::cold, gnu::noinline]] static void note_rate_change(Sensor& s, int64_t dt_us);
   void release_steps();
   int64_t horizon_for(const Sensor& s) const;
   EngineSettings settings_;

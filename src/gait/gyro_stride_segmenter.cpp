@@ -52,10 +52,11 @@ std::optional<Eigen::Vector3d> still_gravity(const GyroRows& rows, size_t from, 
   constexpr size_t kMinStillRows = 5;
   Eigen::Vector3d sum = Eigen::Vector3d::Zero();
   size_t n = 0;
-  for (size_t i = from; i < to; ++i) {
-    if (rows[i].w.squaredNorm() < kStillRate_rps * kStillRate_rps &&
-        std::abs(rows[i].a.norm() - kGravity_mps2) < kStillAccel_mps2) {
-      sum += rows[i].a;
+  const auto stop = rows.begin() + static_cast<std::ptrdiff_t>(std::max(from, to));
+  for (auto r = rows.begin() + static_cast<std::ptrdiff_t>(from); r != stop; ++r) {
+    if (r->w.squaredNorm() < kStillRate_rps * kStillRate_rps &&
+        std::abs(r->a.norm() - kGravity_mps2) < kStillAccel_mps2) {
+      sum += r->a;
       ++n;
     }
   }

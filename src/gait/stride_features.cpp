@@ -29,11 +29,12 @@ std::pair<size_t, size_t> time_window(const GyroRows& rows, size_t begin, size_t
 }
 
 size_t argmin_pitch(const GyroRows& rows, size_t lo, size_t hi) {
-  size_t best = lo;
-  for (size_t i = lo; i <= hi; ++i) {
-    if (rows[i].p < rows[best].p) best = i;
-  }
-  return best;
+  // The first minimum, by iterator: an index into the ring costs a wrap test per access.
+  const auto first = rows.begin() + static_cast<std::ptrdiff_t>(lo);
+  const auto stop = rows.begin() + static_cast<std::ptrdiff_t>(hi) + 1;
+  const auto best =
+      std::min_element(first, stop, [](const GyroRow& a, const GyroRow& b) { return a.p < b.p; });
+  return static_cast<size_t>(best - rows.begin());
 }
 
 double refine_time_us(const GyroRows& rows, size_t k) {
