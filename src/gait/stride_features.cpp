@@ -1,6 +1,7 @@
 #include "stride_features.hpp"
 
 #include <algorithm>
+#include <cassert>
 #include <cmath>
 #include <iterator>
 #include <vector>
@@ -29,7 +30,9 @@ std::pair<size_t, size_t> time_window(const GyroRows& rows, size_t begin, size_t
 }
 
 size_t argmin_pitch(const GyroRows& rows, size_t lo, size_t hi) {
-  // The first minimum, by iterator: an index into the ring costs a wrap test per access.
+  // The first minimum, by iterator: an index into the ring costs a wrap test per access. An
+  // empty window (time_window's {1, 0}) gives lo back, as the index loop did.
+  assert(hi + 1 >= lo);
   const auto first = rows.begin() + static_cast<std::ptrdiff_t>(lo);
   const auto stop = rows.begin() + static_cast<std::ptrdiff_t>(hi) + 1;
   const auto best =
