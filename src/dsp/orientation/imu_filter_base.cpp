@@ -190,7 +190,9 @@ void ImuFilterBase::update(const ImuSample& s) {
 
   const double dt_s = static_cast<double>(dt_us) * 1e-6;
   if (!acc_ok) ++flags_.accel_rejected;
-  const Eigen::Quaterniond q_before = q_ws_;
+  // Kept as scalars: a copy as a quaternion reads q_ws_ with 16-byte loads, which stall on the
+  // previous update's 8-byte stores (quaternion_product.hpp).
+  const double bw = q_ws_.w(), bx = q_ws_.x(), by = q_ws_.y(), bz = q_ws_.z();
 
   if (!s.has_gyro) {
     ++flags_.accel_only_updates;
@@ -223,8 +225,9 @@ void ImuFilterBase::update(const ImuSample& s) {
 
   // Last line of defence for the "never NaN out" contract: the steps above are guarded, but an
   // orientation that is not a finite unit quaternion is never published.
-  if (!q_ws_.coeffs().allFinite() || std::abs(q_ws_.squaredNorm() - 1.0) > 1e-6) {
-    q_ws_ = q_before;
+  // Written as !(x <= bound): a NaN or infinite coefficient makes the norm fail it too.
+  if (!(std::abs(squared_norm(q_ws_) - 1.0) <= 1e-6)) {
+    q_ws_ = Eigen::Quaterniond(bw, bx, by, bz);
     ++flags_.nonfinite_skipped;
   }
 }
