@@ -62,6 +62,9 @@ std::optional<double> impact_time_us(const StrideSpan& span, int64_t around_us,
   // the ring costs a wrap test per access), kept for the window's searches below; a copy is
   // partially sorted for the stride's median. Scratch space per thread: this runs once per
   // stride on the hot path, and batch analysis runs sessions on several threads.
+  // Without an axis the pass keeps squared norms: sqrt is monotonic, so the median's square
+  // root is the median of the norms exactly, and only the few rows the searches below read
+  // need a square root (one per row of the stride was most of this function's time).
   thread_local std::vector<double> jumps;
   thread_local std::vector<double> sorted;
   jumps.clear();
@@ -69,13 +72,15 @@ std::optional<double> impact_time_us(const StrideSpan& span, int64_t around_us,
   const auto stop = rows.begin() + static_cast<std::ptrdiff_t>(span.end) + 1;
   for (auto cur = std::next(prev); cur != stop; prev = cur, ++cur) {
     const Eigen::Vector3d d = cur->a - prev->a;
-    jumps.push_back(along ? std::abs(d.dot(*along)) : d.norm());
+    jumps.push_back(along ? std::abs(d.dot(*along)) : d.squaredNorm());
   }
-  const auto jump = [&](size_t i) { return jumps[i - first]; };
+  const auto jump = [&](size_t i) {
+    return along ? jumps[i - first] : std::sqrt(jumps[i - first]);
+  };
   sorted.assign(jumps.begin(), jumps.end());
   const auto mid = sorted.begin() + static_cast<std::ptrdiff_t>(sorted.size() / 2);
   std::nth_element(sorted.begin(), mid, sorted.end());
-  const double median_jump = std::max(*mid, 1e-6);
+  const double median_jump = std::max(along ? *mid : std::sqrt(*mid), 1e-6);
 
   const double min_ratio = search.min_ratio;
   const auto [lo, hi] =

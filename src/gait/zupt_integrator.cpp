@@ -109,14 +109,16 @@ std::optional<std::pair<Eigen::Vector3d, Eigen::Vector3d>> strapdown(const GyroR
       const double k = 1.0 - 0.5 * e;
       qw *= k, qx *= k, qy *= k, qz *= k;
     }
-    // Trapezoids on acceleration and velocity.
+    // Trapezoids on acceleration and velocity. Halving is exact in floating point, so taking
+    // it once on dt gives the same roundings as halving each sum.
+    const double half_dt = 0.5 * dt;
     const std::array<double, 3> acc = world_accel(cur->a);
-    const double vx1 = vx + 0.5 * (acc[0] + a_prev[0]) * dt;
-    const double vy1 = vy + 0.5 * (acc[1] + a_prev[1]) * dt;
-    const double vz1 = vz + 0.5 * (acc[2] + a_prev[2]) * dt;
-    p.x() += 0.5 * (vx + vx1) * dt;
-    p.y() += 0.5 * (vy + vy1) * dt;
-    p.z() += 0.5 * (vz + vz1) * dt;
+    const double vx1 = vx + (acc[0] + a_prev[0]) * half_dt;
+    const double vy1 = vy + (acc[1] + a_prev[1]) * half_dt;
+    const double vz1 = vz + (acc[2] + a_prev[2]) * half_dt;
+    p.x() += (vx + vx1) * half_dt;
+    p.y() += (vy + vy1) * half_dt;
+    p.z() += (vz + vz1) * half_dt;
     vx = vx1, vy = vy1, vz = vz1;
     a_prev = acc;
     on_sample(cur->t_us, p);
