@@ -112,23 +112,26 @@ inline Eigen::Quaterniond ImuFilterBase::integrate(const Eigen::Quaterniond& q,
     s_over_h = std::sin(h) / h;
   }
   const Eigen::Quaterniond dq(c, s_over_h * v.x(), s_over_h * v.y(), s_over_h * v.z());
-  Eigen::Quaterniond out = hamilton_product(q, dq);
+  const Eigen::Quaterniond out = hamilton_product(q, dq);
   // Both factors are unit to rounding, so |out|^2 = 1 + e with |e| ~ 1e-16, a drift that would
   // take ~1e4 updates to reach 1e-12. Renormalising only past that bound keeps the attitude
   // unit to 1e-12 and takes the scaling off the sample-to-sample dependency chain (the branch
   // is predicted and the norm is computed beside the chain): this recursion, not arithmetic,
   // bounds the filter's speed. One Newton step for 1/sqrt (error 3/8 e^2) covers small e;
   // anything further off (an input that was not unit) takes the exact path.
+  // The scale is applied to scalars into a new quaternion, not in place through coeffs(): an
+  // in-place packed multiply made GCC assemble the product in stack memory and reload it as
+  // 16-byte packets, the stalled reload quaternion_product.hpp describes.
   const double n2 = squared_norm(out);
   const double e = n2 - 1.0;
-  if (std::abs(e) > 1e-12) [[unlikely]] {
-    if (std::abs(e) < 1e-9) {
-      out.coeffs() *= 1.0 - 0.5 * e;
-    } else {
-      out.coeffs() /= std::sqrt(n2);
-    }
+  if (std::abs(e) <= 1e-12) [[likely]]
+    return out;
+  if (std::abs(e) < 1e-9) {
+    const double k = 1.0 - 0.5 * e;
+    return Eigen::Quaterniond(k * out.w(), k * out.x(), k * out.y(), k * out.z());
   }
-  return out;
+  const double n = std::sqrt(n2);
+  return Eigen::Quaterniond(out.w() / n, out.x() / n, out.y() / n, out.z() / n);
 }
 
 }  // namespace gk
