@@ -200,8 +200,13 @@ std::optional<DetectedStep> FootStepDetector::analyze(const StrideSpan& span) {
   // is timed at its edge. Marked, and the stride length is left out by the
   // integration (zupt_integrator) when the hole is long.
   bool hole_in_cycle = false;
+  // By iterator over the whole stride: an index into the ring costs a wrap test per access.
+  const int64_t hole_bound_us = hole_us();
+  auto row = rows.begin() + static_cast<std::ptrdiff_t>(span.begin);
   for (size_t i = span.begin; i < span.end; ++i) {
-    if (rows[i + 1].t_us - rows[i].t_us <= hole_us()) continue;
+    const int64_t t0_us = row->t_us;
+    ++row;
+    if (row->t_us - t0_us <= hole_bound_us) continue;
     hole_in_cycle = true;
     quality *= 0.7;
     if (i + 1 >= ic_g && (!to_k || i <= *to_k)) step.contact_time_reliable = false;
