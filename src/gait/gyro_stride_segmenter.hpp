@@ -14,6 +14,7 @@
 
 #include <Eigen/Core>
 #include <boost/circular_buffer.hpp>
+#include <cassert>
 #include <cstdint>
 #include <optional>
 #include <vector>
@@ -98,6 +99,27 @@ struct GyroRow {
 /// add and a compare. Its capacity is grown by the owner before it fills
 /// (a full circular_buffer would overwrite its oldest row).
 using GyroRows = boost::circular_buffer<GyroRow>;
+
+/// Calls f(row) for rows [lo, hi] of the ring in order, until f returns false. The rows lie in
+/// at most two contiguous arrays (the ring's storage before and after its wrap); walking those
+/// by pointer costs no wrap test per step, which the scans over every row of a stride (the
+/// strapdown integration, the pitch-rate minimum) notice at 1 kHz. Returns false if f stopped
+/// the walk.
+template <typename F>
+bool for_each_row(const GyroRows& rows, size_t lo, size_t hi, F&& f) {
+  assert(lo > hi || hi < rows.size());
+  const auto one = rows.array_one();
+  const auto two = rows.array_two();
+  for (size_t i = lo; i <= hi && i < one.second; ++i) {
+    if (!f(one.first[i])) return false;
+  }
+  const size_t from = lo > one.second ? lo - one.second : 0;
+  if (hi < one.second) return true;
+  for (size_t i = from; i <= hi - one.second && i < two.second; ++i) {
+    if (!f(two.first[i])) return false;
+  }
+  return true;
+}
 
 /// One MS-to-MS cycle. At the ends of the data (start, end, either side of
 /// a gap) the cycle is partial: the missing mid-swing is placed one typical

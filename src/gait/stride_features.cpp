@@ -4,6 +4,7 @@
 #include <cassert>
 #include <cmath>
 #include <iterator>
+#include <limits>
 #include <vector>
 
 namespace gk {
@@ -30,14 +31,22 @@ std::pair<size_t, size_t> time_window(const GyroRows& rows, size_t begin, size_t
 }
 
 size_t argmin_pitch(const GyroRows& rows, size_t lo, size_t hi) {
-  // The first minimum, by iterator: an index into the ring costs a wrap test per access. An
-  // empty window (time_window's {1, 0}) gives lo back, as the index loop did.
+  // The first minimum, in storage order by pointer (for_each_row): an index into the ring costs
+  // a wrap test per access. An empty window (time_window's {1, 0}) gives lo back, as the index
+  // loop did.
   assert(hi + 1 >= lo);
-  const auto first = rows.begin() + static_cast<std::ptrdiff_t>(lo);
-  const auto stop = rows.begin() + static_cast<std::ptrdiff_t>(hi) + 1;
-  const auto best =
-      std::min_element(first, stop, [](const GyroRow& a, const GyroRow& b) { return a.p < b.p; });
-  return static_cast<size_t>(best - rows.begin());
+  size_t best = lo;
+  size_t i = lo;
+  double best_p = std::numeric_limits<double>::infinity();
+  for_each_row(rows, lo, hi, [&](const GyroRow& row) {
+    if (row.p < best_p || i == lo) {
+      best_p = row.p;
+      best = i;
+    }
+    ++i;
+    return true;
+  });
+  return best;
 }
 
 double refine_time_us(const GyroRows& rows, size_t k) {

@@ -66,18 +66,17 @@ std::optional<std::pair<Eigen::Vector3d, Eigen::Vector3d>> strapdown(const GyroR
   };
   double vx = 0.0, vy = 0.0, vz = 0.0;
   Eigen::Vector3d p = Eigen::Vector3d::Zero();
-  // Sequential iterators: random access into a deque costs a block lookup per
-  // index, and this loop is the detector's hottest.
-  auto prev = rows.begin() + static_cast<std::ptrdiff_t>(i0);
-  const auto stop = rows.begin() + static_cast<std::ptrdiff_t>(i1) + 1;
+  // In storage order by pointer (for_each_row): this loop is the detector's hottest.
+  const GyroRow* prev = &rows[i0];
   std::array<double, 3> a_prev = world_accel(prev->a);
-  for (auto cur = std::next(prev); cur != stop; prev = cur, ++cur) {
+  const bool whole = for_each_row(rows, i0 + 1, i1, [&](const GyroRow& row) {
+    const GyroRow* cur = &row;
     const double dt = static_cast<double>(cur->t_us - prev->t_us) * 1e-6;
     // A longer hole (lost packets the segmenter bridged) hides how the foot
     // moved: integrating across it would report a length that was never
     // measured, so the stride gets none.
     if (dt > kMaxStrapdownStep_s) [[unlikely]]
-      return std::nullopt;
+      return false;
     // Rotation over the interval from the mean rate (second-order accurate).
     const double hx = 0.25 * dt * (cur->w.x() + prev->w.x());
     const double hy = 0.25 * dt * (cur->w.y() + prev->w.y());
@@ -118,7 +117,10 @@ std::optional<std::pair<Eigen::Vector3d, Eigen::Vector3d>> strapdown(const GyroR
     vx = vx1, vy = vy1, vz = vz1;
     a_prev = acc;
     on_sample(cur->t_us, p);
-  }
+    prev = cur;
+    return true;
+  });
+  if (!whole) return std::nullopt;
   const Eigen::Vector3d v(vx, vy, vz);
   return std::make_pair(v, p);
 }
