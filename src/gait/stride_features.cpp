@@ -77,12 +77,13 @@ std::optional<double> impact_time_us(const StrideSpan& span, int64_t around_us,
   thread_local std::vector<double> jumps;
   thread_local std::vector<double> sorted;
   jumps.clear();
-  auto prev = rows.begin() + static_cast<std::ptrdiff_t>(first) - 1;
-  const auto stop = rows.begin() + static_cast<std::ptrdiff_t>(span.end) + 1;
-  for (auto cur = std::next(prev); cur != stop; prev = cur, ++cur) {
-    const Eigen::Vector3d d = cur->a - prev->a;
+  const GyroRow* prev = &rows[first - 1];
+  for_each_row(rows, first, span.end, [&](const GyroRow& cur) {
+    const Eigen::Vector3d d = cur.a - prev->a;
     jumps.push_back(along ? std::abs(d.dot(*along)) : d.squaredNorm());
-  }
+    prev = &cur;
+    return true;
+  });
   const auto jump = [&](size_t i) {
     return along ? jumps[i - first] : std::sqrt(jumps[i - first]);
   };

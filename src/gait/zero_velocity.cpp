@@ -39,11 +39,13 @@ size_t zero_velocity_row(const GyroRows& rows, size_t lo, size_t hi,
   prefix.resize(n_rows + 1);
   prefix[0] = {Eigen::Vector3d::Zero(), 0.0, 0.0};
   {
-    auto row = rows.begin() + static_cast<std::ptrdiff_t>(lo);
-    for (size_t k = 0; k < n_rows; ++k, ++row) {
-      prefix[k + 1] = {prefix[k].a + row->a, prefix[k].a2 + row->a.squaredNorm(),
-                       prefix[k].w2 + row->w.squaredNorm()};
-    }
+    size_t k = 0;
+    for_each_row(rows, lo, hi, [&](const GyroRow& row) {
+      prefix[k + 1] = {prefix[k].a + row.a, prefix[k].a2 + row.a.squaredNorm(),
+                       prefix[k].w2 + row.w.squaredNorm()};
+      ++k;
+      return true;
+    });
   }
 
   // The window [a, b] (offsets from lo) around row i: rows within half_us
