@@ -4,7 +4,6 @@
 #include <cassert>
 #include <cmath>
 #include <iterator>
-#include <limits>
 #include <vector>
 
 namespace gk {
@@ -35,11 +34,12 @@ size_t argmin_pitch(const GyroRows& rows, size_t lo, size_t hi) {
   // a wrap test per access. An empty window (time_window's {1, 0}) gives lo back, as the index
   // loop did.
   assert(hi + 1 >= lo);
+  if (hi < lo) return lo;
   size_t best = lo;
   size_t i = lo;
-  double best_p = std::numeric_limits<double>::infinity();
+  double best_p = rows[lo].p;
   for_each_row(rows, lo, hi, [&](const GyroRow& row) {
-    if (row.p < best_p || i == lo) {
+    if (row.p < best_p) {
       best_p = row.p;
       best = i;
     }
