@@ -2,7 +2,6 @@
 
 #include <Eigen/Geometry>
 #include <algorithm>
-#include <array>
 #include <cassert>
 #include <cmath>
 #include <numbers>
@@ -57,7 +56,7 @@ void FootStepDetector::reset() {
   proposals_.clear();
   recent_ic_us_.clear();
   ic_offsets_us_.clear();
-  impact_lags_us_.clear();
+  placement_.reset();
 }
 
 void FootStepDetector::push(const ImuSample& sample) {
@@ -120,47 +119,6 @@ bool FootStepDetector::swing_follows(const GyroRows& rows, size_t to_k) const {
   return false;
 }
 
-double FootStepDetector::place_contact_us(double feature_us, double impact_us, int64_t lag_us,
-                                          double period_us) const {
-  // The impact is known only to the pair of samples it fell between (impact_time_us() returns
-  // their midpoint), and which pair catches its rise drifts with the sampling phase from stride
-  // to stride: at 100 Hz a steady simulated run at 195 steps/min had contacts 10 ms early or
-  // 14 ms late, and the cadence error followed that jitter. The gyro feature is a smooth
-  // minimum timed between samples (refine_time_us()) and trails the contact by a lag that
-  // changes little from one stride to the next. Its median over the last strides (this one
-  // included) turns the feature into a second estimate of the contact, and the two are
-  // averaged with inverse-variance weights:
-  // - the impact's variance is that of a uniform error over one sample period, T^2 / 12;
-  // - the feature's is what the lags spread beyond that (their spread holds both errors),
-  //   taken without the largest deviation, so one mistimed impact does not swamp it.
-  // At 100-200 Hz that leans on the feature; at 1 kHz, where the impact is sharp and a lag's
-  // own stride-to-stride change is larger than the sample period, on the impact. The result
-  // stays within one sample period of the impact: the feature refines the impact, never
-  // replaces it.
-  std::array<double, kImpactLags + 1> lags{};
-  size_t n = 0;
-  for (const int64_t l : impact_lags_us_) lags[n++] = static_cast<double>(l);
-  lags[n++] = static_cast<double>(lag_us);
-  const auto first = lags.begin();
-  const auto last = first + static_cast<std::ptrdiff_t>(n);
-  const auto mid = first + static_cast<std::ptrdiff_t>(n / 2);
-  std::nth_element(first, mid, last);
-  const double median_lag_us = *mid;
-  std::array<double, kImpactLags + 1> dev{};
-  for (size_t i = 0; i < n; ++i) dev[i] = std::abs(lags[i] - median_lag_us);
-  std::sort(dev.begin(), dev.begin() + static_cast<std::ptrdiff_t>(n));
-  const size_t keep = n > 2 ? n - 1 : n;
-  double sum_sq = 0.0;
-  for (size_t i = 0; i < keep; ++i) sum_sq += dev[i] * dev[i];
-  const double spread_var = sum_sq / static_cast<double>(keep);
-  const double impact_var = period_us * period_us / 12.0;
-  const double feature_var = std::max(spread_var - impact_var, kMinFeatureVar_us2);
-  const double from_feature_us = feature_us - median_lag_us;
-  const double fused_us =
-      (impact_var * from_feature_us + feature_var * impact_us) / (impact_var + feature_var);
-  return std::clamp(fused_us, impact_us - period_us, impact_us + period_us);
-}
-
 std::optional<DetectedStep> FootStepDetector::analyze(const StrideSpan& span) {
   const GyroRows& rows = *span.rows;
   const int64_t t_mid = span.t_begin_us + (span.t_end_us - span.t_begin_us) / 2;
@@ -216,19 +174,19 @@ std::optional<DetectedStep> FootStepDetector::analyze(const StrideSpan& span) {
     }
   }
   const std::optional<double> impact = impact_time_us(span, rows[ic_g].t_us, settings_.impact);
-  std::optional<int64_t> impact_lag_us;
+  std::optional<double> impact_lag_us;
   if (heel_contact) {
     ic_us = *heel_contact;
   } else if (impact) {
     // Running: the first sharp jump of the acceleration near the gyro feature marks the moment
     // the foot meets the ground, whatever the strike pattern. Where it fell between two samples
-    // the gyro feature helps to say (place_contact_us()).
+    // the gyro feature helps to say (ImpactPlacement).
     const double feature_us = ic_us;  // refine_time_us() above
     ic_us = *impact;
     const int64_t period_us = ic_g > 0 ? rows[ic_g].t_us - rows[ic_g - 1].t_us : 0;
     if (period_us > 0 && period_us <= hole_us()) {
-      impact_lag_us = static_cast<int64_t>(std::llround(feature_us - *impact));
-      ic_us = place_contact_us(feature_us, *impact, *impact_lag_us, static_cast<double>(period_us));
+      impact_lag_us = feature_us - *impact;
+      ic_us = placement_.place_us(feature_us, *impact, static_cast<double>(period_us));
     }
   } else {
     // At the edges of the data a cycle is partial: claim a contact there
@@ -292,10 +250,7 @@ std::optional<DetectedStep> FootStepDetector::analyze(const StrideSpan& span) {
   if (!span.truncated_head && !span.truncated_tail && !span.end_estimated && !hole_in_cycle) {
     ic_offsets_us_.push_back(step.ic_us - span.t_begin_us);
     if (ic_offsets_us_.size() > kIcOffsets) ic_offsets_us_.pop_front();
-    if (impact_lag_us) {
-      impact_lags_us_.push_back(*impact_lag_us);
-      if (impact_lags_us_.size() > kImpactLags) impact_lags_us_.pop_front();
-    }
+    if (impact_lag_us) placement_.note_lag(*impact_lag_us);
   }
 
   const double stride_ms = static_cast<double>(span.t_end_us - span.t_begin_us) * 1e-3;

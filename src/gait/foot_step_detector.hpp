@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "gyro_stride_segmenter.hpp"
+#include "impact_placement.hpp"
 #include "stride_features.hpp"
 #include "turn_step_finder.hpp"
 #include "zero_velocity.hpp"
@@ -72,11 +73,6 @@ class FootStepDetector final : public GyroStrideSegmenter {
   /// Whether the foot swings forward (pitch rate over the mid-swing floor)
   /// within kSwingAfterToeOff_us of the row to_k.
   bool swing_follows(const GyroRows& rows, size_t to_k) const;
-  /// The contact time from the impact (the midpoint of the two samples it fell between) and the
-  /// gyro IC feature (refined between samples), whose lag behind the impact is lag_us this
-  /// stride; period_us is the sample period there.
-  double place_contact_us(double feature_us, double impact_us, int64_t lag_us,
-                          double period_us) const;
   /// A push-off is followed by the swing within this time (walking: the
   /// rate crosses from the toe-off minimum to mid-swing in about 0.2 s).
   static constexpr int64_t kSwingAfterToeOff_us = 300'000;
@@ -90,13 +86,8 @@ class FootStepDetector final : public GyroStrideSegmenter {
   /// (terminal swing), for a landing lost in a hole.
   std::deque<int64_t> ic_offsets_us_;
   static constexpr size_t kIcOffsets = 5;
-  /// Gyro IC feature minus impact time of the last few whole, hole-free running cycles: the
-  /// feature's lag behind the contact (see place_contact_us()).
-  std::deque<int64_t> impact_lags_us_;
-  static constexpr size_t kImpactLags = 9;
-  /// Floor of the feature's variance: (0.1 ms)^2, so a run of identical lags (a cadence locked
-  /// to the sample rate) cannot give the impact zero weight.
-  static constexpr double kMinFeatureVar_us2 = 100.0 * 100.0;
+  /// Places the impact between its two samples with the IC feature's help.
+  ImpactPlacement placement_;
 };
 
 }  // namespace gk

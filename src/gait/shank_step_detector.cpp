@@ -22,6 +22,11 @@ GyroSegmenterSettings with_shank_sign_rule(GyroSegmenterSettings s) {
 ShankStepDetector::ShankStepDetector(const ShankDetectorSettings& settings)
     : GyroStrideSegmenter(with_shank_sign_rule(settings.segmenter)), settings_(settings) {}
 
+void ShankStepDetector::reset() {
+  GyroStrideSegmenter::reset();
+  placement_.reset();
+}
+
 std::optional<DetectedStep> ShankStepDetector::analyze(const StrideSpan& span) {
   const GyroRows& rows = *span.rows;
   const int64_t t_mid = span.t_begin_us + (span.t_end_us - span.t_begin_us) / 2;
@@ -51,7 +56,16 @@ std::optional<DetectedStep> ShankStepDetector::analyze(const StrideSpan& span) {
   // that outjumped a weakly sampled impact no longer does.
   if (std::optional<double> impact =
           impact_time_us(span, rows[ic_g].t_us, settings_.impact, tibia ? &*tibia : nullptr)) {
+    // Where between its two samples: the IC feature helps to say (ImpactPlacement).
+    const double feature_us = ic_us;
     ic_us = *impact;
+    const int64_t period_us = ic_g > 0 ? rows[ic_g].t_us - rows[ic_g - 1].t_us : 0;
+    if (period_us > 0 && period_us <= hole_us()) {
+      ic_us = placement_.place_us(feature_us, *impact, static_cast<double>(period_us));
+      if (!span.truncated_head && !span.truncated_tail && !span.end_estimated) {
+        placement_.note_lag(feature_us - *impact);
+      }
+    }
   } else {
     // At the edges of the data a cycle is partial: claim a contact there
     // only on clear evidence.

@@ -7,6 +7,7 @@
 #pragma once
 
 #include "gyro_stride_segmenter.hpp"
+#include "impact_placement.hpp"
 #include "stride_features.hpp"
 
 namespace gk {
@@ -32,12 +33,15 @@ struct ShankDetectorSettings {
 class ShankStepDetector final : public GyroStrideSegmenter {
  public:
   explicit ShankStepDetector(const ShankDetectorSettings& settings);
+  void reset() override;
 
  protected:
   std::optional<DetectedStep> analyze(const StrideSpan& span) override;
 
  private:
   ShankDetectorSettings settings_;
+  /// Places the impact between its two samples with the IC feature's help.
+  ImpactPlacement placement_;
 };
 
 }  // namespace gk
