@@ -26,12 +26,15 @@ double ImpactPlacement::place_us(double feature_us, double impact_us, double per
   const auto mid = first + static_cast<std::ptrdiff_t>(n / 2);
   std::nth_element(first, mid, last);
   const double median_lag_us = *mid;
-  std::array<double, kLags + 1> dev{};
-  for (size_t i = 0; i < n; ++i) dev[i] = std::abs(lags[i] - median_lag_us);
-  std::sort(dev.begin(), dev.begin() + static_cast<std::ptrdiff_t>(n));
-  const size_t keep = n > 2 ? n - 1 : n;
   double sum_sq = 0.0;
-  for (size_t i = 0; i < keep; ++i) sum_sq += dev[i] * dev[i];
+  double largest_sq = 0.0;
+  for (size_t i = 0; i < n; ++i) {
+    const double d = lags[i] - median_lag_us;
+    sum_sq += d * d;
+    largest_sq = std::max(largest_sq, d * d);
+  }
+  const size_t keep = n > 2 ? n - 1 : n;
+  if (keep < n) sum_sq -= largest_sq;
   const double impact_var = period_us * period_us / 12.0;
   const double feature_var =
       std::max(sum_sq / static_cast<double>(keep) - impact_var, kMinFeatureVar_us2);
