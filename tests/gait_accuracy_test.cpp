@@ -234,7 +234,7 @@ INSTANTIATE_TEST_SUITE_P(
                       // And at 100 Hz (2026-12-02, fourteenth session): which pair of samples
                       // caught the impact drifted with the sampling phase, so the IC came 0-5 ms
                       // early or 14 ms late (IC error 4.1 ms, cadence error 0.55 spm before the
-                      // gyro feature helped place it, FootStepDetector::place_contact_us()).
+                      // gyro feature helped place it, ImpactPlacement).
                       RunCase{2.60, 195.4, FootStrikePattern::kMid, 100.0, 60.0, 551220, 0.29}),
     [](const ::testing::TestParamInfo<RunCase>& param) {
       const RunCase& c = param.param;
@@ -579,6 +579,43 @@ TEST(Accuracy, ShoeAccelerometerOnly) {
 // A shank without a gyroscope sees both feet's contacts as peaks of its
 // vertical specific force (the body's loading reaches the swinging leg
 // through the hip), so it must not claim its own side for them.
+// Shanks at 100 Hz, two runs found by the random sweep (tools/step-sweep, 2026-12-02) with
+// the CLI's sensor errors (noise scale 1, mounting rotations up to 90 and 180 deg). The
+// simulated tibia's impact is a spike of about 4 ms that 100 Hz samples catch or miss as the
+// sampling phase drifts, so the impact alone came 16 ms early to 14 ms late; the gyro
+// feature trails the contact by a steady lag, and ImpactPlacement now tells which of the two
+// is the steadier (cadence error 0.62 and 0.51 spm before, on the impact).
+TEST(Accuracy, ShanksAt100HzKeepTheCadence) {
+  struct ShankRun {
+    double speed_mps, cadence_spm;
+    FootStrikePattern strike;
+    double mounting_max_deg;
+    uint64_t seed;
+    double duty_factor;
+  };
+  for (const ShankRun& c : {ShankRun{3.06, 189.6, FootStrikePattern::kMid, 90.0, 955245, 0.31},
+                            ShankRun{5.29, 192.8, FootStrikePattern::kMid, 180.0, 117913, 0.32}}) {
+    sim::SimSettings s;
+    s.seed = c.seed;
+    s.runner.schedule = {{Activity::kRun, 60.0, c.speed_mps, c.cadence_spm}};
+    s.runner.foot_strike = c.strike;
+    s.runner.duty_factor = c.duty_factor;
+    s.sensors = sim::shank_sensors(100.0);
+    for (sim::SensorSettings& sensor : s.sensors) {
+      sensor.errors.mounting_rotation_max_deg = c.mounting_max_deg;
+    }
+    const sim::SimResult r = sim::simulate(s);
+    const GaitAnalysis a = analyze_gait(r.session);
+    const EventEvaluation e = evaluate_events(a.steps, observable(r));
+    char name[96];
+    std::snprintf(name, sizeof name, "shanks %.2f m/s %.0f spm 100 Hz seed %llu", c.speed_mps,
+                  c.cadence_spm, static_cast<unsigned long long>(c.seed));
+    print_eval(name, e);
+    EXPECT_GE(e.f1, 0.995) << name << unmatched(a.steps, observable(r));
+    EXPECT_LE(e.cadence_mae_spm, 0.5) << name;
+  }
+}
+
 TEST(Accuracy, ShankAccelerometerOnlyClaimsNoSide) {
   const sim::SimResult r = simulate(71, {{Activity::kRun, 30.0, 3.3, 172.0}},
                                     {sim::shank_sensors(200.0, /*accel_only=*/true).at(0)});

@@ -174,7 +174,7 @@ std::optional<DetectedStep> FootStepDetector::analyze(const StrideSpan& span) {
     }
   }
   const std::optional<double> impact = impact_time_us(span, rows[ic_g].t_us, settings_.impact);
-  std::optional<double> impact_lag_us;
+  std::optional<double> placed_feature_us;
   if (heel_contact) {
     ic_us = *heel_contact;
   } else if (impact) {
@@ -185,7 +185,7 @@ std::optional<DetectedStep> FootStepDetector::analyze(const StrideSpan& span) {
     ic_us = *impact;
     const int64_t period_us = ic_g > 0 ? rows[ic_g].t_us - rows[ic_g - 1].t_us : 0;
     if (period_us > 0 && period_us <= hole_us()) {
-      impact_lag_us = feature_us - *impact;
+      placed_feature_us = feature_us;
       ic_us = placement_.place_us(feature_us, *impact, static_cast<double>(period_us));
     }
   } else {
@@ -250,7 +250,7 @@ std::optional<DetectedStep> FootStepDetector::analyze(const StrideSpan& span) {
   if (!span.truncated_head && !span.truncated_tail && !span.end_estimated && !hole_in_cycle) {
     ic_offsets_us_.push_back(step.ic_us - span.t_begin_us);
     if (ic_offsets_us_.size() > kIcOffsets) ic_offsets_us_.pop_front();
-    if (impact_lag_us) placement_.note_lag(*impact_lag_us);
+    if (placed_feature_us) placement_.note(*placed_feature_us, *impact);
   }
 
   const double stride_ms = static_cast<double>(span.t_end_us - span.t_begin_us) * 1e-3;

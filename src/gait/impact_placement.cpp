@@ -5,48 +5,134 @@
 #include <cmath>
 
 namespace gk {
+namespace {
+
+struct Spread {
+  double impact_var_us2 = 0.0;
+  double feature_var_us2 = 0.0;
+  bool known = false;
+};
+
+/// Grubbs' two-instrument estimate (F. E. Grubbs 1948, J. Am. Stat. Assoc. 43:243, eq. 2-4):
+/// two instruments measure the same items, here the stride intervals between consecutive
+/// contacts (from the impacts and from the features). The items' own spread (stride-to-stride
+/// variability, a change of pace) is common to both and is their covariance; what each series
+/// varies beyond it is its own error. An interval's error is the difference of two contacts'
+/// errors, twice a contact's variance. Intervals spanning a skipped stride or a pause are left
+/// out: their length would swamp the covariance.
+template <size_t N>
+Spread grubbs(const std::array<double, N>& impact_us, const std::array<double, N>& feature_us,
+              size_t n) {
+  std::array<double, N> di{}, df{};
+  size_t m = 0;
+  for (size_t k = 1; k < n; ++k) {
+    di[m] = impact_us[k] - impact_us[k - 1];
+    df[m] = feature_us[k] - feature_us[k - 1];
+    ++m;
+  }
+  if (m < ImpactPlacement::kMinIntervals) return {};
+  std::array<double, N> sorted = df;
+  const auto mid = sorted.begin() + static_cast<std::ptrdiff_t>(m / 2);
+  std::nth_element(sorted.begin(), mid, sorted.begin() + static_cast<std::ptrdiff_t>(m));
+  const double typical_us = *mid;
+  double si = 0.0, sf = 0.0;
+  size_t used = 0;
+  for (size_t k = 0; k < m; ++k) {
+    if (df[k] < 0.5 * typical_us || df[k] > 1.5 * typical_us) continue;
+    di[used] = di[k];
+    df[used] = df[k];
+    si += di[k];
+    sf += df[k];
+    ++used;
+  }
+  if (used < ImpactPlacement::kMinIntervals) return {};
+  const double mi = si / static_cast<double>(used);
+  const double mf = sf / static_cast<double>(used);
+  double vii = 0.0, vff = 0.0, vif = 0.0;
+  for (size_t k = 0; k < used; ++k) {
+    vii += (di[k] - mi) * (di[k] - mi);
+    vff += (df[k] - mf) * (df[k] - mf);
+    vif += (di[k] - mi) * (df[k] - mf);
+  }
+  const double norm = 1.0 / static_cast<double>(used - 1);
+  return {0.5 * (vii - vif) * norm, 0.5 * (vff - vif) * norm, true};
+}
+
+}  // namespace
 
 double ImpactPlacement::place_us(double feature_us, double impact_us, double period_us) const {
   // Two estimates of the contact, averaged with inverse-variance weights:
-  // - the impact, whose error is uniform over one sample period: variance T^2 / 12;
-  // - the feature minus the median lag of the recent strides (this one included), whose
-  //   variance is what the lags spread beyond the impact's (their spread holds both errors),
-  //   taken without the largest deviation so that one mistimed impact does not swamp it.
-  // At 100-200 Hz that leans on the feature (a simulated run at 100 Hz and 195 steps/min had
-  // contacts 0-5 ms early or 14 ms late on the impact alone, and the cadence error followed
-  // that jitter); at 1 kHz, where the impact is sharp and a lag's own change from stride to
-  // stride exceeds the sample period, on the impact. The result stays within one sample period
-  // of the impact: the feature refines the impact, never replaces it.
-  std::array<double, kLags + 1> lags{};
+  // - the impact, whose error is at least uniform over one sample period (variance T^2 / 12),
+  //   more where the samples miss a short spike and a neighbouring jump is taken;
+  // - the feature minus the lag of the recent strides (this one included).
+  // How precise each is comes from the recent stride intervals (grubbs() above). At 100-200 Hz
+  // that leans on the feature: a simulated shank at 100 Hz had impacts from 16 ms early to
+  // 14 ms late, the sampling phase deciding, while its gyro feature trailed the contact by
+  // 33.9 ms +- 0.1 ms; at 1 kHz, where the impact is sharp and a lag's own change from stride
+  // to stride exceeds the sample period, it leans on the impact.
+  constexpr size_t N = kStrides + 1;
+  std::array<double, N> f{}, i{}, lags{};
   size_t n = 0;
-  for (const double lag : lags_us_) lags[n++] = lag;
-  lags[n++] = feature_us - impact_us;
-  const auto first = lags.begin();
-  const auto last = first + static_cast<std::ptrdiff_t>(n);
-  const auto mid = first + static_cast<std::ptrdiff_t>(n / 2);
-  std::nth_element(first, mid, last);
+  for (const Times& t : strides_) {
+    f[n] = t.feature_us;
+    i[n] = t.impact_us;
+    ++n;
+  }
+  f[n] = feature_us;
+  i[n] = impact_us;
+  ++n;
+  for (size_t k = 0; k < n; ++k) lags[k] = f[k] - i[k];
+
+  // The lag: the mean of the recent lags without the one farthest from their median (a
+  // mistimed impact). A mean, not the median: where the impact's error has several modes (the
+  // spike caught, missed early, missed late) the median jumps between them as strides come and
+  // go, and the placed contacts with it.
+  std::array<double, N> sorted = lags;
+  const auto mid = sorted.begin() + static_cast<std::ptrdiff_t>(n / 2);
+  std::nth_element(sorted.begin(), mid, sorted.begin() + static_cast<std::ptrdiff_t>(n));
   const double median_lag_us = *mid;
-  double sum_sq = 0.0;
-  double largest_sq = 0.0;
-  for (size_t i = 0; i < n; ++i) {
-    const double d = lags[i] - median_lag_us;
+  double sum = 0.0, sum_sq = 0.0, largest_sq = 0.0, largest = 0.0;
+  for (size_t k = 0; k < n; ++k) {
+    const double d = lags[k] - median_lag_us;
+    sum += lags[k];
     sum_sq += d * d;
-    largest_sq = std::max(largest_sq, d * d);
+    if (d * d > largest_sq) {
+      largest_sq = d * d;
+      largest = lags[k];
+    }
   }
   const size_t keep = n > 2 ? n - 1 : n;
-  if (keep < n) sum_sq -= largest_sq;
-  const double impact_var = period_us * period_us / 12.0;
-  const double feature_var =
-      std::max(sum_sq / static_cast<double>(keep) - impact_var, kMinFeatureVar_us2);
-  const double from_feature_us = feature_us - median_lag_us;
+  if (keep < n) {
+    sum -= largest;
+    sum_sq -= largest_sq;
+  }
+  const double lag_us = sum / static_cast<double>(keep);
+
+  const double sampling_var = period_us * period_us / 12.0;
+  double impact_var = sampling_var;
+  double feature_var = 0.0;
+  const Spread spread = grubbs(i, f, n);
+  if (spread.known) {
+    impact_var = std::max(spread.impact_var_us2, sampling_var);
+    feature_var = spread.feature_var_us2;
+  } else {
+    // Too few strides to tell the two apart: the lags' spread beyond the impact's sampling is
+    // the feature's.
+    feature_var = sum_sq / static_cast<double>(keep) - sampling_var;
+  }
+  feature_var = std::max(feature_var, kMinFeatureVar_us2);
+  const double from_feature_us = feature_us - lag_us;
   const double fused_us =
       (impact_var * from_feature_us + feature_var * impact_us) / (impact_var + feature_var);
-  return std::clamp(fused_us, impact_us - period_us, impact_us + period_us);
+  // The feature refines the impact, never replaces it: the result stays within one sample
+  // period of the impact, or three of its standard deviations where it is that imprecise.
+  const double reach_us = std::max(period_us, 3.0 * std::sqrt(impact_var));
+  return std::clamp(fused_us, impact_us - reach_us, impact_us + reach_us);
 }
 
-void ImpactPlacement::note_lag(double lag_us) {
-  lags_us_.push_back(lag_us);
-  if (lags_us_.size() > kLags) lags_us_.pop_front();
+void ImpactPlacement::note(double feature_us, double impact_us) {
+  strides_.push_back({feature_us, impact_us});
+  if (strides_.size() > kStrides) strides_.pop_front();
 }
 
 }  // namespace gk

@@ -63,7 +63,7 @@ std::optional<DetectedStep> ShankStepDetector::analyze(const StrideSpan& span) {
     if (period_us > 0 && period_us <= hole_us()) {
       ic_us = placement_.place_us(feature_us, *impact, static_cast<double>(period_us));
       if (!span.truncated_head && !span.truncated_tail && !span.end_estimated) {
-        placement_.note_lag(feature_us - *impact);
+        placement_.note(feature_us, *impact);
       }
     }
   } else {
