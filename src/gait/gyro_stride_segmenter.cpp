@@ -167,8 +167,8 @@ int64_t GyroStrideSegmenter::horizon_us() const {
   int64_t h = open ? last_peak_t_us_ : next_mid_swing_us;
   // The one exception is the partial head cycle before the first mid-swing
   // of a stretch, which reaches back to the oldest buffered row; it is only
-  // analysed where the stretch's data begins less than a stride before that
-  // mid-swing (on_peak()), so it can come only while the stretch is younger
+  // analysed where the stretch's data begins less than a stride (and an
+  // eighth) before that mid-swing (on_peak()), so it can come only while the stretch is younger
   // than one longest stride at the mid-swing it would end at. Standing after
   // a stop or walking on after a turn, the horizon therefore keeps up with
   // the clock instead of trailing it by a longest stride plus context.
@@ -516,7 +516,11 @@ void GyroStrideSegmenter::on_peak(size_t k) {
         head.t_end_us = rows_[*last_peak_].t_us;
         head.t_begin_us = head.t_end_us - stride_us;
         head.end_estimated = true;  // its opening mid-swing was not seen
-        if (stretch_start_us_ > head.t_begin_us &&
+        // Where the data begin at most a little before that opening mid-swing, it may have
+        // come too early to be seen as a peak (a simulated run starting at a random phase:
+        // the mid-swing 10 ms into the data, the contact after it lost).
+        const int64_t edge_us = std::min(stride_us / 8, max_stride_us_ - stride_us);
+        if (stretch_start_us_ > head.t_begin_us - edge_us &&
             static_cast<double>(head.t_end_us - rows_.front().t_us) >
                 0.3 * static_cast<double>(stride_us)) {
           head.truncated_head = true;
