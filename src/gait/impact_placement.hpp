@@ -1,5 +1,6 @@
 // Where between two samples a contact's impact happened, from a smooth gyro feature that trails
-// it by a steady lag. Shared by the foot and shank detectors.
+// it by a steady lag. Shared by the foot and shank detectors, and by the trunk's (the onset of
+// the loading rise against its crossing of body weight).
 #pragma once
 
 #include <cstddef>

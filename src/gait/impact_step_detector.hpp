@@ -15,6 +15,7 @@
 #include <optional>
 #include <vector>
 
+#include "impact_placement.hpp"
 #include "step.hpp"
 
 namespace gk {
@@ -82,6 +83,8 @@ class ImpactStepDetector final : public StepDetector {
   int64_t gap_us_ = 0;
   bool after_gap_ = false;
   size_t smoothing_n_ = 1;
+  /// The rise's onset against its steadier midpoint (see on_peak()).
+  ImpactPlacement placement_;
 };
 
 }  // namespace gk
