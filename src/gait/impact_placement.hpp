@@ -18,8 +18,12 @@ namespace gk {
 /// precise each is, and combines them.
 class ImpactPlacement {
  public:
-  /// Strides kept: a few, so a change of pace is followed within them.
+  /// Strides whose lag is averaged: a few, so a change of pace is followed within them.
   static constexpr size_t kStrides = 9;
+  /// Strides kept to tell the two precisions apart: more, as a sensor's sampling and a
+  /// segment's impact do not change with the pace, and over nine strides a runner's own
+  /// stride-to-stride variability of a few milliseconds hides them.
+  static constexpr size_t kHistory = 30;
   /// Stride intervals needed before the two precisions are told apart (see place_us()).
   static constexpr size_t kMinIntervals = 4;
   /// Floor of the feature's variance, (0.1 ms)^2: a run of identical lags (a cadence locked to
