@@ -526,39 +526,47 @@ TEST(Accuracy, PelvisAccelerometerOnly) {
   }
 }
 
+// One 60 s run of the random sweep (tools/step-sweep) with the CLI's sensor errors: default
+// noise, mounting rotations up to mounting_max_deg. Checks the F1 and cadence targets.
+struct SweepRun {
+  double speed_mps, cadence_spm;
+  FootStrikePattern strike;
+  double mounting_max_deg;
+  uint64_t seed;
+  double duty_factor;
+};
+
+void expect_sweep_run_meets_targets(const char* sensor_name, const SweepRun& c,
+                                    std::vector<sim::SensorSettings> sensors) {
+  sim::SimSettings s;
+  s.seed = c.seed;
+  s.runner.schedule = {{Activity::kRun, 60.0, c.speed_mps, c.cadence_spm}};
+  s.runner.foot_strike = c.strike;
+  s.runner.duty_factor = c.duty_factor;
+  for (sim::SensorSettings& sensor : sensors) {
+    sensor.errors.mounting_rotation_max_deg = c.mounting_max_deg;
+  }
+  s.sensors = std::move(sensors);
+  const sim::SimResult r = sim::simulate(s);
+  const GaitAnalysis a = analyze_gait(r.session);
+  const EventEvaluation e = evaluate_events(a.steps, observable(r));
+  char name[96];
+  std::snprintf(name, sizeof name, "%s %.2f m/s %.0f spm 100 Hz seed %llu", sensor_name,
+                c.speed_mps, c.cadence_spm, static_cast<unsigned long long>(c.seed));
+  print_eval(name, e);
+  EXPECT_GE(e.f1, 0.995) << name << unmatched(a.steps, observable(r));
+  EXPECT_LE(e.cadence_mae_spm.value_or(1e9), 0.5) << name;
+}
+
 // A pelvis clip at 100 Hz, runs found by the random sweep (tools/step-sweep, 2026-12-02) with
 // the CLI's sensor errors. The simulated trunk shows an impact spike of a few milliseconds and a
 // rebound below free fall after it, caught or missed as the sampling phase drifts; the onset of
 // the rise followed them, 7 ms early or 11 ms late (cadence error 0.61 and 0.72 spm). The
 // crossing of body weight in the middle of the rise is steady, and ImpactPlacement leans on it.
 TEST(Accuracy, PelvisAt100HzKeepsTheCadence) {
-  struct PelvisRun {
-    double speed_mps, cadence_spm;
-    FootStrikePattern strike;
-    double mounting_max_deg;
-    uint64_t seed;
-    double duty_factor;
-  };
-  for (const PelvisRun& c : {PelvisRun{4.40, 199.8, FootStrikePattern::kMid, 90.0, 558239, 0.34},
-                             PelvisRun{3.69, 199.7, FootStrikePattern::kHeel, 30.0, 58240, 0.25}}) {
-    sim::SimSettings s;
-    s.seed = c.seed;
-    s.runner.schedule = {{Activity::kRun, 60.0, c.speed_mps, c.cadence_spm}};
-    s.runner.foot_strike = c.strike;
-    s.runner.duty_factor = c.duty_factor;
-    s.sensors = sim::pelvis_sensors(100.0);
-    for (sim::SensorSettings& sensor : s.sensors) {
-      sensor.errors.mounting_rotation_max_deg = c.mounting_max_deg;
-    }
-    const sim::SimResult r = sim::simulate(s);
-    const GaitAnalysis a = analyze_gait(r.session);
-    const EventEvaluation e = evaluate_events(a.steps, observable(r));
-    char name[96];
-    std::snprintf(name, sizeof name, "pelvis %.2f m/s %.0f spm 100 Hz seed %llu", c.speed_mps,
-                  c.cadence_spm, static_cast<unsigned long long>(c.seed));
-    print_eval(name, e);
-    EXPECT_GE(e.f1, 0.995) << name;
-    EXPECT_LE(e.cadence_mae_spm.value_or(1e9), 0.5) << name;
+  for (const SweepRun& c : {SweepRun{4.40, 199.8, FootStrikePattern::kMid, 90.0, 558239, 0.34},
+                            SweepRun{3.69, 199.7, FootStrikePattern::kHeel, 30.0, 58240, 0.25}}) {
+    expect_sweep_run_meets_targets("pelvis", c, sim::pelvis_sensors(100.0));
   }
 }
 
@@ -624,34 +632,10 @@ TEST(Accuracy, ShoeAccelerometerOnly) {
 // data begin 10 ms before a mid-swing, too early for it to be seen as a peak, and the contact
 // after it was lost (F1 0.9945 before GyroStrideSegmenter took such a head cycle).
 TEST(Accuracy, ShanksAt100HzKeepTheCadence) {
-  struct ShankRun {
-    double speed_mps, cadence_spm;
-    FootStrikePattern strike;
-    double mounting_max_deg;
-    uint64_t seed;
-    double duty_factor;
-  };
-  for (const ShankRun& c : {ShankRun{3.06, 189.6, FootStrikePattern::kMid, 90.0, 955245, 0.31},
-                            ShankRun{5.29, 192.8, FootStrikePattern::kMid, 180.0, 117913, 0.32},
-                            ShankRun{2.52, 181.6, FootStrikePattern::kMid, 90.0, 795509, 0.26}}) {
-    sim::SimSettings s;
-    s.seed = c.seed;
-    s.runner.schedule = {{Activity::kRun, 60.0, c.speed_mps, c.cadence_spm}};
-    s.runner.foot_strike = c.strike;
-    s.runner.duty_factor = c.duty_factor;
-    s.sensors = sim::shank_sensors(100.0);
-    for (sim::SensorSettings& sensor : s.sensors) {
-      sensor.errors.mounting_rotation_max_deg = c.mounting_max_deg;
-    }
-    const sim::SimResult r = sim::simulate(s);
-    const GaitAnalysis a = analyze_gait(r.session);
-    const EventEvaluation e = evaluate_events(a.steps, observable(r));
-    char name[96];
-    std::snprintf(name, sizeof name, "shanks %.2f m/s %.0f spm 100 Hz seed %llu", c.speed_mps,
-                  c.cadence_spm, static_cast<unsigned long long>(c.seed));
-    print_eval(name, e);
-    EXPECT_GE(e.f1, 0.995) << name << unmatched(a.steps, observable(r));
-    EXPECT_LE(e.cadence_mae_spm, 0.5) << name;
+  for (const SweepRun& c : {SweepRun{3.06, 189.6, FootStrikePattern::kMid, 90.0, 955245, 0.31},
+                            SweepRun{5.29, 192.8, FootStrikePattern::kMid, 180.0, 117913, 0.32},
+                            SweepRun{2.52, 181.6, FootStrikePattern::kMid, 90.0, 795509, 0.26}}) {
+    expect_sweep_run_meets_targets("shanks", c, sim::shank_sensors(100.0));
   }
 }
 
