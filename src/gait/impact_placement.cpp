@@ -135,8 +135,8 @@ double ImpactPlacement::place_us(double feature_us, double impact_us, double per
     impact_var = std::max(spread.impact_var_us2, sampling_var);
     feature_var = spread.feature_var_us2;
   } else {
-    // Too few strides to tell the two apart: the lags' spread beyond the impact's sampling is
-    // the feature's.
+    // Too few strides to tell the two apart, or the impact not shown worse than its sampling:
+    // the lags' spread beyond the impact's sampling is the feature's.
     feature_var = sum_sq / static_cast<double>(keep) - sampling_var;
   }
   feature_var = std::max(feature_var, kMinFeatureVar_us2);
