@@ -351,8 +351,8 @@ std::vector<std::string> GaitEngine::warnings() const {
                                 f.bridged_dropouts));
       if (f.ic_from_stride_rhythm > 0) {
         out.push_back(fmt::format(
-            "{}: {} landings fell in such a hole; timed from the swing before it (the terminal "
-            "swing of the recent strides), quality lowered",
+            "{}: {} landings fell in such a hole; timed from the rhythm of the recent strides "
+            "(a foot: from the swing before the landing), quality lowered",
             name, f.ic_from_stride_rhythm));
       }
     }

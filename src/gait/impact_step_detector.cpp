@@ -26,6 +26,8 @@ constexpr double kFlightLevel_g = 0.35;
 /// flight.
 constexpr double kUnloadLevel_g = 0.5;
 constexpr double kRiseFraction = 0.1;
+/// Step times kept for the rhythm a landing lost in a hole is timed from.
+constexpr size_t kStepTimes = 7;
 
 }  // namespace
 
@@ -34,6 +36,7 @@ ImpactStepDetector::ImpactStepDetector(const ImpactDetectorSettings& settings)
   const double period_us = settings.nominal_rate_hz > 0.0 ? 1e6 / settings.nominal_rate_hz : 0.0;
   gap_us_ = std::max<int64_t>(settings.gap_min_us,
                               static_cast<int64_t>(settings.gap_periods * period_us));
+  bridge_us_ = static_cast<int64_t>(settings.dropout_bridge_max_s * 1e6);
   if (settings.nominal_rate_hz > 0.0) {
     smoothing_n_ = std::max<size_t>(
         1, static_cast<size_t>(std::lround(settings.smoothing_s * settings.nominal_rate_hz)));
@@ -63,7 +66,12 @@ void ImpactStepDetector::reset() {
   lows_.clear();
   recent_peaks_.clear();
   recent_peak_median_ = 0.0;
+  recent_floors_.clear();
   last_t_us_ = INT64_MIN;
+  hole_start_us_ = INT64_MIN;
+  hole_end_us_ = INT64_MIN;
+  last_ic_us_.reset();
+  step_times_us_.clear();
   after_gap_ = false;
   ready_.clear();
   placement_.reset();
@@ -75,7 +83,16 @@ void ImpactStepDetector::push(const ImuSample& s) {
   double dt_s = 0.0;
   if (last_t_us_ != INT64_MIN) {
     dt_s = static_cast<double>(s.t_us - last_t_us_) * 1e-6;
-    if (s.t_us - last_t_us_ > gap_us_) {
+    if (s.t_us - last_t_us_ > gap_us_ && s.t_us - last_t_us_ <= bridge_us_) {
+      // Bridged: the rows and the peak history stay. Only the moving average restarts, so no
+      // smoothed value mixes samples from both sides of the hole.
+      ++flags_.bridged_dropouts;
+      raw_.clear();
+      raw_sum_.setZero();
+      raw_t_sum_us_ = 0;
+      hole_start_us_ = last_t_us_;
+      hole_end_us_ = s.t_us;
+    } else if (s.t_us - last_t_us_ > gap_us_) {
       ++flags_.gaps;
       if (flags_.first_gap_t_us < 0) flags_.first_gap_t_us = last_t_us_;
       release_pending(INT64_MAX);
@@ -85,6 +102,7 @@ void ImpactStepDetector::push(const ImuSample& s) {
       raw_t_sum_us_ = 0;
       candidate_.reset();
       last_peak_us_.reset();
+      last_ic_us_.reset();
       after_gap_ = true;
       dt_s = 0.0;
     }
@@ -196,19 +214,55 @@ void ImpactStepDetector::on_peak(size_t k) {
     // nor the peak as sampled; it trails the onset by a lag that changes little from step to step.
     // ImpactPlacement weighs the two by how steady each proves.
     const auto [middle_us, middle_period_us] = crossing(1.0);
-    if (period_us > 0.0 && middle_period_us > 0.0 && period_us <= static_cast<double>(gap_us_)) {
+    // Samples were lost between the floor and the peak, or just before the floor: the onset may
+    // lie in the hole, and the floor or the peak that set its level may have been lost with it.
+    const bool in_hole = hole_end_us_ >= rows_[foot].t_us && hole_end_us_ <= rows_[k].t_us;
+    // The onset is not in the samples when the rise began in the hole (the floor is the first
+    // sample after it) or its crossing spans the hole. Timed then from the rhythm of the steps
+    // before, within the stretch it can lie in (a simulated pelvis at 100 Hz with 5 % of the
+    // packets lost: such landings came 62-93 ms off, timed at either edge of the hole).
+    // A floor that is the first sample after the hole is the rise's own foot only if it is
+    // nearer the usual floor than the usual peak; otherwise the rise was well on its way.
+    const bool floor_lost =
+        rows_[foot].t_us == hole_end_us_ &&
+        (recent_floors_.empty() ||
+         rows_[foot].v_g > 0.5 * (median(recent_floors_) + recent_peak_median_));
+    const bool onset_unseen = in_hole && (floor_lost || period_us > static_cast<double>(gap_us_));
+    if (onset_unseen && last_ic_us_ && !step_times_us_.empty()) {
+      std::vector<double> times(step_times_us_.begin(), step_times_us_.end());
+      const double predicted_us = static_cast<double>(*last_ic_us_) + median(times);
+      const auto latest_us = static_cast<double>(hole_end_us_);
+      const double earliest_us =
+          std::max(static_cast<double>(hole_start_us_),
+                   static_cast<double>(*last_ic_us_) + settings_.min_step_s * 1e6);
+      if (earliest_us <= latest_us) {
+        ic_us = std::clamp(predicted_us, earliest_us, latest_us);
+        ++flags_.ic_from_stride_rhythm;
+      }
+    } else if (period_us > 0.0 && middle_period_us > 0.0 &&
+               period_us <= static_cast<double>(gap_us_)) {
       const double onset_us = ic_us;
       ic_us = placement_.place_us(middle_us, onset_us, period_us);
-      if (!gated) placement_.note(middle_us, onset_us);
+      if (!gated && !in_hole) placement_.note(middle_us, onset_us);
     }
     DetectedStep step;
     step.source = settings_.placement;
+    step.ic_in_hole = in_hole;
     // A limb (shank) sensor's vertical specific force peaks at both feet's
     // contacts: the body's loading reaches the swinging leg through the hip.
     // Which foot landed is not in the peak, so no side is claimed.
     step.side = pb::SIDE_UNKNOWN;
     step.ic_us = static_cast<int64_t>(std::llround(ic_us));
-    step.quality = gated ? 0.4 : 0.6;
+    if (!in_hole) {
+      recent_floors_.push_back(rows_[foot].v_g);
+      if (recent_floors_.size() > kRecentPeaks) recent_floors_.erase(recent_floors_.begin());
+    }
+    if (last_ic_us_ && !gated && !in_hole) {
+      step_times_us_.push_back(step.ic_us - *last_ic_us_);
+      if (step_times_us_.size() > kStepTimes) step_times_us_.pop_front();
+    }
+    last_ic_us_ = step.ic_us;
+    step.quality = gated || step.ic_in_hole ? 0.4 : 0.6;
     step.contact_time_reliable = false;
     step.activity =
         rows_[foot].v_g < kFlightLevel_g ? GaitActivity::kRunning : GaitActivity::kWalking;
