@@ -11,6 +11,8 @@ namespace gk {
 namespace {
 
 constexpr size_t kRecentImpacts = 7;
+/// Stillness up to a bridged hole, in change lags, that counts as a rest.
+constexpr int64_t kRestBeforeHoleLags = 1;
 
 double median(std::vector<double> v) {
   if (v.empty()) return 0.0;
@@ -33,6 +35,7 @@ FootRestStepDetector::FootRestStepDetector(const FootRestDetectorSettings& setti
     lag_n_ = std::max<size_t>(
         1, static_cast<size_t>(std::lround(settings.change_lag_s * settings.nominal_rate_hz)));
   }
+  bridge_us_ = us(settings.dropout_bridge_max_s);
   lag_us_ = std::max(us(settings.change_lag_s),
                      static_cast<int64_t>(static_cast<double>(lag_n_) * period_us));
 }
@@ -46,6 +49,9 @@ void FootRestStepDetector::reset() {
   recent_impacts_.clear();
   last_t_us_ = INT64_MIN;
   after_gap_ = false;
+  hole_start_us_ = INT64_MIN;
+  hole_end_us_ = INT64_MIN;
+  stride_times_us_.clear();
   ready_.clear();
   flags_ = {};
 }
@@ -69,10 +75,25 @@ int64_t FootRestStepDetector::horizon_us() const {
 
 void FootRestStepDetector::push(const ImuSample& s) {
   if (!admit(s, s.acc_mps2.allFinite(), last_t_us_)) return;
-  if (last_t_us_ != INT64_MIN && s.t_us - last_t_us_ > gap_us_) {
+  if (last_t_us_ != INT64_MIN && s.t_us - last_t_us_ > gap_us_ &&
+      s.t_us - last_t_us_ <= bridge_us_) {
+    ++flags_.bridged_dropouts;
+    hole_start_us_ = last_t_us_;
+    hole_end_us_ = s.t_us;
+    // A running foot is flat for 50-100 ms and the landing's ringing takes part of that: a hole
+    // can cut the rest short. Still since a landing up to the hole (for at least a few lags,
+    // longer than mid-swing passes through 1 g) counts as the rest.
+    if (!in_rest_ && quiet_from_us_ &&
+        last_t_us_ - *quiet_from_us_ >= kRestBeforeHoleLags * lag_us_) {
+      in_rest_ = true;
+      on_rest(*quiet_from_us_);
+    }
+  } else if (last_t_us_ != INT64_MIN && s.t_us - last_t_us_ > gap_us_) {
     // Lost samples: what happened in the hole is unknown, so neither a rest
     // nor an impact is carried across it.
     ++flags_.gaps;
+    stride_times_us_.clear();
+    last_ic_us_.reset();
     if (flags_.first_gap_t_us < 0) flags_.first_gap_t_us = last_t_us_;
     rows_.clear();
     quiet_from_us_.reset();
@@ -86,15 +107,27 @@ void FootRestStepDetector::push(const ImuSample& s) {
   Row row;
   row.t_us = s.t_us;
   row.a_g = s.acc_mps2 / kGravity_mps2;
-  row.change_g = rows_.size() >= lag_n_ ? (row.a_g - rows_[rows_.size() - lag_n_].a_g).norm()
-                                        : std::numeric_limits<double>::infinity();
+  // A change measured across a bridged hole is over a longer time than the lag, so it is not
+  // one: unknown. Such a row can still continue a rest (a foot still on both sides of a 0.1 s
+  // hole stood still through it: no swing and landing fit in that time).
+  const bool lag_row = rows_.size() >= lag_n_;
+  const bool across_hole =
+      lag_row && s.t_us - rows_[rows_.size() - lag_n_].t_us > 2 * lag_us_ + gap_us_;
+  row.change_g = lag_row && !across_hole ? (row.a_g - rows_[rows_.size() - lag_n_].a_g).norm()
+                                         : std::numeric_limits<double>::infinity();
   rows_.push_back(row);
 
   const bool still = std::abs(row.a_g.norm() - 1.0) < settings_.rest_magnitude_g &&
-                     row.change_g < settings_.rest_change_g;
+                     (row.change_g < settings_.rest_change_g || across_hole);
   if (still) {
     if (!quiet_from_us_) quiet_from_us_ = s.t_us;
-    if (!in_rest_ && s.t_us - *quiet_from_us_ >= us(settings_.rest_min_s)) {
+    // A still run that begins at the first sample after a bridged hole may have begun in it: it
+    // is counted from the hole's start, but must hold for a lag of its own.
+    const bool long_enough = *quiet_from_us_ == hole_end_us_
+                                 ? s.t_us - hole_start_us_ >= us(settings_.rest_min_s) &&
+                                       s.t_us - *quiet_from_us_ >= lag_us_
+                                 : s.t_us - *quiet_from_us_ >= us(settings_.rest_min_s);
+    if (!in_rest_ && long_enough) {
       in_rest_ = true;
       on_rest(*quiet_from_us_);
     }
@@ -116,22 +149,40 @@ void FootRestStepDetector::on_rest(int64_t rest_from_us) {
     if (rows_[i].t_us < from || !std::isfinite(rows_[i].change_g)) continue;
     if (!peak || rows_[i].change_g > rows_[*peak].change_g) peak = i;
   }
+  // Samples were lost between the last rest and this one. Where the stride rhythm puts the
+  // landing inside that hole, the impact was lost with them, and the largest change left is the
+  // swing's: the landing is timed from the rhythm instead, within the hole, and the rest after
+  // it is the evidence that it happened.
+  const bool in_hole = hole_end_us_ > from && hole_start_us_ < rest_from_us;
+  std::optional<int64_t> from_rhythm_us;
+  if (in_hole && last_ic_us_ && !stride_times_us_.empty()) {
+    std::vector<double> times(stride_times_us_.begin(), stride_times_us_.end());
+    const auto predicted_us = *last_ic_us_ + static_cast<int64_t>(std::llround(median(times)));
+    if (predicted_us > hole_start_us_ - lag_us_ && predicted_us < hole_end_us_ + lag_us_) {
+      from_rhythm_us = std::clamp(predicted_us, hole_start_us_, hole_end_us_);
+    }
+  }
   const double recent = median(recent_impacts_);
   // A rest without an impact before it (standing up, the foot set down
   // gently, the start of the data) is not counted as a step.
-  if (!peak ||
-      rows_[*peak].change_g < std::max(settings_.impact_min_g, settings_.impact_rel * recent)) {
-    return;
+  const bool impact = peak && rows_[*peak].change_g >=
+                                  std::max(settings_.impact_min_g, settings_.impact_rel * recent);
+  if (!impact && !from_rhythm_us) return;
+  int64_t ic_us = 0;
+  if (from_rhythm_us) {
+    ic_us = *from_rhythm_us;
+    ++flags_.ic_from_stride_rhythm;
+  } else {
+    const size_t k = *peak;
+    const double level = settings_.onset_fraction * rows_[k].change_g;
+    const int64_t onset_from = rows_[k].t_us - us(settings_.onset_search_s);
+    size_t j = k;
+    while (j > 0 && rows_[j - 1].t_us >= onset_from && rows_[j - 1].change_g > level) --j;
+    // The change at row j is over the lag before it: the impact began inside
+    // that interval, taken at its middle.
+    const int64_t before_us = j >= lag_n_ ? rows_[j - lag_n_].t_us : rows_[j].t_us - lag_us_;
+    ic_us = before_us + (rows_[j].t_us - before_us) / 2;
   }
-  const size_t k = *peak;
-  const double level = settings_.onset_fraction * rows_[k].change_g;
-  const int64_t onset_from = rows_[k].t_us - us(settings_.onset_search_s);
-  size_t j = k;
-  while (j > 0 && rows_[j - 1].t_us >= onset_from && rows_[j - 1].change_g > level) --j;
-  // The change at row j is over the lag before it: the impact began inside
-  // that interval, taken at its middle.
-  const int64_t before_us = j >= lag_n_ ? rows_[j - lag_n_].t_us : rows_[j].t_us - lag_us_;
-  const int64_t ic_us = before_us + (rows_[j].t_us - before_us) / 2;
   if (last_ic_us_ && ic_us - *last_ic_us_ < us(settings_.min_stride_s)) {
     ++flags_.rejected_strides;
     return;
@@ -140,16 +191,22 @@ void FootRestStepDetector::on_rest(int64_t rest_from_us) {
   step.source = settings_.placement;
   step.side = side_of(settings_.placement);
   step.ic_us = ic_us;
-  step.quality = 0.5;
+  step.quality = in_hole ? 0.4 : 0.5;
+  step.ic_in_hole = in_hole;
   step.contact_time_reliable = false;
   step.after_gap = after_gap_;
   after_gap_ = false;
   if (last_ic_us_ && !step.after_gap) {
     step.stride_time_ms = static_cast<double>(ic_us - *last_ic_us_) * 1e-3;
+    if (!in_hole) {
+      stride_times_us_.push_back(ic_us - *last_ic_us_);
+      if (stride_times_us_.size() > kRecentImpacts) stride_times_us_.pop_front();
+    }
   }
   ready_.push_back(step);
   last_ic_us_ = ic_us;
-  recent_impacts_.push_back(rows_[k].change_g);
+  if (from_rhythm_us) return;
+  recent_impacts_.push_back(rows_[*peak].change_g);
   if (recent_impacts_.size() > kRecentImpacts) recent_impacts_.erase(recent_impacts_.begin());
 }
 
