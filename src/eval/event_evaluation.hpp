@@ -63,8 +63,7 @@ struct EventEvaluation {
 
 /// The side every sensor of `session` sits on when its steps are all of that
 /// side too; nothing when the sensors see both feet: sensors on both sides,
-/// a side-less one such as a pelvis clip, or one whose steps have no side (an
-/// accelerometer-only shank feels both feet's contacts).
+/// a side-less one such as a pelvis clip, or one whose steps have no side.
 std::optional<pb::Side> sensed_side(const Session& session, const std::vector<StepResult>& steps);
 
 EventEvaluation evaluate_events(const std::vector<StepResult>& steps,

@@ -12,7 +12,7 @@ SensorRole role_for(const pb::SensorInfo& info) {
     case Segment::kFoot:
       return gyro ? SensorRole::kFootGyro : SensorRole::kFootRest;
     case Segment::kShank:
-      return gyro ? SensorRole::kShankGyro : SensorRole::kImpact;
+      return gyro ? SensorRole::kShankGyro : SensorRole::kTibialImpact;
     case Segment::kPelvis:
       return SensorRole::kImpact;
     default:
@@ -66,6 +66,13 @@ GaitEngine::GaitEngine(const pb::SessionHeader& header, const EngineSettings& se
         rs.placement = info.placement();
         rs.nominal_rate_hz = info.nominal_rate_hz();
         s.detector = std::make_unique<FootRestStepDetector>(rs);
+        break;
+      }
+      case SensorRole::kTibialImpact: {
+        TibialImpactDetectorSettings ts = settings.tibial_impact;
+        ts.placement = info.placement();
+        ts.nominal_rate_hz = info.nominal_rate_hz();
+        s.detector = std::make_unique<TibialImpactStepDetector>(ts);
         break;
       }
       case SensorRole::kImpact: {
@@ -239,7 +246,8 @@ int64_t GaitEngine::horizon_for(const Sensor& s) const {
   // follows a swing not seen yet, so it is a new contact.) An
   // accelerometer-only detector's horizon creeps with time: hold its steps
   // back by the duplicate window so a same-contact report can still merge.
-  if (s.role == SensorRole::kImpact || s.role == SensorRole::kFootRest) {
+  if (s.role == SensorRole::kImpact || s.role == SensorRole::kFootRest ||
+      s.role == SensorRole::kTibialImpact) {
     return s.detector->horizon_us() -
            static_cast<int64_t>(settings_.merger.duplicate_window_s * 1e6);
   }
@@ -396,18 +404,19 @@ std::vector<std::string> GaitEngine::warnings() const {
           "contact time, stride length or foot strike",
           name));
     }
-    if (s.role == SensorRole::kImpact && segment_of(s.info.placement()) == Segment::kShank &&
-        s.samples > 0) {
+    if (s.role == SensorRole::kTibialImpact && s.samples > 0) {
       out.push_back(fmt::format(
-          "{}: accelerometer only: its impact peaks come from both feet's contacts, so its steps "
-          "have no side and its contact times are rough",
+          "{}: accelerometer only: steps from its own leg's impacts (tibial shock); no toe-off, "
+          "contact time or foot strike; alone it gives every other step, and cadence is twice "
+          "its stride rate",
           name));
     }
     // The shock peak lasts a few milliseconds: sampled slower it is caught
     // at a phase that varies from step to step (simulated heel strikes at
     // 3 m/s: median 5.05 g at 1 kHz, 4.80 g at 500 Hz but 2.24 g on its
     // 5th-percentile step, 3.09 g at 200 Hz; docs/ACCURACY.md).
-    if (s.role == SensorRole::kShankGyro && s.period_us > kShockMinPeriod_us && s.samples > 0) {
+    if ((s.role == SensorRole::kShankGyro || s.role == SensorRole::kTibialImpact) &&
+        s.period_us > kShockMinPeriod_us && s.samples > 0) {
       out.push_back(fmt::format(
           "{}: sampled at {:.0f} Hz, under the 1 kHz that catches the tibial shock peak: shock "
           "reads low and varies with the sampling phase; compare it only within one sensor and "

@@ -21,6 +21,7 @@
 #include "pelvic_drop.hpp"
 #include "shank_step_detector.hpp"
 #include "step_merger.hpp"
+#include "tibial_impact_step_detector.hpp"
 
 namespace gk {
 
@@ -34,6 +35,7 @@ struct EngineSettings {
   FootRestDetectorSettings foot_rest;
   ShankDetectorSettings shank;
   ImpactDetectorSettings impact;
+  TibialImpactDetectorSettings tibial_impact;
   MergerSettings merger;
   KneeStageSettings knee;
   PelvicDropSettings pelvis;
@@ -43,8 +45,16 @@ struct EngineSettings {
 
 /// What kind of analysis a sensor gets.
 /// kFootRest: an accelerometer-only shoe (steps from its rests);
-/// kImpact: an accelerometer-only trunk or shank (steps from impact peaks).
-enum class SensorRole { kFootGyro, kShankGyro, kFootRest, kImpact, kOrientationOnly };
+/// kTibialImpact: an accelerometer-only shank (its own leg's impacts);
+/// kImpact: an accelerometer-only trunk (steps from its loading peaks).
+enum class SensorRole {
+  kFootGyro,
+  kShankGyro,
+  kFootRest,
+  kTibialImpact,
+  kImpact,
+  kOrientationOnly
+};
 
 class GaitEngine {
  public:

@@ -248,9 +248,8 @@ void ImpactStepDetector::on_peak(size_t k) {
     DetectedStep step;
     step.source = settings_.placement;
     step.ic_in_hole = in_hole;
-    // A limb (shank) sensor's vertical specific force peaks at both feet's
-    // contacts: the body's loading reaches the swinging leg through the hip.
-    // Which foot landed is not in the peak, so no side is claimed.
+    // A trunk sensor's loading peaks come from both feet alike: which foot
+    // landed is not in the peak, so no side is claimed.
     step.side = pb::SIDE_UNKNOWN;
     step.ic_us = static_cast<int64_t>(std::llround(ic_us));
     if (!in_hole) {

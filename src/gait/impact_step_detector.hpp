@@ -1,6 +1,7 @@
-// Steps from impact peaks of an accelerometer-only sensor (pelvis/sacrum,
-// shank or shoe without gyroscope). Fewer metrics, clearly marked: IC and
-// cadence are sound, the contact time is an estimate flagged unreliable.
+// Steps from the loading peaks of an accelerometer-only trunk sensor
+// (pelvis/sacrum). Fewer metrics, clearly marked: IC and cadence are sound,
+// the contact time is an estimate flagged unreliable. (A shoe without
+// gyroscope has FootRestStepDetector, a shank TibialImpactStepDetector.)
 //
 // The vertical is the mean direction of the specific force (over strides a
 // runner's centre of mass does not accelerate, so the mean is +1 g up). Each

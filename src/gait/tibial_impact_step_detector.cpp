@@ -1,0 +1,208 @@
+#include "tibial_impact_step_detector.hpp"
+
+#include <algorithm>
+#include <cassert>
+#include <cmath>
+
+#include "placement.hpp"
+
+namespace gk {
+namespace {
+
+constexpr size_t kRecentImpacts = 7;
+
+double median(std::vector<double> v) {
+  if (v.empty()) return 0.0;
+  const auto mid = v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2);
+  std::nth_element(v.begin(), mid, v.end());
+  return *mid;
+}
+
+int64_t us(double s) { return static_cast<int64_t>(std::llround(s * 1e6)); }
+
+}  // namespace
+
+TibialImpactStepDetector::TibialImpactStepDetector(const TibialImpactDetectorSettings& settings)
+    : settings_(settings) {
+  assert(settings.min_stride_s > 0.0 && settings.change_lag_s > 0.0);
+  const double period_us = settings.nominal_rate_hz > 0.0 ? 1e6 / settings.nominal_rate_hz : 0.0;
+  gap_us_ = std::max<int64_t>(settings.gap_min_us,
+                              static_cast<int64_t>(settings.gap_periods * period_us));
+  bridge_us_ = us(settings.dropout_bridge_max_s);
+  if (settings.nominal_rate_hz > 0.0) {
+    lag_n_ = std::max<size_t>(
+        1, static_cast<size_t>(std::lround(settings.change_lag_s * settings.nominal_rate_hz)));
+  }
+  lag_us_ = std::max(us(settings.change_lag_s),
+                     static_cast<int64_t>(static_cast<double>(lag_n_) * period_us));
+}
+
+void TibialImpactStepDetector::reset() {
+  axis_.setZero();
+  axis_ready_ = false;
+  rows_.clear();
+  candidate_.reset();
+  last_impact_us_.reset();
+  last_ic_us_.reset();
+  recent_impacts_.clear();
+  last_t_us_ = INT64_MIN;
+  after_gap_ = false;
+  ready_.clear();
+  flags_ = {};
+}
+
+int64_t TibialImpactStepDetector::horizon_us() const {
+  if (last_t_us_ == INT64_MIN) return INT64_MIN;
+  // Nothing is decided before the axis is known.
+  if (!axis_ready_) return rows_.empty() ? last_t_us_ : rows_.front().t_us - lag_us_;
+  // The next IC is the onset of a jump at the candidate or later, up to the
+  // onset search and one lag before it.
+  const int64_t from = candidate_ ? rows_[*candidate_].t_us : last_t_us_;
+  int64_t h = from - us(settings_.onset_search_s) - lag_us_;
+  if (last_ic_us_) h = std::max(h, *last_ic_us_);
+  return h;
+}
+
+void TibialImpactStepDetector::push(const ImuSample& s) {
+  if (!admit(s, s.acc_mps2.allFinite(), last_t_us_)) return;
+  if (last_t_us_ != INT64_MIN && s.t_us - last_t_us_ > gap_us_) {
+    if (s.t_us - last_t_us_ <= bridge_us_) {
+      ++flags_.bridged_dropouts;
+    } else {
+      // What happened in the gap is unknown: a candidate before it may not be
+      // its stride's largest jump, so it is decided on what was seen.
+      ++flags_.gaps;
+      if (flags_.first_gap_t_us < 0) flags_.first_gap_t_us = last_t_us_;
+      if (candidate_) {
+        const size_t k = *candidate_;
+        candidate_.reset();
+        on_impact(k);
+      }
+      rows_.clear();
+      last_impact_us_.reset();
+      last_ic_us_.reset();
+      after_gap_ = true;
+    }
+  }
+  last_t_us_ = s.t_us;
+  Row row;
+  row.t_us = s.t_us;
+  row.a_g = s.acc_mps2 / kGravity_mps2;
+  rows_.push_back(row);
+
+  if (!axis_ready_) {
+    // The axis is the mean over the first `axis_warmup_s` (whole strides, so the swing's
+    // accelerations average out); the rows seen so far are then measured on it. A running
+    // mean from the first sample put the axis far off for a few tenths of a second, and a
+    // swing's acceleration read as an impact (a false first step on every simulated run).
+    axis_ += row.a_g;
+    if (row.t_us - rows_.front().t_us < us(settings_.axis_warmup_s)) return;
+    if (axis_.norm() < 1e-6) return;
+    axis_ready_ = true;
+    for (size_t i = 0; i < rows_.size(); ++i) {
+      measure(i);
+      process(i);
+    }
+    trim();
+    return;
+  }
+  // Then a running mean: the sensor may shift on the leg.
+  const double dt_s =
+      rows_.size() > 1 ? static_cast<double>(s.t_us - rows_[rows_.size() - 2].t_us) * 1e-6 : 0.0;
+  const double alpha = std::min(1.0, dt_s / settings_.axis_time_constant_s);
+  axis_ = ((1.0 - alpha) * axis_.normalized() + alpha * row.a_g);
+  measure(rows_.size() - 1);
+  process(rows_.size() - 1);
+  trim();
+}
+
+void TibialImpactStepDetector::measure(size_t i) {
+  const Eigen::Vector3d tibia = axis_.normalized();
+  Row& row = rows_[i];
+  row.axial_g = row.a_g.dot(tibia);
+  // A jump over a hole spans more than the lag: it is not measured (nor for the rows after it
+  // whose lag reaches back across the hole). Only a rise counts: the strike compresses the
+  // tibia, pushing the sensor up along it, while the swing's accelerations swing both ways.
+  const bool lag_ok = i >= lag_n_ && row.t_us - rows_[i - lag_n_].t_us <= lag_us_ + gap_us_ / 2;
+  row.change_g = lag_ok ? std::max(0.0, (row.a_g - rows_[i - lag_n_].a_g).dot(tibia)) : -1.0;
+}
+
+void TibialImpactStepDetector::process(size_t i) {
+  const Row& row = rows_[i];
+  const double threshold =
+      std::max(settings_.impact_min_g, settings_.impact_rel * median(recent_impacts_));
+  const bool too_close =
+      last_impact_us_ && row.t_us - *last_impact_us_ < us(settings_.min_stride_s);
+  if (row.change_g >= threshold && !too_close &&
+      (!candidate_ || row.change_g > rows_[*candidate_].change_g)) {
+    candidate_ = i;
+  }
+  // The largest jump within half a shortest stride either side is this
+  // stride's impact: the other leg's stride cannot put one of this leg's
+  // landings that close.
+  if (candidate_ && row.t_us - rows_[*candidate_].t_us >= us(0.5 * settings_.min_stride_s)) {
+    const size_t k = *candidate_;
+    candidate_.reset();
+    on_impact(k);
+  }
+}
+
+void TibialImpactStepDetector::on_impact(size_t k) {
+  const Row& peak = rows_[k];
+  // Onset: walk back while the jump stays above a fraction of its peak.
+  const double level = settings_.onset_fraction * peak.change_g;
+  const int64_t onset_from = peak.t_us - us(settings_.onset_search_s);
+  size_t j = k;
+  while (j > 0 && rows_[j - 1].t_us >= onset_from && rows_[j - 1].change_g > level) --j;
+  // Row j is where the jump over the lag first passes that fraction: a strike's jump is sharp,
+  // so the rise through it happened between row j-1 and row j, taken at their middle. (The
+  // middle of the whole lag put it 4.4 ms early at 1 kHz, and the lowest sample in the lag,
+  // the shank's deceleration just before the strike, 6.1 ms early.)
+  const int64_t ic_us = j > 0 && rows_[j].t_us - rows_[j - 1].t_us <= gap_us_
+                            ? rows_[j - 1].t_us + (rows_[j].t_us - rows_[j - 1].t_us) / 2
+                            : rows_[j].t_us - lag_us_ / 2;
+
+  DetectedStep step;
+  step.source = settings_.placement;
+  step.side = side_of(settings_.placement);
+  step.ic_us = ic_us;
+  step.quality = 0.5;
+  step.contact_time_reliable = false;
+  step.after_gap = after_gap_;
+  after_gap_ = false;
+  if (last_ic_us_ && ic_us - *last_ic_us_ <= us(settings_.max_stride_s)) {
+    step.stride_time_ms = static_cast<double>(ic_us - *last_ic_us_) * 1e-3;
+  }
+  double shock = peak.axial_g;
+  for (size_t r = j; r < rows_.size() && rows_[r].t_us <= ic_us + us(settings_.shock_window_s);
+       ++r) {
+    shock = std::max(shock, rows_[r].axial_g);
+  }
+  step.shock_g = shock;
+  ready_.push_back(step);
+  last_ic_us_ = ic_us;
+  last_impact_us_ = peak.t_us;
+  recent_impacts_.push_back(peak.change_g);
+  if (recent_impacts_.size() > kRecentImpacts) recent_impacts_.erase(recent_impacts_.begin());
+}
+
+void TibialImpactStepDetector::finish() {
+  if (candidate_) {
+    const size_t k = *candidate_;
+    candidate_.reset();
+    on_impact(k);
+  }
+}
+
+void TibialImpactStepDetector::trim() {
+  // Keep what the next onset search can reach, and the shock window after a
+  // candidate.
+  const int64_t from = candidate_ ? rows_[*candidate_].t_us : last_t_us_;
+  const int64_t keep_from = from - us(settings_.onset_search_s) - 2 * lag_us_;
+  size_t drop = 0;
+  while (drop + lag_n_ + 1 < rows_.size() && rows_[drop].t_us < keep_from) ++drop;
+  rows_.erase(rows_.begin(), rows_.begin() + static_cast<std::ptrdiff_t>(drop));
+  if (candidate_) *candidate_ -= drop;
+}
+
+}  // namespace gk
