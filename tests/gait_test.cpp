@@ -39,6 +39,7 @@
 #include "simulator.hpp"
 #include "stream_by_time.hpp"
 #include "stride_features.hpp"
+#include "tibial_impact_step_detector.hpp"
 #include "turn_step_finder.hpp"
 #include "zero_velocity.hpp"
 
@@ -215,6 +216,18 @@ struct DetectorSetup<ImpactStepDetector> {
   }
 };
 
+template <>
+struct DetectorSetup<TibialImpactStepDetector> {
+  static constexpr pb::Placement kPlacement = pb::RIGHT_SHANK;  // accelerometer-only shank
+  static constexpr bool kAccelOnly = true;
+  static std::unique_ptr<StepDetector> make(double rate_hz) {
+    TibialImpactDetectorSettings s;
+    s.placement = kPlacement;
+    s.nominal_rate_hz = rate_hz;
+    return std::make_unique<TibialImpactStepDetector>(s);
+  }
+};
+
 struct Fed {
   std::vector<DetectedStep> steps;  ///< concatenated take() results
   std::vector<int64_t> emit_t_us;   ///< sample time at which each step came out
@@ -279,12 +292,13 @@ class DetectorNames {
     if constexpr (std::is_same_v<T, FootStepDetector>) return "Foot";
     if constexpr (std::is_same_v<T, ShankStepDetector>) return "Shank";
     if constexpr (std::is_same_v<T, FootRestStepDetector>) return "FootRest";
+    if constexpr (std::is_same_v<T, TibialImpactStepDetector>) return "TibialImpact";
     return "Impact";
   }
 };
 
-using Detectors =
-    ::testing::Types<FootStepDetector, ShankStepDetector, FootRestStepDetector, ImpactStepDetector>;
+using Detectors = ::testing::Types<FootStepDetector, ShankStepDetector, FootRestStepDetector,
+                                   TibialImpactStepDetector, ImpactStepDetector>;
 TYPED_TEST_SUITE(StepDetectorTest, Detectors, DetectorNames);
 
 TYPED_TEST(StepDetectorTest, FindsEveryContactOfItsSide) {
