@@ -191,6 +191,10 @@ class GyroStrideSegmenter : public StepDetector {
   /// +1 where rotation about axis spends longer above 0.2 * peak than below
   /// -0.2 * peak (the swing lobe is the longest), else -1.
   int lobe_sign(const Eigen::Vector3d& axis, double peak) const;
+  /// The median, over the peaks of sign * pitch rate above `level`, of the largest
+  /// specific-force change over 10 ms in the 80 ms before the peak: a landing's impact comes
+  /// just before the stance's fastest rotation, never just before mid-swing.
+  double impact_before_peaks_g(const Eigen::Vector3d& axis, int sign, double level) const;
   /// How much data is kept while the pitch axis is not known.
   double undecided_keep_s() const;
   void on_peak(size_t index);
