@@ -6,6 +6,7 @@
 #include <limits>
 
 #include "placement.hpp"
+#include "upper_median.hpp"
 
 namespace gk {
 namespace {
@@ -13,13 +14,6 @@ namespace {
 constexpr size_t kRecentImpacts = 7;
 /// Stillness up to a bridged hole, in change lags, that counts as a rest.
 constexpr int64_t kRestBeforeHoleLags = 1;
-
-double median(std::vector<double> v) {
-  if (v.empty()) return 0.0;
-  const auto mid = v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2);
-  std::nth_element(v.begin(), mid, v.end());
-  return *mid;
-}
 
 int64_t us(double s) { return static_cast<int64_t>(std::llround(s * 1e6)); }
 
@@ -157,12 +151,13 @@ void FootRestStepDetector::on_rest(int64_t rest_from_us) {
   std::optional<int64_t> from_rhythm_us;
   if (in_hole && last_ic_us_ && !stride_times_us_.empty()) {
     std::vector<double> times(stride_times_us_.begin(), stride_times_us_.end());
-    const auto predicted_us = *last_ic_us_ + static_cast<int64_t>(std::llround(median(times)));
+    const auto predicted_us =
+        *last_ic_us_ + static_cast<int64_t>(std::llround(upper_median(times)));
     if (predicted_us > hole_start_us_ - lag_us_ && predicted_us < hole_end_us_ + lag_us_) {
       from_rhythm_us = std::clamp(predicted_us, hole_start_us_, hole_end_us_);
     }
   }
-  const double recent = median(recent_impacts_);
+  const double recent = upper_median(recent_impacts_);
   // A rest without an impact before it (standing up, the foot set down
   // gently, the start of the data) is not counted as a step.
   const bool impact = peak && rows_[*peak].change_g >=

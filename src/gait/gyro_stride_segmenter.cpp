@@ -7,17 +7,12 @@
 #include <limits>
 #include <vector>
 
+#include "upper_median.hpp"
+
 namespace gk {
 namespace {
 
 bool finite(const ImuSample& s) { return s.acc_mps2.allFinite() && s.gyr_rps.allFinite(); }
-
-double median(std::vector<double> v) {
-  if (v.empty()) return 0.0;
-  const auto mid = v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2);
-  std::nth_element(v.begin(), mid, v.end());
-  return *mid;
-}
 
 constexpr size_t kRecentPeaks = 5;
 /// The next mid-swing is overdue after this many typical strides (the
@@ -633,7 +628,7 @@ void GyroStrideSegmenter::on_peak(size_t k) {
   }
   recent_peaks_.push_back(rows_[k].p);
   if (recent_peaks_.size() > kRecentPeaks) recent_peaks_.erase(recent_peaks_.begin());
-  recent_peak_median_ = median(recent_peaks_);
+  recent_peak_median_ = upper_median(recent_peaks_);
   last_peak_ = k;
   last_peak_t_us_ = rows_[k].t_us;
   tail_closed_ = false;

@@ -4,16 +4,10 @@
 #include <cmath>
 
 #include "placement.hpp"
+#include "upper_median.hpp"
 
 namespace gk {
 namespace {
-
-double median(std::vector<double> v) {
-  if (v.empty()) return 0.0;
-  const auto mid = v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2);
-  std::nth_element(v.begin(), mid, v.end());
-  return *mid;
-}
 
 constexpr size_t kRecentPeaks = 7;
 /// Below this vertical specific force the body is close to free fall: the
@@ -185,7 +179,7 @@ void ImpactStepDetector::on_peak(size_t k) {
                                           settings_.max_step_s;
   recent_peaks_.push_back(rows_[k].v_g);
   if (recent_peaks_.size() > kRecentPeaks) recent_peaks_.erase(recent_peaks_.begin());
-  recent_peak_median_ = median(recent_peaks_);
+  recent_peak_median_ = upper_median(recent_peaks_);
   last_peak_us_ = rows_[k].t_us;
   if (foot == k || at_edge) {
     release_pending(rows_[k].t_us);
@@ -226,11 +220,11 @@ void ImpactStepDetector::on_peak(size_t k) {
     const bool floor_lost =
         rows_[foot].t_us == hole_end_us_ &&
         (recent_floors_.empty() ||
-         rows_[foot].v_g > 0.5 * (median(recent_floors_) + recent_peak_median_));
+         rows_[foot].v_g > 0.5 * (upper_median(recent_floors_) + recent_peak_median_));
     const bool onset_unseen = in_hole && (floor_lost || period_us > static_cast<double>(gap_us_));
     if (onset_unseen && last_ic_us_ && !step_times_us_.empty()) {
       std::vector<double> times(step_times_us_.begin(), step_times_us_.end());
-      const double predicted_us = static_cast<double>(*last_ic_us_) + median(times);
+      const double predicted_us = static_cast<double>(*last_ic_us_) + upper_median(times);
       const auto latest_us = static_cast<double>(hole_end_us_);
       const double earliest_us =
           std::max(static_cast<double>(hole_start_us_),

@@ -5,18 +5,12 @@
 #include <cmath>
 
 #include "placement.hpp"
+#include "upper_median.hpp"
 
 namespace gk {
 namespace {
 
 constexpr size_t kRecentImpacts = 7;
-
-double median(std::vector<double> v) {
-  if (v.empty()) return 0.0;
-  const auto mid = v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2);
-  std::nth_element(v.begin(), mid, v.end());
-  return *mid;
-}
 
 int64_t us(double s) { return static_cast<int64_t>(std::llround(s * 1e6)); }
 
@@ -130,7 +124,7 @@ void TibialImpactStepDetector::measure(size_t i) {
 void TibialImpactStepDetector::process(size_t i) {
   const Row& row = rows_[i];
   const double threshold =
-      std::max(settings_.impact_min_g, settings_.impact_rel * median(recent_impacts_));
+      std::max(settings_.impact_min_g, settings_.impact_rel * upper_median(recent_impacts_));
   const bool too_close =
       last_impact_us_ && row.t_us - *last_impact_us_ < us(settings_.min_stride_s);
   if (row.change_g >= threshold && !too_close &&
