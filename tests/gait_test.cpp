@@ -1124,6 +1124,22 @@ TEST(BadInput, NanAndInfiniteSamples) {
   expect_found_outside(a.steps, *r.truth.events, 10.0, 10.5);
 }
 
+// Thigh sensors alone give no steps; the analysis says why instead of an unexplained empty
+// result.
+TEST(BadInput, ThighsAloneSayWhyThereAreNoSteps) {
+  const sim::SimResult r = simulate_run(104, steady_run(10.0), sim::thigh_sensors(200.0));
+  const GaitAnalysis a = analyze_gait(r.session);
+  EXPECT_TRUE(a.steps.empty());
+  EXPECT_TRUE(std::any_of(a.warnings.begin(), a.warnings.end(), [](const std::string& w) {
+    return w.find("no foot, shank or pelvis sensor") != std::string::npos;
+  })) << joined(a.warnings);
+  // A session that has such a sensor does not get the warning.
+  const std::vector<std::string> feet = analyze_gait(feet_run().session).warnings;
+  EXPECT_FALSE(std::any_of(feet.begin(), feet.end(), [](const std::string& w) {
+    return w.find("no foot, shank or pelvis sensor") != std::string::npos;
+  })) << joined(feet);
+}
+
 TEST(BadInput, SaturatedRun) {
   const sim::SimResult& r = feet_run();
   // 12..14 s: the sensor clips at +-4 g and +-250 deg/s (e.g. a wrong range).

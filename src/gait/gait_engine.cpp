@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "placement.hpp"
 
 namespace gk {
@@ -323,6 +325,14 @@ std::optional<Eigen::Quaterniond> GaitEngine::orientation(size_t sensor) const {
 
 std::vector<std::string> GaitEngine::warnings() const {
   std::vector<std::string> out = knee_.findings();
+  // Thigh sensors (or sensors of unknown placement) alone give no steps: say why the session
+  // has none rather than leave an empty result unexplained.
+  if (!sensors_.empty() && std::none_of(sensors_.begin(), sensors_.end(),
+                                        [](const Sensor& s) { return s.detector != nullptr; })) {
+    out.push_back(
+        "no foot, shank or pelvis sensor: steps and cadence come from those; the sensors here "
+        "(thighs, or placements not given) are read for joint angles only");
+  }
   if (pelvis_) {
     for (const std::string& f : pelvis_->findings()) out.push_back(f);
   }
