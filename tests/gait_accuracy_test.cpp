@@ -668,9 +668,12 @@ TEST(Accuracy, ShankStanceFasterThanSwing) {
 // Shanks without a gyroscope (TibialImpactStepDetector): each reports its own leg's contacts,
 // with its side, at the largest axial jump of the stride. The vertical loading peaks it used
 // before also fired at the other foot's contacts, where the swinging shank's rise began 45 ms
-// early: on these runs F1 0.936-0.994 and IC errors of 28-57 ms. At 500 Hz and above every
-// target holds; at 100 and 200 Hz the simulated tibia's 4 ms shock is caught by some samples
-// and missed by others, so the IC comes 0-2 or 11-15 ms late by turns (docs/ACCURACY.md).
+// early: on these runs F1 0.936-0.994 and IC errors of 28-57 ms. At 200 Hz and above every
+// target holds. The simulated tibia's shock lasts about 4 ms, so at 100-200 Hz some strides'
+// samples straddle it and the loading rise after it is the larger jump: the strike is the first
+// jump of the contact, not the largest (before 2026-12-03, seventeenth session, the IC came
+// 0-2 or 11-15 ms late by turns at 200 Hz, IC error 7.2 ms on seed 54). At 100 Hz there is no
+// IC target, and the cadence error stays a little over 0.5 on some runs (docs/ACCURACY.md).
 TEST(Accuracy, ShankAccelerometerOnly) {
   struct Case {
     double rate_hz, speed_mps, cadence_spm;
@@ -679,9 +682,10 @@ TEST(Accuracy, ShankAccelerometerOnly) {
     double cadence_max_spm, ic_max_ms;
   };
   const Case cases[] = {
-      {100.0, 3.5, 172.0, FootStrikePattern::kHeel, 51, 0.7, 12.0},
-      {200.0, 3.6, 176.0, FootStrikePattern::kMid, 54, 0.7, 10.0},
-      {200.0, 4.5, 180.0, FootStrikePattern::kFore, 14, 0.7, 10.0},
+      {100.0, 3.5, 172.0, FootStrikePattern::kHeel, 51, 0.7, 10.0},
+      {200.0, 3.6, 176.0, FootStrikePattern::kMid, 54, 0.5, 5.0},
+      {200.0, 4.5, 180.0, FootStrikePattern::kFore, 14, 0.5, 5.0},
+      {200.0, 2.8, 162.0, FootStrikePattern::kHeel, 53, 0.5, 5.0},
       {500.0, 3.0, 165.0, FootStrikePattern::kHeel, 13, 0.5, 5.0},
       {500.0, 5.8, 198.0, FootStrikePattern::kFore, 55, 0.5, 5.0},
       {1000.0, 2.5, 150.0, FootStrikePattern::kMid, 56, 0.5, 5.0},

@@ -143,10 +143,16 @@ void TibialImpactStepDetector::process(size_t i) {
 
 void TibialImpactStepDetector::on_impact(size_t k) {
   const Row& peak = rows_[k];
-  // Onset: walk back while the jump stays above a fraction of its peak.
   const double level = settings_.onset_fraction * peak.change_g;
   const int64_t onset_from = peak.t_us - us(settings_.onset_search_s);
+  // The strike's first jump: the earliest within first_search_s that reaches
+  // first_fraction of the largest (see the settings).
+  const int64_t first_from = peak.t_us - us(settings_.first_search_s);
   size_t j = k;
+  for (size_t i = k; i > 0 && rows_[i - 1].t_us >= first_from; --i) {
+    if (rows_[i - 1].change_g >= settings_.first_fraction * peak.change_g) j = i - 1;
+  }
+  // Onset: walk back while the jump stays above a fraction of the largest.
   while (j > 0 && rows_[j - 1].t_us >= onset_from && rows_[j - 1].change_g > level) --j;
   // Row j is where the jump over the lag first passes that fraction: a strike's jump is sharp,
   // so the rise through it happened between row j-1 and row j, taken at their middle. (The

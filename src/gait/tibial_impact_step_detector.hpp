@@ -6,7 +6,8 @@
 // Shorten & Winslow 1992, J. Appl. Biomech. 8:288). Nothing else in a stride
 // changes the axial force that fast: the swing's accelerations are large but
 // smooth, and mostly across the tibia. So each of this leg's contacts is the
-// largest axial jump of its stride, and IC is that jump's onset.
+// largest axial jump of its stride, and IC is the onset of the contact's first jump
+// (the largest itself, or one just before it that the sampling caught lower).
 //
 // Why not the vertical loading peaks of ImpactStepDetector (used for the shank
 // before 2026-12-03): a shank sees a peak at both feet's contacts, but the
@@ -49,7 +50,15 @@ struct TibialImpactDetectorSettings {
   double max_stride_s = 3.0;      ///< longer: no stride time is claimed
   double onset_fraction = 0.25;   ///< IC: where the jump first passes this x its peak
   double onset_search_s = 0.030;  ///< how far before the peak that onset is looked for
-  double shock_window_s = 0.06;   ///< tibial shock: peak axial force this long after IC
+  /// The strike is the first jump within first_search_s before the largest
+  /// that reaches first_fraction x the largest, as the foot detector takes a
+  /// landing's first jump (FootDetectorSettings::impact). The shock peak lasts
+  /// a few milliseconds: at 100-200 Hz some strides' samples straddle it, and
+  /// the loading rise 10-15 ms later is then the larger jump. A real tibia's
+  /// rise over 10-20 ms is one jump, and this finds the same rise.
+  double first_fraction = 0.3;
+  double first_search_s = 0.020;
+  double shock_window_s = 0.06;  ///< tibial shock: peak axial force this long after IC
   double gap_periods = 3.5;
   int64_t gap_min_us = 30'000;
   /// Holes up to this long (a lost 20-sample packet) are bridged: no jump is
