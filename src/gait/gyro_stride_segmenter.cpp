@@ -5,6 +5,7 @@
 #include <cassert>
 #include <cmath>
 #include <limits>
+#include <utility>
 #include <vector>
 
 #include "upper_median.hpp"
@@ -427,10 +428,7 @@ double GyroStrideSegmenter::impact_before_peaks_g(const Eigen::Vector3d& axis, i
     }
     per_peak.push_back(largest / kGravity_mps2);
   }
-  if (per_peak.empty()) return 0.0;
-  const auto mid = per_peak.begin() + static_cast<std::ptrdiff_t>(per_peak.size() / 2);
-  std::nth_element(per_peak.begin(), mid, per_peak.end());
-  return *mid;
+  return upper_median(std::move(per_peak));
 }
 
 int GyroStrideSegmenter::lobe_sign(const Eigen::Vector3d& axis, double peak) const {
