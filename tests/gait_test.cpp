@@ -615,10 +615,13 @@ StrideSpan whole(const GyroRows& rows) {
 TEST(ImpactStepDetectorTiming, TheSmoothingDoesNotDelayTheContact) {
   // A trunk's vertical force while running: free fall in flight, then a
   // linear loading rise to 2.5 g over 100 ms and back to 0 over the next
-  // 100 ms, a step every 330 ms. 10 % of the way up is 10 ms after the
-  // contact. The detector smooths over 10 ms before picking peaks; stamped at
-  // its newest sample, that average put every IC half the window late (4.5,
-  // 4 and 2.5 ms at 1000, 500 and 200 Hz).
+  // 100 ms, a step every 330 ms. The detector smooths over 10 ms before picking peaks; stamped at
+  // its newest sample, that average put every time read off it half the window late (4.5, 4 and
+  // 2.5 ms at 1000, 500 and 200 Hz). The unloading passes half body weight 180 ms after the
+  // contact. The IC is the onset of the first sharp rise of the unsmoothed force: for a linear
+  // rise, where its rise over 10 ms first passes a quarter of its top, 2.5 ms after the contact
+  // (taken between two samples: 3 ms at 500 Hz). The 10 % crossing the IC was before 2026-12-03
+  // came 10 ms after it.
   for (const double rate_hz : {200.0, 500.0, 1000.0}) {
     ImpactDetectorSettings settings;
     settings.placement = pb::PELVIS;
@@ -643,7 +646,10 @@ TEST(ImpactStepDetectorTiming, TheSmoothingDoesNotDelayTheContact) {
     for (const DetectedStep& step : steps) {
       if (step.ic_us < kStep_us) continue;  // the first contact rose before the data had a floor
       const int64_t contact_us = (step.ic_us + kStep_us / 2) / kStep_us * kStep_us;
-      EXPECT_NEAR(static_cast<double>(step.ic_us - contact_us), 10'000.0, 500.0)
+      EXPECT_NEAR(static_cast<double>(step.ic_us - contact_us), 2'500.0, 600.0)
+          << rate_hz << " Hz, contact at " << contact_us << " us";
+      ASSERT_TRUE(step.to_us.has_value()) << rate_hz << " Hz, contact at " << contact_us;
+      EXPECT_NEAR(static_cast<double>(*step.to_us - contact_us), 180'000.0, 500.0)
           << rate_hz << " Hz, contact at " << contact_us << " us";
     }
   }

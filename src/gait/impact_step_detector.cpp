@@ -34,6 +34,8 @@ ImpactStepDetector::ImpactStepDetector(const ImpactDetectorSettings& settings)
   if (settings.nominal_rate_hz > 0.0) {
     smoothing_n_ = std::max<size_t>(
         1, static_cast<size_t>(std::lround(settings.smoothing_s * settings.nominal_rate_hz)));
+    transient_lag_n_ = std::max<size_t>(
+        1, static_cast<size_t>(std::lround(settings.transient_lag_s * settings.nominal_rate_hz)));
   }
 }
 
@@ -131,6 +133,8 @@ void ImpactStepDetector::push(const ImuSample& s) {
   // every time read off the smoothed force (IC, peak, unloading) would lag by half the window.
   row.t_us = raw_t_sum_us_ / n;
   row.v_g = mean.dot(up_.normalized()) / kGravity_mps2;
+  row.raw_t_us = s.t_us;
+  row.raw_v_g = s.acc_mps2.dot(up_.normalized()) / kGravity_mps2;
   rows_.push_back(row);
   const size_t i = rows_.size() - 1;
 
@@ -200,7 +204,7 @@ void ImpactStepDetector::on_peak(size_t k) {
     // robust to the small pre-landing bumps a trunk sensor shows.
     auto [ic_us, period_us] =
         crossing(rows_[foot].v_g + kRiseFraction * (rows_[k].v_g - rows_[foot].v_g));
-    // That onset is where the samples are least sure: an impact spike of a few milliseconds,
+    // The crossing is where the samples are least sure: an impact spike of a few milliseconds,
     // and the rebound below free fall after it, are caught or missed as the sampling phase
     // drifts, and the crossing with them (a simulated pelvis at 100 Hz: 7 ms early or 11 ms
     // late, cadence error 0.56-0.72 spm). Where the ground force passes body weight (1 g) in the
@@ -235,7 +239,19 @@ void ImpactStepDetector::on_peak(size_t k) {
       }
     } else if (period_us > 0.0 && middle_period_us > 0.0 &&
                period_us <= static_cast<double>(gap_us_)) {
-      const double onset_us = ic_us;
+      // The landing itself is the force's first sharp rise: a spike where the impact reaches
+      // the trunk unfiltered, which the crossing above misses, as the rise it measures from
+      // begins after the spike's rebound (a simulated pelvis: 10-14 ms after the contact at
+      // every rate). Searched from a little before the rise's foot, as the spike and its
+      // rebound come just before it; taken only where it is not later than the crossing (a
+      // filtered trunk signal, whose first sharp rise is the loading rise itself, can pass
+      // the fraction later than 10 % of the way up).
+      size_t from = foot;
+      const int64_t from_us =
+          rows_[foot].t_us - static_cast<int64_t>(settings_.transient_search_s * 1e6);
+      while (from > lo && rows_[from - 1].t_us >= from_us) --from;
+      const std::optional<double> first = first_transient_us(from, k);
+      const double onset_us = first && *first <= ic_us ? *first : ic_us;
       ic_us = placement_.place_us(middle_us, onset_us, period_us);
       if (!gated && !in_hole) placement_.note(middle_us, onset_us);
     }
@@ -268,6 +284,33 @@ void ImpactStepDetector::on_peak(size_t k) {
     for (size_t r = k + 1; r < rows_.size(); ++r) track_unloading(r);
   }
   settle(k);
+}
+
+std::optional<double> ImpactStepDetector::first_transient_us(size_t from, size_t k) const {
+  // The rise over the lag at row r, both ends in the window and no hole between them; -1 where
+  // it cannot be measured. Only rises count: the landing pushes the trunk up.
+  const auto lag_us = static_cast<int64_t>(settings_.transient_lag_s * 1e6);
+  const auto rise = [&](size_t r) {
+    if (r < from + transient_lag_n_) return -1.0;
+    const Row& a = rows_[r - transient_lag_n_];
+    const Row& b = rows_[r];
+    if (b.raw_t_us - a.raw_t_us > lag_us + gap_us_ / 2) return -1.0;
+    return b.raw_v_g - a.raw_v_g;
+  };
+  double largest = 0.0;
+  for (size_t r = from; r <= k; ++r) largest = std::max(largest, rise(r));
+  if (largest <= 0.0) return std::nullopt;
+  size_t j = from;
+  while (j <= k && rise(j) < settings_.transient_fraction * largest) ++j;
+  if (j > k) return std::nullopt;
+  // This rise's own top, then back to where it first passes a fraction of it: between that row
+  // and the one before, as a sharp rise happens within one sample period.
+  double top = rise(j);
+  for (size_t r = j + 1; r <= k && rise(r) >= top; ++r) top = rise(r);
+  while (j > from + transient_lag_n_ && rise(j - 1) > settings_.transient_onset_fraction * top) {
+    --j;
+  }
+  return 0.5 * static_cast<double>(rows_[j - 1].raw_t_us + rows_[j].raw_t_us);
 }
 
 void ImpactStepDetector::track_unloading(size_t i) {

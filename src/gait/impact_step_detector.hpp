@@ -31,6 +31,14 @@ struct ImpactDetectorSettings {
   double min_step_s = 60.0 / 285.0;      ///< plausibility gate on the step time
   double max_step_s = 1.5;
   double rise_search_s = 0.25;  ///< how far before a peak its foot is looked for
+  /// The landing's first transient (see on_peak()): the unsmoothed force's rise over
+  /// transient_lag_s, first reaching transient_fraction x the largest such rise between
+  /// transient_search_s before the rise's foot and the peak; its onset where that rise first
+  /// passes transient_onset_fraction x its own top.
+  double transient_lag_s = 0.010;
+  double transient_fraction = 0.5;
+  double transient_onset_fraction = 0.25;
+  double transient_search_s = 0.040;
   double gap_periods = 3.5;
   int64_t gap_min_us = 30'000;
   /// A dropout up to this long (one lost 20-sample packet is 0.1 s at 200 Hz,
@@ -54,8 +62,13 @@ class ImpactStepDetector final : public StepDetector {
  private:
   struct Row {
     int64_t t_us = 0;
-    double v_g = 0.0;  ///< smoothed vertical specific force in g
+    double v_g = 0.0;      ///< smoothed vertical specific force in g
+    int64_t raw_t_us = 0;  ///< the newest sample's own time
+    double raw_v_g = 0.0;  ///< its vertical specific force, unsmoothed
   };
+  /// Onset of the landing's first sharp rise of the unsmoothed force, its rows in (from, k];
+  /// nullopt where none is seen.
+  std::optional<double> first_transient_us(size_t from, size_t k) const;
   void on_peak(size_t k);
   void settle(size_t k);
   /// Notes where the force crosses the unloading level between rows i-1
@@ -102,8 +115,10 @@ class ImpactStepDetector final : public StepDetector {
   std::deque<int64_t> step_times_us_;
   bool after_gap_ = false;
   size_t smoothing_n_ = 1;
-  /// The rise's onset against its steadier midpoint (see on_peak()).
-  ImpactPlacement placement_;
+  size_t transient_lag_n_ = 1;
+  /// The landing's onset against the rise's steadier midpoint (see on_peak()); a landing spike
+  /// is seen late if missed, never early.
+  ImpactPlacement placement_{true};
 };
 
 }  // namespace gk
