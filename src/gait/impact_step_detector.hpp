@@ -6,9 +6,10 @@
 // The vertical is the mean direction of the specific force (over strides a
 // runner's centre of mass does not accelerate, so the mean is +1 g up). Each
 // ground contact loads the body: one peak of vertical specific force per
-// step. IC is the foot of the rise that leads to the peak (the end of the
-// low-force flight or swing phase; Lee et al. 2010, J. Sports Sci. 28:559 for
-// sacral accelerometry in running).
+// step. IC is where the rise that leads to the peak leaves the low-force
+// flight or swing phase (Lee et al. 2010, J. Sports Sci. 28:559 for sacral
+// accelerometry in running): the landing's first sharp rise where one comes
+// before 10 % of the way up, else that 10 % crossing.
 #pragma once
 
 #include <Eigen/Core>
