@@ -1,6 +1,6 @@
 // Where between two samples a contact's impact happened, from a smooth gyro feature that trails
-// it by a steady lag. Shared by the foot and shank detectors, and by the trunk's (the onset of
-// the loading rise against its crossing of body weight).
+// it by a steady lag. Shared by the foot and shank detectors, and by the trunk's (the landing's
+// onset against the loading rise's crossing of body weight, with impacts seen late only).
 #pragma once
 
 #include <cstddef>
