@@ -643,6 +643,10 @@ TEST(ImpactStepDetectorTiming, TheSmoothingDoesNotDelayTheContact) {
     detector.finish();
     const std::vector<DetectedStep> steps = detector.take();
     ASSERT_GE(steps.size(), 17u) << rate_hz << " Hz";
+    // Every contact says which onset it took: here the first sharp rise, 7 ms before the 10 %
+    // crossing.
+    EXPECT_EQ(detector.flags().ic_at_first_rise, steps.size()) << rate_hz << " Hz";
+    EXPECT_EQ(detector.flags().ic_at_rise_crossing, 0u) << rate_hz << " Hz";
     for (const DetectedStep& step : steps) {
       if (step.ic_us < kStep_us) continue;  // the first contact rose before the data had a floor
       const int64_t contact_us = (step.ic_us + kStep_us / 2) / kStep_us * kStep_us;

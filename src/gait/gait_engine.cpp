@@ -402,6 +402,13 @@ std::vector<std::string> GaitEngine::warnings() const {
                                   f.thin_sign_confirmed + f.thin_sign_contradicted));
       }
     }
+    if (f.ic_at_first_rise + f.ic_at_rise_crossing > 0) {
+      out.push_back(fmt::format(
+          "{}: IC at the landing's first sharp rise on {} contacts, at the loading rise's 10 % "
+          "crossing on {} (no earlier sharp rise seen); both placed against the rise's 1 g "
+          "crossing",
+          name, f.ic_at_first_rise, f.ic_at_rise_crossing));
+    }
     if (f.turn_steps > 0) {
       out.push_back(fmt::format(
           "{}: {} contacts without a forward swing (turning or shuffling steps) found from the "

@@ -251,7 +251,9 @@ void ImpactStepDetector::on_peak(size_t k) {
           rows_[foot].t_us - static_cast<int64_t>(settings_.transient_search_s * 1e6);
       while (from > lo && rows_[from - 1].t_us >= from_us) --from;
       const std::optional<double> first = first_transient_us(from, k);
-      const double onset_us = first && *first <= ic_us ? *first : ic_us;
+      const bool at_first_rise = first && *first <= ic_us;
+      const double onset_us = at_first_rise ? *first : ic_us;
+      ++(at_first_rise ? flags_.ic_at_first_rise : flags_.ic_at_rise_crossing);
       ic_us = placement_.place_us(middle_us, onset_us, period_us);
       if (!gated && !in_hole) placement_.note(middle_us, onset_us);
     }

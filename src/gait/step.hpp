@@ -50,6 +50,10 @@ struct DetectorFlags {
   uint64_t rejected_strides = 0;       ///< failed the plausibility gates
   uint64_t turn_steps = 0;             ///< contacts found without a forward swing (TurnStepFinder)
   uint64_t ic_from_stride_rhythm = 0;  ///< landings lost in a hole, timed from the strides before
+  /// Trunk (ImpactStepDetector): contacts whose onset is the landing's first sharp rise, and
+  /// those timed at the loading rise's 10 % crossing instead (no earlier sharp rise seen).
+  uint64_t ic_at_first_rise = 0;
+  uint64_t ic_at_rise_crossing = 0;
   int64_t first_gap_t_us = -1;
   int64_t first_bad_t_us = -1;
   int64_t first_saturated_t_us = -1;
