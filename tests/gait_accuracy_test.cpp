@@ -598,6 +598,19 @@ TEST(Accuracy, PelvisMeetsTheIcTargetAt200HzAndAbove) {
   }
 }
 
+// Shanks at 200 Hz where a step is a whole number of samples (150 and 200 steps/min): the
+// simulator's strides are exactly periodic, so every stride is sampled at the same phase. The
+// simulated shock lasts about 4 ms; where the samples only graze it, the loading rise 10-15 ms
+// later is the largest jump, and taking the largest put every contact 12.4 ms late on both runs
+// (before 2026-12-03, nineteenth session). The contact is now the first rise along the tibia
+// within 20 ms before the largest that reaches 0.3 of it.
+TEST(Accuracy, ShankAtCadencesLockedToTheSampleRate) {
+  for (const SweepRun& c : {SweepRun{3.0, 200.0, FootStrikePattern::kHeel, 30.0, 7, 0.35},
+                            SweepRun{3.0, 150.0, FootStrikePattern::kFore, 30.0, 7, 0.35}}) {
+    expect_sweep_run_meets_targets("shanks", c, sim::shank_sensors(200.0));
+  }
+}
+
 // A shoe pod without a gyroscope (FootRestStepDetector): steps from the
 // landing impact and the rest that follows, at every rate and foot strike
 // the issue names, and in walking. Steps and cadence only: the side is the

@@ -39,6 +39,12 @@ struct ImpactSearch {
   /// When > 0, the first jump in the window reaching this fraction of the
   /// largest is the impact (see impact_time_us); 0 takes the largest.
   double first_fraction = 0.0;
+  /// With first_fraction: how far before the largest that first jump may lie (0: anywhere in
+  /// the window).
+  double first_within_s = 0.0;
+  /// With along and first_fraction: only rises along it can be that first jump (the strike
+  /// pushes the sensor up the segment), not falls such as the swing's braking.
+  bool rises_only = false;
 };
 
 /// Time of the impact near around_us: the largest jump of the acceleration
