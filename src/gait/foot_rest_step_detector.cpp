@@ -133,6 +133,41 @@ void FootRestStepDetector::push(const ImuSample& s) {
   trim();
 }
 
+int64_t FootRestStepDetector::landing_us(size_t k) const {
+  // Jumps from one sample to the next, across no hole, from first_search_s (and one lag) before
+  // the largest change over the lag up to it (see the settings).
+  const int64_t from_us = rows_[k].t_us - lag_us_ - us(settings_.first_search_s);
+  const auto jump = [&](size_t i) {
+    if (i == 0 || rows_[i].t_us - rows_[i - 1].t_us > gap_us_) return -1.0;
+    return (rows_[i].a_g - rows_[i - 1].a_g).norm();
+  };
+  size_t lo = k;
+  while (lo > 1 && rows_[lo - 1].t_us >= from_us) --lo;
+  size_t best = k;
+  double best_jump = -1.0;
+  for (size_t i = lo; i <= k; ++i) {
+    if (jump(i) > best_jump) {
+      best_jump = jump(i);
+      best = i;
+    }
+  }
+  if (best_jump <= 0.0) return rows_[k].t_us - lag_us_ / 2;
+  for (size_t i = lo; i < best; ++i) {
+    if (jump(i) >= settings_.first_fraction * best_jump) {
+      best = i;
+      best_jump = jump(i);
+      break;
+    }
+  }
+  const int64_t peak_us = rows_[best].t_us;
+  while (best > 1 && peak_us - rows_[best - 1].t_us <= us(settings_.onset_max_lead_s) &&
+         jump(best - 1) > settings_.jump_onset_fraction * best_jump) {
+    --best;
+  }
+  // The landing began between row best - 1 and row best: taken at their middle.
+  return rows_[best - 1].t_us + (rows_[best].t_us - rows_[best - 1].t_us) / 2;
+}
+
 void FootRestStepDetector::on_rest(int64_t rest_from_us) {
   // Still again soon after the last rest: the same stance (a wobble).
   if (last_rest_end_us_ && rest_from_us - *last_rest_end_us_ < us(settings_.min_swing_s)) return;
@@ -168,15 +203,7 @@ void FootRestStepDetector::on_rest(int64_t rest_from_us) {
     ic_us = *from_rhythm_us;
     ++flags_.ic_from_stride_rhythm;
   } else {
-    const size_t k = *peak;
-    const double level = settings_.onset_fraction * rows_[k].change_g;
-    const int64_t onset_from = rows_[k].t_us - us(settings_.onset_search_s);
-    size_t j = k;
-    while (j > 0 && rows_[j - 1].t_us >= onset_from && rows_[j - 1].change_g > level) --j;
-    // The change at row j is over the lag before it: the impact began inside
-    // that interval, taken at its middle.
-    const int64_t before_us = j >= lag_n_ ? rows_[j - lag_n_].t_us : rows_[j].t_us - lag_us_;
-    ic_us = before_us + (rows_[j].t_us - before_us) / 2;
+    ic_us = landing_us(*peak);
   }
   if (last_ic_us_ && ic_us - *last_ic_us_ < us(settings_.min_stride_s)) {
     ++flags_.rejected_strides;

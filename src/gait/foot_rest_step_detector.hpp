@@ -40,11 +40,22 @@ struct FootRestDetectorSettings {
   /// Motion between two rests shorter than this is a wobble within one
   /// stance (heel-off, a shift of weight), not a stride.
   double min_swing_s = 0.3;
-  double impact_search_s = 0.3;              ///< impact looked for this long before a rest
-  double impact_min_g = 0.5;                 ///< smallest change over the lag that is an impact
-  double impact_rel = 0.3;                   ///< and this x median of the recent impacts
-  double onset_fraction = 0.25;              ///< IC: where the change first passes this x its peak
-  double onset_search_s = 0.06;              ///< how far before the peak that onset is looked for
+  double impact_search_s = 0.3;  ///< impact looked for this long before a rest
+  double impact_min_g = 0.5;     ///< smallest change over the lag that is an impact
+  double impact_rel = 0.3;       ///< and this x median of the recent impacts
+  double onset_search_s = 0.06;  ///< how far before the largest change the landing can lie
+  /// The landing is timed on the jumps from one sample to the next, not on the change over the
+  /// lag: a running foot decelerates before it lands, and that change over 10 ms (1-2.3 g on
+  /// the simulator) is a quarter of the impact's, so the onset walked back into the swing. The
+  /// landing is the first jump that reaches `first_fraction` of the largest within
+  /// `first_search_s` before the largest change: a mid or forefoot landing's first transient,
+  /// not the heel coming down 10-20 ms later, which can be the larger.
+  double first_fraction = 0.5;
+  double first_search_s = 0.030;
+  /// Its onset: walked back while the jump before stays above this share of it, up to
+  /// `onset_max_lead_s`.
+  double jump_onset_fraction = 0.25;
+  double onset_max_lead_s = 0.012;
   double min_stride_s = 2.0 * 60.0 / 285.0;  ///< plausibility gate: IC to IC of one foot
   double gap_periods = 3.5;
   int64_t gap_min_us = 30'000;
@@ -73,6 +84,8 @@ class FootRestStepDetector final : public StepDetector {
     double change_g = 0.0;  ///< |a(t) - a(t - lag)|, infinite while unknown
   };
   void on_rest(int64_t rest_from_us);
+  /// IC of the landing whose largest change over the lag is at row k.
+  int64_t landing_us(size_t k) const;
   void trim();
 
   FootRestDetectorSettings settings_;
