@@ -5,9 +5,10 @@
 // accelerometer-only stance detectors (the "MAG" and "MV" detectors in
 // Skog et al. 2010, IEEE Trans. Biomed. Eng. 57:2657). A foot in the air is
 // never still that long. Each step is therefore a swing, the landing impact
-// and then a rest. IC is the onset of the impact (the largest change of the
-// specific force between the previous rest and this one, within
-// `impact_search_s` of the rest). The contact's end shows as the end of the
+// and then a rest. The impact is the largest change of the specific force
+// over 10 ms between the previous rest and this one, within `impact_search_s`
+// of the rest; IC is the onset of the landing's first sample-to-sample jump
+// near it (see `first_fraction`). The contact's end shows as the end of the
 // rest only for a flat foot (heel-off comes well before toe-off), so no TO
 // and no contact time are reported: steps and cadence only, quality 0.5.
 //
