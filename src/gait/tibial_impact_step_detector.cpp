@@ -133,8 +133,14 @@ void TibialImpactStepDetector::process(size_t i) {
   }
   // The largest jump within half a shortest stride either side is this
   // stride's impact: the other leg's stride cannot put one of this leg's
-  // landings that close.
-  if (candidate_ && row.t_us - rows_[*candidate_].t_us >= us(0.5 * settings_.min_stride_s)) {
+  // landings that close. The first impact of a stretch waits a whole shortest
+  // stride: with no earlier impact to set the level, a swing's rise at the
+  // start of the data passed for one, and the real landing after it was then
+  // too close to count (a simulated shank at 100 Hz and 200 steps/min: a
+  // false first step and the next landing taken 105 ms late).
+  const double confirm_strides = last_impact_us_ ? 0.5 : 1.0;
+  if (candidate_ &&
+      row.t_us - rows_[*candidate_].t_us >= us(confirm_strides * settings_.min_stride_s)) {
     const size_t k = *candidate_;
     candidate_.reset();
     on_impact(k);
