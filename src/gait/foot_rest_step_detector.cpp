@@ -22,6 +22,9 @@ int64_t us(double s) { return static_cast<int64_t>(std::llround(s * 1e6)); }
 FootRestStepDetector::FootRestStepDetector(const FootRestDetectorSettings& settings)
     : settings_(settings) {
   assert(settings.rest_min_s > 0.0 && settings.min_swing_s > 0.0);
+  // The horizon and the trim keep onset_search_s (and a lag) before the largest change; the
+  // landing's search reaches back first_search_s and onset_max_lead_s from there.
+  assert(settings.first_search_s + settings.onset_max_lead_s <= settings.onset_search_s);
   const double period_us = settings.nominal_rate_hz > 0.0 ? 1e6 / settings.nominal_rate_hz : 0.0;
   gap_us_ = std::max<int64_t>(settings.gap_min_us,
                               static_cast<int64_t>(settings.gap_periods * period_us));
