@@ -6,8 +6,6 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
-#include <atomic>
-#include <chrono>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -26,6 +24,7 @@
 #include "placement.hpp"
 #include "recording.hpp"
 #include "session.hpp"
+#include "temp_dir.hpp"
 
 namespace gk {
 namespace {
@@ -34,35 +33,8 @@ namespace fs = std::filesystem;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-/// A fresh folder under the system temp dir, removed with everything in it.
-class TempDir {
- public:
-  TempDir() {
-    static std::atomic<int> counter{0};
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    path_ = fs::temp_directory_path() /
-            fmt::format("gk_io_test_{}_{}_{}_{}", info ? info->name() : "x", ::getpid(), counter++,
-                        std::chrono::steady_clock::now().time_since_epoch().count());
-    fs::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const fs::path& path() const { return path_; }
-  fs::path operator/(const std::string& name) const { return path_ / name; }
-
- private:
-  fs::path path_;
-};
-
-void write_text(const fs::path& path, const std::string& text) {
-  fs::create_directories(path.parent_path());
-  std::ofstream out(path, std::ios::binary);
-  out << text;
-}
+using test::TempDir;
+using test::write_text;
 
 std::string read_bytes(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
@@ -799,7 +771,7 @@ TEST(CsvSession, AccelerometerOnlyWithGForcesAndRangeWarning) {
   EXPECT_EQ(back.sensors[0].info.accel_range_g(), 32u);
 }
 
-TEST(CsvSession, LargeFileLoadsQuickly) {
+TEST(CsvSession, LargeFileLoadsWhole) {
   TempDir tmp;
   const fs::path dir = tmp / "big";
   write_text(dir / "session.json", R"({"sensors": [{"file": "a.csv", "placement": "pelvis"}]})");
@@ -814,15 +786,12 @@ TEST(CsvSession, LargeFileLoadsQuickly) {
                    i * 0.002, n(rng), n(rng), n(rng), n(rng) / 5, n(rng) / 5, n(rng) / 5);
   }
   write_text(dir / "a.csv", fmt::to_string(b));
-  const auto t0 = std::chrono::steady_clock::now();
   Warnings w;
   const Session s = read_csv_session(dir, w);
-  const double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   EXPECT_EQ(s.sensors[0].samples.size(), 300'000u);
   EXPECT_DOUBLE_EQ(s.sensors[0].info.nominal_rate_hz(), 500.0);
-  RecordProperty("load_seconds", fmt::format("{:.3f}", seconds));
-  EXPECT_LT(seconds, 10.0);  // generous: sanitizer builds are several times slower
+  // Its speed is measured, not asserted: bench/io_bench (docs/PERFORMANCE.md).
+  EXPECT_EQ(s.sensors[0].samples.back().t_us, 299'999 * 2'000);
 }
 
 // ---- Truth ----------------------------------------------------------------------
