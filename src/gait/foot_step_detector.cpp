@@ -121,16 +121,13 @@ bool FootStepDetector::swing_follows(const GyroRows& rows, size_t to_k) const {
 
 std::optional<DetectedStep> FootStepDetector::analyze(const StrideSpan& span) {
   const GyroRows& rows = *span.rows;
-  const int64_t t_mid = span.t_begin_us + (span.t_end_us - span.t_begin_us) / 2;
+  const int64_t t_mid = mid_cycle_us(span);
 
   // IC and TO as the pitch-rate minima of the first and second half of the
   // mid-swing to mid-swing cycle (Falbriard et al. 2018).
-  const auto [ic_lo, ic_hi] = time_window(rows, span.begin, span.end, span.t_begin_us, t_mid);
-  if (ic_lo > ic_hi) return std::nullopt;
-  const size_t ic_g = argmin_pitch(rows, ic_lo, ic_hi);
-  if (rows[ic_g].p >= 0.0) return std::nullopt;
-  if (span.truncated_head && ic_g == ic_lo) return std::nullopt;  // minimum not inside the data
-  if (span.truncated_tail && ic_g == ic_hi && ic_hi == span.end) return std::nullopt;
+  const std::optional<IcFeature> ic = ic_feature(span);
+  if (!ic) return std::nullopt;
+  const size_t ic_g = ic->row;
 
   // TO first: it tells walking from running, and the IC feature differs.
   const auto [to_lo, to_hi] = time_window(rows, span.begin, span.end, t_mid, span.t_end_us);
@@ -223,9 +220,9 @@ std::optional<DetectedStep> FootStepDetector::analyze(const StrideSpan& span) {
   }
   // A hole where the IC was looked for: the landing may be in it, and what
   // was found is then the last swing feature before it.
-  // (The window ends between ic_hi and the row after it, so a hole there
+  // (The window ends between ic->hi and the row after it, so a hole there
   // overlaps it too.)
-  for (size_t i = ic_lo; i <= ic_hi && i < span.end; ++i) {
+  for (size_t i = ic->lo; i <= ic->hi && i < span.end; ++i) {
     if (rows[i + 1].t_us - rows[i].t_us > hole_us()) {
       step.ic_in_hole = true;
       break;

@@ -29,13 +29,10 @@ void ShankStepDetector::reset() {
 
 std::optional<DetectedStep> ShankStepDetector::analyze(const StrideSpan& span) {
   const GyroRows& rows = *span.rows;
-  const int64_t t_mid = span.t_begin_us + (span.t_end_us - span.t_begin_us) / 2;
-  const auto [ic_lo, ic_hi] = time_window(rows, span.begin, span.end, span.t_begin_us, t_mid);
-  if (ic_lo > ic_hi) return std::nullopt;
-  const size_t ic_g = argmin_pitch(rows, ic_lo, ic_hi);
-  if (rows[ic_g].p >= 0.0) return std::nullopt;
-  if (span.truncated_head && ic_g == ic_lo) return std::nullopt;  // minimum not inside the data
-  if (span.truncated_tail && ic_g == span.end) return std::nullopt;
+  const int64_t t_mid = mid_cycle_us(span);
+  const std::optional<IcFeature> ic = ic_feature(span);
+  if (!ic) return std::nullopt;
+  const size_t ic_g = ic->row;
 
   DetectedStep step;
   step.source = settings_.segmenter.placement;

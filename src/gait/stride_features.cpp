@@ -49,6 +49,18 @@ size_t argmin_pitch(const GyroRows& rows, size_t lo, size_t hi) {
   return best;
 }
 
+std::optional<IcFeature> ic_feature(const StrideSpan& span) {
+  const GyroRows& rows = *span.rows;
+  const auto [lo, hi] =
+      time_window(rows, span.begin, span.end, span.t_begin_us, mid_cycle_us(span));
+  if (lo > hi) return std::nullopt;
+  const size_t k = argmin_pitch(rows, lo, hi);
+  if (rows[k].p >= 0.0) return std::nullopt;
+  if (span.truncated_head && k == lo) return std::nullopt;
+  if (span.truncated_tail && k == span.end) return std::nullopt;
+  return IcFeature{.row = k, .lo = lo, .hi = hi};
+}
+
 double refine_time_us(const GyroRows& rows, size_t k) {
   const double t = static_cast<double>(rows[k].t_us);
   if (k == 0 || k + 1 >= rows.size()) return t;

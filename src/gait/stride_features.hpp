@@ -24,6 +24,22 @@ std::pair<size_t, size_t> time_window(const GyroRows& rows, size_t begin, size_t
 /// Index of the lowest pitch rate in [lo, hi].
 size_t argmin_pitch(const GyroRows& rows, size_t lo, size_t hi);
 
+/// Time halfway through the cycle: the first half holds IC, the second TO.
+inline int64_t mid_cycle_us(const StrideSpan& span) {
+  return span.t_begin_us + (span.t_end_us - span.t_begin_us) / 2;
+}
+
+/// The gyro IC feature of a mid-swing to mid-swing cycle, shared by the foot and the shank: the
+/// lowest pitch rate in the cycle's first half (Falbriard et al. 2018, Front. Physiol. 9:610),
+/// if it is negative and lies inside the data (a minimum at the edge of a truncated cycle may
+/// continue beyond it).
+struct IcFeature {
+  size_t row = 0;  ///< the minimum
+  size_t lo = 0;   ///< the first half's rows, [lo, hi]
+  size_t hi = 0;
+};
+std::optional<IcFeature> ic_feature(const StrideSpan& span);
+
 /// Sub-sample time of the extremum at k by a parabola through k-1, k, k+1.
 double refine_time_us(const GyroRows& rows, size_t k);
 
