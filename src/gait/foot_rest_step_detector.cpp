@@ -5,6 +5,7 @@
 #include <cmath>
 #include <limits>
 
+#include "landing_onset.hpp"
 #include "placement.hpp"
 #include "upper_median.hpp"
 
@@ -155,18 +156,11 @@ int64_t FootRestStepDetector::landing_us(size_t k) const {
     }
   }
   if (best_jump <= 0.0) return rows_[k].t_us - lag_us_ / 2;
-  for (size_t i = lo; i < best; ++i) {
-    if (jump(i) >= settings_.first_fraction * best_jump) {
-      best = i;
-      best_jump = jump(i);
-      break;
-    }
-  }
-  const int64_t peak_us = rows_[best].t_us;
-  while (best > 1 && peak_us - rows_[best - 1].t_us <= us(settings_.onset_max_lead_s) &&
-         jump(best - 1) > settings_.jump_onset_fraction * best_jump) {
-    --best;
-  }
+  const LandingOnsetSearch onset{.first_fraction = settings_.first_fraction,
+                                 .onset_fraction = settings_.jump_onset_fraction,
+                                 .onset_max_lead_us = us(settings_.onset_max_lead_s)};
+  best = landing_onset_row(lo, best, best_jump, 1, 0.0, onset, jump, jump,
+                           [&](size_t i) { return rows_[i].t_us; });
   // The landing began between row best - 1 and row best: taken at their middle.
   return rows_[best - 1].t_us + (rows_[best].t_us - rows_[best - 1].t_us) / 2;
 }

@@ -6,6 +6,8 @@
 #include <iterator>
 #include <vector>
 
+#include "landing_onset.hpp"
+
 namespace gk {
 namespace {
 /// Fraction of the largest jump that still counts as part of the impact.
@@ -128,46 +130,34 @@ std::optional<double> impact_time_us(const StrideSpan& span, int64_t around_us,
     }
   }
   if (best_jump < min_ratio * median_jump) return std::nullopt;
-  if (search.first_fraction > 0.0) {
-    // The contact is the first transient, not necessarily the largest: at
-    // 100-200 Hz the samples catch the first one's rise at a phase that
-    // drifts from stride to stride, while a later one (the heel coming down
-    // after a forefoot landing, the foot settling flat, the ringing) can
-    // be sampled at its steepest. Taking the largest then alternated
-    // between the two (a simulated forefoot run at 200 Hz: IC 30 ms late
-    // on 3 strides in 13). A jump across lost samples is no transient.
-    const int64_t best_dt_us = rows[best].t_us - rows[best - 1].t_us;
-    const int64_t first_from_us =
-        search.first_within_s > 0.0
-            ? rows[best].t_us - static_cast<int64_t>(search.first_within_s * 1e6)
-            : INT64_MIN;
-    for (size_t i = lo; i < best; ++i) {
-      if (rows[i].t_us < first_from_us) continue;
-      if (2 * (rows[i].t_us - rows[i - 1].t_us) > 3 * best_dt_us) continue;
-      const double j = search.rises_only ? rise(i) : jump(i);
-      if (j >= search.first_fraction * best_jump) {
-        best = i;
-        // The onset below is then a share of this first jump, except for rises along an axis:
-        // there the largest is often the fall after a spike the samples caught, and a share of
-        // the smaller rise into it reached back into the late swing's own rise (the random
-        // sweep's 18 shank runs at 200 Hz: mean IC error 1.93 ms that way, 1.72 ms this).
-        if (!search.rises_only) best_jump = j;
-        break;
-      }
-    }
-  }
-  // The largest jump can sit a sample or two into the transient; the
-  // contact began where the jumps first rose above the background. Falls
-  // count here even for rises_only: the drop after a spike the samples
-  // grazed is part of the transient (on a tibia, rises only put a simulated
-  // shank's contacts 7.5 ms late at 200 Hz and 200 steps/min).
-  const double onset = std::max(kOnsetFraction * best_jump, min_ratio * median_jump);
-  const int64_t peak_us = rows[best].t_us;
-  while (best > lo && best >= 2 && peak_us - rows[best - 1].t_us <= kMaxOnsetLead_us &&
-         jump(best - 1) > onset) {
-    --best;
-  }
-  return 0.5 * static_cast<double>(rows[best - 1].t_us + rows[best].t_us);
+  // The contact is the first transient, not necessarily the largest (see LandingOnsetSearch):
+  // taking the largest alternated between two transients (a simulated forefoot run at 200 Hz:
+  // IC 30 ms late on 3 strides in 13). A jump across lost samples is no transient; with
+  // first_within_s, only jumps that close before the largest are the first one's.
+  // The onset is then a share of this first jump, except for rises along an axis: there the
+  // largest is often the fall after a spike the samples caught, and a share of the smaller rise
+  // into it reached back into the late swing's own rise (the random sweep's 18 shank runs at
+  // 200 Hz: mean IC error 1.93 ms that way, 1.72 ms this). Falls count in the walk back even for
+  // rises_only: the drop after a spike the samples grazed is part of the transient (on a tibia,
+  // rises only put a simulated shank's contacts 7.5 ms late at 200 Hz and 200 steps/min). The
+  // walk back never goes below the background, min_ratio times the median jump.
+  const int64_t best_dt_us = rows[best].t_us - rows[best - 1].t_us;
+  const int64_t first_from_us =
+      search.first_within_s > 0.0
+          ? rows[best].t_us - static_cast<int64_t>(search.first_within_s * 1e6)
+          : INT64_MIN;
+  const auto first_jump = [&](size_t i) {
+    if (rows[i].t_us < first_from_us) return -1.0;
+    if (2 * (rows[i].t_us - rows[i - 1].t_us) > 3 * best_dt_us) return -1.0;
+    return search.rises_only ? rise(i) : jump(i);
+  };
+  const LandingOnsetSearch onset{.first_fraction = search.first_fraction,
+                                 .onset_fraction = kOnsetFraction,
+                                 .onset_max_lead_us = kMaxOnsetLead_us,
+                                 .level_from_largest = search.rises_only};
+  const size_t k = landing_onset_row(lo, best, best_jump, lo, min_ratio * median_jump, onset,
+                                     first_jump, jump, [&](size_t i) { return rows[i].t_us; });
+  return 0.5 * static_cast<double>(rows[k - 1].t_us + rows[k].t_us);
 }
 
 }  // namespace gk
