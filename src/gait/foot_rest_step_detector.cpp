@@ -34,6 +34,7 @@ FootRestStepDetector::FootRestStepDetector(const FootRestDetectorSettings& setti
         1, static_cast<size_t>(std::lround(settings.change_lag_s * settings.nominal_rate_hz)));
   }
   bridge_us_ = us(settings.dropout_bridge_max_s);
+  period_us_ = static_cast<int64_t>(std::llround(period_us));
   lag_us_ = std::max(us(settings.change_lag_s),
                      static_cast<int64_t>(static_cast<double>(lag_n_) * period_us));
 }
@@ -119,12 +120,14 @@ void FootRestStepDetector::push(const ImuSample& s) {
                      (row.change_g < settings_.rest_change_g || across_hole);
   if (still) {
     if (!quiet_from_us_) quiet_from_us_ = s.t_us;
-    // A still run that begins at the first sample after a bridged hole may have begun in it: it
-    // is counted from the hole's start, but must hold for a lag of its own.
-    const bool long_enough = *quiet_from_us_ == hole_end_us_
-                                 ? s.t_us - hole_start_us_ >= us(settings_.rest_min_s) &&
-                                       s.t_us - *quiet_from_us_ >= lag_us_
-                                 : s.t_us - *quiet_from_us_ >= us(settings_.rest_min_s);
+    // How long the foot has been still (see rest_min_s). A still run that begins at the first
+    // sample after a bridged hole may have begun in it: it is counted from the hole's start, but
+    // must hold for a lag of its own.
+    const bool long_enough =
+        *quiet_from_us_ == hole_end_us_
+            ? s.t_us - hole_start_us_ >= us(settings_.rest_min_s) &&
+                  s.t_us - *quiet_from_us_ >= lag_us_
+            : s.t_us - *quiet_from_us_ + lag_us_ + period_us_ >= us(settings_.rest_min_s);
     if (!in_rest_ && long_enough) {
       in_rest_ = true;
       on_rest(*quiet_from_us_);
