@@ -715,6 +715,20 @@ TEST(Accuracy, ShanksAt100HzKeepTheCadence) {
   }
 }
 
+// Shanks at 100 Hz and 160 steps/min: a step is 37.5 samples, so each leg's strides are all
+// sampled at one phase, and the two legs half a sample apart. The simulated shock lasts about
+// 4 ms: on one leg the samples caught it, on the other they missed it and took the loading rise
+// after it or the late swing's braking before it, the same on every stride, which no spread
+// from stride to stride reveals. Each leg was placed 12.5 ms off, one early and one late
+// (cadence error 1.18 and 0.71 spm on these two runs before 2026-12-03, twenty-first session);
+// the two legs' placements now pool their lags while both are locked (ImpactPlacement).
+TEST(Accuracy, ShanksAt100HzLockedToTheSampleRate) {
+  for (const SweepRun& c : {SweepRun{3.0, 160.0, FootStrikePattern::kFore, 30.0, 7, 0.35},
+                            SweepRun{3.0, 160.0, FootStrikePattern::kMid, 30.0, 7, 0.35}}) {
+    expect_sweep_run_meets_targets("shanks", c, sim::shank_sensors(100.0));
+  }
+}
+
 // Fast running on short contacts (6 m/s, 200 steps/min, duty factor 0.22): the simulated
 // shank turns faster in stance (15.7 rad/s) than in the swing (14.1), so the largest-peak rule
 // took every stance for a mid-swing and every contact came half a stride off (F1 0 at 200 and

@@ -805,6 +805,66 @@ TEST(ImpactPlacement, AMissedSpikeIsPlacedByTheFeature) {
   EXPECT_LT(interval_rms, 4'000.0);
 }
 
+// Two legs whose strides are a whole number of sample periods (100 Hz, 160 steps/min: 75
+// samples), each sampled at one phase: the left impact is always 12.5 ms late (a missed spike,
+// the loading rise taken), the right 12.5 ms early (the swing's braking taken). The feature
+// trails the contact by the same 33.9 ms on both legs. Alone, each leg's placement keeps its
+// error, and every left-to-right step reads 25 ms long; paired, the legs' lags are pooled and
+// the step times come out right. Strides that drift in phase are left to each leg.
+struct TwoLegRun {
+  double worst_step_error_us = 0.0;
+  double worst_contact_error_us = 0.0;
+};
+
+TwoLegRun place_two_legs(bool paired, double stride_us) {
+  ImpactPlacement left, right;
+  if (paired) {
+    left.pair_with(&right);
+    right.pair_with(&left);
+  }
+  const double period_us = 10'000.0;
+  TwoLegRun out;
+  double previous_error_us = 0.0;
+  for (int i = 0; i < 60; ++i) {
+    for (int leg = 0; leg < 2; ++leg) {
+      const double contact_us = 1e6 + 3'000.0 + i * stride_us + leg * 0.5 * stride_us;
+      const double after_us = std::ceil(contact_us / period_us) * period_us;
+      // Locked: the left leg's impact late, the right's early; drifting: the midpoint.
+      double impact_us = after_us - 0.5 * period_us;
+      if (std::fmod(stride_us, period_us) == 0.0) {
+        impact_us = contact_us + (leg == 0 ? 12'500.0 : -12'500.0);
+      }
+      const double feature_us = contact_us + 33'900.0;
+      ImpactPlacement& p = leg == 0 ? left : right;
+      const double placed_us = p.place_us(feature_us, impact_us, period_us);
+      p.note(feature_us, impact_us);
+      const double error_us = placed_us - contact_us;
+      if (i >= 20) {
+        out.worst_contact_error_us = std::max(out.worst_contact_error_us, std::abs(error_us));
+        out.worst_step_error_us =
+            std::max(out.worst_step_error_us, std::abs(error_us - previous_error_us));
+      }
+      previous_error_us = error_us;
+    }
+  }
+  return out;
+}
+
+TEST(ImpactPlacement, TwoLegsLockedToTheSampleRateShareTheirLag) {
+  const TwoLegRun alone = place_two_legs(false, 750'000.0);
+  const TwoLegRun paired = place_two_legs(true, 750'000.0);
+  std::printf("[placement] locked legs: worst step error alone %.1f ms, paired %.1f ms\n",
+              alone.worst_step_error_us * 1e-3, paired.worst_step_error_us * 1e-3);
+  EXPECT_GT(alone.worst_step_error_us, 20'000.0);
+  EXPECT_LT(paired.worst_step_error_us, 500.0);
+  EXPECT_LT(paired.worst_contact_error_us, 500.0);
+  // Drifting phases: the lags scatter over the sampling, and pairing changes nothing.
+  const TwoLegRun drift_alone = place_two_legs(false, 751'234.5);
+  const TwoLegRun drift_paired = place_two_legs(true, 751'234.5);
+  EXPECT_EQ(drift_alone.worst_step_error_us, drift_paired.worst_step_error_us);
+  EXPECT_EQ(drift_alone.worst_contact_error_us, drift_paired.worst_contact_error_us);
+}
+
 TEST(ImpactPlacement, ASharpImpactOutweighsAJitteryFeature) {
   // 1 kHz: the impact is good to 0.29 ms rms; a feature with 2 ms of jitter must not spoil it,
   // with steady strides or strides varying by 2 % (which, over nine strides, made the split of

@@ -99,6 +99,19 @@ GaitEngine::GaitEngine(const pb::SessionHeader& header, const EngineSettings& se
     }
     sensors_.push_back(std::move(s));
   }
+  // A shank on each leg: their impact placements may pool their lags (ImpactPlacement).
+  ShankStepDetector* shanks[2] = {nullptr, nullptr};
+  for (Sensor& s : sensors_) {
+    if (s.role != SensorRole::kShankGyro) continue;
+    const pb::Side side = side_of(s.info.placement());
+    if (side != pb::LEFT && side != pb::RIGHT) continue;
+    ShankStepDetector*& slot = shanks[side == pb::LEFT ? 0 : 1];
+    if (!slot) slot = static_cast<ShankStepDetector*>(s.detector.get());
+  }
+  if (shanks[0] && shanks[1]) {
+    shanks[0]->pair_with(*shanks[1]);
+    shanks[1]->pair_with(*shanks[0]);
+  }
   if (pelvis_) {
     for (size_t i = 0; i < sensors_.size(); ++i) {
       const pb::SensorInfo& info = sensors_[i].info;

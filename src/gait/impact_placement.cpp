@@ -169,6 +169,22 @@ double ImpactPlacement::place_us(double feature_us, double impact_us, double per
     }
     lag_us = top_sum / static_cast<double>(top_n);
   }
+  // A cadence locked to the sample rate samples every stride of a leg at the same phase, so the
+  // impact is mistimed by the same amount on every stride: no spread shows it, and the lag
+  // carries it whole. At 100 Hz a 4 ms shock caught on one leg and missed on the other put a
+  // simulated pair of shanks at 160 steps/min 12.5 ms early on the right and 12.5 ms late on the
+  // left, every 10-step window 1.2 steps/min off. The two legs are sampled at different phases,
+  // and their lags after the same feature differ by sampling alone in a symmetric gait; their
+  // mean halves each leg's error and cancels it between the legs, where cadence is measured.
+  if (other_ != nullptr) {
+    const std::optional<double> own = locked_lag_us(period_us);
+    const std::optional<double> other = other_->locked_lag_us(period_us);
+    if (own && other) {
+      const double pooled_us = 0.5 * (*own + *other);
+      const double reach_us = period_us + std::abs(*own - pooled_us);
+      return std::clamp(feature_us - pooled_us, impact_us - reach_us, impact_us + reach_us);
+    }
+  }
   const double from_feature_us = feature_us - lag_us;
   const double fused_us =
       (impact_var * from_feature_us + feature_var * impact_us) / (impact_var + feature_var);
@@ -176,6 +192,22 @@ double ImpactPlacement::place_us(double feature_us, double impact_us, double per
   // period of the impact, or three of its standard deviations where it is that imprecise.
   const double reach_us = std::max(period_us, 3.0 * std::sqrt(impact_var));
   return std::clamp(fused_us, impact_us - reach_us, impact_us + reach_us);
+}
+
+std::optional<double> ImpactPlacement::locked_lag_us(double period_us) const {
+  if (strides_.size() < kStrides || period_us <= 0.0) return std::nullopt;
+  double sum = 0.0, sum_sq = 0.0;
+  for (size_t k = strides_.size() - kStrides; k < strides_.size(); ++k) {
+    const double lag = strides_[k].feature_us - strides_[k].impact_us;
+    sum += lag;
+    sum_sq += lag * lag;
+  }
+  const double n = static_cast<double>(kStrides);
+  const double mean = sum / n;
+  const double var = std::max(0.0, sum_sq / n - mean * mean);
+  const double limit = kLockedSpreadPeriods * period_us;
+  if (var > limit * limit) return std::nullopt;
+  return mean;
 }
 
 void ImpactPlacement::note(double feature_us, double impact_us) {

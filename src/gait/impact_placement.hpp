@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <optional>
 
 namespace gk {
 
@@ -52,6 +53,17 @@ class ImpactPlacement {
   void note(double feature_us, double impact_us);
   void reset() { strides_.clear(); }
 
+  /// The same segment on the other leg (its placement outlives this one). Used only while both
+  /// legs' sampling phases are locked (locked_lag_us()).
+  void pair_with(const ImpactPlacement* other) { other_ = other; }
+  /// Lag spread, as a share of the sample period, under which the sampling phase is locked: where
+  /// the phase moves from stride to stride, the impact's midpoint wanders over a whole period and
+  /// its lag scatters by at least T / sqrt(12) = 0.29 T.
+  static constexpr double kLockedSpreadPeriods = 1.0 / 6.0;
+  /// The mean lag of the last kStrides strides, where they were all sampled at the same phase
+  /// (their lags' standard deviation under kLockedSpreadPeriods of period_us).
+  std::optional<double> locked_lag_us(double period_us) const;
+
  private:
   struct Times {
     double feature_us = 0.0;
@@ -59,6 +71,7 @@ class ImpactPlacement {
   };
   bool impact_seen_late_only_ = false;
   std::deque<Times> strides_;
+  const ImpactPlacement* other_ = nullptr;
 };
 
 }  // namespace gk

@@ -44,6 +44,8 @@ class ShankStepDetector final : public GyroStrideSegmenter {
  public:
   explicit ShankStepDetector(const ShankDetectorSettings& settings);
   void reset() override;
+  /// The shank on the other leg, whose contacts' lags this one's may share (ImpactPlacement).
+  void pair_with(const ShankStepDetector& other) { placement_.pair_with(&other.placement_); }
 
  protected:
   std::optional<DetectedStep> analyze(const StrideSpan& span) override;
