@@ -60,6 +60,8 @@ class FootStepDetector final : public GyroStrideSegmenter {
   void push(const ImuSample& sample) override;
   void finish() override;
   void reset() override;
+  /// The foot on the other leg, whose contacts' lags this one's may share (ImpactPlacement).
+  void pair_with(const FootStepDetector& other) { placement_.pair_with(&other.placement_); }
   int64_t horizon_us() const override;
 
  protected:

@@ -40,6 +40,22 @@ MergerSettings merger_settings(const pb::SessionHeader& header, MergerSettings s
 
 }  // namespace
 
+template <class Detector>
+void GaitEngine::pair_legs(SensorRole role) {
+  Detector* legs[2] = {nullptr, nullptr};
+  for (Sensor& s : sensors_) {
+    if (s.role != role || !s.detector) continue;
+    const pb::Side side = side_of(s.info.placement());
+    if (side != pb::LEFT && side != pb::RIGHT) continue;
+    Detector*& slot = legs[side == pb::LEFT ? 0 : 1];
+    if (!slot) slot = static_cast<Detector*>(s.detector.get());
+  }
+  if (legs[0] && legs[1]) {
+    legs[0]->pair_with(*legs[1]);
+    legs[1]->pair_with(*legs[0]);
+  }
+}
+
 GaitEngine::GaitEngine(const pb::SessionHeader& header, const EngineSettings& settings)
     : settings_(settings),
       merger_(merger_settings(header, settings.merger), static_cast<size_t>(header.sensors_size())),
@@ -99,19 +115,10 @@ GaitEngine::GaitEngine(const pb::SessionHeader& header, const EngineSettings& se
     }
     sensors_.push_back(std::move(s));
   }
-  // A shank on each leg: their impact placements may pool their lags (ImpactPlacement).
-  ShankStepDetector* shanks[2] = {nullptr, nullptr};
-  for (Sensor& s : sensors_) {
-    if (s.role != SensorRole::kShankGyro) continue;
-    const pb::Side side = side_of(s.info.placement());
-    if (side != pb::LEFT && side != pb::RIGHT) continue;
-    ShankStepDetector*& slot = shanks[side == pb::LEFT ? 0 : 1];
-    if (!slot) slot = static_cast<ShankStepDetector*>(s.detector.get());
-  }
-  if (shanks[0] && shanks[1]) {
-    shanks[0]->pair_with(*shanks[1]);
-    shanks[1]->pair_with(*shanks[0]);
-  }
+  // A gyro foot or shank on each leg: their impact placements may pool their lags
+  // (ImpactPlacement::pair_with).
+  pair_legs<ShankStepDetector>(SensorRole::kShankGyro);
+  pair_legs<FootStepDetector>(SensorRole::kFootGyro);
   if (pelvis_) {
     for (size_t i = 0; i < sensors_.size(); ++i) {
       const pb::SensorInfo& info = sensors_[i].info;

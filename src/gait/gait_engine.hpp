@@ -101,6 +101,9 @@ class GaitEngine {
   [[gnu::cold, gnu::noinline]] static void note_rate_change(Sensor& s, int64_t dt_us);
   void release_steps();
   int64_t horizon_for(const Sensor& s) const;
+  /// Pairs the first left and the first right detector of a role (Detector::pair_with).
+  template <class Detector>
+  void pair_legs(SensorRole role);
   EngineSettings settings_;
   std::vector<Sensor> sensors_;
   StepMerger merger_;
