@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
+#include <functional>
 #include <limits>
 #include <map>
 #include <memory>
@@ -816,7 +817,10 @@ struct TwoLegRun {
   double worst_contact_error_us = 0.0;
 };
 
-TwoLegRun place_two_legs(bool paired, double stride_us) {
+// impact_error_us(leg, stride): how far the sampled impact lies from the contact; without it
+// the impact is the midpoint of the two samples around the contact.
+TwoLegRun place_two_legs(bool paired, double stride_us,
+                         const std::function<double(int, int)>& impact_error_us = nullptr) {
   ImpactPlacement left, right;
   if (paired) {
     left.pair_with(&right);
@@ -829,11 +833,8 @@ TwoLegRun place_two_legs(bool paired, double stride_us) {
     for (int leg = 0; leg < 2; ++leg) {
       const double contact_us = 1e6 + 3'000.0 + i * stride_us + leg * 0.5 * stride_us;
       const double after_us = std::ceil(contact_us / period_us) * period_us;
-      // Locked: the left leg's impact late, the right's early; drifting: the midpoint.
-      double impact_us = after_us - 0.5 * period_us;
-      if (std::fmod(stride_us, period_us) == 0.0) {
-        impact_us = contact_us + (leg == 0 ? 12'500.0 : -12'500.0);
-      }
+      const double impact_us =
+          impact_error_us ? contact_us + impact_error_us(leg, i) : after_us - 0.5 * period_us;
       const double feature_us = contact_us + 33'900.0;
       ImpactPlacement& p = leg == 0 ? left : right;
       const double placed_us = p.place_us(feature_us, impact_us, period_us);
@@ -851,13 +852,30 @@ TwoLegRun place_two_legs(bool paired, double stride_us) {
 }
 
 TEST(ImpactPlacement, TwoLegsLockedToTheSampleRateShareTheirLag) {
-  const TwoLegRun alone = place_two_legs(false, 750'000.0);
-  const TwoLegRun paired = place_two_legs(true, 750'000.0);
+  // Locked: the left leg's impact 12.5 ms late on every stride, the right's 12.5 ms early.
+  const auto locked = [](int leg, int) { return leg == 0 ? 12'500.0 : -12'500.0; };
+  const TwoLegRun alone = place_two_legs(false, 750'000.0, locked);
+  const TwoLegRun paired = place_two_legs(true, 750'000.0, locked);
   std::printf("[placement] locked legs: worst step error alone %.1f ms, paired %.1f ms\n",
               alone.worst_step_error_us * 1e-3, paired.worst_step_error_us * 1e-3);
   EXPECT_GT(alone.worst_step_error_us, 20'000.0);
   EXPECT_LT(paired.worst_step_error_us, 500.0);
   EXPECT_LT(paired.worst_contact_error_us, 500.0);
+  // Three phases in turn (100 Hz, 180 steps/min: strides of 66.7 samples), each leg's impact
+  // off by its own pattern: the lags spread, but repeat every three strides.
+  const auto cycling = [](int leg, int stride) {
+    static constexpr double kLeft[3] = {12'500.0, 0.0, -5'000.0};
+    static constexpr double kRight[3] = {-12'500.0, -8'000.0, 3'000.0};
+    return leg == 0 ? kLeft[stride % 3] : kRight[stride % 3];
+  };
+  const TwoLegRun cycle_alone = place_two_legs(false, 750'000.0, cycling);
+  const TwoLegRun cycle_paired = place_two_legs(true, 750'000.0, cycling);
+  std::printf(
+      "[placement] legs cycling over three phases: worst step error alone %.1f ms, "
+      "paired %.1f ms\n",
+      cycle_alone.worst_step_error_us * 1e-3, cycle_paired.worst_step_error_us * 1e-3);
+  EXPECT_GT(cycle_alone.worst_step_error_us, 5'000.0);
+  EXPECT_LT(cycle_paired.worst_step_error_us, 500.0);
   // Drifting phases: the lags scatter over the sampling, and pairing changes nothing.
   const TwoLegRun drift_alone = place_two_legs(false, 751'234.5);
   const TwoLegRun drift_paired = place_two_legs(true, 751'234.5);

@@ -196,18 +196,35 @@ double ImpactPlacement::place_us(double feature_us, double impact_us, double per
 
 std::optional<double> ImpactPlacement::locked_lag_us(double period_us) const {
   if (strides_.size() < kStrides || period_us <= 0.0) return std::nullopt;
+  std::array<double, kStrides> lags{};
+  for (size_t k = 0; k < kStrides; ++k) {
+    const Times& t = strides_[strides_.size() - kStrides + k];
+    lags[k] = t.feature_us - t.impact_us;
+  }
+  const double limit = kLockedSpreadPeriods * period_us;
   double sum = 0.0, sum_sq = 0.0;
-  for (size_t k = strides_.size() - kStrides; k < strides_.size(); ++k) {
-    const double lag = strides_[k].feature_us - strides_[k].impact_us;
+  for (const double lag : lags) {
     sum += lag;
     sum_sq += lag * lag;
   }
   const double n = static_cast<double>(kStrides);
   const double mean = sum / n;
-  const double var = std::max(0.0, sum_sq / n - mean * mean);
-  const double limit = kLockedSpreadPeriods * period_us;
-  if (var > limit * limit) return std::nullopt;
-  return mean;
+  if (sum_sq / n - mean * mean <= limit * limit) return mean;
+  // A stride of a whole number of samples plus a half or a third (100 Hz at 180 steps/min: 66.7
+  // samples) samples a leg at two or three phases in turn: every lag repeats the one two or
+  // three strides before, and the mean over whole cycles carries the mean of their errors.
+  for (size_t cycle = 2; cycle <= kMaxLockedCycle; ++cycle) {
+    bool repeats = true;
+    for (size_t k = cycle; k < kStrides && repeats; ++k) {
+      repeats = std::abs(lags[k] - lags[k - cycle]) <= limit;
+    }
+    if (!repeats) continue;
+    const size_t whole = kStrides / cycle * cycle;
+    double cycle_sum = 0.0;
+    for (size_t k = kStrides - whole; k < kStrides; ++k) cycle_sum += lags[k];
+    return cycle_sum / static_cast<double>(whole);
+  }
+  return std::nullopt;
 }
 
 void ImpactPlacement::note(double feature_us, double impact_us) {

@@ -60,8 +60,12 @@ class ImpactPlacement {
   /// the phase moves from stride to stride, the impact's midpoint wanders over a whole period and
   /// its lag scatters by at least T / sqrt(12) = 0.29 T.
   static constexpr double kLockedSpreadPeriods = 1.0 / 6.0;
+  /// Longest cycle of sampling phases, in strides, that still counts as locked.
+  static constexpr size_t kMaxLockedCycle = 3;
   /// The mean lag of the last kStrides strides, where they were all sampled at the same phase
-  /// (their lags' standard deviation under kLockedSpreadPeriods of period_us).
+  /// (their lags' standard deviation under kLockedSpreadPeriods of period_us), or at two or
+  /// three phases in turn (each lag within that of the one a cycle before; the mean is then
+  /// over whole cycles).
   std::optional<double> locked_lag_us(double period_us) const;
 
  private:
