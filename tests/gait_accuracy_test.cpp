@@ -749,6 +749,12 @@ TEST(Accuracy, FeetAt100HzLockedToTheSampleRate) {
   const GaitAnalysis a = analyze_gait(r.session);
   const EventEvaluation e = evaluate_events(a.steps, observable(r));
   print_eval("feet 3.0 m/s 160 spm 100 Hz, locked", e);
+  // Said, for each foot: the contacts timed with both legs' lag.
+  EXPECT_EQ(std::count_if(a.warnings.begin(), a.warnings.end(),
+                          [](const std::string& w) {
+                            return w.find("locked to the sample rate") != std::string::npos;
+                          }),
+            2);
   EXPECT_GE(e.f1, 0.995);
   EXPECT_LE(e.ic_mae_ms.value_or(1e9), 1.0);
   EXPECT_LE(e.cadence_mae_spm.value_or(1e9), 0.1);

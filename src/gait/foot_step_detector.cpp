@@ -183,7 +183,9 @@ std::optional<DetectedStep> FootStepDetector::analyze(const StrideSpan& span) {
     const int64_t period_us = ic_g > 0 ? rows[ic_g].t_us - rows[ic_g - 1].t_us : 0;
     if (period_us > 0 && period_us <= hole_us()) {
       placed_feature_us = feature_us;
-      ic_us = placement_.place_us(feature_us, *impact, static_cast<double>(period_us));
+      bool pooled = false;
+      ic_us = placement_.place_us(feature_us, *impact, static_cast<double>(period_us), &pooled);
+      if (pooled) ++flags_.ic_lag_pooled;
     }
   } else {
     // At the edges of the data a cycle is partial: claim a contact there

@@ -429,6 +429,13 @@ std::vector<std::string> GaitEngine::warnings() const {
           "crossing",
           name, f.ic_at_first_rise, f.ic_at_rise_crossing));
     }
+    if (f.ic_lag_pooled > 0) {
+      out.push_back(fmt::format(
+          "{}: {} contacts sampled at the same phase stride after stride (a cadence locked to "
+          "the sample rate), where one leg cannot tell its sampling error from its lag; timed "
+          "with the mean lag of both legs, which assumes the two legs alike",
+          name, f.ic_lag_pooled));
+    }
     if (f.turn_steps > 0) {
       out.push_back(fmt::format(
           "{}: {} contacts without a forward swing (turning or shuffling steps) found from the "

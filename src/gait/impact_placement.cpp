@@ -75,7 +75,9 @@ Spread grubbs(const std::array<double, N>& impact_us, const std::array<double, N
 
 }  // namespace
 
-double ImpactPlacement::place_us(double feature_us, double impact_us, double period_us) const {
+double ImpactPlacement::place_us(double feature_us, double impact_us, double period_us,
+                                 bool* pooled) const {
+  if (pooled) *pooled = false;
   // Two estimates of the contact, averaged with inverse-variance weights:
   // - the impact, whose error is at least uniform over one sample period (variance T^2 / 12),
   //   more where the samples miss a short spike and a neighbouring jump is taken;
@@ -180,6 +182,7 @@ double ImpactPlacement::place_us(double feature_us, double impact_us, double per
     const std::optional<double> own = locked_lag_us(period_us);
     const std::optional<double> other = other_->locked_lag_us(period_us);
     if (own && other) {
+      if (pooled) *pooled = true;
       const double pooled_us = 0.5 * (*own + *other);
       const double reach_us = period_us + std::abs(*own - pooled_us);
       return std::clamp(feature_us - pooled_us, impact_us - reach_us, impact_us + reach_us);

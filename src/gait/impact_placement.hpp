@@ -47,8 +47,9 @@ class ImpactPlacement {
 
   /// The contact time from the impact (the midpoint of the two samples it fell between) and the
   /// feature, with this stride counted among the recent ones; period_us is the sample period
-  /// there.
-  double place_us(double feature_us, double impact_us, double period_us) const;
+  /// there. With pooled, tells whether the legs' lags were pooled (locked_lag_us()).
+  double place_us(double feature_us, double impact_us, double period_us,
+                  bool* pooled = nullptr) const;
   /// Keeps a whole, hole-free cycle's two times for the strides to come.
   void note(double feature_us, double impact_us);
   void reset() { strides_.clear(); }

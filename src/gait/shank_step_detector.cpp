@@ -58,7 +58,9 @@ std::optional<DetectedStep> ShankStepDetector::analyze(const StrideSpan& span) {
     ic_us = *impact;
     const int64_t period_us = ic_g > 0 ? rows[ic_g].t_us - rows[ic_g - 1].t_us : 0;
     if (period_us > 0 && period_us <= hole_us()) {
-      ic_us = placement_.place_us(feature_us, *impact, static_cast<double>(period_us));
+      bool pooled = false;
+      ic_us = placement_.place_us(feature_us, *impact, static_cast<double>(period_us), &pooled);
+      if (pooled) ++flags_.ic_lag_pooled;
       if (!span.truncated_head && !span.truncated_tail && !span.end_estimated) {
         placement_.note(feature_us, *impact);
       }

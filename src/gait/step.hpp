@@ -54,6 +54,9 @@ struct DetectorFlags {
   /// those timed at the loading rise's 10 % crossing instead (no earlier sharp rise seen).
   uint64_t ic_at_first_rise = 0;
   uint64_t ic_at_rise_crossing = 0;
+  /// Gyro foot or shank: contacts timed with the mean lag of both legs, their sampling phase
+  /// locked to the cadence (ImpactPlacement::locked_lag_us).
+  uint64_t ic_lag_pooled = 0;
   int64_t first_gap_t_us = -1;
   int64_t first_bad_t_us = -1;
   int64_t first_saturated_t_us = -1;
