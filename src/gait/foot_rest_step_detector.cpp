@@ -194,26 +194,53 @@ void FootRestStepDetector::on_rest(int64_t rest_from_us) {
   }
   const double recent = upper_median(recent_impacts_);
   // A rest without an impact before it (standing up, the foot set down
-  // gently, the start of the data) is not counted as a step.
+  // gently, the start of the data) is not counted as a step, unless it comes
+  // where the rhythm of the recent strides expects a landing (see
+  // rhythm_tolerance).
   const bool impact = peak && rows_[*peak].change_g >=
                                   std::max(settings_.impact_min_g, settings_.impact_rel * recent);
-  if (!impact && !from_rhythm_us) return;
+  bool weak = false;
+  if (!impact && !from_rhythm_us && peak && rows_[*peak].change_g >= settings_.impact_min_g) {
+    if (const auto expected = expected_landing_us()) {
+      const int64_t at_us = rows_[*peak].t_us - lag_us_ / 2;
+      weak = static_cast<double>(std::abs(at_us - expected->first)) <=
+             settings_.rhythm_tolerance * static_cast<double>(expected->second);
+    }
+  }
+  if (!impact && !weak && !from_rhythm_us) return;
   int64_t ic_us = 0;
   if (from_rhythm_us) {
     ic_us = *from_rhythm_us;
-    ++flags_.ic_from_stride_rhythm;
+  } else if (weak) {
+    ic_us = rows_[*peak].t_us - lag_us_ / 2;
   } else {
     ic_us = landing_us(*peak);
   }
+  if (!report(ic_us, in_hole || weak ? 0.4 : 0.5, in_hole)) return;
+  if (from_rhythm_us) ++flags_.ic_from_stride_rhythm;
+  if (weak) ++flags_.ic_weak_impact;
+  if (from_rhythm_us || weak) return;
+  recent_impacts_.push_back(rows_[*peak].change_g);
+  if (recent_impacts_.size() > kRecentImpacts) recent_impacts_.erase(recent_impacts_.begin());
+}
+
+std::optional<std::pair<int64_t, int64_t>> FootRestStepDetector::expected_landing_us() const {
+  if (!last_ic_us_ || stride_times_us_.size() < settings_.rhythm_min_strides) return std::nullopt;
+  std::vector<double> times(stride_times_us_.begin(), stride_times_us_.end());
+  const auto stride_us = static_cast<int64_t>(std::llround(upper_median(times)));
+  return std::make_pair(*last_ic_us_ + stride_us, stride_us);
+}
+
+bool FootRestStepDetector::report(int64_t ic_us, double quality, bool in_hole) {
   if (last_ic_us_ && ic_us - *last_ic_us_ < us(settings_.min_stride_s)) {
     ++flags_.rejected_strides;
-    return;
+    return false;
   }
   DetectedStep step;
   step.source = settings_.placement;
   step.side = side_of(settings_.placement);
   step.ic_us = ic_us;
-  step.quality = in_hole ? 0.4 : 0.5;
+  step.quality = quality;
   step.ic_in_hole = in_hole;
   step.contact_time_reliable = false;
   step.after_gap = after_gap_;
@@ -227,9 +254,40 @@ void FootRestStepDetector::on_rest(int64_t rest_from_us) {
   }
   ready_.push_back(step);
   last_ic_us_ = ic_us;
-  if (from_rhythm_us) return;
-  recent_impacts_.push_back(rows_[*peak].change_g);
-  if (recent_impacts_.size() > kRecentImpacts) recent_impacts_.erase(recent_impacts_.begin());
+  return true;
+}
+
+void FootRestStepDetector::finish() {
+  // A rest that began has had its landing reported; without a rhythm nothing says a landing
+  // is due.
+  if (in_rest_ || rows_.empty()) return;
+  const auto expected = expected_landing_us();
+  if (!expected) return;
+  const auto reach_us =
+      static_cast<int64_t>(settings_.rhythm_tolerance * static_cast<double>(expected->second));
+  // Only where the data ends before the landing's rest could have shown (the landing's
+  // ringing, onset_search_s, and rest_min_s after it). Longer, and the missing rest says the
+  // foot did not land there.
+  if (last_t_us_ < expected->first - reach_us ||
+      last_t_us_ - expected->first > us(settings_.onset_search_s + settings_.rest_min_s)) {
+    return;
+  }
+  int64_t from = expected->first - reach_us;
+  if (last_rest_end_us_) from = std::max(from, *last_rest_end_us_);
+  std::optional<size_t> peak;
+  for (size_t i = 0; i < rows_.size(); ++i) {
+    if (rows_[i].t_us < from || !std::isfinite(rows_[i].change_g)) continue;
+    if (!peak || rows_[i].change_g > rows_[*peak].change_g) peak = i;
+  }
+  // Clear evidence only: an impact at the full level, where the rhythm expects it.
+  if (!peak ||
+      rows_[*peak].change_g <
+          std::max(settings_.impact_min_g, settings_.impact_rel * upper_median(recent_impacts_))) {
+    return;
+  }
+  const int64_t ic_us = landing_us(*peak);
+  if (std::abs(ic_us - expected->first) > reach_us) return;
+  if (report(ic_us, 0.4, false)) ++flags_.ic_at_data_end;
 }
 
 void FootRestStepDetector::trim() {

@@ -394,6 +394,19 @@ std::vector<std::string> GaitEngine::warnings() const {
             name, f.ic_from_stride_rhythm));
       }
     }
+    if (f.ic_weak_impact > 0) {
+      out.push_back(fmt::format(
+          "{}: {} landings whose impact fell between samples (a weak jump), counted from the rest "
+          "after them where the stride rhythm expects a landing; timed at the largest change, "
+          "quality lowered",
+          name, f.ic_weak_impact));
+    }
+    if (f.ic_at_data_end > 0) {
+      out.push_back(fmt::format(
+          "{}: a landing in the last moments of the data, before its rest could show, claimed on "
+          "its impact where the stride rhythm expects it; quality lowered",
+          name));
+    }
     if (f.saturated > 0) {
       out.push_back(fmt::format(
           "{}: {} samples at the sensor's full-scale limit (saturated, first at {:.3f} s); "

@@ -50,6 +50,12 @@ struct DetectorFlags {
   uint64_t rejected_strides = 0;       ///< failed the plausibility gates
   uint64_t turn_steps = 0;             ///< contacts found without a forward swing (TurnStepFinder)
   uint64_t ic_from_stride_rhythm = 0;  ///< landings lost in a hole, timed from the strides before
+  /// Accelerometer-only shoe: rests after a landing whose impact the samples caught only weakly,
+  /// counted where the stride rhythm expects a landing
+  /// (FootRestDetectorSettings::rhythm_tolerance).
+  uint64_t ic_weak_impact = 0;
+  /// Accelerometer-only shoe: a landing in the last moments of the data, before its rest.
+  uint64_t ic_at_data_end = 0;
   /// Trunk (ImpactStepDetector): contacts whose onset is the landing's first sharp rise, and
   /// those timed at the loading rise's 10 % crossing instead (no earlier sharp rise seen).
   uint64_t ic_at_first_rise = 0;
