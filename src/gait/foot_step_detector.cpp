@@ -192,6 +192,14 @@ std::optional<DetectedStep> FootStepDetector::analyze(const StrideSpan& span) {
     // only on clear evidence.
     if (span.truncated_head || span.truncated_tail) return std::nullopt;
     quality = 0.7;
+    // No impact in the samples (a spike between two samples, with the landing's next rise
+    // beyond the search): the feature less the recent strides' lag, not the feature itself,
+    // which comes about 50 ms before a forefoot contact (a simulated foot at 100 Hz with three
+    // times the default noise: three contacts 62-64 ms early, F1 0.981).
+    if (const std::optional<double> lag = placement_.recent_lag_us()) {
+      ic_us -= *lag;
+      ++flags_.ic_from_feature_lag;
+    }
   }
 
   DetectedStep step;

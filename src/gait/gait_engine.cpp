@@ -442,6 +442,12 @@ std::vector<std::string> GaitEngine::warnings() const {
           "crossing",
           name, f.ic_at_first_rise, f.ic_at_rise_crossing));
     }
+    if (f.ic_from_feature_lag > 0) {
+      out.push_back(fmt::format(
+          "{}: {} contacts with no landing impact in the samples, timed from the gyro feature "
+          "and the recent strides' lag; quality lowered",
+          name, f.ic_from_feature_lag));
+    }
     if (f.ic_lag_pooled > 0) {
       out.push_back(fmt::format(
           "{}: {} contacts sampled at the same phase stride after stride (a cadence locked to "

@@ -75,6 +75,19 @@ Spread grubbs(const std::array<double, N>& impact_us, const std::array<double, N
 
 }  // namespace
 
+std::optional<double> ImpactPlacement::recent_lag_us() const {
+  if (strides_.size() < kMinLagStrides) return std::nullopt;
+  std::array<double, kStrides> lags{};
+  const size_t n = std::min(strides_.size(), kStrides);
+  for (size_t k = 0; k < n; ++k) {
+    const Times& t = strides_[strides_.size() - n + k];
+    lags[k] = t.feature_us - t.impact_us;
+  }
+  const auto mid = lags.begin() + static_cast<std::ptrdiff_t>(n / 2);
+  std::nth_element(lags.begin(), mid, lags.begin() + static_cast<std::ptrdiff_t>(n));
+  return *mid;
+}
+
 double ImpactPlacement::place_us(double feature_us, double impact_us, double period_us,
                                  bool* pooled) const {
   if (pooled) *pooled = false;

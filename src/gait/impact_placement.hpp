@@ -68,6 +68,13 @@ class ImpactPlacement {
   /// three phases in turn (each lag within that of the one a cycle before; the mean is then
   /// over whole cycles).
   std::optional<double> locked_lag_us(double period_us) const;
+  /// Noted strides needed for recent_lag_us().
+  static constexpr size_t kMinLagStrides = 1;
+  /// The median lag (feature minus impact) of the last kStrides noted strides, nullopt with fewer
+  /// than kMinLagStrides: for a contact whose impact the samples did not show, the feature less
+  /// this lag is where the recent strides put their contacts. The feature alone can lie well
+  /// before the contact (a forefoot's pitch-rate minimum comes about 50 ms before it).
+  std::optional<double> recent_lag_us() const;
 
  private:
   struct Times {

@@ -70,6 +70,11 @@ std::optional<DetectedStep> ShankStepDetector::analyze(const StrideSpan& span) {
     // only on clear evidence.
     if (span.truncated_head || span.truncated_tail) return std::nullopt;
     step.quality = 0.6;
+    // No impact in the samples: the feature less the recent strides' lag (as at the foot).
+    if (const std::optional<double> lag = placement_.recent_lag_us()) {
+      ic_us -= *lag;
+      ++flags_.ic_from_feature_lag;
+    }
   }
   step.ic_us = static_cast<int64_t>(std::llround(ic_us));
   // At the start of the data a contact whose loading began before the first

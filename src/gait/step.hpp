@@ -63,6 +63,9 @@ struct DetectorFlags {
   /// Gyro foot or shank: contacts timed with the mean lag of both legs, their sampling phase
   /// locked to the cadence (ImpactPlacement::locked_lag_us).
   uint64_t ic_lag_pooled = 0;
+  /// Gyro foot or shank: contacts with no impact in the samples, timed at the gyro feature less
+  /// the recent strides' lag (ImpactPlacement::recent_lag_us).
+  uint64_t ic_from_feature_lag = 0;
   int64_t first_gap_t_us = -1;
   int64_t first_bad_t_us = -1;
   int64_t first_saturated_t_us = -1;
