@@ -362,6 +362,10 @@ std::vector<std::string> GaitEngine::warnings() const {
   }
   for (const Sensor& s : sensors_) {
     const std::string_view name = placement_name(s.info.placement());
+    // "<sensor>: <count> <what>", where the count is not zero.
+    const auto counted = [&](uint64_t count, std::string_view what) {
+      if (count > 0) out.push_back(fmt::format("{}: {} {}", name, count, what));
+    };
     if (s.samples == 0) {
       out.push_back(fmt::format("{}: no samples", name));
       continue;
@@ -394,13 +398,10 @@ std::vector<std::string> GaitEngine::warnings() const {
             name, f.ic_from_stride_rhythm));
       }
     }
-    if (f.ic_weak_impact > 0) {
-      out.push_back(fmt::format(
-          "{}: {} landings whose impact fell between samples (a weak jump), counted from the rest "
-          "after them where the stride rhythm expects a landing; timed at the largest change, "
-          "quality lowered",
-          name, f.ic_weak_impact));
-    }
+    counted(f.ic_weak_impact,
+            "landings whose impact fell between samples (a weak jump), counted from the rest "
+            "after them where the stride rhythm expects a landing; timed at the largest change, "
+            "quality lowered");
     if (f.ic_at_data_end > 0) {
       out.push_back(fmt::format(
           "{}: a landing in the last moments of the data, before its rest could show, claimed on "
@@ -413,10 +414,7 @@ std::vector<std::string> GaitEngine::warnings() const {
           "impact peaks are underestimated there",
           name, f.saturated, static_cast<double>(f.first_saturated_t_us) * 1e-6));
     }
-    if (f.rejected_strides > 0) {
-      out.push_back(fmt::format("{}: {} cycles failed the plausibility checks and were skipped",
-                                name, f.rejected_strides));
-    }
+    counted(f.rejected_strides, "cycles failed the plausibility checks and were skipped");
     if (f.thin_sign_t_us >= 0) {
       // Decided without two clear stances, or one that the swing-lobe
       // durations agree with (few steps before a stop or a turn); the
@@ -442,25 +440,16 @@ std::vector<std::string> GaitEngine::warnings() const {
           "crossing",
           name, f.ic_at_first_rise, f.ic_at_rise_crossing));
     }
-    if (f.ic_from_feature_lag > 0) {
-      out.push_back(fmt::format(
-          "{}: {} contacts with no landing impact in the samples, timed from the gyro feature "
-          "and the recent strides' lag; quality lowered",
-          name, f.ic_from_feature_lag));
-    }
-    if (f.ic_lag_pooled > 0) {
-      out.push_back(fmt::format(
-          "{}: {} contacts sampled at the same phase stride after stride (a cadence locked to "
-          "the sample rate), where one leg cannot tell its sampling error from its lag; timed "
-          "with the mean lag of both legs, which assumes the two legs alike",
-          name, f.ic_lag_pooled));
-    }
-    if (f.turn_steps > 0) {
-      out.push_back(fmt::format(
-          "{}: {} contacts without a forward swing (turning or shuffling steps) found from the "
-          "foot's lift and rest; quality 0.5, no toe-off or contact time",
-          name, f.turn_steps));
-    }
+    counted(f.ic_from_feature_lag,
+            "contacts with no landing impact in the samples, timed from the gyro feature and the "
+            "recent strides' lag; quality lowered");
+    counted(f.ic_lag_pooled,
+            "contacts sampled at the same phase stride after stride (a cadence locked to the "
+            "sample rate), where one leg cannot tell its sampling error from its lag; timed with "
+            "the mean lag of both legs, which assumes the two legs alike");
+    counted(f.turn_steps,
+            "contacts without a forward swing (turning or shuffling steps) found from the foot's "
+            "lift and rest; quality 0.5, no toe-off or contact time");
     if (s.role == SensorRole::kFootRest && s.samples > 0) {
       out.push_back(fmt::format(
           "{}: accelerometer only: steps and cadence from its landings and rests; no toe-off, "
