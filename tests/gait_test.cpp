@@ -40,6 +40,7 @@
 #include "simulator.hpp"
 #include "stream_by_time.hpp"
 #include "stride_features.hpp"
+#include "stride_rhythm.hpp"
 #include "tibial_impact_step_detector.hpp"
 #include "turn_step_finder.hpp"
 #include "zero_velocity.hpp"
@@ -743,6 +744,42 @@ PlacementErrors place_run(double period_us, double feature_noise_us, uint64_t se
     max_from_impact = std::max(max_from_impact, std::abs(placed_us - impact_us));
   }
   return {std::sqrt(sq_impact / n), std::sqrt(sq_placed / n), max_from_impact};
+}
+
+// The rhythm's prediction against the series it was drawn from (a 620 ms stride from 1.0 s).
+TEST(StrideRhythm, PredictsASteadySeries) {
+  std::vector<int64_t> t;
+  for (int i = 0; i < 7; ++i) t.push_back(1'000'000 + i * 620'000);
+  EXPECT_EQ(predict_next_us(t), 1'000'000 + 7 * 620'000);
+}
+
+// One event taken 80 ms late (a mid-stance rise) must not move the prediction: the last
+// event plus the median stride would put it 80 ms late, and a detector choosing by it would
+// then keep choosing the late rise.
+TEST(StrideRhythm, OneMistimedEventDoesNotMoveIt) {
+  for (size_t wrong = 0; wrong < 7; ++wrong) {
+    std::vector<int64_t> t;
+    for (size_t i = 0; i < 7; ++i) {
+      t.push_back(1'000'000 + static_cast<int64_t>(i) * 620'000 + (i == wrong ? 80'000 : 0));
+    }
+    EXPECT_NEAR(static_cast<double>(predict_next_us(t)), 1'000'000 + 7 * 620'000, 1.0)
+        << "mistimed event " << wrong;
+  }
+}
+
+// Events on a 100 Hz sample grid (a 611.6 ms stride, rounded to 10 ms): the prediction stays
+// within a sample period of the true next event at every phase of the grid.
+TEST(StrideRhythm, SampleGridTimesStayWithinAPeriod) {
+  const double stride_us = 611'600.0;
+  for (int phase = 0; phase < 10; ++phase) {
+    std::vector<int64_t> t;
+    const double t0 = 1'000'000.0 + phase * 1'000.0;
+    for (int i = 0; i < 7; ++i) {
+      t.push_back(static_cast<int64_t>(std::ceil((t0 + i * stride_us) / 10'000.0) * 10'000.0));
+    }
+    EXPECT_NEAR(static_cast<double>(predict_next_us(t)), t0 + 7 * stride_us, 10'000.0)
+        << "phase " << phase;
+  }
 }
 
 TEST(ImpactPlacement, TheFeaturePlacesACoarselySampledImpact) {

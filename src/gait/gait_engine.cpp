@@ -443,6 +443,9 @@ std::vector<std::string> GaitEngine::warnings() const {
     counted(f.ic_from_feature_lag,
             "contacts with no landing impact in the samples, timed from the gyro feature and the "
             "recent strides' lag; quality lowered");
+    counted(f.ic_rival_by_rhythm,
+            "landings taken at a smaller jump than their stride's largest, which lay off the "
+            "stride rhythm (a mid-stance rise where the samples missed the shock)");
     counted(f.ic_lag_pooled,
             "contacts sampled at the same phase stride after stride (a cadence locked to the "
             "sample rate), where one leg cannot tell its sampling error from its lag; timed with "

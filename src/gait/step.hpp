@@ -66,6 +66,9 @@ struct DetectorFlags {
   /// Gyro foot or shank: contacts with no impact in the samples, timed at the gyro feature less
   /// the recent strides' lag (ImpactPlacement::recent_lag_us).
   uint64_t ic_from_feature_lag = 0;
+  /// Accelerometer-only shank: landings taken at a jump smaller than its stride's largest,
+  /// because it lies nearer the stride rhythm (TibialImpactDetectorSettings::rival_fraction).
+  uint64_t ic_rival_by_rhythm = 0;
   int64_t first_gap_t_us = -1;
   int64_t first_bad_t_us = -1;
   int64_t first_saturated_t_us = -1;

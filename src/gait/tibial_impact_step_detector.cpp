@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "placement.hpp"
+#include "stride_rhythm.hpp"
 #include "upper_median.hpp"
 
 namespace gk {
@@ -39,6 +40,7 @@ void TibialImpactStepDetector::reset() {
   last_impact_us_.reset();
   last_ic_us_.reset();
   recent_impacts_.clear();
+  recent_peaks_us_.clear();
   last_t_us_ = INT64_MIN;
   after_gap_ = false;
   ready_.clear();
@@ -49,10 +51,11 @@ int64_t TibialImpactStepDetector::horizon_us() const {
   if (last_t_us_ == INT64_MIN) return INT64_MIN;
   // Nothing is decided before the axis is known.
   if (!axis_ready_) return rows_.empty() ? last_t_us_ : rows_.front().t_us - lag_us_;
-  // The next IC is the onset of a jump at the candidate or later, up to the
-  // onset search and one lag before it.
-  const int64_t from = candidate_ ? rows_[*candidate_].t_us : last_t_us_;
-  int64_t h = from - us(settings_.onset_search_s) - lag_us_;
+  // The next IC is the onset of a jump at the candidate or later, or of a rival
+  // of it (choose_impact), up to the onset search and one lag before it.
+  const int64_t from =
+      candidate_ ? rows_[*candidate_].t_us - us(settings_.rival_window_s) : last_t_us_;
+  int64_t h = from - us(settings_.onset_search_s) - us(settings_.first_search_s) - lag_us_;
   if (last_ic_us_) h = std::max(h, *last_ic_us_);
   return h;
 }
@@ -70,11 +73,12 @@ void TibialImpactStepDetector::push(const ImuSample& s) {
       if (candidate_) {
         const size_t k = *candidate_;
         candidate_.reset();
-        on_impact(k);
+        decide(k);
       }
       rows_.clear();
       last_impact_us_.reset();
       last_ic_us_.reset();
+      recent_peaks_us_.clear();
       after_gap_ = true;
     }
   }
@@ -143,8 +147,39 @@ void TibialImpactStepDetector::process(size_t i) {
       row.t_us - rows_[*candidate_].t_us >= us(confirm_strides * settings_.min_stride_s)) {
     const size_t k = *candidate_;
     candidate_.reset();
-    on_impact(k);
+    decide(k);
   }
+}
+
+size_t TibialImpactStepDetector::choose_impact(size_t k) const {
+  if (recent_peaks_us_.size() < settings_.rhythm_min_strides + 1) return k;
+  // Where the rhythm puts this stride's impact, robust to one taken at a rival or mistimed:
+  // a wrong choice must not anchor the next one.
+  const int64_t expected_us = predict_next_us(recent_peaks_us_);
+  const int64_t window_us = us(settings_.rival_window_s);
+  const int64_t apart_us = us(settings_.first_search_s);
+  const int64_t t_k = rows_[k].t_us;
+  const double threshold =
+      std::max(settings_.impact_min_g, settings_.impact_rel * upper_median(recent_impacts_));
+  const auto off = [&](size_t i) { return std::abs(rows_[i].t_us - expected_us); };
+  size_t best = k;
+  for (size_t i = 1; i + 1 < rows_.size(); ++i) {
+    const Row& r = rows_[i];
+    if (std::abs(r.t_us - t_k) > window_us || std::abs(r.t_us - t_k) <= apart_us) continue;
+    if (r.t_us - recent_peaks_us_.back() < us(settings_.min_stride_s)) continue;
+    // A separate jump: the top of its own rise, an impact by itself and a fair share of the
+    // largest.
+    if (r.change_g < std::max(threshold, settings_.rival_fraction * rows_[k].change_g)) continue;
+    if (r.change_g < rows_[i - 1].change_g || r.change_g < rows_[i + 1].change_g) continue;
+    if (off(i) < off(best)) best = i;
+  }
+  return best;
+}
+
+void TibialImpactStepDetector::decide(size_t k) {
+  const size_t chosen = choose_impact(k);
+  if (chosen != k) ++flags_.ic_rival_by_rhythm;
+  on_impact(chosen);
 }
 
 void TibialImpactStepDetector::on_impact(size_t k) {
@@ -187,6 +222,12 @@ void TibialImpactStepDetector::on_impact(size_t k) {
   step.shock_g = shock;
   ready_.push_back(step);
   last_ic_us_ = ic_us;
+  // The rhythm runs over consecutive strides only.
+  if (last_impact_us_ && peak.t_us - *last_impact_us_ > us(settings_.max_stride_s)) {
+    recent_peaks_us_.clear();
+  }
+  recent_peaks_us_.push_back(peak.t_us);
+  if (recent_peaks_us_.size() > kRecentImpacts) recent_peaks_us_.erase(recent_peaks_us_.begin());
   last_impact_us_ = peak.t_us;
   recent_impacts_.push_back(peak.change_g);
   if (recent_impacts_.size() > kRecentImpacts) recent_impacts_.erase(recent_impacts_.begin());
@@ -196,15 +237,19 @@ void TibialImpactStepDetector::finish() {
   if (candidate_) {
     const size_t k = *candidate_;
     candidate_.reset();
-    on_impact(k);
+    decide(k);
   }
 }
 
 void TibialImpactStepDetector::trim() {
   // Keep what the next onset search can reach, and the shock window after a
   // candidate.
-  const int64_t from = candidate_ ? rows_[*candidate_].t_us : last_t_us_;
-  const int64_t keep_from = from - us(settings_.onset_search_s) - 2 * lag_us_;
+  // Keep what the next onset search can reach, also from a rival of the candidate
+  // (choose_impact).
+  const int64_t from =
+      candidate_ ? rows_[*candidate_].t_us - us(settings_.rival_window_s) : last_t_us_;
+  const int64_t keep_from =
+      from - us(settings_.onset_search_s) - us(settings_.first_search_s) - 2 * lag_us_;
   size_t drop = 0;
   while (drop + lag_n_ + 1 < rows_.size() && rows_[drop].t_us < keep_from) ++drop;
   rows_.erase(rows_.begin(), rows_.begin() + static_cast<std::ptrdiff_t>(drop));

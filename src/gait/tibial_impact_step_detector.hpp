@@ -59,6 +59,14 @@ struct TibialImpactDetectorSettings {
   double first_fraction = 0.3;
   double first_search_s = 0.020;
   double shock_window_s = 0.06;  ///< tibial shock: peak axial force this long after IC
+  /// A rival for the largest jump: a separate jump (further than first_search_s from it,
+  /// within rival_window_s) reaching rival_fraction of it. At 100 Hz the samples can miss
+  /// the shock and spread the loading rise over three samples; a single jump of mid-stance
+  /// (60-80 ms after the contact) was then the larger. When the stride rhythm is known (at
+  /// least rhythm_min_strides strides), the jump nearer the landing it predicts is taken.
+  double rival_fraction = 0.5;
+  double rival_window_s = 0.12;
+  size_t rhythm_min_strides = 3;
   double gap_periods = 3.5;
   int64_t gap_min_us = 30'000;
   /// Holes up to this long (a lost 20-sample packet) are bridged: no jump is
@@ -85,7 +93,11 @@ class TibialImpactStepDetector final : public StepDetector {
   void measure(size_t i);
   /// Candidate and confirmation logic for row i.
   void process(size_t i);
-  /// Reports the impact at row k (the largest jump of its stride).
+  /// Row k (the largest jump of its stride) or a rival nearer the stride rhythm.
+  size_t choose_impact(size_t k) const;
+  /// Reports the impact chosen for the stride whose largest jump is row k.
+  void decide(size_t k);
+  /// Reports the impact at row k.
   void on_impact(size_t k);
   void trim();
 
@@ -101,6 +113,7 @@ class TibialImpactStepDetector final : public StepDetector {
   std::optional<int64_t> last_impact_us_;
   std::optional<int64_t> last_ic_us_;
   std::vector<double> recent_impacts_;
+  std::vector<int64_t> recent_peaks_us_;  ///< this leg's last impacts (largest jumps)
   int64_t last_t_us_ = INT64_MIN;
   bool after_gap_ = false;
 };

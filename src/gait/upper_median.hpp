@@ -10,8 +10,9 @@
 namespace gk {
 
 /// 0 for no values.
-inline double upper_median(std::vector<double> v) {
-  if (v.empty()) return 0.0;
+template <typename T>
+T upper_median(std::vector<T> v) {
+  if (v.empty()) return T{0};
   const auto mid = v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2);
   std::nth_element(v.begin(), mid, v.end());
   return *mid;
