@@ -741,6 +741,56 @@ TEST(Accuracy, ForefootFeetWithTwoToThreeTimesTheNoise) {
   }
 }
 
+// Two faults of accelerometer-only shoes from the sweep of 2026-12-04 (seed 1010,
+// docs/ACCURACY.md):
+// - 250 Hz, three times the default noise, bias and scale error: the left shoe read 1.07-1.08 g
+//   while still, and its noise took samples over the rest test's 1.1 g often enough to lose 5 of
+//   91 rests (F1 0.986, cadence error 4.5 steps/min). Rests are judged against what the shoe
+//   reads at rest now, and the offset is said.
+// - 104 Hz: a landing whose impact was half its usual size lost to a larger change in the swing
+//   before it, which put the step under the stride gate, and it was dropped (one step on each
+//   foot, cadence error 2.33 steps/min). The impact is not looked for within a shortest stride
+//   of the last landing now. (Its cadence error is 0.53 steps/min: at 104 Hz the swing's
+//   deceleration is as steep as a landing that fell between samples; not held here.)
+TEST(Accuracy, AccelerometerOnlyShoesOffOneGAndWeakLandings) {
+  struct Case {
+    double rate_hz, speed_mps, cadence_spm, duty_factor, noise_scale, mounting_max_deg;
+    FootStrikePattern strike;
+    uint64_t seed;
+    double cadence_max_spm;
+  };
+  const Case cases[] = {
+      {250.0, 5.74, 181.7, 0.40, 3.0, 90.0, FootStrikePattern::kMid, 778544, 0.5},
+      {104.0, 4.57, 188.3, 0.39, 1.0, 180.0, FootStrikePattern::kMid, 574019, 1.0},
+  };
+  for (const Case& c : cases) {
+    sim::SimSettings s;
+    s.seed = c.seed;
+    s.runner.schedule = {{Activity::kRun, 60.0, c.speed_mps, c.cadence_spm}};
+    s.runner.duty_factor = c.duty_factor;
+    s.runner.foot_strike = c.strike;
+    s.sensors = sim::feet_sensors(c.rate_hz, /*accel_only=*/true);
+    for (sim::SensorSettings& sensor : s.sensors) {
+      sensor.errors = sim::scale_noise(sim::SensorErrorSettings{}, c.noise_scale);
+      sensor.errors.mounting_rotation_max_deg = c.mounting_max_deg;
+    }
+    const sim::SimResult r = sim::simulate(s);
+    const GaitAnalysis a = analyze_gait(r.session);
+    const EventEvaluation e = evaluate_events(a.steps, observable(r));
+    char label[96];
+    std::snprintf(label, sizeof label, "shoes accel-only %.0f Hz, noise x%.0f", c.rate_hz,
+                  c.noise_scale);
+    print_eval(label, e);
+    EXPECT_GE(e.f1, 0.995) << label << unmatched(a.steps, observable(r));
+    EXPECT_LE(e.cadence_mae_spm.value_or(1e9), c.cadence_max_spm) << label;
+    if (c.noise_scale > 1.0) {
+      EXPECT_TRUE(std::any_of(a.warnings.begin(), a.warnings.end(), [](const std::string& w) {
+        return w.find("a still foot reads") != std::string::npos;
+      })) << label;
+    }
+  }
+}
+
 // An accelerometer-only shoe whose landing spike the samples miss. At 100 Hz on short contacts
 // (195.7 steps/min, duty factor 0.25) the phase comes round every three strides, and in
 // stretches one stride in three showed a jump of 2.4 g against 23 g: its rest was not counted

@@ -13,6 +13,7 @@ namespace gk {
 namespace {
 
 constexpr size_t kRecentImpacts = 7;
+constexpr size_t kRestLevels = 7;  ///< rests whose mean magnitudes set the rest level
 /// Stillness up to a bridged hole, in change lags, that counts as a rest.
 constexpr int64_t kRestBeforeHoleLags = 1;
 
@@ -51,6 +52,10 @@ void FootRestStepDetector::reset() {
   hole_start_us_ = INT64_MIN;
   hole_end_us_ = INT64_MIN;
   stride_times_us_.clear();
+  rest_level_g_ = 1.0;
+  rest_levels_g_.clear();
+  still_sum_g_ = 0.0;
+  still_n_ = 0;
   ready_.clear();
   flags_ = {};
 }
@@ -96,6 +101,8 @@ void FootRestStepDetector::push(const ImuSample& s) {
     if (flags_.first_gap_t_us < 0) flags_.first_gap_t_us = last_t_us_;
     rows_.clear();
     quiet_from_us_.reset();
+    still_sum_g_ = 0.0;
+    still_n_ = 0;
     in_rest_ = false;
     last_rest_end_us_ = s.t_us;
     after_gap_ = true;
@@ -116,10 +123,13 @@ void FootRestStepDetector::push(const ImuSample& s) {
                                          : std::numeric_limits<double>::infinity();
   rows_.push_back(row);
 
-  const bool still = std::abs(row.a_g.norm() - 1.0) < settings_.rest_magnitude_g &&
+  const double magnitude_g = row.a_g.norm();
+  const bool still = std::abs(magnitude_g - rest_level_g_) < settings_.rest_magnitude_g &&
                      (row.change_g < settings_.rest_change_g || across_hole);
   if (still) {
     if (!quiet_from_us_) quiet_from_us_ = s.t_us;
+    still_sum_g_ += magnitude_g;
+    ++still_n_;
     // How long the foot has been still (see rest_min_s). A still run that begins at the first
     // sample after a bridged hole may have begun in it: it is counted from the hole's start, but
     // must hold for a lag of its own.
@@ -133,11 +143,24 @@ void FootRestStepDetector::push(const ImuSample& s) {
       on_rest(*quiet_from_us_);
     }
   } else {
-    if (in_rest_) last_rest_end_us_ = prev_t_us;
+    if (in_rest_) {
+      last_rest_end_us_ = prev_t_us;
+      learn_rest_level(still_sum_g_ / static_cast<double>(still_n_));
+    }
     in_rest_ = false;
     quiet_from_us_.reset();
+    still_sum_g_ = 0.0;
+    still_n_ = 0;
   }
   trim();
+}
+
+void FootRestStepDetector::learn_rest_level(double mean_g) {
+  rest_levels_g_.push_back(mean_g);
+  if (rest_levels_g_.size() > kRestLevels) rest_levels_g_.erase(rest_levels_g_.begin());
+  const double max_off = settings_.rest_level_max_offset_g;
+  rest_level_g_ = std::clamp(upper_median(rest_levels_g_), 1.0 - max_off, 1.0 + max_off);
+  flags_.rest_level_g = rest_level_g_;
 }
 
 int64_t FootRestStepDetector::landing_us(size_t k) const {
@@ -173,6 +196,11 @@ void FootRestStepDetector::on_rest(int64_t rest_from_us) {
   if (last_rest_end_us_ && rest_from_us - *last_rest_end_us_ < us(settings_.min_swing_s)) return;
   int64_t from = rest_from_us - us(settings_.impact_search_s);
   if (last_rest_end_us_) from = std::max(from, *last_rest_end_us_);
+  // Nor can this foot land again within a shortest stride of its last landing: a larger
+  // change there is the swing's (push-off, the leg swinging through), and taken for the impact
+  // it put the step under the stride gate, which then dropped it (a simulated pair of shoes at
+  // 104 Hz whose landing's impact was half its usual size: one step lost on each foot).
+  if (last_ic_us_) from = std::max(from, *last_ic_us_ + us(settings_.min_stride_s));
   std::optional<size_t> peak;
   for (size_t i = 0; i < rows_.size() && rows_[i].t_us <= rest_from_us; ++i) {
     if (rows_[i].t_us < from || !std::isfinite(rows_[i].change_g)) continue;

@@ -402,6 +402,12 @@ std::vector<std::string> GaitEngine::warnings() const {
             "landings whose impact fell between samples (a weak jump), counted from the rest "
             "after them where the stride rhythm expects a landing; timed at the largest change, "
             "quality lowered");
+    if (f.rest_level_g > 0.0 && std::abs(f.rest_level_g - 1.0) > 0.05) {
+      out.push_back(fmt::format(
+          "{}: a still foot reads {:.2f} g, not 1 g (accelerometer scale or offset error): rests "
+          "are judged against what it reads; calibrate the sensor to trust its magnitudes",
+          name, f.rest_level_g));
+    }
     if (f.ic_at_data_end > 0) {
       out.push_back(fmt::format(
           "{}: a landing in the last moments of the data, before its rest could show, claimed on "

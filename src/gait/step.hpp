@@ -69,6 +69,9 @@ struct DetectorFlags {
   /// Accelerometer-only shank: landings taken at a jump smaller than its stride's largest,
   /// because it lies nearer the stride rhythm (TibialImpactDetectorSettings::rival_fraction).
   uint64_t ic_rival_by_rhythm = 0;
+  /// Accelerometer-only shoe: what its rests read (FootRestDetectorSettings::
+  /// rest_level_max_offset_g); 0 before the first rest.
+  double rest_level_g = 0.0;
   int64_t first_gap_t_us = -1;
   int64_t first_bad_t_us = -1;
   int64_t first_saturated_t_us = -1;
