@@ -212,13 +212,11 @@ void FootRestStepDetector::on_rest(int64_t rest_from_us) {
   // it is the evidence that it happened.
   const bool in_hole = hole_end_us_ > from && hole_start_us_ < rest_from_us;
   std::optional<int64_t> from_rhythm_us;
-  if (in_hole && last_ic_us_ && !stride_times_us_.empty()) {
-    std::vector<double> times(stride_times_us_.begin(), stride_times_us_.end());
-    const auto predicted_us =
-        *last_ic_us_ + static_cast<int64_t>(std::llround(upper_median(times)));
-    if (predicted_us > hole_start_us_ - lag_us_ && predicted_us < hole_end_us_ + lag_us_) {
-      from_rhythm_us = std::clamp(predicted_us, hole_start_us_, hole_end_us_);
-    }
+  // One stride before it is enough here: the rest after the hole says the foot landed.
+  if (const auto predicted = in_hole ? expected_landing_us(1) : std::nullopt;
+      predicted && predicted->first > hole_start_us_ - lag_us_ &&
+      predicted->first < hole_end_us_ + lag_us_) {
+    from_rhythm_us = std::clamp(predicted->first, hole_start_us_, hole_end_us_);
   }
   const double recent = upper_median(recent_impacts_);
   // A rest without an impact before it (standing up, the foot set down
@@ -229,7 +227,7 @@ void FootRestStepDetector::on_rest(int64_t rest_from_us) {
                                   std::max(settings_.impact_min_g, settings_.impact_rel * recent);
   bool weak = false;
   if (!impact && !from_rhythm_us && peak && rows_[*peak].change_g >= settings_.impact_min_g) {
-    if (const auto expected = expected_landing_us()) {
+    if (const auto expected = expected_landing_us(settings_.rhythm_min_strides)) {
       const int64_t at_us = rows_[*peak].t_us - lag_us_ / 2;
       weak = static_cast<double>(std::abs(at_us - expected->first)) <=
              settings_.rhythm_tolerance * static_cast<double>(expected->second);
@@ -252,8 +250,11 @@ void FootRestStepDetector::on_rest(int64_t rest_from_us) {
   if (recent_impacts_.size() > kRecentImpacts) recent_impacts_.erase(recent_impacts_.begin());
 }
 
-std::optional<std::pair<int64_t, int64_t>> FootRestStepDetector::expected_landing_us() const {
-  if (!last_ic_us_ || stride_times_us_.size() < settings_.rhythm_min_strides) return std::nullopt;
+std::optional<std::pair<int64_t, int64_t>> FootRestStepDetector::expected_landing_us(
+    size_t min_strides) const {
+  if (!last_ic_us_ || stride_times_us_.empty() || stride_times_us_.size() < min_strides) {
+    return std::nullopt;
+  }
   std::vector<double> times(stride_times_us_.begin(), stride_times_us_.end());
   const auto stride_us = static_cast<int64_t>(std::llround(upper_median(times)));
   return std::make_pair(*last_ic_us_ + stride_us, stride_us);
@@ -289,7 +290,7 @@ void FootRestStepDetector::finish() {
   // A rest that began has had its landing reported; without a rhythm nothing says a landing
   // is due.
   if (in_rest_ || rows_.empty()) return;
-  const auto expected = expected_landing_us();
+  const auto expected = expected_landing_us(settings_.rhythm_min_strides);
   if (!expected) return;
   const auto reach_us =
       static_cast<int64_t>(settings_.rhythm_tolerance * static_cast<double>(expected->second));

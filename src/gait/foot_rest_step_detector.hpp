@@ -113,8 +113,9 @@ class FootRestStepDetector final : public StepDetector {
   void on_rest(int64_t rest_from_us);
   /// Takes a finished rest's mean magnitude into the rest level.
   void learn_rest_level(double mean_g);
-  /// Where the recent strides put the next landing, and the stride; nullopt without a rhythm.
-  std::optional<std::pair<int64_t, int64_t>> expected_landing_us() const;
+  /// Where the recent strides put the next landing, and the stride; nullopt with fewer than
+  /// min_strides (and at least one) stride times since the last gap.
+  std::optional<std::pair<int64_t, int64_t>> expected_landing_us(size_t min_strides) const;
   /// Reports a step at ic_us (quality and hole marks as given); false if under the stride gate.
   bool report(int64_t ic_us, double quality, bool in_hole);
   /// IC of the landing whose largest change over the lag is at row k.
