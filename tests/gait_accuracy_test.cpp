@@ -696,6 +696,24 @@ TEST(Accuracy, ShoeAccelerometerOnly) {
   }
 }
 
+/// A 60 s run at one speed and cadence; every sensor's noise, bias and scale error times
+/// noise_scale, and its mounting up to mounting_max_deg off.
+sim::SimSettings steady_run(uint64_t seed, double speed_mps, double cadence_spm, double duty_factor,
+                            FootStrikePattern strike, std::vector<sim::SensorSettings> sensors,
+                            double noise_scale, double mounting_max_deg) {
+  sim::SimSettings s;
+  s.seed = seed;
+  s.runner.schedule = {{Activity::kRun, 60.0, speed_mps, cadence_spm}};
+  s.runner.duty_factor = duty_factor;
+  s.runner.foot_strike = strike;
+  s.sensors = std::move(sensors);
+  for (sim::SensorSettings& sensor : s.sensors) {
+    sensor.errors = sim::scale_noise(sim::SensorErrorSettings{}, noise_scale);
+    sensor.errors.mounting_rotation_max_deg = mounting_max_deg;
+  }
+  return s;
+}
+
 // Two gyro foot runs of a random sweep (`tools/step-sweep --seed 707`), each with the sweep's
 // own sensor errors.
 // - 1 kHz, forefoot, 157 ms contacts, twice the default noise, foot and leg sensors: the right
@@ -718,18 +736,11 @@ TEST(Accuracy, ForefootFeetWithTwoToThreeTimesTheNoise) {
       {"feet", 100.0, 5.32, 155.2, 0.39, 3.0, 90.0, 296313},
   };
   for (const Case& c : cases) {
-    sim::SimSettings s;
-    s.seed = c.seed;
-    s.runner.schedule = {{Activity::kRun, 60.0, c.speed_mps, c.cadence_spm}};
-    s.runner.duty_factor = c.duty_factor;
-    s.runner.foot_strike = sim::FootStrikePattern::kFore;
-    s.sensors = std::string(c.sensors) == "feet" ? sim::feet_sensors(c.rate_hz)
-                                                 : sim::shoe_and_sleeve_sensors(c.rate_hz);
-    for (sim::SensorSettings& sensor : s.sensors) {
-      sensor.errors = sim::scale_noise(sim::SensorErrorSettings{}, c.noise_scale);
-      sensor.errors.mounting_rotation_max_deg = c.mounting_max_deg;
-    }
-    const sim::SimResult r = sim::simulate(s);
+    const sim::SimResult r = sim::simulate(
+        steady_run(c.seed, c.speed_mps, c.cadence_spm, c.duty_factor, FootStrikePattern::kFore,
+                   std::string(c.sensors) == "feet" ? sim::feet_sensors(c.rate_hz)
+                                                    : sim::shoe_and_sleeve_sensors(c.rate_hz),
+                   c.noise_scale, c.mounting_max_deg));
     const GaitAnalysis a = analyze_gait(r.session);
     const EventEvaluation e = evaluate_events(a.steps, observable(r));
     char label[96];
@@ -764,17 +775,9 @@ TEST(Accuracy, AccelerometerOnlyShoesOffOneGAndWeakLandings) {
       {104.0, 4.57, 188.3, 0.39, 1.0, 180.0, FootStrikePattern::kMid, 574019, 1.0},
   };
   for (const Case& c : cases) {
-    sim::SimSettings s;
-    s.seed = c.seed;
-    s.runner.schedule = {{Activity::kRun, 60.0, c.speed_mps, c.cadence_spm}};
-    s.runner.duty_factor = c.duty_factor;
-    s.runner.foot_strike = c.strike;
-    s.sensors = sim::feet_sensors(c.rate_hz, /*accel_only=*/true);
-    for (sim::SensorSettings& sensor : s.sensors) {
-      sensor.errors = sim::scale_noise(sim::SensorErrorSettings{}, c.noise_scale);
-      sensor.errors.mounting_rotation_max_deg = c.mounting_max_deg;
-    }
-    const sim::SimResult r = sim::simulate(s);
+    const sim::SimResult r = sim::simulate(steady_run(
+        c.seed, c.speed_mps, c.cadence_spm, c.duty_factor, c.strike,
+        sim::feet_sensors(c.rate_hz, /*accel_only=*/true), c.noise_scale, c.mounting_max_deg));
     const GaitAnalysis a = analyze_gait(r.session);
     const EventEvaluation e = evaluate_events(a.steps, observable(r));
     char label[96];
@@ -1002,14 +1005,9 @@ TEST(Accuracy, AccelerometerOnlyShankMidStanceRise) {
 
   // 102.4 Hz, forefoot: the first contact of one leg, before any rhythm is known, is still
   // taken at its mid-stance rise (1 of 196 steps), so F1 is held to 0.99 here.
-  sim::SimSettings s;
-  s.seed = 703758;
-  s.runner.schedule = {{Activity::kRun, 60.0, 3.09, 196.2}};
-  s.runner.foot_strike = FootStrikePattern::kFore;
-  s.runner.duty_factor = 0.26;
-  s.sensors = sim::shank_sensors(102.4, /*accel_only=*/true);
-  for (sim::SensorSettings& sensor : s.sensors) sensor.errors.mounting_rotation_max_deg = 90.0;
-  const sim::SimResult r = sim::simulate(s);
+  const sim::SimResult r =
+      sim::simulate(steady_run(703758, 3.09, 196.2, 0.26, FootStrikePattern::kFore,
+                               sim::shank_sensors(102.4, /*accel_only=*/true), 1.0, 90.0));
   const GaitAnalysis a = analyze_gait(r.session);
   const EventEvaluation e = evaluate_events(a.steps, observable(r));
   print_eval("shanks, no gyro, 102.4 Hz forefoot", e);
