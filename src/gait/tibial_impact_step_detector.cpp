@@ -242,10 +242,8 @@ void TibialImpactStepDetector::finish() {
 }
 
 void TibialImpactStepDetector::trim() {
-  // Keep what the next onset search can reach, and the shock window after a
-  // candidate.
   // Keep what the next onset search can reach, also from a rival of the candidate
-  // (choose_impact).
+  // (choose_impact), and the shock window after a candidate.
   const int64_t from =
       candidate_ ? rows_[*candidate_].t_us - us(settings_.rival_window_s) : last_t_us_;
   const int64_t keep_from =
