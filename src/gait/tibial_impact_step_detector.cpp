@@ -127,8 +127,7 @@ void TibialImpactStepDetector::measure(size_t i) {
 
 void TibialImpactStepDetector::process(size_t i) {
   const Row& row = rows_[i];
-  const double threshold =
-      std::max(settings_.impact_min_g, settings_.impact_rel * upper_median(recent_impacts_));
+  const double threshold = impact_level();
   const bool too_close =
       last_impact_us_ && row.t_us - *last_impact_us_ < us(settings_.min_stride_s);
   if (row.change_g >= threshold && !too_close &&
@@ -151,6 +150,10 @@ void TibialImpactStepDetector::process(size_t i) {
   }
 }
 
+double TibialImpactStepDetector::impact_level() const {
+  return std::max(settings_.impact_min_g, settings_.impact_rel * upper_median(recent_impacts_));
+}
+
 size_t TibialImpactStepDetector::choose_impact(size_t k) const {
   if (recent_peaks_us_.size() < settings_.rhythm_min_strides + 1) return k;
   // Where the rhythm puts this stride's impact, robust to one taken at a rival or mistimed:
@@ -159,8 +162,7 @@ size_t TibialImpactStepDetector::choose_impact(size_t k) const {
   const int64_t window_us = us(settings_.rival_window_s);
   const int64_t apart_us = us(settings_.first_search_s);
   const int64_t t_k = rows_[k].t_us;
-  const double threshold =
-      std::max(settings_.impact_min_g, settings_.impact_rel * upper_median(recent_impacts_));
+  const double threshold = impact_level();
   const auto off = [&](size_t i) { return std::abs(rows_[i].t_us - expected_us); };
   size_t best = k;
   for (size_t i = 1; i + 1 < rows_.size(); ++i) {

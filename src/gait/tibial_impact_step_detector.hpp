@@ -93,6 +93,8 @@ class TibialImpactStepDetector final : public StepDetector {
   void measure(size_t i);
   /// Candidate and confirmation logic for row i.
   void process(size_t i);
+  /// Smallest jump that is an impact, given the recent ones.
+  double impact_level() const;
   /// Row k (the largest jump of its stride) or a rival nearer the stride rhythm.
   size_t choose_impact(size_t k) const;
   /// Reports the impact chosen for the stride whose largest jump is row k.
