@@ -305,6 +305,38 @@ TEST(Accuracy, WalkingIsRecognised) {
   EXPECT_GE(e.f1, 0.98) << unmatched(a.steps, observable(r));
 }
 
+// A pelvis clip on a walker, and on a runner who walks first (found by `tools/step-sweep
+// --transitions`, 2026-12-04). The trunk rule was written for running: a walker has no flight,
+// and the 10 % crossing of the slow rise from the vault's mid-stance low lay 150-160 ms before
+// every contact (F1 0 on these walks). Walking contacts are now the steepest rise between the
+// body-weight crossing and the peak.
+TEST(Accuracy, PelvisWhileWalking) {
+  for (double rate_hz : {100.0, 200.0, 1000.0}) {
+    const sim::SimResult r =
+        simulate(34, {{Activity::kWalk, 40.0, 1.3, 110.0}}, sim::pelvis_sensors(rate_hz, true));
+    const GaitAnalysis a = analyze_gait(r.session);
+    const EventEvaluation e = evaluate_events(a.steps, observable(r));
+    print_eval("walking 1.3 m/s 110 spm, pelvis accel-only " +
+                   std::to_string(static_cast<int>(rate_hz)) + " Hz",
+               e);
+    EXPECT_GE(e.f1, 0.995) << rate_hz << " Hz\n" << unmatched(a.steps, observable(r));
+    EXPECT_LE(e.cadence_mae_spm.value_or(1e9), 0.5) << rate_hz << " Hz";
+  }
+  const sim::SimResult r =
+      simulate(35, {{Activity::kWalk, 8.0, 1.4, 110.0}, {Activity::kRun, 30.0, 3.0, 170.0}},
+               sim::pelvis_sensors(250.0));
+  const GaitAnalysis a = analyze_gait(r.session);
+  size_t walking_matched = 0;
+  for (const TruthEvent& t : observable(r)) {
+    if (t.ic_s > 7.0) continue;
+    for (const StepResult& s : a.steps) {
+      walking_matched += std::abs(static_cast<double>(s.event.ic_us) * 1e-6 - t.ic_s) <= 0.06;
+    }
+  }
+  std::printf("[accuracy] pelvis, walk then run: %zu walking contacts matched\n", walking_matched);
+  EXPECT_GE(walking_matched, 12u);
+}
+
 TEST(Accuracy, CadenceFollowsASpeedChange) {
   const sim::SimResult r =
       simulate(33, {{Activity::kRun, 20.0, 3.0, 160.0}, {Activity::kRun, 20.0, 4.5, 182.0}},

@@ -69,7 +69,8 @@ class ImpactStepDetector final : public StepDetector {
   };
   /// Onset of the landing's first sharp rise of the unsmoothed force, its rows in (from, k];
   /// nullopt where none is seen.
-  std::optional<double> first_transient_us(size_t from, size_t k) const;
+  /// The rise taken is the first reaching `fraction` of the largest (1: the largest itself).
+  std::optional<double> first_transient_us(size_t from, size_t k, double fraction) const;
   void on_peak(size_t k);
   void settle(size_t k);
   /// Notes where the force crosses the unloading level between rows i-1
