@@ -9,7 +9,10 @@
 // step. IC is where the rise that leads to the peak leaves the low-force
 // flight or swing phase (Lee et al. 2010, J. Sports Sci. 28:559 for sacral
 // accelerometry in running): the landing's first sharp rise where one comes
-// before 10 % of the way up, else that 10 % crossing.
+// before 10 % of the way up, else that 10 % crossing. A walker has no flight
+// (the floor stays above half body weight): there IC is the steepest rise
+// between the body-weight crossing and the peak, the collision that ends the
+// inverted pendulum's vault (see on_peak()).
 #pragma once
 
 #include <Eigen/Core>
