@@ -321,6 +321,11 @@ TEST(Accuracy, PelvisWhileWalking) {
                e);
     EXPECT_GE(e.f1, 0.995) << rate_hz << " Hz\n" << unmatched(a.steps, observable(r));
     EXPECT_LE(e.cadence_mae_spm.value_or(1e9), 0.5) << rate_hz << " Hz";
+    // The walking rule is observable: analyze says how many contacts it timed, and how.
+    const bool said = std::any_of(a.warnings.begin(), a.warnings.end(), [](const std::string& w) {
+      return w.find("walking contacts (no flight before them)") != std::string::npos;
+    });
+    EXPECT_TRUE(said) << rate_hz << " Hz";
   }
   const sim::SimResult r =
       simulate(35, {{Activity::kWalk, 8.0, 1.4, 110.0}, {Activity::kRun, 30.0, 3.0, 170.0}},

@@ -446,6 +446,13 @@ std::vector<std::string> GaitEngine::warnings() const {
           "crossing",
           name, f.ic_at_first_rise, f.ic_at_rise_crossing));
     }
+    if (f.ic_walking_steepest_rise + f.ic_walking_at_crossing > 0) {
+      out.push_back(fmt::format(
+          "{}: {} walking contacts (no flight before them): IC at the steepest rise after the 1 g "
+          "crossing on {}, at the crossing itself on {} (no sharp rise seen)",
+          name, f.ic_walking_steepest_rise + f.ic_walking_at_crossing, f.ic_walking_steepest_rise,
+          f.ic_walking_at_crossing));
+    }
     counted(f.ic_from_feature_lag,
             "contacts with no landing impact in the samples, timed from the gyro feature and the "
             "recent strides' lag; quality lowered");

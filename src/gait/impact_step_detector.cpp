@@ -20,10 +20,6 @@ constexpr double kFlightLevel_g = 0.35;
 /// flight.
 constexpr double kUnloadLevel_g = 0.5;
 constexpr double kRiseFraction = 0.1;
-/// A walking contact's floor (the vault's mid-stance low) is at least this: a simulated walker
-/// reads 0.6-0.8 g there, a runner's flight under 0.35 g (kFlightLevel_g), and the real sacral
-/// running steps between the two are left to the running rule.
-constexpr double kWalkFloor_g = 0.5;
 /// Step times kept for the rhythm a landing lost in a hole is timed from.
 constexpr size_t kStepTimes = 7;
 
@@ -230,7 +226,7 @@ void ImpactStepDetector::on_peak(size_t k) {
         (recent_floors_.empty() ||
          rows_[foot].v_g > 0.5 * (upper_median(recent_floors_) + recent_peak_median_));
     const bool onset_unseen = in_hole && (floor_lost || period_us > static_cast<double>(gap_us_));
-    const bool walking = rows_[foot].v_g >= kWalkFloor_g;
+    const bool walking = rows_[foot].v_g >= settings_.walk_floor_g;
     if (onset_unseen && last_ic_us_ && !step_times_us_.empty()) {
       std::vector<double> times(step_times_us_.begin(), step_times_us_.end());
       const double predicted_us = static_cast<double>(*last_ic_us_) + upper_median(times);
@@ -257,7 +253,7 @@ void ImpactStepDetector::on_peak(size_t k) {
       from = from > transient_lag_n_ ? from - transient_lag_n_ : 0;
       const std::optional<double> first = first_transient_us(std::max(from, foot), k, 1.0);
       ic_us = first ? *first : middle_us;
-      ++(first ? flags_.ic_at_first_rise : flags_.ic_at_rise_crossing);
+      ++(first ? flags_.ic_walking_steepest_rise : flags_.ic_walking_at_crossing);
     } else if (period_us > 0.0 && middle_period_us > 0.0 &&
                period_us <= static_cast<double>(gap_us_)) {
       // The landing itself is the force's first sharp rise: a spike where the impact reaches

@@ -43,6 +43,11 @@ struct ImpactDetectorSettings {
   double transient_fraction = 0.5;
   double transient_onset_fraction = 0.25;
   double transient_search_s = 0.040;
+  /// A contact whose floor (the smoothed force's low before its rise) is at least this is a
+  /// walking contact, timed at its steepest rise (see on_peak()): a simulated walker reads
+  /// 0.6-0.8 g there (the inverted pendulum's mid-stance low), a runner's flight under 0.35 g,
+  /// and the real sacral running steps between the two are left to the running rule.
+  double walk_floor_g = 0.5;
   double gap_periods = 3.5;
   int64_t gap_min_us = 30'000;
   /// A dropout up to this long (one lost 20-sample packet is 0.1 s at 200 Hz,

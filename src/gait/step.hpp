@@ -60,6 +60,10 @@ struct DetectorFlags {
   /// those timed at the loading rise's 10 % crossing instead (no earlier sharp rise seen).
   uint64_t ic_at_first_rise = 0;
   uint64_t ic_at_rise_crossing = 0;
+  /// Trunk, walking contacts (floor at or above ImpactDetectorSettings::walk_floor_g): timed at
+  /// the steepest rise after the body-weight crossing, or at that crossing where no rise is seen.
+  uint64_t ic_walking_steepest_rise = 0;
+  uint64_t ic_walking_at_crossing = 0;
   /// Gyro foot or shank: contacts timed with the mean lag of both legs, their sampling phase
   /// locked to the cadence (ImpactPlacement::locked_lag_us).
   uint64_t ic_lag_pooled = 0;
