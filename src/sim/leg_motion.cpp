@@ -46,8 +46,14 @@ LegAngles running(double x, double d, double peak_valgus_deg, const RunnerSettin
 
 LegAngles walking(double x, double d, double peak_valgus_deg) {
   const double swing = 1.0 - d;
-  const KeyframeCurve thigh{
-      {0.0, 22.0}, {0.5 * d, 4.0}, {d, -10.0}, {d + 0.1 * swing, -12.0}, {d + 0.8 * swing, 25.0}};
+  // Thigh: flexed at contact, extends through stance to its peak extension in terminal
+  // stance (~50 % of the cycle, before the other foot lands), already flexing again at toe-off
+  // (~-4 deg at 61 %), peak flexion at ~85 % and a slight retraction before contact (Perry &
+  // Burnfield 2010, hip sagittal curve). Unlike running, whose hip extension peaks just after
+  // toe-off (Novacheck 1998), walking has no extremum near toe-off: the earlier keyframes put
+  // one 43 ms after it, and the quintic's turn there shook the thigh and shank by 2-3 g within
+  // 20 ms of every toe-off, larger than the shank's simulated heel strike.
+  const KeyframeCurve thigh{{0.0, 22.0}, {0.83 * d, -12.0}, {d + 0.65 * swing, 28.0}};
   // Loading-response flexion, extension in mid/terminal stance, pre-swing
   // flexion and the swing peak at ~73 % of the cycle (Perry & Burnfield 2010).
   const KeyframeCurve knee{{0.0, 5.0}, {0.22 * d, 18.0},        {0.7 * d, 5.0},
