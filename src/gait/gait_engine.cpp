@@ -456,6 +456,9 @@ std::vector<std::string> GaitEngine::warnings() const {
     counted(f.ic_from_feature_lag,
             "contacts with no landing impact in the samples, timed from the gyro feature and the "
             "recent strides' lag; quality lowered");
+    counted(f.ic_weak_jump_by_rhythm,
+            "landings whose jump stayed under the impact level (a short heel strike between "
+            "samples), taken where the stride rhythm expects them; quality lowered");
     counted(f.ic_rival_by_rhythm,
             "landings taken at a smaller jump than their stride's largest, which lay off the "
             "stride rhythm (a mid-stance rise where the samples missed the shock)");

@@ -73,6 +73,9 @@ struct DetectorFlags {
   /// Accelerometer-only shank: landings taken at a jump smaller than its stride's largest,
   /// because it lies nearer the stride rhythm (TibialImpactDetectorSettings::rival_fraction).
   uint64_t ic_rival_by_rhythm = 0;
+  /// Accelerometer-only shank: landings whose jump stayed under the impact level, taken where
+  /// the stride rhythm expects them (TibialImpactDetectorSettings::weak_min_g).
+  uint64_t ic_weak_jump_by_rhythm = 0;
   /// Accelerometer-only shoe: what its rests read (FootRestDetectorSettings::
   /// rest_level_max_offset_g); 0 before the first rest.
   double rest_level_g = 0.0;

@@ -37,6 +37,8 @@ void TibialImpactStepDetector::reset() {
   axis_ready_ = false;
   rows_.clear();
   candidate_.reset();
+  weak_.reset();
+  weak_close_us_ = 0;
   last_impact_us_.reset();
   last_ic_us_.reset();
   recent_impacts_.clear();
@@ -53,8 +55,8 @@ int64_t TibialImpactStepDetector::horizon_us() const {
   if (!axis_ready_) return rows_.empty() ? last_t_us_ : rows_.front().t_us - lag_us_;
   // The next IC is the onset of a jump at the candidate or later, or of a rival
   // of it (choose_impact), up to the onset search and one lag before it.
-  const int64_t from =
-      candidate_ ? rows_[*candidate_].t_us - us(settings_.rival_window_s) : last_t_us_;
+  int64_t from = candidate_ ? rows_[*candidate_].t_us - us(settings_.rival_window_s) : last_t_us_;
+  if (weak_) from = std::min(from, rows_[*weak_].t_us);
   int64_t h = from - us(settings_.onset_search_s) - us(settings_.first_search_s) - lag_us_;
   if (last_ic_us_) h = std::max(h, *last_ic_us_);
   return h;
@@ -76,6 +78,7 @@ void TibialImpactStepDetector::push(const ImuSample& s) {
         decide(k);
       }
       rows_.clear();
+      weak_.reset();
       last_impact_us_.reset();
       last_ic_us_.reset();
       recent_peaks_us_.clear();
@@ -148,10 +151,52 @@ void TibialImpactStepDetector::process(size_t i) {
     candidate_.reset();
     decide(k);
   }
+  // A landing caught weakly (see weak_min_g): only while no jump reaches the level, and only
+  // where the rhythm expects the landing.
+  if (candidate_) {
+    weak_.reset();
+    return;
+  }
+  if (weak_ && row.t_us > weak_close_us_) {
+    const size_t k = *weak_;
+    weak_.reset();
+    ++flags_.ic_weak_jump_by_rhythm;
+    on_impact(k, true);
+    return;
+  }
+  const std::optional<double> stride = stride_us();
+  const double weak_level =
+      std::max(settings_.weak_min_g, settings_.weak_rel * upper_median(recent_impacts_));
+  if (!stride || *stride < settings_.weak_min_stride_s * 1e6 || !last_impact_us_ ||
+      row.change_g < weak_level || too_close) {
+    return;
+  }
+  const double since_us = static_cast<double>(row.t_us - *last_impact_us_);
+  const double strides = std::max(1.0, std::round(since_us / *stride));
+  const double half_us = settings_.weak_tolerance * *stride;
+  if (std::abs(since_us - strides * *stride) > half_us) return;
+  if (!weak_ || row.change_g > rows_[*weak_].change_g) {
+    weak_ = i;
+    weak_close_us_ = *last_impact_us_ + static_cast<int64_t>(strides * *stride + half_us);
+  }
 }
 
 double TibialImpactStepDetector::impact_level() const {
   return std::max(settings_.impact_min_g, settings_.impact_rel * upper_median(recent_impacts_));
+}
+
+std::optional<double> TibialImpactStepDetector::stride_us() const {
+  if (recent_peaks_us_.size() < settings_.weak_rhythm_min_strides + 1) return std::nullopt;
+  int64_t shortest = INT64_MAX;
+  for (size_t i = 1; i < recent_peaks_us_.size(); ++i) {
+    shortest = std::min(shortest, recent_peaks_us_[i] - recent_peaks_us_[i - 1]);
+  }
+  std::vector<double> strides;
+  for (size_t i = 1; i < recent_peaks_us_.size(); ++i) {
+    const auto gap = static_cast<double>(recent_peaks_us_[i] - recent_peaks_us_[i - 1]);
+    strides.push_back(gap / std::max(1.0, std::round(gap / static_cast<double>(shortest))));
+  }
+  return upper_median(strides);
 }
 
 size_t TibialImpactStepDetector::choose_impact(size_t k) const {
@@ -184,7 +229,7 @@ void TibialImpactStepDetector::decide(size_t k) {
   on_impact(chosen);
 }
 
-void TibialImpactStepDetector::on_impact(size_t k) {
+void TibialImpactStepDetector::on_impact(size_t k, bool weak) {
   const Row& peak = rows_[k];
   const double level = settings_.onset_fraction * peak.change_g;
   const int64_t onset_from = peak.t_us - us(settings_.onset_search_s);
@@ -209,7 +254,7 @@ void TibialImpactStepDetector::on_impact(size_t k) {
   step.source = settings_.placement;
   step.side = side_of(settings_.placement);
   step.ic_us = ic_us;
-  step.quality = 0.5;
+  step.quality = weak ? 0.3 : 0.5;
   step.contact_time_reliable = false;
   step.after_gap = after_gap_;
   after_gap_ = false;
@@ -231,8 +276,10 @@ void TibialImpactStepDetector::on_impact(size_t k) {
   recent_peaks_us_.push_back(peak.t_us);
   if (recent_peaks_us_.size() > kRecentImpacts) recent_peaks_us_.erase(recent_peaks_us_.begin());
   last_impact_us_ = peak.t_us;
-  recent_impacts_.push_back(peak.change_g);
-  if (recent_impacts_.size() > kRecentImpacts) recent_impacts_.erase(recent_impacts_.begin());
+  if (!weak) {
+    recent_impacts_.push_back(peak.change_g);
+    if (recent_impacts_.size() > kRecentImpacts) recent_impacts_.erase(recent_impacts_.begin());
+  }
 }
 
 void TibialImpactStepDetector::finish() {
@@ -246,14 +293,15 @@ void TibialImpactStepDetector::finish() {
 void TibialImpactStepDetector::trim() {
   // Keep what the next onset search can reach, also from a rival of the candidate
   // (choose_impact), and the shock window after a candidate.
-  const int64_t from =
-      candidate_ ? rows_[*candidate_].t_us - us(settings_.rival_window_s) : last_t_us_;
+  int64_t from = candidate_ ? rows_[*candidate_].t_us - us(settings_.rival_window_s) : last_t_us_;
+  if (weak_) from = std::min(from, rows_[*weak_].t_us);
   const int64_t keep_from =
       from - us(settings_.onset_search_s) - us(settings_.first_search_s) - 2 * lag_us_;
   size_t drop = 0;
   while (drop + lag_n_ + 1 < rows_.size() && rows_[drop].t_us < keep_from) ++drop;
   rows_.erase(rows_.begin(), rows_.begin() + static_cast<std::ptrdiff_t>(drop));
   if (candidate_) *candidate_ -= drop;
+  if (weak_) *weak_ -= drop;
 }
 
 }  // namespace gk

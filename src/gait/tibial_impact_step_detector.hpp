@@ -67,6 +67,32 @@ struct TibialImpactDetectorSettings {
   double rival_fraction = 0.5;
   double rival_window_s = 0.12;
   size_t rhythm_min_strides = 3;
+  /// A landing the samples caught weakly: a stride with no jump reaching the impact level is
+  /// given its largest jump of at least weak_min_g within weak_tolerance x the stride of where
+  /// the rhythm (at least rhythm_min_strides strides) expects it. A simulated slow walk at
+  /// 100 Hz: the 4 ms heel-strike spike sampled at 0.28-0.35 g in 3 of 11 strides, while the
+  /// swing's jumps stay under 0.1 g. The level itself is not lowered: a running shank's
+  /// mid-swing rises reach 0.25-0.6 g, and taken once they held the next landing off (too
+  /// close to them) and the detector on the swing, stride after stride.
+  /// The rhythm counts strides missed in between: each gap between recent impacts is divided
+  /// by the number of strides it spans (a third of a slow walk's strides at 100 Hz are weak,
+  /// and a rhythm that took every gap for one stride would never expect the next).
+  /// One stride between two impacts is enough: the weak jump is taken only where no jump
+  /// reaches the impact level, which a running stride's landing always does.
+  /// And the weak jump must reach weak_rel x the median of the recent impacts (weak ones left
+  /// out): a walker's heel strikes sample at 0.3-1.4 g at 100 Hz, a runner's at 2-10 g. A
+  /// running swing's rise of 0.3-0.6 g, taken in a stride whose rhythm was still the walk's,
+  /// held the real landings off (too close to it) and put a false step in every stride after a
+  /// walk-to-run change.
+  /// Only at walking stride times: at least weak_min_stride_s (under 141 steps/min; walking
+  /// cadences are 85-130, running ones 150-200). A running landing clears the impact level even
+  /// at 100 Hz, and a weak jump there was a swing's: taken 200 ms before the landing, it held
+  /// the landing off (too close to it) and the detector on the swing, stride after stride.
+  double weak_min_g = 0.25;
+  double weak_rel = 0.2;
+  double weak_tolerance = 0.2;
+  double weak_min_stride_s = 0.85;
+  size_t weak_rhythm_min_strides = 1;
   double gap_periods = 3.5;
   int64_t gap_min_us = 30'000;
   /// Holes up to this long (a lost 20-sample packet) are bridged: no jump is
@@ -95,12 +121,15 @@ class TibialImpactStepDetector final : public StepDetector {
   void process(size_t i);
   /// Smallest jump that is an impact, given the recent ones.
   double impact_level() const;
+  /// This leg's stride from its recent impacts, robust to strides missed between them;
+  /// nullopt before weak_rhythm_min_strides strides.
+  std::optional<double> stride_us() const;
   /// Row k (the largest jump of its stride) or a rival nearer the stride rhythm.
   size_t choose_impact(size_t k) const;
   /// Reports the impact chosen for the stride whose largest jump is row k.
   void decide(size_t k);
-  /// Reports the impact at row k.
-  void on_impact(size_t k);
+  /// Reports the impact at row k; a weak one (see weak_min_g) with a lower quality.
+  void on_impact(size_t k, bool weak = false);
   void trim();
 
   TibialImpactDetectorSettings settings_;
@@ -112,6 +141,11 @@ class TibialImpactStepDetector final : public StepDetector {
   bool axis_ready_ = false;
   std::deque<Row> rows_;
   std::optional<size_t> candidate_;  ///< largest jump since the last impact
+  /// Largest weak jump (under the impact level) where the rhythm expects the next landing,
+  /// while no candidate is seen; decided when the expected window has passed.
+  std::optional<size_t> weak_;
+  /// When the weak jump's window closes.
+  int64_t weak_close_us_ = 0;
   std::optional<int64_t> last_impact_us_;
   std::optional<int64_t> last_ic_us_;
   std::vector<double> recent_impacts_;
