@@ -48,7 +48,7 @@ LegAngles walking(double x, double d, double peak_valgus_deg) {
   const double swing = 1.0 - d;
   // Thigh: flexed at contact, extends through stance to its peak extension in terminal
   // stance (~50 % of the cycle, before the other foot lands), already flexing again at toe-off
-  // (~-4 deg at 61 %), peak flexion at ~85 % and a slight retraction before contact (Perry &
+  // (~-6 deg at 61 %), peak flexion at ~85 % and a slight retraction before contact (Perry &
   // Burnfield 2010, hip sagittal curve). Unlike running, whose hip extension peaks just after
   // toe-off (Novacheck 1998), walking has no extremum near toe-off: the earlier keyframes put
   // one 43 ms after it, and the quintic's turn there shook the thigh and shank by 2-3 g within
