@@ -67,31 +67,26 @@ struct TibialImpactDetectorSettings {
   double rival_fraction = 0.5;
   double rival_window_s = 0.12;
   size_t rhythm_min_strides = 3;
-  /// A landing the samples caught weakly: a stride with no jump reaching the impact level is
-  /// given its largest jump of at least weak_min_g within weak_tolerance x the stride of where
-  /// the rhythm (at least rhythm_min_strides strides) expects it. A simulated slow walk at
-  /// 100 Hz: the 4 ms heel-strike spike sampled at 0.28-0.35 g in 3 of 11 strides, while the
-  /// swing's jumps stay under 0.1 g. The level itself is not lowered: a running shank's
-  /// mid-swing rises reach 0.25-0.6 g, and taken once they held the next landing off (too
-  /// close to them) and the detector on the swing, stride after stride.
-  /// The rhythm counts strides missed in between: each gap between recent impacts is divided
-  /// by the number of strides it spans (a third of a slow walk's strides at 100 Hz are weak,
-  /// and a rhythm that took every gap for one stride would never expect the next).
-  /// One stride between two impacts is enough: the weak jump is taken only where no jump
-  /// reaches the impact level, which a running stride's landing always does.
-  /// And the weak jump must reach weak_rel x the median of the recent impacts (weak ones left
-  /// out): a walker's heel strikes sample at 0.3-1.4 g at 100 Hz, a runner's at 2-10 g. A
-  /// running swing's rise of 0.3-0.6 g, taken in a stride whose rhythm was still the walk's,
-  /// held the real landings off (too close to it) and put a false step in every stride after a
-  /// walk-to-run change.
-  /// Only at walking stride times: at least weak_min_stride_s (under 141 steps/min; walking
-  /// cadences are 85-130, running ones 150-200). A running landing clears the impact level even
-  /// at 100 Hz, and a weak jump there was a swing's: taken 200 ms before the landing, it held
-  /// the landing off (too close to it) and the detector on the swing, stride after stride.
+  /// A walking landing the samples caught weakly. In a stride where no jump reaches the impact
+  /// level, the largest jump of at least weak_min_g (and weak_rel x the median of the recent
+  /// impacts, weak ones left out) is taken, if it lies within weak_tolerance x the stride of a
+  /// landing the rhythm expects. Why: a simulated walk at 100 Hz samples its 4 ms heel-strike
+  /// spike at 0.28-0.35 g in about a third of the strides, while its swing's jumps stay under
+  /// 0.1 g. The impact level itself is not lowered: a running swing's rises reach 0.3-0.6 g,
+  /// and one taken for a landing held the real landing off (too close to it) and kept the
+  /// detector on the swing, stride after stride (F1 0.07 on two sweep runs).
   double weak_min_g = 0.25;
+  /// A walker's heel strikes sample at 0.3-1.4 g at 100 Hz, a runner's at 2-10 g.
   double weak_rel = 0.2;
   double weak_tolerance = 0.2;
+  /// Only at walking stride times (under 141 steps/min; walking cadences are 85-130, running
+  /// ones 150-200): a running landing clears the impact level even at 100 Hz, and a weak jump
+  /// in a running stride was a swing's, taken 200 ms before the landing (the same lock).
   double weak_min_stride_s = 0.85;
+  /// The rhythm behind the weak landing needs this many strides. It counts strides missed in
+  /// between: each gap between recent impacts is divided by the number of strides it spans, as
+  /// a rhythm that took every gap for one stride would never form while every third stride is
+  /// weak. One stride is enough, as only walking strides without a clear impact use it.
   size_t weak_rhythm_min_strides = 1;
   double gap_periods = 3.5;
   int64_t gap_min_us = 30'000;
