@@ -30,6 +30,7 @@ TibialImpactStepDetector::TibialImpactStepDetector(const TibialImpactDetectorSet
   }
   lag_us_ = std::max(us(settings.change_lag_s),
                      static_cast<int64_t>(static_cast<double>(lag_n_) * period_us));
+  update_levels();
 }
 
 void TibialImpactStepDetector::reset() {
@@ -47,6 +48,7 @@ void TibialImpactStepDetector::reset() {
   after_gap_ = false;
   ready_.clear();
   flags_ = {};
+  update_levels();
 }
 
 int64_t TibialImpactStepDetector::horizon_us() const {
@@ -82,6 +84,7 @@ void TibialImpactStepDetector::push(const ImuSample& s) {
       last_impact_us_.reset();
       last_ic_us_.reset();
       recent_peaks_us_.clear();
+      update_levels();
       after_gap_ = true;
     }
   }
@@ -164,11 +167,9 @@ void TibialImpactStepDetector::process(size_t i) {
     on_impact(k, true);
     return;
   }
-  const std::optional<double> stride = stride_us();
-  const double weak_level =
-      std::max(settings_.weak_min_g, settings_.weak_rel * upper_median(recent_impacts_));
+  const std::optional<double>& stride = rhythm_stride_us_;
   if (!stride || *stride < settings_.weak_min_stride_s * 1e6 || !last_impact_us_ ||
-      row.change_g < weak_level || too_close) {
+      row.change_g < weak_level_g_ || too_close) {
     return;
   }
   const double since_us = static_cast<double>(row.t_us - *last_impact_us_);
@@ -181,8 +182,11 @@ void TibialImpactStepDetector::process(size_t i) {
   }
 }
 
-double TibialImpactStepDetector::impact_level() const {
-  return std::max(settings_.impact_min_g, settings_.impact_rel * upper_median(recent_impacts_));
+void TibialImpactStepDetector::update_levels() {
+  const double median_g = upper_median(recent_impacts_);
+  impact_level_g_ = std::max(settings_.impact_min_g, settings_.impact_rel * median_g);
+  weak_level_g_ = std::max(settings_.weak_min_g, settings_.weak_rel * median_g);
+  rhythm_stride_us_ = stride_us();
 }
 
 std::optional<double> TibialImpactStepDetector::stride_us() const {
@@ -280,6 +284,7 @@ void TibialImpactStepDetector::on_impact(size_t k, bool weak) {
     recent_impacts_.push_back(peak.change_g);
     if (recent_impacts_.size() > kRecentImpacts) recent_impacts_.erase(recent_impacts_.begin());
   }
+  update_levels();
 }
 
 void TibialImpactStepDetector::finish() {

@@ -115,10 +115,13 @@ class TibialImpactStepDetector final : public StepDetector {
   /// Candidate and confirmation logic for row i.
   void process(size_t i);
   /// Smallest jump that is an impact, given the recent ones.
-  double impact_level() const;
+  double impact_level() const { return impact_level_g_; }
   /// This leg's stride from its recent impacts, robust to strides missed between them;
   /// nullopt before weak_rhythm_min_strides strides.
   std::optional<double> stride_us() const;
+  /// Recomputes the levels and the rhythm's stride from the recent impacts, which change only
+  /// at an impact, a gap or a reset (not per sample: the medians copy and partly sort).
+  void update_levels();
   /// Row k (the largest jump of its stride) or a rival nearer the stride rhythm.
   size_t choose_impact(size_t k) const;
   /// Reports the impact chosen for the stride whose largest jump is row k.
@@ -141,6 +144,9 @@ class TibialImpactStepDetector final : public StepDetector {
   std::optional<size_t> weak_;
   /// When the weak jump's window closes.
   int64_t weak_close_us_ = 0;
+  double impact_level_g_ = 0.0;             ///< see update_levels()
+  double weak_level_g_ = 0.0;               ///< see update_levels()
+  std::optional<double> rhythm_stride_us_;  ///< see update_levels()
   std::optional<int64_t> last_impact_us_;
   std::optional<int64_t> last_ic_us_;
   std::vector<double> recent_impacts_;
