@@ -29,6 +29,7 @@
 #include "foot_rest_step_detector.hpp"
 #include "foot_step_detector.hpp"
 #include "gait_engine.hpp"
+#include "gait_timeline.hpp"
 #include "impact_placement.hpp"
 #include "impact_step_detector.hpp"
 #include "packetizer.hpp"
@@ -333,13 +334,14 @@ TYPED_TEST(StepDetectorTest, StandingStillGivesNoSteps) {
     const Fed fed = feed(*detector, still.session.sensors[0].samples);
     EXPECT_TRUE(fed.steps.empty()) << "first at " << ic_s(fed.steps.front()) << " s";
   }
-  // Run, stand 8 s, run: nothing between the last contact before the stand
-  // and the first after it.
-  const sim::SimResult r = simulate_run(103,
-                                        {{Activity::kRun, 12.0, 3.2, kCadence_spm},
-                                         {Activity::kStand, 8.0, 0.0, 0.0},
-                                         {Activity::kRun, 12.0, 3.2, kCadence_spm}},
-                                        {sensor});
+  // Run, stand 8 s, run: nothing while the runner stands, from the last
+  // contact before the stand (its leg stops through that stance) to the
+  // first movement of the start after it (the push-off of the first step,
+  // up to a stride before the first contact).
+  const std::vector<sim::Stretch> schedule = {{Activity::kRun, 12.0, 3.2, kCadence_spm},
+                                              {Activity::kStand, 8.0, 0.0, 0.0},
+                                              {Activity::kRun, 12.0, 3.2, kCadence_spm}};
+  const sim::SimResult r = simulate_run(103, schedule, {sensor});
   const std::vector<TruthEvent>& all = *r.truth.events;
   double quiet_from = 0.0, quiet_to = 0.0;
   for (size_t i = 1; i < all.size(); ++i) {
@@ -348,7 +350,16 @@ TYPED_TEST(StepDetectorTest, StandingStillGivesNoSteps) {
       quiet_to = all[i].ic_s;
     }
   }
+  sim::RunnerSettings runner;
+  runner.schedule = schedule;
+  const sim::GaitTimeline timeline(runner);
+  const auto moving = [&](double t_s) {
+    const sim::GaitState st = timeline.state(t_s);
+    return st.gait > 0.0 || st.sides[0].gait > 0.0 || st.sides[1].gait > 0.0;
+  };
+  while (quiet_to > quiet_from && moving(quiet_to)) quiet_to -= 0.001;
   ASSERT_GT(quiet_to - quiet_from, 4.0) << "the simulated stand has no quiet stretch";
+  ASSERT_FALSE(moving(0.5 * (quiet_from + quiet_to)));
   auto detector = TestFixture::make();
   const Fed fed = feed(*detector, r.session.sensors[0].samples);
   for (const DetectedStep& d : fed.steps) {

@@ -31,6 +31,7 @@ ImpactStepDetector::ImpactStepDetector(const ImpactDetectorSettings& settings)
   gap_us_ = std::max<int64_t>(settings.gap_min_us,
                               static_cast<int64_t>(settings.gap_periods * period_us));
   bridge_us_ = static_cast<int64_t>(settings.dropout_bridge_max_s * 1e6);
+  overdue_us_ = static_cast<int64_t>(settings.max_step_s * 1e6);
   if (settings.nominal_rate_hz > 0.0) {
     smoothing_n_ = std::max<size_t>(
         1, static_cast<size_t>(std::lround(settings.smoothing_s * settings.nominal_rate_hz)));
@@ -68,6 +69,7 @@ void ImpactStepDetector::reset() {
   hole_end_us_ = INT64_MIN;
   last_ic_us_.reset();
   step_times_us_.clear();
+  overdue_us_ = static_cast<int64_t>(settings_.max_step_s * 1e6);
   after_gap_ = false;
   ready_.clear();
   placement_.reset();
@@ -140,10 +142,11 @@ void ImpactStepDetector::push(const ImuSample& s) {
 
   // A pending contact ends when the force falls through the unloading level.
   if (pending_ && last_peak_us_ && row.t_us > *last_peak_us_) track_unloading(i);
-  if (pending_ && static_cast<double>(row.t_us - pending_->ic_us) * 1e-6 > settings_.max_step_s) {
-    // No contact outlasts the longest step: the wearer stopped on it (the
-    // trunk stays near 1 g while standing). Report it now rather than when
-    // the next peak comes, which may be minutes away.
+  if (pending_ && row.t_us - pending_->ic_us > overdue_us_) {
+    // The next contact is overdue: the wearer stopped on this one (the trunk
+    // stays near 1 g while standing). Report it now rather than when the next
+    // peak comes, which may be minutes away. Waiting for the longest step
+    // (1.5 s) instead held every sensor's steps before a stop that long.
     release_pending(INT64_MAX);
   }
 
@@ -288,6 +291,10 @@ void ImpactStepDetector::on_peak(size_t k) {
     if (last_ic_us_ && !gated && !in_hole) {
       step_times_us_.push_back(step.ic_us - *last_ic_us_);
       if (step_times_us_.size() > kStepTimes) step_times_us_.pop_front();
+      std::vector<double> times(step_times_us_.begin(), step_times_us_.end());
+      overdue_us_ =
+          std::min(static_cast<int64_t>(settings_.max_step_s * 1e6),
+                   static_cast<int64_t>(settings_.overdue_steps * upper_median(std::move(times))));
     }
     last_ic_us_ = step.ic_us;
     step.quality = gated || step.ic_in_hole ? 0.4 : 0.6;

@@ -34,6 +34,11 @@ struct ImpactDetectorSettings {
   double peak_rel = 0.5;                 ///< and this x median of recent peaks
   double min_step_s = 60.0 / 285.0;      ///< plausibility gate on the step time
   double max_step_s = 1.5;
+  /// A contact with no next one after this many typical steps (the recent
+  /// steps' upper median; max_step_s before there are any) is reported: the
+  /// wearer stopped on it. 2.5 lets one landing go missed without reporting
+  /// the contact before the flight that ends it has been seen.
+  double overdue_steps = 2.5;
   double rise_search_s = 0.25;  ///< how far before a peak its foot is looked for
   /// The landing's first transient (see on_peak()): the unsmoothed force's rise over
   /// transient_lag_s, first reaching transient_fraction x the largest such rise between
@@ -123,6 +128,8 @@ class ImpactStepDetector final : public StepDetector {
   /// a hole or a gap): a landing lost in a hole is timed from that rhythm.
   std::optional<int64_t> last_ic_us_;
   std::deque<int64_t> step_times_us_;
+  /// How long a pending contact waits for the next (see overdue_steps); cached at each step.
+  int64_t overdue_us_ = 0;
   bool after_gap_ = false;
   size_t smoothing_n_ = 1;
   size_t transient_lag_n_ = 1;

@@ -146,8 +146,14 @@ void TibialImpactStepDetector::process(size_t i) {
   // stride: with no earlier impact to set the level, a swing's rise at the
   // start of the data passed for one, and the real landing after it was then
   // too close to count (a simulated shank at 100 Hz and 200 steps/min: a
-  // false first step and the next landing taken 105 ms late).
-  const double confirm_strides = last_impact_us_ ? 0.5 : 1.0;
+  // false first step and the next landing taken 105 ms late). So does the
+  // first after a pause longer than any stride: the push-off of a start from
+  // standing tips the shank and rises by up to 4 g, and the first landing
+  // comes within a shortest stride of it (a simulated start at 200 Hz).
+  const bool stretch_start =
+      candidate_ &&
+      (!last_impact_us_ || rows_[*candidate_].t_us - *last_impact_us_ > us(settings_.max_stride_s));
+  const double confirm_strides = stretch_start ? 1.0 : 0.5;
   if (candidate_ &&
       row.t_us - rows_[*candidate_].t_us >= us(confirm_strides * settings_.min_stride_s)) {
     const size_t k = *candidate_;

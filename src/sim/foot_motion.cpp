@@ -45,9 +45,10 @@ StrikeShape strike_shape(FootStrikePattern strike) {
 
 constexpr StrikeShape kWalkShape{20.0, 24.0, 0.15, 3.0, 0.0};
 
-FootShape foot_shape(const GaitState& state, double duty, const RunnerSettings& settings) {
+FootShape foot_shape(const GaitState& state, int side, double duty,
+                     const RunnerSettings& settings) {
   const double r = state.run;
-  const double m = state.gait;
+  const double m = state.sides[static_cast<std::size_t>(side)].gait;
   const StrikeShape run = strike_shape(settings.foot_strike);
   const StrikeShape& walk = kWalkShape;
   FootShape f;
@@ -126,7 +127,7 @@ Pose foot_pose(const GaitState& state, int side, const RunnerSettings& settings,
   const double swing = 1.0 - d;
   const double x = ss.cycle;
   const double sign = side_sign(side);
-  const FootShape f = foot_shape(state, d, settings);
+  const FootShape f = foot_shape(state, side, d, settings);
   const KeyframeCurve pitch{{0.0, f.pitch_ic},
                             {f.flat_start * d, 0.0, true},
                             {f.heel_off * d, 0.0, true},
@@ -172,7 +173,7 @@ Pose foot_pose(const GaitState& state, int side, const RunnerSettings& settings,
   // A slight medial arc of the swinging foot.
   const double w = u / swing;
   const double arc = 64.0 * w * w * w * (1.0 - w) * (1.0 - w) * (1.0 - w);
-  pose.position_m.y() -= sign * 0.01 * state.gait * arc;
+  pose.position_m.y() -= sign * 0.01 * ss.gait * arc;
   // Height: up to the lift peak, then down to contact.
   const double peak_x = f.swing_lift * swing;
   const double peak_z = std::max(from[2].value, to[2].value) + f.lift_m;

@@ -17,6 +17,10 @@ constexpr double kKnotSpacing_s = 0.01;
 constexpr double kMargin_s = 5.0;
 /// Phase at t = 0: the left foot a quarter stride into its cycle.
 constexpr double kStartPhase = 0.25;
+/// Share of a starting leg's amplitude reached in the push-off from its
+/// standing stance; the rest comes in the first half of its first swing
+/// (GaitTimeline::side_gait).
+constexpr double kPushOffShare = 0.5;
 /// Heel position relative to the pelvis at mid-stance: the foot lands under
 /// the body with the ankle just ahead of the heel (Novacheck 1998, Gait
 /// Posture 7:77).
@@ -193,11 +197,13 @@ GaitTimeline::Blend GaitTimeline::blend(double t_s) const {
     b.speed_mps += moving ? w * s.speed_mps : 0.0;
     b.cadence_spm += w * cadence_spm_[i];
   }
-  // Travel speed follows the gait amplitude (GaitState::gait): a body whose
-  // legs are still does not glide (or decelerate) across the ground.
+  // Travel speed starts with the legs' first swings (motion 0.5, see
+  // Contact::stepped) and is full by motion 0.75, about 0.3 s later: a body
+  // whose legs are still does not glide across the ground, and a start from
+  // standing gains its speed within its first steps.
   if (b.motion > 1e-12) {
     const double motion = std::min(b.motion, 1.0);
-    b.speed_mps *= smooth_step(motion - 0.75, 0.25) / motion;
+    b.speed_mps *= smooth_step(motion - 0.625, 0.125) / motion;
   }
   return b;
 }
@@ -242,14 +248,12 @@ double GaitTimeline::duty_at(int side, double run) const {
 
 GaitState GaitTimeline::state(double t_s) const {
   GaitState s;
+  double trunk = 0.0;
   s.t_s = t_s;
   const Blend b = blend(t_s);
   double phase = 0.0, run_time = 0.0;
   integrals(t_s, phase, s.distance_m, run_time);
   s.motion = std::clamp(b.motion, 0.0, 1.0);
-  // One amplitude for legs and pelvis alike, so the pelvis cannot bounce at
-  // 1.5 g while the legs (and the truth) say the runner is standing.
-  s.gait = smooth_step(s.motion - 0.75, 0.25);
   s.run = std::clamp(b.run, 0.0, 1.0);
   s.speed_mps = b.speed_mps;
   s.run_progress = run_progress_at(run_time);
@@ -261,11 +265,59 @@ GaitState GaitTimeline::state(double t_s) const {
     side.stride = static_cast<int64_t>(floor_phase);
     side.cycle = side.phase - floor_phase;
     side.duty = duty_at(i, s.run);
+    side.gait = side_gait(i, side.stride, side.cycle, side.duty, false);
+    trunk += 0.5 * side_gait(i, side.stride, side.cycle, side.duty, true);
     const double peak = i == 0 ? settings_.peak_valgus_left_deg : settings_.peak_valgus_right_deg;
     side.peak_valgus_deg = peak + settings_.valgus_drift_deg * s.run_progress;
   }
   s.duty = 0.5 * (s.sides[0].duty + s.sides[1].duty);
+  // The trunk moves with the legs, so the pelvis cannot bounce while the legs
+  // (and the truth) say the runner is standing.
+  s.gait = trunk;
   return s;
+}
+
+double GaitTimeline::side_gait(int side, int64_t stride, double cycle, double duty,
+                               bool trunk) const {
+  const pb::Side which = side_at(side);
+  // Contact `stride` was reached by a step, and the swing after its stance
+  // is one (it leads to contact stride + 1).
+  const bool landed = contact(which, stride).stepped;
+  const bool swings = contact(which, stride + 1).stepped;
+  if (cycle < duty) {
+    // Over a whole stance: half of one (about 0.13 s in a run) tipped the
+    // shank at 10 rad/s and read as a landing on its accelerometer.
+    const double ramp = smooth_step(cycle / duty - 0.5, 0.5);
+    if (landed && !swings) {
+      // A leg that stops does so with its foot on the ground, through the
+      // stance after its last landing.
+      return 1.0 - ramp;
+    }
+    if (!landed && swings && !trunk) {
+      // A leg that starts pushes off from its standing stance (the heel
+      // rises and the shank tips over the foot before the toes leave), to
+      // half its amplitude, and reaches full amplitude by mid-swing: its
+      // first swing is a whole one. All of it in the swing turned the shank
+      // backwards at toe-off, against every real swing; all of it in the
+      // stance tipped the shank at up to 7 rad/s with no landing before it,
+      // which read as one on its accelerometer. Walking reaches its steady
+      // state by the end of the first step (Brenière & Do 1986, J. Biomech.
+      // 19:1035).
+      return kPushOffShare * ramp;
+    }
+    return landed ? 1.0 : 0.0;
+  }
+  if (!swings) return 0.0;
+  if (landed) return 1.0;
+  // The rest of a starting leg's amplitude, and the trunk's share of it: the
+  // trunk's bounce is the body's flight and landing, which begins when that
+  // foot leaves the ground. Rising with the push-off instead gave the pelvis
+  // a loading bump at the standing foot's non-step contact (rising in the
+  // second half of the swing instead moved that bump, not removed it).
+  const double half_swing = 0.5 * (1.0 - duty);
+  const double ramp = smooth_step((cycle - duty) / half_swing - 0.5, 0.5);
+  const double from = trunk ? 0.0 : kPushOffShare;
+  return from + (1.0 - from) * ramp;
 }
 
 double GaitTimeline::time_at_phase(double phase) const {
@@ -278,6 +330,7 @@ double GaitTimeline::time_at_phase(double phase) const {
 }
 
 void GaitTimeline::build_contacts() {
+  std::array<std::vector<double>, 2> contacts_mid_stance_s;
   const double t_first = t0_s_ + dt_s_;
   const double t_last = t0_s_ + static_cast<double>(knots_.size() - 2) * dt_s_;
   for (int i = 0; i < 2; ++i) {
@@ -286,6 +339,7 @@ void GaitTimeline::build_contacts() {
     const auto k_last = static_cast<int64_t>(std::floor(phase_at(t_last) - offset)) - 1;
     auto& out = contacts_[static_cast<std::size_t>(i)];
     first_stride_[static_cast<std::size_t>(i)] = k_first;
+    std::vector<double> mid_stance_s;
     for (int64_t k = k_first; k <= k_last; ++k) {
       Contact c;
       c.stride = k;
@@ -300,16 +354,32 @@ void GaitTimeline::build_contacts() {
             c.ic_s, next_s);
       };
       c.to_s = stance_fraction_root(1.0);
-      const GaitState mid = state(stance_fraction_root(0.5));
-      c.foothold_m = mid.distance_m - kHeelBehindPelvis_m;
-      const GaitState at_ic = state(c.ic_s);
-      c.motion = at_ic.motion;
-      c.gait = at_ic.gait;
-      c.run = at_ic.run;
-      c.speed_mps = at_ic.speed_mps;
+      mid_stance_s.push_back(stance_fraction_root(0.5));
+      // The swing into this contact runs from the previous toe-off; before
+      // the first contact computed, the whole margin lies on the first stretch.
+      const double mid_swing_s = out.empty() ? c.ic_s : 0.5 * (out.back().to_s + c.ic_s);
+      c.stepped = blend(mid_swing_s).motion >= 0.5;
       out.push_back(c);
     }
     if (out.empty()) throw std::invalid_argument("simulator: session too short for one stride");
+    contacts_mid_stance_s[static_cast<std::size_t>(i)] = std::move(mid_stance_s);
+  }
+  // Second pass, once every contact knows whether it was stepped to (state()
+  // reads that for the legs' amplitude).
+  for (int i = 0; i < 2; ++i) {
+    auto& out = contacts_[static_cast<std::size_t>(i)];
+    const auto& mid_stance_s = contacts_mid_stance_s[static_cast<std::size_t>(i)];
+    for (std::size_t j = 0; j < out.size(); ++j) {
+      Contact& c = out[j];
+      // A standing foot stays where it last landed.
+      c.foothold_m = c.stepped || j == 0 ? state(mid_stance_s[j]).distance_m - kHeelBehindPelvis_m
+                                         : out[j - 1].foothold_m;
+      const GaitState at_ic = state(c.ic_s);
+      c.motion = at_ic.motion;
+      c.gait = at_ic.sides[static_cast<std::size_t>(i)].gait;
+      c.run = at_ic.run;
+      c.speed_mps = at_ic.speed_mps;
+    }
   }
 }
 

@@ -27,15 +27,22 @@ struct SideState {
   int64_t stride = 0;  ///< floor(phase)
   double cycle = 0.0;  ///< phase - stride, in [0, 1): 0 = IC, duty = toe-off
   double duty = 0.0;   ///< stance share of this side's stride
+  /// Amplitude of this leg's gait motion (thigh, shank, foot): 1 through every
+  /// step, 0 while the leg stands. A leg starts moving through the stance
+  /// before its first swing (to half) and the first half of that swing, and
+  /// stops through the stance after its last landing, so every landing the
+  /// truth counts ends a whole swing.
+  double gait = 0.0;
   double peak_valgus_deg = 0.0;
 };
 
 struct GaitState {
   double t_s = 0.0;
   double motion = 0.0;  ///< schedule blend: 0 = standing still, 1 = walking or running
-  /// Amplitude of the body's gait motion (legs, feet, pelvis bounce, impacts):
-  /// 0 while motion <= 0.5, so every contact the truth leaves out (motion
-  /// < 0.5) is one where the whole body stands still, and 1 at motion 1.
+  /// Amplitude of the trunk's gait motion (pelvis bounce, sway, tilt): the
+  /// mean over the legs of SideState::gait, except that a starting leg adds
+  /// its share from toe-off to mid-swing rather than during its push-off; 0
+  /// exactly when both legs stand.
   double gait = 0.0;
   double run = 0.0;  ///< style: 0 = walking gait, 1 = running gait
   double stride_hz = 0.0;
@@ -53,9 +60,13 @@ struct Contact {
   double to_s = 0.0;
   double foothold_m = 0.0;  ///< forward position of the heel while the foot is flat
   double motion = 0.0;      ///< GaitState::motion at IC
-  double gait = 0.0;        ///< GaitState::gait at IC
-  double run = 0.0;         ///< GaitState::run at IC
-  double speed_mps = 0.0;   ///< at IC
+  /// The swing that ends in this contact is a step: the schedule is moving
+  /// (motion >= 0.5) at its middle. The truth counts exactly these contacts;
+  /// the others are a standing foot's, which never left the ground.
+  bool stepped = false;
+  double gait = 0.0;       ///< this side's SideState::gait at IC (1 when stepped)
+  double run = 0.0;        ///< GaitState::run at IC
+  double speed_mps = 0.0;  ///< at IC
 };
 
 class GaitTimeline {
@@ -86,6 +97,9 @@ class GaitTimeline {
   void integrals(double t_s, double& phase, double& distance_m, double& run_time_s) const;
   double phase_at(double t_s) const;
   double duty_at(int side, double run) const;
+  /// SideState::gait of `side` at its stride, cycle and duty; with `trunk`,
+  /// that leg's share of GaitState::gait instead.
+  double side_gait(int side, int64_t stride, double cycle, double duty, bool trunk) const;
   double time_at_phase(double phase) const;
   void build_contacts();
 

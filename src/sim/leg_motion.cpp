@@ -80,7 +80,7 @@ LegAngles leg_angles(const GaitState& state, int side, const RunnerSettings& set
     gait.knee_flexion_deg = lerp(walk.knee_flexion_deg, gait.knee_flexion_deg, r);
     gait.knee_valgus_deg = lerp(walk.knee_valgus_deg, gait.knee_valgus_deg, r);
   }
-  const double m = state.gait;
+  const double m = ss.gait;
   return {m * gait.thigh_flexion_deg, m * gait.thigh_adduction_deg,
           lerp(kStandKneeFlexion_deg, gait.knee_flexion_deg, m), m * gait.knee_valgus_deg};
 }

@@ -176,7 +176,7 @@ std::vector<TruthEvent> RunnerModel::events(double end_s) const {
   std::vector<TruthEvent> out;
   for (int side = 0; side < 2; ++side) {
     for (const Contact& c : timeline_.contacts(side_at(side))) {
-      if (c.ic_s < 0.0 || c.ic_s >= end_s || c.motion < 0.5) continue;
+      if (c.ic_s < 0.0 || c.ic_s >= end_s || !c.stepped) continue;
       TruthEvent e;
       e.side = side_at(side);
       e.ic_s = c.ic_s;

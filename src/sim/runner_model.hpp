@@ -67,8 +67,8 @@ class RunnerModel {
 
   /// Knee angles exactly as constructed: shank = thigh * Ry(flexion) * Rx(+-valgus).
   TruthKnee knee(pb::Side side, double t_s) const;
-  /// Every contact with its initial contact in [0, end_s) while moving
-  /// (motion >= 0.5), by IC time; to_s empty when toe-off is not before
+  /// Every contact with its initial contact in [0, end_s) that a step led to
+  /// (Contact::stepped), by IC time; to_s empty when toe-off is not before
   /// end_s. simulate() passes the time of the last sample: an event after the
   /// data cannot be scored. Without it, end_s = duration.
   std::vector<TruthEvent> events() const { return events(duration_s()); }
