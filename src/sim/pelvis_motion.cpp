@@ -59,9 +59,14 @@ PelvisPose pelvis_pose(const GaitState& state, const RunnerSettings& settings) {
   // (double support) stays defined; the walking term takes over there.
   const double c = std::min(2.0 * d, 0.95);
   const double run_z = kGravity_mps2 / (step_hz * step_hz) * spring_mass_height(step_phase, c);
-  const double walk_z = kWalkVerticalAmplitude_m * std::cos(kTwoPi * (2.0 * x - d));
+  // The walking terms keep the walking stance share while the style blends towards running:
+  // their low point (the largest upward acceleration) is mid double support, which with the
+  // blended (shorter) stance moved before the contact, and a trunk sensor then read each
+  // contact of the walk-to-run change up to 230 ms late.
+  const double wd = kWalkDutyFactor;
+  const double walk_z = kWalkVerticalAmplitude_m * std::cos(kTwoPi * (2.0 * x - wd));
   const double run_x = kRunBraking_mps2 / (step_hz * step_hz) * braking_offset(step_phase, c);
-  const double walk_x = -kWalkForeAftAmplitude_m * std::sin(kTwoPi * (2.0 * x - d));
+  const double walk_x = -kWalkForeAftAmplitude_m * std::sin(kTwoPi * (2.0 * x - wd));
   const double sway_m = lerp(0.025, 0.012, r) * std::cos(kTwoPi * (x - 0.5 * d));
   const double height_m = lerp(0.96, lerp(0.94, 0.92, r), m);
 
