@@ -7,6 +7,7 @@
 #include <Eigen/Geometry>
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <map>
@@ -236,6 +237,63 @@ TEST(SimTruth, NoEventsWhileStandingAndWalkingHasNoFlight) {
     if (e.ic_s < 4.0 || e.ic_s > 7.5) continue;
     const pb::Side other = e.side == pb::LEFT ? pb::RIGHT : pb::LEFT;
     EXPECT_TRUE(model.stance_fraction(other, e.ic_s + 1e-3).has_value());
+  }
+}
+
+// A start from standing is whole steps, and so is a stop: the swing before
+// each side's first and last counted contact turns the foot at least half as
+// fast as a steady swing (the one-second ramp this replaced counted contacts
+// after swings of 0 % and 17 %), and before the first push-off every segment
+// is still.
+TEST(SimTruth, AStartFromStandingIsMadeOfWholeSteps) {
+  for (const Activity activity : {Activity::kRun, Activity::kWalk}) {
+    RunnerSettings r;
+    const bool run = activity == Activity::kRun;
+    r.schedule = {{Activity::kStand, 3.0, 0.0, 0.0},
+                  {activity, 12.0, run ? 3.2 : 1.4, run ? 170.0 : 110.0},
+                  {Activity::kStand, 3.0, 0.0, 0.0}};
+    const RunnerModel model(r);
+    const std::vector<TruthEvent> truth = model.events();
+    ASSERT_FALSE(truth.empty());
+    const double first_ic_s = truth.front().ic_s;
+    for (const pb::Side side : {pb::LEFT, pb::RIGHT}) {
+      const pb::Placement foot = side == pb::LEFT ? pb::LEFT_FOOT : pb::RIGHT_FOOT;
+      const std::vector<Contact>& contacts = model.timeline().contacts(side);
+      // Fastest toe-up rate of the foot in the swing into contact j.
+      const auto swing_peak_rps = [&](size_t j) {
+        double peak = 0.0;
+        for (double t = contacts[j - 1].to_s; t < contacts[j].ic_s; t += 1e-3) {
+          peak = std::max(peak, std::abs(model.ideal_imu(foot, t).gyr_rps.y()));
+        }
+        return peak;
+      };
+      size_t first = 0, last = 0;
+      for (size_t j = 1; j < contacts.size(); ++j) {
+        if (!contacts[j].stepped || contacts[j].ic_s < 0.0) continue;
+        if (first == 0) first = j;
+        last = j;
+      }
+      ASSERT_GT(first, 0u);
+      ASSERT_GT(last, first + 8);
+      const double steady_rps = swing_peak_rps(first + 6);
+      EXPECT_GT(steady_rps, 5.0);
+      EXPECT_GT(swing_peak_rps(first), 0.5 * steady_rps) << "first step, side " << side;
+      EXPECT_GT(swing_peak_rps(last), 0.5 * steady_rps) << "last step, side " << side;
+      std::printf("[sim] %s start, side %d: first / last swing peak %.2f / %.2f of steady\n",
+                  run ? "run" : "walk", static_cast<int>(side), swing_peak_rps(first) / steady_rps,
+                  swing_peak_rps(last) / steady_rps);
+      // The contact before the first step is a standing foot's: not counted.
+      EXPECT_FALSE(contacts[first - 1].stepped);
+      // Still until the push-off, which begins at most a stride before the
+      // first landing.
+      const double stride_s = contacts[first + 1].ic_s - contacts[first].ic_s;
+      for (double t = 0.0; t < first_ic_s - stride_s; t += 1e-2) {
+        for (const pb::Placement p :
+             {foot, side == pb::LEFT ? pb::LEFT_SHANK : pb::RIGHT_SHANK, pb::PELVIS}) {
+          EXPECT_LT(model.ideal_imu(p, t).gyr_rps.norm(), 1e-9) << placement_name(p) << " t=" << t;
+        }
+      }
+    }
   }
 }
 
