@@ -265,8 +265,9 @@ GaitState GaitTimeline::state(double t_s) const {
     side.stride = static_cast<int64_t>(floor_phase);
     side.cycle = side.phase - floor_phase;
     side.duty = duty_at(i, s.run);
-    side.gait = side_gait(i, side.stride, side.cycle, side.duty, false);
-    trunk += 0.5 * side_gait(i, side.stride, side.cycle, side.duty, true);
+    const LegAmplitude amplitude = side_gait(i, side.stride, side.cycle, side.duty);
+    side.gait = amplitude.leg;
+    trunk += 0.5 * amplitude.trunk;
     const double peak = i == 0 ? settings_.peak_valgus_left_deg : settings_.peak_valgus_right_deg;
     side.peak_valgus_deg = peak + settings_.valgus_drift_deg * s.run_progress;
   }
@@ -277,8 +278,8 @@ GaitState GaitTimeline::state(double t_s) const {
   return s;
 }
 
-double GaitTimeline::side_gait(int side, int64_t stride, double cycle, double duty,
-                               bool trunk) const {
+GaitTimeline::LegAmplitude GaitTimeline::side_gait(int side, int64_t stride, double cycle,
+                                                   double duty) const {
   const pb::Side which = side_at(side);
   // Contact `stride` was reached by a step, and the swing after its stance
   // is one (it leads to contact stride + 1).
@@ -291,9 +292,9 @@ double GaitTimeline::side_gait(int side, int64_t stride, double cycle, double du
     if (landed && !swings) {
       // A leg that stops does so with its foot on the ground, through the
       // stance after its last landing.
-      return 1.0 - ramp;
+      return {1.0 - ramp, 1.0 - ramp};
     }
-    if (!landed && swings && !trunk) {
+    if (!landed && swings) {
       // A leg that starts pushes off from its standing stance (the heel
       // rises and the shank tips over the foot before the toes leave), to
       // half its amplitude, and reaches full amplitude by mid-swing: its
@@ -303,12 +304,12 @@ double GaitTimeline::side_gait(int side, int64_t stride, double cycle, double du
       // which read as one on its accelerometer. Walking reaches its steady
       // state by the end of the first step (Brenière & Do 1986, J. Biomech.
       // 19:1035).
-      return kPushOffShare * ramp;
+      return {kPushOffShare * ramp, 0.0};
     }
-    return landed ? 1.0 : 0.0;
+    return landed ? LegAmplitude{1.0, 1.0} : LegAmplitude{0.0, 0.0};
   }
-  if (!swings) return 0.0;
-  if (landed) return 1.0;
+  if (!swings) return {0.0, 0.0};
+  if (landed) return {1.0, 1.0};
   // The rest of a starting leg's amplitude, and the trunk's share of it: the
   // trunk's bounce is the body's flight and landing, which begins when that
   // foot leaves the ground. Rising with the push-off instead gave the pelvis
@@ -316,8 +317,7 @@ double GaitTimeline::side_gait(int side, int64_t stride, double cycle, double du
   // second half of the swing instead moved that bump, not removed it).
   const double half_swing = 0.5 * (1.0 - duty);
   const double ramp = smooth_step((cycle - duty) / half_swing - 0.5, 0.5);
-  const double from = trunk ? 0.0 : kPushOffShare;
-  return from + (1.0 - from) * ramp;
+  return {kPushOffShare + (1.0 - kPushOffShare) * ramp, ramp};
 }
 
 double GaitTimeline::time_at_phase(double phase) const {

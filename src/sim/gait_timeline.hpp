@@ -97,9 +97,12 @@ class GaitTimeline {
   void integrals(double t_s, double& phase, double& distance_m, double& run_time_s) const;
   double phase_at(double t_s) const;
   double duty_at(int side, double run) const;
-  /// SideState::gait of `side` at its stride, cycle and duty; with `trunk`,
-  /// that leg's share of GaitState::gait instead.
-  double side_gait(int side, int64_t stride, double cycle, double duty, bool trunk) const;
+  struct LegAmplitude {
+    double leg;    ///< SideState::gait
+    double trunk;  ///< this leg's share of GaitState::gait (times 2)
+  };
+  /// The amplitudes of `side` at its stride, cycle and duty.
+  LegAmplitude side_gait(int side, int64_t stride, double cycle, double duty) const;
   double time_at_phase(double phase) const;
   void build_contacts();
 
