@@ -6,13 +6,11 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
-#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -135,7 +133,7 @@ TEST_F(GaitCli, EvaluateComparesTheSensedSideOfOneShoePod) {
   const auto left = std::count_if(truth.events->begin(), truth.events->end(),
                                   [](const TruthEvent& t) { return t.side == pb::LEFT; });
   EXPECT_EQ(one["side_compared"], "L");
-  EXPECT_EQ(one["steps_true"].get<long>() + one["truth_cut_by_end"].get<long>(), left);
+  EXPECT_EQ(one["steps_true"].get<long>(), left);
   EXPECT_EQ(one["truth_other_side_skipped"].get<long>(),
             static_cast<long>(truth.events->size()) - left);
   EXPECT_GE(one["f1"].get<double>(), 0.99);
@@ -145,7 +143,7 @@ TEST_F(GaitCli, EvaluateComparesTheSensedSideOfOneShoePod) {
   const auto [both, both_err] = evaluate("both_pods", "feet");
   EXPECT_TRUE(both["side_compared"].is_null());
   EXPECT_EQ(both["truth_other_side_skipped"].get<long>(), 0);
-  EXPECT_EQ(both["steps_true"].get<size_t>() + both["truth_cut_by_end"].get<size_t>(),
+  EXPECT_EQ(both["steps_true"].get<size_t>(),
             read_truth(root() / "both_pods" / "truth").events->size());
 }
 
@@ -170,9 +168,7 @@ TEST_F(GaitCli, EvaluateExcusesAContactDeclaredUnlabelled) {
   };
   const nlohmann::json before = evaluate();
   EXPECT_EQ(before["steps_detected"].get<int>() - before["matched"].get<int>(), 1) << before;
-  // Only the contact the end of the data cuts, if the detector saw it.
-  const int cut_excused = before["detections_unlabelled"].get<int>();
-  EXPECT_LE(cut_excused, before["truth_cut_by_end"].get<int>());
+  EXPECT_EQ(before["detections_unlabelled"].get<int>(), 0);
   EXPECT_GT(before["cadence_mae_spm"].get<double>(), 1.0) << before;
 
   nlohmann::json meta = nlohmann::json::parse(slurp(copy / "session.json"));
@@ -183,7 +179,7 @@ TEST_F(GaitCli, EvaluateExcusesAContactDeclaredUnlabelled) {
   std::printf("[cli] one contact unlabelled: %s\n  declared: %s\n", before.dump().c_str(),
               after.dump().c_str());
   EXPECT_EQ(after["steps_detected"].get<int>(), after["matched"].get<int>()) << after;
-  EXPECT_EQ(after["detections_unlabelled"].get<int>(), cut_excused + 1);
+  EXPECT_EQ(after["detections_unlabelled"].get<int>(), 1);
   EXPECT_GE(after["cadence_windows_unlabelled"].get<int>(), 9);
   EXPECT_LT(after["cadence_mae_spm"].get<double>(), 1.0) << after;
 
@@ -194,36 +190,6 @@ TEST_F(GaitCli, EvaluateExcusesAContactDeclaredUnlabelled) {
   EXPECT_EQ(bad.rc, 2) << bad.err;
   EXPECT_NE(bad.err.find("session.json"), std::string::npos) << bad.err;
   EXPECT_NE(bad.err.find("foot_still_s"), std::string::npos) << bad.err;
-}
-
-// A reference contact whose stance the end of the data cuts: a detector may
-// have seen too little of its landing to report it (a few milliseconds), or
-// enough; either way it is neither a miss nor a false step.
-TEST_F(GaitCli, EvaluateExcusesAContactTheEndOfTheDataCuts) {
-  const fs::path copy = root() / "cut";
-  fs::copy(session(), copy, fs::copy_options::recursive);
-  const auto evaluate = [&] {
-    const CliRun r = cli("evaluate " + copy.string());
-    EXPECT_EQ(r.rc, 0) << r.err;
-    return nlohmann::json::parse(r.out);
-  };
-  const nlohmann::json before = evaluate();
-  Warnings warnings;
-  const Session s = load_session(copy, warnings);
-  int64_t last_us = INT64_MIN;
-  for (const SensorStream& st : s.sensors) last_us = std::max(last_us, st.samples.back().t_us);
-  // A landing 15 ms before the last sample, toe-off unknown: no detector can
-  // have reported it.
-  Truth truth = read_truth(copy / "truth");
-  ASSERT_TRUE(truth.events.has_value());
-  truth.events->push_back({pb::LEFT, static_cast<double>(last_us) * 1e-6 - 0.015, std::nullopt});
-  write_truth(copy / "truth", truth);
-  const nlohmann::json after = evaluate();
-  std::printf("[cli] a contact cut by the end: %s\n  added: %s\n", before.dump().c_str(),
-              after.dump().c_str());
-  EXPECT_EQ(after["truth_cut_by_end"].get<int>(), before["truth_cut_by_end"].get<int>() + 1);
-  EXPECT_EQ(after["steps_true"], before["steps_true"]);
-  EXPECT_EQ(after["f1"], before["f1"]);
 }
 
 TEST_F(GaitCli, MissingSessionIsBadInput) {

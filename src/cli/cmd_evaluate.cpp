@@ -1,8 +1,6 @@
 // `gaitkeeper evaluate`: detected steps against reference events.
 #include <fmt/format.h>
 
-#include <algorithm>
-#include <cstdint>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
@@ -65,11 +63,6 @@ void run_evaluate(const EvaluateOptions& opt) {
   }
   EvaluationSettings settings;
   settings.sensors_side = sensed_side(session, a.steps);
-  int64_t last_us = INT64_MIN;
-  for (const SensorStream& s : session.sensors) {
-    if (!s.samples.empty()) last_us = std::max(last_us, s.samples.back().t_us);
-  }
-  if (last_us != INT64_MIN) settings.data_end_s = static_cast<double>(last_us) * 1e-6;
   const EventEvaluation e =
       evaluate_events(a.steps, *truth.events, read_unlabelled_contacts(opt.session), settings);
   if (e.truth_other_side_skipped > 0) {
@@ -90,7 +83,6 @@ void run_evaluate(const EvaluateOptions& opt) {
   j["cadence_mae_spm"] = opt_json(e.cadence_mae_spm);
   j["cadence_windows"] = e.cadence_windows;
   j["detections_unlabelled"] = e.detections_unlabelled;
-  j["truth_cut_by_end"] = e.truth_cut_by_end;
   j["cadence_windows_unlabelled"] = e.cadence_windows_unlabelled;
   j["side_compared"] =
       e.side_compared ? nlohmann::json(side_letter(*e.side_compared)) : nlohmann::json(nullptr);
@@ -109,8 +101,7 @@ void add_evaluate_command(CLI::App& app) {
       "one-to-one), IC/TO/contact-time mean absolute error (ms) and cadence mean absolute\n"
       "error (steps/min) over 10-step windows. Contacts that session.json declares\n"
       "unlabelled by the reference (truth_unlabelled_contacts_s) are neither credited\n"
-      "nor faulted, and counted in detections_unlabelled; so are contacts whose stance\n"
-      "the end of the data cuts (counted in truth_cut_by_end). With truth/knee.csv also a\n"
+      "nor faulted, and counted in detections_unlabelled. With truth/knee.csv also a\n"
       "\"knee\" object: valgus and flexion RMSE (deg), bias, drift, and peak stance\n"
       "valgus error per step.");
   cmd->add_option("SESSION", opt->session, "Recording (.gkr) or CSV session folder")

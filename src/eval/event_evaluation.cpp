@@ -37,10 +37,9 @@ std::optional<pb::Side> sensed_side(const Session& session, const std::vector<St
 
 EventEvaluation evaluate_events(const std::vector<StepResult>& steps,
                                 const std::vector<TruthEvent>& truth_in,
-                                const std::vector<UnlabelledContact>& unlabelled_in,
+                                const std::vector<UnlabelledContact>& unlabelled,
                                 const EvaluationSettings& settings) {
   std::vector<TruthEvent> truth = truth_in;
-  std::vector<UnlabelledContact> unlabelled = unlabelled_in;
   size_t other_side = 0;
   const bool sided_truth = std::none_of(
       truth.begin(), truth.end(), [](const TruthEvent& t) { return t.side == pb::SIDE_UNKNOWN; });
@@ -50,20 +49,6 @@ EventEvaluation evaluate_events(const std::vector<StepResult>& steps,
     });
     other_side = static_cast<size_t>(truth.end() - sensed);
     truth.erase(sensed, truth.end());
-  }
-  size_t cut = 0;
-  if (settings.data_end_s) {
-    const double end_s = *settings.data_end_s;
-    const auto cut_by_end = [&](const TruthEvent& t) {
-      return t.ic_s <= end_s && t.ic_s > end_s - settings.cut_window_s &&
-             (!t.to_s || *t.to_s >= end_s);
-    };
-    for (const TruthEvent& t : truth) {
-      if (cut_by_end(t)) unlabelled.push_back({t.side, t.ic_s, end_s});
-    }
-    const auto kept = std::remove_if(truth.begin(), truth.end(), cut_by_end);
-    cut = static_cast<size_t>(truth.end() - kept);
-    truth.erase(kept, truth.end());
   }
   std::sort(truth.begin(), truth.end(),
             [](const TruthEvent& a, const TruthEvent& b) { return a.ic_s < b.ic_s; });
@@ -85,7 +70,6 @@ EventEvaluation evaluate_events(const std::vector<StepResult>& steps,
   EventEvaluation e;
   e.side_compared = only;
   e.truth_other_side_skipped = other_side;
-  e.truth_cut_by_end = cut;
   e.steps_true = truth.size();
   e.steps_detected = det.size();
 

@@ -14,8 +14,7 @@
 // unmatched detection of that foot landing in its span is left out of the
 // detected count, and cadence windows that contain the span are skipped,
 // as their reference cadence is one step short. Both are counted in the
-// result, so a reader sees how much the declaration changed. A contact whose
-// stance the end of the data cuts is scored the same way (data_end_s).
+// result, so a reader sees how much the declaration changed.
 #pragma once
 
 #include <cstddef>
@@ -40,12 +39,6 @@ struct EvaluationSettings {
   /// reference rows are left out rather than counted as missed, and cadence
   /// is compared as twice the stride rate. See sensed_side().
   std::optional<pb::Side> sensors_side;
-  /// Time of the session's last sample, when known. A reference contact whose
-  /// stance the end of the data cuts (IC within cut_window_s of it, toe-off
-  /// not before it or not given) is scored as unlabelled: a detector may have
-  /// seen enough of its landing to report it, or not, and neither is wrong.
-  std::optional<double> data_end_s;
-  double cut_window_s = 1.0;  ///< longer than any stance, walking's included
 };
 
 struct EventEvaluation {
@@ -66,7 +59,6 @@ struct EventEvaluation {
   /// when both feet are.
   std::optional<pb::Side> side_compared;
   size_t truth_other_side_skipped = 0;  ///< reference rows of a side no sensor sees
-  size_t truth_cut_by_end = 0;  ///< reference contacts the end of the data cuts (see data_end_s)
 };
 
 /// The side every sensor of `session` sits on when its steps are all of that
