@@ -297,6 +297,35 @@ TEST(SimTruth, AStartFromStandingIsMadeOfWholeSteps) {
   }
 }
 
+// A start from standing gains speed over its first steps and a stop loses it over its last: the
+// body's forward acceleration stays within 4 m/s^2 (kStartAcceleration_mps2). It reached 3 g when
+// the speed followed the legs' amplitude (full 0.3 s after the first swings), and a pelvis sensor
+// read that push as a landing before the first step.
+TEST(SimTruth, StartsAndStopsAccelerateWithinBounds) {
+  RunnerSettings r;
+  r.schedule = {{Activity::kStand, 3.0, 0.0, 0.0},
+                {Activity::kRun, 12.0, 6.0, 180.0},
+                {Activity::kStand, 3.0, 0.0, 0.0}};
+  const GaitTimeline timeline(r);
+  constexpr double kStep_s = 1e-3;
+  double largest_mps2 = 0.0;
+  double previous = timeline.state(0.0).speed_mps;
+  for (double t = kStep_s; t < 18.0; t += kStep_s) {
+    const GaitState g = timeline.state(t);
+    largest_mps2 = std::max(largest_mps2, std::abs(g.speed_mps - previous) / kStep_s);
+    previous = g.speed_mps;
+    // No travel while the legs are still: speed only once the first swings begin (motion 0.5).
+    if (g.motion < 0.5) {
+      EXPECT_EQ(g.speed_mps, 0.0) << "t=" << t;
+    }
+  }
+  std::printf("[sim] start and stop at 6 m/s: largest forward acceleration %.2f m/s^2\n",
+              largest_mps2);
+  EXPECT_LE(largest_mps2, 4.0 + 0.05);
+  EXPECT_GT(largest_mps2, 3.5);  // the bound is reached, not undershot by a slow ramp
+  EXPECT_NEAR(timeline.state(9.0).speed_mps, 6.0, 1e-9);
+}
+
 TEST(SimTruth, CadenceAndValgusDrift) {
   RunnerSettings r = running(60.0, 170.0);
   r.cadence_drift_spm = -10.0;

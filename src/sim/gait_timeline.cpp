@@ -21,6 +21,16 @@ constexpr double kStartPhase = 0.25;
 /// standing stance; the rest comes in the first half of its first swing
 /// (GaitTimeline::side_gait).
 constexpr double kPushOffShare = 0.5;
+/// Largest forward acceleration of a start from standing or a stop to a
+/// stand. Runners gain their speed over their first steps: step frequency is
+/// near its final value from the first step while step length grows, and even
+/// sprinters pushing from blocks accelerate at under 1 g (Bezodis et al.
+/// 2019, Sports Med. 49:1345). Gaining it within one step (as a speed ramp on
+/// the legs' amplitude did) took the body from rest to 4.2 m/s in 0.3 s, a 3 g
+/// push that a trunk sensor read as a landing. 4 m/s^2 (0.4 g) for a runner
+/// starting from standing.
+constexpr double kStartAcceleration_mps2 = 4.0;
+
 /// Heel position relative to the pelvis at mid-stance: the foot lands under
 /// the body with the ankle just ahead of the heel (Novacheck 1998, Gait
 /// Posture 7:77).
@@ -194,18 +204,30 @@ GaitTimeline::Blend GaitTimeline::blend(double t_s) const {
     b.motion += moving ? w : 0.0;
     b.run += w * style_[i];
     b.run_weight += s.activity == Activity::kRun ? w : 0.0;
-    b.speed_mps += moving ? w * s.speed_mps : 0.0;
+    b.speed_mps += moving ? speed_weight(i, t_s, rise, fall) * s.speed_mps : 0.0;
     b.cadence_spm += w * cadence_spm_[i];
   }
-  // Travel speed starts with the legs' first swings (motion 0.5, see
-  // Contact::stepped) and is full by motion 0.75, about 0.3 s later: a body
-  // whose legs are still does not glide across the ground, and a start from
-  // standing gains its speed within its first steps.
-  if (b.motion > 1e-12) {
-    const double motion = std::min(b.motion, 1.0);
-    b.speed_mps *= smooth_step(motion - 0.625, 0.125) / motion;
-  }
   return b;
+}
+
+double GaitTimeline::speed_weight(std::size_t i, double t_s, double rise, double fall) const {
+  const auto& schedule = settings_.schedule;
+  const std::size_t n = schedule.size();
+  // Next to a stand, travel speed changes at a bounded acceleration (quintic
+  // ramp, peak slope 1.875 / its length), and only while the legs step: it
+  // starts at the boundary, where the legs' first swings begin (motion 0.5,
+  // see Contact::stepped), and a stop ends there. A body whose legs are still
+  // does not glide across the ground.
+  const double ramp_s = 1.875 * schedule[i].speed_mps / kStartAcceleration_mps2;
+  if (i > 0 && schedule[i - 1].activity == Activity::kStand) {
+    rise = ramp_s > 0.0 ? smooth_step(t_s - boundaries_s_[i] - 0.5 * ramp_s, 0.5 * ramp_s)
+                        : (t_s >= boundaries_s_[i] ? 1.0 : 0.0);
+  }
+  if (i + 1 < n && schedule[i + 1].activity == Activity::kStand) {
+    fall = ramp_s > 0.0 ? smooth_step(t_s - boundaries_s_[i + 1] + 0.5 * ramp_s, 0.5 * ramp_s)
+                        : (t_s >= boundaries_s_[i + 1] ? 1.0 : 0.0);
+  }
+  return std::max(rise - fall, 0.0);
 }
 
 double GaitTimeline::run_progress_at(double run_time_s) const {

@@ -91,6 +91,9 @@ class GaitTimeline {
   };
 
   Blend blend(double t_s) const;
+  /// Weight of stretch i in the travel speed at t, given its blend weights
+  /// rise and fall: next to a stand the speed ramps at a bounded acceleration.
+  double speed_weight(std::size_t i, double t_s, double rise, double fall) const;
   double stride_hz_at(double t_s, double run_time_s) const;
   double run_progress_at(double run_time_s) const;
   /// Integrals at t by cubic Hermite interpolation between knots.
