@@ -1095,6 +1095,26 @@ TEST(Accuracy, AccelerometerOnlyShankMidStanceRise) {
   }));
 }
 
+// Accelerometer-only shanks that walk first (`tools/step-sweep --seed 2626 --runs 150 --rates any
+// --transitions --accel-only`, run --seed 730256). A jump that passed the impact level 0.37 s
+// before a landing was confirmed as the stride's impact after half a shortest stride, and the
+// landing was then too close to it to count: two of the left leg's contacts around the change to
+// running came 0.37 s early (F1 0.990, cadence error 0.31 steps/min). A candidate now waits a
+// whole shortest stride for a larger jump (TibialImpactStepDetector::process).
+TEST(Accuracy, AccelerometerOnlyShankAfterAWalk) {
+  sim::SimSettings s = steady_run(730256, 5.69, 188.1, 0.35, FootStrikePattern::kHeel,
+                                  sim::shank_sensors(416.0, /*accel_only=*/true), 1.0, 30.0);
+  s.runner.schedule.insert(s.runner.schedule.begin(), {Activity::kWalk, 8.0, 1.4, 110.0});
+  s.runner.cadence_drift_spm = 10.0;
+  const sim::SimResult r = sim::simulate(s);
+  const GaitAnalysis a = analyze_gait(r.session);
+  const EventEvaluation e = evaluate_events(a.steps, observable(r));
+  print_eval("shanks, no gyro, walk then run, 416 Hz", e);
+  EXPECT_GE(e.f1, 0.995) << unmatched(a.steps, observable(r));
+  EXPECT_LE(e.cadence_mae_spm.value_or(1e9), 0.5);
+  EXPECT_LE(e.ic_mae_ms.value_or(1e9), 5.0);
+}
+
 // One shank alone gives every other step, with its side; cadence is twice its stride rate.
 TEST(Accuracy, OneShankAccelerometerOnlyKeepsTheCadence) {
   sim::SimSettings s;

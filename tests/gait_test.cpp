@@ -1159,6 +1159,40 @@ TEST(BoundedDelay, StepsLeaveWithinOneStrideOfTheirContact) {
       checked, worst_strides * kStride_s, worst_strides, worst_at_s, bound_s);
 }
 
+// Accelerometer-only shanks decide a landing once no larger jump has come for a whole shortest
+// stride (0.42 s) or three quarters of their own stride, whichever is less: within one stride
+// at a usual cadence and at one near the 285 steps/min limit.
+TEST(BoundedDelay, AccelerometerOnlyShanksLeaveWithinOneStride) {
+  for (const double cadence_spm : {170.0, 260.0}) {
+    sim::SimSettings s;
+    s.seed = 304;
+    s.runner.schedule = {{sim::Activity::kRun, 30.0, 4.0, cadence_spm}};
+    s.runner.duty_factor = 0.3;
+    s.sensors = sim::shank_sensors(kRate_hz, /*accel_only=*/true);
+    const sim::SimResult r = sim::simulate(s);
+    GaitEngine engine(engine_header(r.session));
+    const Streamed live = stream_by_time(engine, r.session);
+    const double stride_s = 120.0 / cadence_spm;
+    const double bound_s = stride_s + 2.0 / kRate_hz + 0.04;
+    double worst_s = 0.0;
+    size_t checked = 0;
+    for (size_t i = 0; i < live.steps.size(); ++i) {
+      const double ic = static_cast<double>(live.steps[i].event.ic_us) * 1e-6;
+      if (ic < 5.0 || live.emit_t_us[i] == INT64_MAX) continue;  // settled; before finish()
+      const double delay_s =
+          static_cast<double>(live.emit_t_us[i] - live.steps[i].event.ic_us) * 1e-6;
+      ++checked;
+      worst_s = std::max(worst_s, delay_s);
+      EXPECT_LE(delay_s, bound_s) << cadence_spm << " steps/min: step at " << ic << " s";
+    }
+    EXPECT_GT(checked, static_cast<size_t>(cadence_spm / 4.0));
+    std::printf(
+        "[delay] accelerometer-only shanks, %.0f steps/min: largest emit - IC %.3f s = "
+        "%.2f strides over %zu steps\n",
+        cadence_spm, worst_s, worst_s / stride_s, checked);
+  }
+}
+
 TEST(BoundedDelay, AStopDoesNotHoldBackTheStepsBeforeIt) {
   // Run, stand a minute, run: with feet, knee sleeves and a pelvis clip all
   // streaming, the steps before the stop leave while the runner stands (the

@@ -45,6 +45,13 @@ struct TibialImpactDetectorSettings {
   /// accelerations change by well under 1 g in 10 ms.
   double impact_min_g = 0.6;
   double impact_rel = 0.25;  ///< and this x the median of the recent impacts
+  /// A candidate under this x the median of the recent impacts waits a whole shortest stride
+  /// for a larger jump before it is decided (half of one otherwise): it may be a swing's jump
+  /// before the landing (TibialImpactStepDetector::process).
+  double doubtful_share = 0.5;
+  /// So does one that comes more than this share of this leg's stride before the landing its
+  /// rhythm expects (a change of pace: the walk-to-run change).
+  double doubtful_early = 0.2;
   /// One leg's contacts are a stride apart: at most 285 steps/min.
   double min_stride_s = 2.0 * 60.0 / 285.0;
   double max_stride_s = 3.0;      ///< longer: no stride time is claimed
@@ -144,6 +151,7 @@ class TibialImpactStepDetector final : public StepDetector {
   std::optional<size_t> weak_;
   /// When the weak jump's window closes.
   int64_t weak_close_us_ = 0;
+  double median_impact_g_ = 0.0;            ///< of the recent impacts; see update_levels()
   double impact_level_g_ = 0.0;             ///< see update_levels()
   double weak_level_g_ = 0.0;               ///< see update_levels()
   std::optional<double> rhythm_stride_us_;  ///< see update_levels()
