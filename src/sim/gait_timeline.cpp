@@ -219,13 +219,14 @@ double GaitTimeline::speed_weight(std::size_t i, double t_s, double rise, double
   // see Contact::stepped), and a stop ends there. A body whose legs are still
   // does not glide across the ground.
   const double ramp_s = 1.875 * schedule[i].speed_mps / kStartAcceleration_mps2;
-  if (i > 0 && schedule[i - 1].activity == Activity::kStand) {
-    rise = ramp_s > 0.0 ? smooth_step(t_s - boundaries_s_[i] - 0.5 * ramp_s, 0.5 * ramp_s)
-                        : (t_s >= boundaries_s_[i] ? 1.0 : 0.0);
-  }
+  // 0 before from_s, 1 once the ramp that starts there is over.
+  const auto ramp_from = [&](double from_s) {
+    if (ramp_s <= 0.0) return t_s >= from_s ? 1.0 : 0.0;
+    return smooth_step(t_s - from_s - 0.5 * ramp_s, 0.5 * ramp_s);
+  };
+  if (i > 0 && schedule[i - 1].activity == Activity::kStand) rise = ramp_from(boundaries_s_[i]);
   if (i + 1 < n && schedule[i + 1].activity == Activity::kStand) {
-    fall = ramp_s > 0.0 ? smooth_step(t_s - boundaries_s_[i + 1] + 0.5 * ramp_s, 0.5 * ramp_s)
-                        : (t_s >= boundaries_s_[i + 1] ? 1.0 : 0.0);
+    fall = ramp_from(boundaries_s_[i + 1] - ramp_s);
   }
   return std::max(rise - fall, 0.0);
 }
