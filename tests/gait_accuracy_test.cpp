@@ -1005,6 +1005,31 @@ TEST(Accuracy, ShankStanceFasterThanSwing) {
   }
 }
 
+// The shank's stance and early swing turn the same way. With a knee that reaches the contact
+// straightest (no re-flexion before it) the stance turns faster than the swing (12.6 against
+// 10.3 rad/s here, early swing 7.7), and the sign was read from the impact before that side's
+// peaks: before 2026-12-05 the early swing's peaks were counted too, and on the left, whose
+// first two seconds held three of them and two stance peaks, the vote found no impact. Every left
+// contact then came 72 ms late (F1 0.50, cadence error 1.7 steps/min).
+TEST(Accuracy, ShankWhoseEarlySwingTurnsLikeItsStance) {
+  sim::SimSettings s;
+  s.seed = 843904;
+  s.runner.schedule = {{Activity::kRun, 30.0, 5.49, 150.9}};
+  s.runner.foot_strike = FootStrikePattern::kMid;
+  s.runner.duty_factor = 0.26;
+  s.runner.knee_flexion_ic_deg = 12.5;
+  s.runner.knee_terminal_extension_deg = 0.0;
+  s.sensors = sim::shank_sensors(1000.0);
+  const sim::SimResult r = sim::simulate(s);
+  const GaitAnalysis a = analyze_gait(r.session);
+  const EventEvaluation e = evaluate_events(a.steps, observable(r));
+  print_eval("shanks, knee straightest at contact", e);
+  EXPECT_GE(e.f1, 0.995) << unmatched(a.steps, observable(r));
+  ASSERT_TRUE(e.cadence_mae_spm && e.ic_mae_ms);
+  EXPECT_LE(*e.cadence_mae_spm, 0.5);
+  EXPECT_LE(*e.ic_mae_ms, 5.0);
+}
+
 // Shanks without a gyroscope (TibialImpactStepDetector): each reports its own leg's contacts,
 // with its side, at the largest axial jump of the stride. The vertical loading peaks it used
 // before also fired at the other foot's contacts, where the swinging shank's rise began 45 ms

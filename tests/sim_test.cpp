@@ -348,6 +348,56 @@ TEST(SimTruth, CadenceAndValgusDrift) {
   EXPECT_NEAR(peak_valgus(58.0), 8.0, 0.15);
 }
 
+// How the leg moves into the contact is the runner's own: how much straighter than at contact
+// the knee gets late in the swing, when, and how fast the shock rises after the contact.
+TEST(SimTruth, KneeIntoContactAndShockRiseAreAsSet) {
+  for (const double extension_deg : {0.0, 4.0, 8.0}) {
+    RunnerSettings r = running(6.0);
+    r.knee_terminal_extension_deg = extension_deg;
+    r.knee_terminal_swing_share = 0.12;
+    const RunnerModel model(r);
+    const double swing_s = 120.0 / 170.0 * (1.0 - r.duty_factor);
+    const TruthEvent ev = model.events()[6];
+    double least_deg = 1e9;
+    double least_t = 0.0;
+    for (double t = ev.ic_s - 0.4 * swing_s; t <= ev.ic_s; t += 1e-4) {
+      const double k = model.knee(ev.side, t).flexion_deg;
+      if (k < least_deg) least_deg = k;
+      if (k == least_deg) least_t = t;
+    }
+    EXPECT_NEAR(least_deg, r.knee_flexion_ic_deg - extension_deg, 1e-3) << extension_deg;
+    // (With none, the knee holds its contact angle over the last 12 % of the swing.)
+    if (extension_deg > 0.0) {
+      EXPECT_NEAR(least_t, ev.ic_s - 0.12 * swing_s, 2e-3) << extension_deg;
+    }
+  }
+  // The shank's shock along the tibia peaks later the slower its onset, at the same height (the
+  // peak in g is set by the strike and the speed). Not by much: 1.1, 1.7 and 2.0 ms after the
+  // contact for 2, 6 and 12 ms, as the transient's ringing turns within a quarter period.
+  double previous_peak_s = 0.0;
+  double first_peak_mps2 = 0.0;
+  for (const double rise_ms : {2.0, 6.0, 12.0}) {
+    RunnerSettings r = running(6.0);
+    r.impact_rise_ms = rise_ms;
+    const RunnerModel model(r);
+    const TruthEvent ev = model.events()[6];
+    const pb::Placement shank = ev.side == pb::LEFT ? pb::LEFT_SHANK : pb::RIGHT_SHANK;
+    double peak = -1e9;
+    double peak_s = 0.0;
+    for (double t = ev.ic_s; t < ev.ic_s + 0.03; t += 1e-4) {
+      const double along = RunnerModel::ideal_imu(model.kinematics(shank, t)).acc_mps2.z();
+      if (along > peak) {
+        peak = along;
+        peak_s = t - ev.ic_s;
+      }
+    }
+    EXPECT_GT(peak_s, previous_peak_s + 2e-4) << rise_ms;
+    if (first_peak_mps2 == 0.0) first_peak_mps2 = peak;
+    EXPECT_NEAR(peak, first_peak_mps2, 0.05 * first_peak_mps2) << rise_ms;
+    previous_peak_s = peak_s;
+  }
+}
+
 TEST(SimTruth, KneeAnglesAreTheRelativeThighShankRotation) {
   RunnerSettings r = running(10.0);
   r.peak_valgus_left_deg = 6.0;

@@ -31,6 +31,9 @@ struct SimulateOptions {
   double valgus_left_deg = 4.0;
   double valgus_right_deg = 4.0;
   double knee_flexion_ic_deg = 15.0;
+  double knee_terminal_extension_deg = 8.0;
+  double knee_terminal_swing_share = 0.08;
+  double impact_rise_ms = 3.0;
   double asymmetry_pct = 0.0;
   double cadence_drift_spm = 0.0;
   double valgus_drift_deg = 0.0;
@@ -121,6 +124,9 @@ sim::SimSettings settings_from(const SimulateOptions& o) {
   r.peak_valgus_left_deg = o.valgus_left_deg;
   r.peak_valgus_right_deg = o.valgus_right_deg;
   r.knee_flexion_ic_deg = o.knee_flexion_ic_deg;
+  r.knee_terminal_extension_deg = o.knee_terminal_extension_deg;
+  r.knee_terminal_swing_share = o.knee_terminal_swing_share;
+  r.impact_rise_ms = o.impact_rise_ms;
   r.asymmetry_pct = o.asymmetry_pct;
   r.cadence_drift_spm = o.cadence_drift_spm;
   r.valgus_drift_deg = o.valgus_drift_deg;
@@ -233,6 +239,19 @@ void add_simulate_command(CLI::App& app) {
                   "Knee flexion at initial contact while running")
       ->capture_default_str()
       ->check(CLI::Range(0.0, 40.0));
+  cmd->add_option("--knee-terminal-extension-deg", opt->knee_terminal_extension_deg,
+                  "How much straighter than at contact the running knee gets late in the swing\n"
+                  "before flexing into the contact (0 = straightest at contact)")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 20.0));
+  cmd->add_option("--knee-terminal-swing-share", opt->knee_terminal_swing_share,
+                  "When the knee is straightest: share of the swing before contact")
+      ->capture_default_str()
+      ->check(CLI::Range(0.03, 0.3));
+  cmd->add_option("--impact-rise-ms", opt->impact_rise_ms,
+                  "Rise time of the impact shock after each contact")
+      ->capture_default_str()
+      ->check(CLI::Range(0.5, 20.0));
   cmd->add_option("--asymmetry-pct", opt->asymmetry_pct,
                   "Left contact time longer than right by this %")
       ->capture_default_str()

@@ -437,6 +437,12 @@ void validate(const RunnerSettings& s) {
   require(
       s.peak_swing_flexion_deg >= s.peak_stance_flexion_deg && s.peak_swing_flexion_deg <= 140.0,
       "peak swing flexion must be >= peak stance flexion and <= 140 deg");
+  require(s.knee_terminal_extension_deg >= 0.0 && s.knee_terminal_extension_deg <= 20.0,
+          "knee extension before contact must be 0..20 deg");
+  require(s.knee_terminal_swing_share >= 0.03 && s.knee_terminal_swing_share <= 0.3,
+          "share of the swing before contact at the straightest knee must be 0.03..0.3");
+  require(s.impact_rise_ms >= 0.5 && s.impact_rise_ms <= 20.0,
+          "impact rise time must be 0.5..20 ms");
   require(std::abs(s.cadence_drift_spm) <= 60.0, "cadence drift must be within +/-60 spm");
   require(std::abs(s.valgus_drift_deg) <= 15.0, "valgus drift must be within +/-15 deg");
   require(s.pelvic_drop_deg >= 0.0 && s.pelvic_drop_deg <= 15.0, "pelvic drop must be 0..15 deg");

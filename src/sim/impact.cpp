@@ -19,14 +19,13 @@ double impact_frequency_hz(Segment segment) {
   }
 }
 
-double impact_displacement(double tau_s, double window_s, double frequency_hz) {
+double impact_displacement(double tau_s, double window_s, double frequency_hz, double rise_s) {
   if (tau_s <= 0.0 || tau_s >= window_s) return 0.0;
   // A lightly damped oscillation about a displaced rest, (1 - cos) e^(-t/td):
   // its acceleration starts at the positive maximum (the impact peak) and
   // rings down. The (1 - e^(-t/tr)) onset makes the rise take a few
   // milliseconds and keeps position C2; the final taper makes the transient
   // end exactly, so the foot is still once flat.
-  constexpr double kRise_s = 0.003;
   const double decay_s = window_s / 6.0;
   const double x = tau_s / window_s;
   double taper = 1.0;
@@ -34,20 +33,20 @@ double impact_displacement(double tau_s, double window_s, double frequency_hz) {
     const double u = (x - 0.6) / 0.4;
     taper = 1.0 - u * u * u * (10.0 + u * (-15.0 + 6.0 * u));
   }
-  const double onset = 1.0 - std::exp(-tau_s / kRise_s);
+  const double onset = 1.0 - std::exp(-tau_s / rise_s);
   const double ring = 1.0 - std::cos(2.0 * std::numbers::pi * frequency_hz * tau_s);
   return onset * std::exp(-tau_s / decay_s) * ring * taper;
 }
 
-double impact_peak_accel(double window_s, double frequency_hz) {
+double impact_peak_accel(double window_s, double frequency_hz, double rise_s) {
   constexpr int kSteps = 800;
   const double h = window_s / kSteps;
   double peak = 0.0;
   for (int i = 1; i < kSteps; ++i) {
     const double t = i * h;
-    const double a = (impact_displacement(t + h, window_s, frequency_hz) -
-                      2.0 * impact_displacement(t, window_s, frequency_hz) +
-                      impact_displacement(t - h, window_s, frequency_hz)) /
+    const double a = (impact_displacement(t + h, window_s, frequency_hz, rise_s) -
+                      2.0 * impact_displacement(t, window_s, frequency_hz, rise_s) +
+                      impact_displacement(t - h, window_s, frequency_hz, rise_s)) /
                      (h * h);
     peak = std::max(peak, std::abs(a));
   }

@@ -19,10 +19,10 @@ inline constexpr double kImpactWindow_s = 0.04;
 /// Ringing frequency of the transient on a segment.
 double impact_frequency_hz(Segment segment);
 /// Displacement along the segment's +z for unit amplitude, tau after contact
-/// (zero outside [0, window]; C2 at both ends).
-double impact_displacement(double tau_s, double window_s, double frequency_hz);
+/// (zero outside [0, window]; C2 at both ends); the shock builds over about rise_s.
+double impact_displacement(double tau_s, double window_s, double frequency_hz, double rise_s);
 /// Largest |acceleration| of the unit-amplitude displacement.
-double impact_peak_accel(double window_s, double frequency_hz);
+double impact_peak_accel(double window_s, double frequency_hz, double rise_s);
 /// Peak transient on a segment (in g) for the strike pattern, the gait style
 /// (0 walk .. 1 run) and the running speed.
 double impact_peak_g(Segment segment, FootStrikePattern strike, double run, double speed_mps);

@@ -38,7 +38,8 @@ LegAngles running(double x, double d, double peak_valgus_deg, const RunnerSettin
                            {0.4 * d, s.peak_stance_flexion_deg},
                            {0.92 * d, ic + 2.0},
                            {d + 0.45 * swing, s.peak_swing_flexion_deg},
-                           {1.0 - 0.08 * swing, std::max(ic - 8.0, 2.0)}};
+                           {1.0 - s.knee_terminal_swing_share * swing,
+                            std::max(ic - s.knee_terminal_extension_deg, std::min(ic, 2.0))}};
   const KeyframeCurve valgus{{0.0, 0.15}, {0.45 * d, 1.0}, {d, 0.35}, {d + 0.5 * swing, 0.0}};
   const KeyframeCurve adduction{{0.0, 0.3}, {0.4 * d, 1.0}, {d, 0.3}, {d + 0.5 * swing, -0.3}};
   return {thigh(x), kRunAdduction_deg * adduction(x), knee(x), peak_valgus_deg * valgus(x)};

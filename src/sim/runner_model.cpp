@@ -55,6 +55,7 @@ SegmentKinematics differentiate(const Pose& a, const Pose& b, const Pose& c, dou
 RunnerModel::RunnerModel(const RunnerSettings& settings)
     : settings_(settings), timeline_(settings) {
   std::map<std::pair<int64_t, int>, double> peak_cache;
+  const double rise_s = settings_.impact_rise_ms * 1e-3;
   for (int side = 0; side < 2; ++side) {
     for (const Contact& c : timeline_.contacts(side_at(side))) {
       Impact im;
@@ -67,7 +68,7 @@ RunnerModel::RunnerModel(const RunnerSettings& settings)
         const auto key = std::make_pair(std::llround(im.window_s * 1e7), static_cast<int>(s));
         auto it = peak_cache.find(key);
         if (it == peak_cache.end()) {
-          it = peak_cache.emplace(key, impact_peak_accel(im.window_s, f_hz)).first;
+          it = peak_cache.emplace(key, impact_peak_accel(im.window_s, f_hz, rise_s)).first;
         }
         const double peak_g =
             impact_peak_g(kImpactSegments[s], settings_.foot_strike, c.run, c.speed_mps);
@@ -93,7 +94,9 @@ void RunnerModel::add_impacts(const GaitState& state, BodyPose& body) const {
     if (tau <= 0.0 || tau >= im.window_s) continue;
     for (std::size_t s = 0; s < kImpactSegments.size(); ++s) {
       const double f_hz = impact_frequency_hz(kImpactSegments[s]);
-      const double along_m = im.amplitude_m[s] * impact_displacement(tau, im.window_s, f_hz);
+      const double along_m =
+          im.amplitude_m[s] *
+          impact_displacement(tau, im.window_s, f_hz, settings_.impact_rise_ms * 1e-3);
       Pose& p = body[placement_of(kImpactSegments[s], side)];
       p.position_m += p.orientation * Eigen::Vector3d(0.0, 0.0, along_m);
     }

@@ -27,6 +27,17 @@ struct RunnerSettings {
   double knee_flexion_ic_deg = 15.0;  ///< knee flexion at initial contact
   double peak_stance_flexion_deg = 42.0;
   double peak_swing_flexion_deg = 95.0;
+  /// How far the running knee extends beyond its contact angle late in the swing, before it
+  /// flexes again into the contact (runners differ: some reach the contact straightest, others
+  /// re-flex by several degrees just before it; Novacheck 1998, Gait Posture 7:77).
+  double knee_terminal_extension_deg = 8.0;
+  /// Where that straightest knee comes, as a share of the swing before the contact.
+  double knee_terminal_swing_share = 0.08;
+  /// Onset time constant of the impact transient after each contact: how fast the shock
+  /// builds (a hard heel strike on a stiff shoe is quick, a soft shoe or a compliant leg
+  /// slower). The transient's first ringing lobe bounds its effect: the shank's shock peaks
+  /// 1.1, 1.7 and 2.0 ms after the contact for 2, 6 and 12 ms.
+  double impact_rise_ms = 3.0;
   double asymmetry_pct = 0.0;      ///< left contact time longer by this % than right
   double cadence_drift_spm = 0.0;  ///< cadence change from start to end of running (fatigue: < 0)
   double valgus_drift_deg = 0.0;   ///< peak valgus change from start to end of running
