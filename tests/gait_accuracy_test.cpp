@@ -1140,6 +1140,33 @@ TEST(Accuracy, AccelerometerOnlyShankAfterAWalk) {
   EXPECT_LE(e.ic_mae_ms.value_or(1e9), 5.0);
 }
 
+// A running landing that the samples catch weakly (`tools/step-sweep --seed 606 --runs 150
+// --noise-scale 1 --accel-only --runner-variety`, run --seed 174529). At 100 Hz and 199.7
+// steps/min each leg's contacts drift through the sampling phase every 6.6 s, and at one phase
+// the samples miss the shock's positive lobe: the stride's largest jump is the loading rise, 1.4
+// g, under the impact level (a quarter of the recent impacts' median, 6 g where the samples catch
+// the shock). Seven contacts were lost (F1 0.982, cadence error 6.8 steps/min). Such a jump is now
+// taken where a steady running rhythm predicts the next landing (TibialImpactStepDetector).
+TEST(Accuracy, AccelerometerOnlyShankLandingBetweenSamples) {
+  sim::SimSettings s = steady_run(174529, 5.47, 199.7, 0.39, FootStrikePattern::kMid,
+                                  sim::shank_sensors(100.0, /*accel_only=*/true), 1.0, 180.0);
+  s.runner.knee_flexion_ic_deg = 16.4;
+  s.runner.knee_terminal_extension_deg = 7.9;
+  s.runner.knee_terminal_swing_share = 0.107;
+  s.runner.impact_rise_ms = 7.2;
+  const sim::SimResult r = sim::simulate(s);
+  const GaitAnalysis a = analyze_gait(r.session);
+  const EventEvaluation e = evaluate_events(a.steps, observable(r));
+  print_eval("shanks, no gyro, 100 Hz, weak landings", e);
+  EXPECT_GE(e.f1, 0.995) << unmatched(a.steps, observable(r));
+  // The sampling phase still moves each contact by 10 ms between strides (0.95 steps/min; the
+  // issue's 0.5 is not met at 100 Hz here, docs/ACCURACY.md).
+  EXPECT_LE(e.cadence_mae_spm.value_or(1e9), 1.2);
+  EXPECT_TRUE(std::any_of(a.warnings.begin(), a.warnings.end(), [](const std::string& w) {
+    return w.find("stayed under the impact level") != std::string::npos;
+  }));
+}
+
 // One shank alone gives every other step, with its side; cadence is twice its stride rate.
 TEST(Accuracy, OneShankAccelerometerOnlyKeepsTheCadence) {
   sim::SimSettings s;

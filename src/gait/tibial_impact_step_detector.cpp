@@ -40,6 +40,7 @@ void TibialImpactStepDetector::reset() {
   candidate_.reset();
   weak_.reset();
   weak_close_us_ = 0;
+  steady_rhythm_us_.reset();
   last_impact_us_.reset();
   last_ic_us_.reset();
   recent_impacts_.clear();
@@ -186,17 +187,25 @@ void TibialImpactStepDetector::process(size_t i) {
     return;
   }
   const std::optional<double>& stride = rhythm_stride_us_;
-  if (!stride || *stride < settings_.weak_min_stride_s * 1e6 || !last_impact_us_ ||
-      row.change_g < weak_level_g_ || too_close) {
+  if (!stride || !last_impact_us_ || row.change_g < weak_level_g_ || too_close) return;
+  if (*stride >= settings_.weak_min_stride_s * 1e6) {
+    const double since_us = static_cast<double>(row.t_us - *last_impact_us_);
+    const double strides = std::max(1.0, std::round(since_us / *stride));
+    const double half_us = settings_.weak_tolerance * *stride;
+    if (std::abs(since_us - strides * *stride) > half_us) return;
+    if (!weak_ || row.change_g > rows_[*weak_].change_g) {
+      weak_ = i;
+      weak_close_us_ = *last_impact_us_ + static_cast<int64_t>(strides * *stride + half_us);
+    }
     return;
   }
-  const double since_us = static_cast<double>(row.t_us - *last_impact_us_);
-  const double strides = std::max(1.0, std::round(since_us / *stride));
-  const double half_us = settings_.weak_tolerance * *stride;
-  if (std::abs(since_us - strides * *stride) > half_us) return;
+  // Running: only the next landing of a steady rhythm, close to where it predicts it.
+  if (!steady_rhythm_us_) return;
+  const double half_us = settings_.weak_running_tolerance * *stride;
+  if (std::abs(static_cast<double>(row.t_us - *steady_rhythm_us_)) > half_us) return;
   if (!weak_ || row.change_g > rows_[*weak_].change_g) {
     weak_ = i;
-    weak_close_us_ = *last_impact_us_ + static_cast<int64_t>(strides * *stride + half_us);
+    weak_close_us_ = *steady_rhythm_us_ + static_cast<int64_t>(half_us);
   }
 }
 
@@ -206,6 +215,19 @@ void TibialImpactStepDetector::update_levels() {
   impact_level_g_ = std::max(settings_.impact_min_g, settings_.impact_rel * median_g);
   weak_level_g_ = std::max(settings_.weak_min_g, settings_.weak_rel * median_g);
   rhythm_stride_us_ = stride_us();
+  // The next landing of a steady running rhythm: the last strides all present (none missed in
+  // between) and alike.
+  steady_rhythm_us_.reset();
+  if (!rhythm_stride_us_ || recent_peaks_us_.size() < settings_.weak_running_strides + 1) return;
+  for (size_t i = recent_peaks_us_.size() - settings_.weak_running_strides;
+       i < recent_peaks_us_.size(); ++i) {
+    const auto gap = static_cast<double>(recent_peaks_us_[i] - recent_peaks_us_[i - 1]);
+    if (std::abs(gap - *rhythm_stride_us_) >
+        settings_.weak_running_tolerance * *rhythm_stride_us_) {
+      return;
+    }
+  }
+  steady_rhythm_us_ = predict_next_us(recent_peaks_us_);
 }
 
 std::optional<double> TibialImpactStepDetector::stride_us() const {

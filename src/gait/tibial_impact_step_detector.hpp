@@ -90,6 +90,11 @@ struct TibialImpactDetectorSettings {
   /// ones 150-200): a running landing clears the impact level even at 100 Hz, and a weak jump
   /// in a running stride was a swing's, taken 200 ms before the landing (the same lock).
   double weak_min_stride_s = 0.85;
+  /// At running stride times, a weak landing is taken only as the next landing of a steady
+  /// rhythm (the last weak_running_strides strides present and within this share of the
+  /// rhythm's stride of it), within this share of the stride of where the rhythm predicts it.
+  double weak_running_tolerance = 0.1;
+  size_t weak_running_strides = 4;
   /// The rhythm behind the weak landing needs this many strides. It counts strides missed in
   /// between: each gap between recent impacts is divided by the number of strides it spans, as
   /// a rhythm that took every gap for one stride would never form while every third stride is
@@ -151,10 +156,11 @@ class TibialImpactStepDetector final : public StepDetector {
   std::optional<size_t> weak_;
   /// When the weak jump's window closes.
   int64_t weak_close_us_ = 0;
-  double median_impact_g_ = 0.0;            ///< of the recent impacts; see update_levels()
-  double impact_level_g_ = 0.0;             ///< see update_levels()
-  double weak_level_g_ = 0.0;               ///< see update_levels()
-  std::optional<double> rhythm_stride_us_;  ///< see update_levels()
+  double median_impact_g_ = 0.0;             ///< of the recent impacts; see update_levels()
+  double impact_level_g_ = 0.0;              ///< see update_levels()
+  double weak_level_g_ = 0.0;                ///< see update_levels()
+  std::optional<double> rhythm_stride_us_;   ///< see update_levels()
+  std::optional<int64_t> steady_rhythm_us_;  ///< see update_levels()
   std::optional<int64_t> last_impact_us_;
   std::optional<int64_t> last_ic_us_;
   std::vector<double> recent_impacts_;
