@@ -1140,6 +1140,33 @@ TEST(Accuracy, AccelerometerOnlyShankAfterAWalk) {
   EXPECT_LE(e.ic_mae_ms.value_or(1e9), 5.0);
 }
 
+// A forefoot runner whose foot turns toes-down at an even rate before the landing
+// (`tools/step-sweep --seed 505 --runs 150 --noise-scale 1 --runner-variety`, run --seed 988751
+// with feet only: duty factor 0.40, the right contact 7.6 % longer, the knee straightest at 15 %
+// of the swing before contact). The IC feature, the lowest pitch rate, lies on a flat trough of
+// about -0.8 rad/s lasting 0.1 s; in one stride noise put it 60 ms before the landing, the
+// contact measured from there read a duty factor of 0.50, and it was taken for a walking one,
+// timed at its heel-rocker onset 122 ms early (F1 0.994). At running stride times the contact is
+// now measured from the trough's end (FootStepDetector::analyze).
+TEST(Accuracy, FeetWithAFlatTroughBeforeTheLanding) {
+  sim::SimSettings s = steady_run(988751, 3.18, 169.4, 0.40, FootStrikePattern::kFore,
+                                  sim::feet_sensors(200.0), 1.0, 180.0);
+  s.runner.knee_flexion_ic_deg = 19.9;
+  s.runner.knee_terminal_extension_deg = 9.0;
+  s.runner.knee_terminal_swing_share = 0.148;
+  s.runner.impact_rise_ms = 8.4;
+  s.runner.asymmetry_pct = -7.6;
+  s.runner.pelvic_drop_deg = 7.3;
+  const sim::SimResult r = sim::simulate(s);
+  const GaitAnalysis a = analyze_gait(r.session);
+  const EventEvaluation e = evaluate_events(a.steps, observable(r));
+  print_eval("feet, flat trough before a forefoot landing", e);
+  EXPECT_GE(e.f1, 0.995) << unmatched(a.steps, observable(r));
+  EXPECT_LE(e.cadence_mae_spm.value_or(1e9), 0.5);
+  EXPECT_LE(e.ic_mae_ms.value_or(1e9), 5.0);
+  EXPECT_LE(e.contact_mae_ms.value_or(1e9), 10.0);
+}
+
 // A running landing that the samples catch weakly (`tools/step-sweep --seed 606 --runs 150
 // --noise-scale 1 --accel-only --runner-variety`, run --seed 174529). At 100 Hz and 199.7
 // steps/min each leg's contacts drift through the sampling phase every 6.6 s, and at one phase

@@ -19,6 +19,11 @@ constexpr double kRadToDeg = 180.0 / std::numbers::pi;
 constexpr int64_t kMaxReversalLead_us = 150'000;
 /// Fraction of the loading minimum that marks the onset of the heel rocker.
 constexpr double kRockerOnsetFraction = 0.1;
+/// A running IC feature's trough: the rows after its lowest rate within this share of it.
+constexpr double kTroughShare = 0.8;
+/// Strides shorter than this are running ones (over 150 steps/min; people walk at up to about
+/// 130-140, Hreljac 1993, Med. Sci. Sports Exerc. 25:1158 for the walk-run transition).
+constexpr double kRunningStride_us = 800'000.0;
 /// A segmenter contact this long before a turn-step proposal's lift still
 /// covers it (the segmenter's IC and the lift bracket the same stance).
 constexpr int64_t kTurnCoverBefore_us = 50'000;
@@ -138,7 +143,18 @@ std::optional<DetectedStep> FootStepDetector::analyze(const StrideSpan& span) {
     const bool at_data_end = span.truncated_tail && k == span.end;
     if (rows[k].p < 0.0 && !at_data_end && k > ic_g) {
       const double cycle_us = static_cast<double>(span.t_end_us - span.t_begin_us);
-      walking = static_cast<double>(rows[k].t_us - rows[ic_g].t_us) / cycle_us >
+      // Walking has double support: the contact lasts over half the stride. It is measured from
+      // the IC feature, which in walking is the heel rocker's minimum, a little after the heel
+      // contact. A forefoot runner's feature can come well before the landing instead: the foot
+      // turns toes-down at an even rate for up to 0.1 s (a flat trough), and its lowest sample
+      // may lie anywhere along it (a simulated runner at 169 steps/min, duty factor 0.41: one
+      // contact measured at 0.50, taken for a walking one and timed 122 ms early). At running
+      // stride times the contact is measured from the trough's end, where the rate leaves it.
+      size_t from = ic_g;
+      if (cycle_us < kRunningStride_us) {
+        while (from < k && rows[from + 1].p <= kTroughShare * rows[ic_g].p) ++from;
+      }
+      walking = static_cast<double>(rows[k].t_us - rows[from].t_us) / cycle_us >
                 settings_.walking_duty_factor;
       // A cycle closed without its next mid-swing (a stop, a turn) may end
       // while the foot still stands: the lowest rate there is stance noise,
