@@ -13,6 +13,7 @@
 #include <map>
 #include <numbers>
 
+#include "impact.hpp"
 #include "placement.hpp"
 #include "simulator.hpp"
 
@@ -395,6 +396,44 @@ TEST(SimTruth, KneeIntoContactAndShockRiseAreAsSet) {
     if (first_peak_mps2 == 0.0) first_peak_mps2 = peak;
     EXPECT_NEAR(peak, first_peak_mps2, 0.05 * first_peak_mps2) << rise_ms;
     previous_peak_s = peak_s;
+  }
+}
+
+// A shock of realistic length: along the tibia it peaks when set after the contact, and the
+// sensor is back in place once the pulse is over (the foot keeps its spike).
+TEST(SimTruth, ShockPulsePeaksWhenSet) {
+  for (const double peak_ms : {8.0, 16.0}) {
+    RunnerSettings r = running(6.0);
+    r.shock_peak_ms = peak_ms;
+    const RunnerModel model(r);
+    RunnerSettings spike_settings = r;
+    spike_settings.shock_peak_ms = 0.0;
+    const RunnerModel spike(spike_settings);
+    const TruthEvent ev = model.events()[6];
+    const pb::Placement shank = ev.side == pb::LEFT ? pb::LEFT_SHANK : pb::RIGHT_SHANK;
+    const pb::Placement foot = ev.side == pb::LEFT ? pb::LEFT_FOOT : pb::RIGHT_FOOT;
+    double peak = -1e9;
+    double peak_s = 0.0;
+    for (double t = ev.ic_s; t < ev.ic_s + 0.05; t += 1e-4) {
+      // The pulse's peak (several g) stands well above the leg's own axial acceleration.
+      const double along = RunnerModel::ideal_imu(model.kinematics(shank, t)).acc_mps2.z();
+      if (along > peak) {
+        peak = along;
+        peak_s = t - ev.ic_s;
+      }
+    }
+    EXPECT_NEAR(peak_s, peak_ms * 1e-3, 2e-3) << peak_ms;
+    // Back in place after the pulse; the foot is untouched by it.
+    const double after_s = ev.ic_s + shock_pulse_window_s(peak_ms * 1e-3) + 0.01;
+    EXPECT_NEAR(
+        (model.pose(shank, after_s).position_m - spike.pose(shank, after_s).position_m).norm(), 0.0,
+        1e-12)
+        << peak_ms;
+    EXPECT_NEAR(
+        (model.pose(foot, ev.ic_s + 0.01).position_m - spike.pose(foot, ev.ic_s + 0.01).position_m)
+            .norm(),
+        0.0, 1e-12)
+        << peak_ms;
   }
 }
 

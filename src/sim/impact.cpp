@@ -53,6 +53,50 @@ double impact_peak_accel(double window_s, double frequency_hz, double rise_s) {
   return peak;
 }
 
+namespace {
+
+/// Where the unit pulse's acceleration peaks (share of its window) and that peak for a unit
+/// window: u(x) = x^3 (1 - x)^6, u''(x) = 6 x (1 - x)^4 (1 - 8 x + 12 x^2), searched on a fine
+/// grid over its first positive lobe (x < 1/6).
+struct PulseShape {
+  double peak_x = 0.0;
+  double peak_accel = 0.0;
+};
+
+const PulseShape& pulse_shape() {
+  static const PulseShape shape = [] {
+    PulseShape p;
+    constexpr int kSteps = 100000;
+    for (int i = 1; i < kSteps; ++i) {
+      const double x = (1.0 / 6.0) * i / kSteps;
+      const double y = 1.0 - x;
+      const double a = 6.0 * x * y * y * y * y * (1.0 - 8.0 * x + 12.0 * x * x);
+      if (a > p.peak_accel) {
+        p.peak_accel = a;
+        p.peak_x = x;
+      }
+    }
+    return p;
+  }();
+  return shape;
+}
+
+}  // namespace
+
+double shock_pulse_displacement(double tau_s, double window_s) {
+  if (tau_s <= 0.0 || tau_s >= window_s) return 0.0;
+  const double x = tau_s / window_s;
+  const double y = 1.0 - x;
+  const double y3 = y * y * y;
+  return x * x * x * y3 * y3;
+}
+
+double shock_pulse_window_s(double peak_s) { return peak_s / pulse_shape().peak_x; }
+
+double shock_pulse_peak_accel(double window_s) {
+  return pulse_shape().peak_accel / (window_s * window_s);
+}
+
 double impact_peak_g(Segment segment, FootStrikePattern strike, double run, double speed_mps) {
   int s = 0;
   switch (segment) {

@@ -20,6 +20,11 @@ constexpr double kDiffStep_s = 1e-4;
 constexpr std::array<Segment, 4> kImpactSegments{Segment::kFoot, Segment::kShank, Segment::kThigh,
                                                  Segment::kPelvis};
 
+/// Which segments take the shock as a pulse (RunnerSettings::shock_peak_ms): the leg above the
+/// foot. The foot keeps its spike (a shoe is struck hard and directly); the trunk too, as a pulse
+/// long enough for a tibia (window 16 times its peak time) would fill most of a step there.
+bool has_pulse(Segment segment) { return segment == Segment::kShank || segment == Segment::kThigh; }
+
 pb::Placement placement_of(Segment segment, int side) {
   switch (segment) {
     case Segment::kFoot:
@@ -63,15 +68,23 @@ RunnerModel::RunnerModel(const RunnerSettings& settings)
       const double flat_s = foot_flat_start(settings_.foot_strike, c.run) * (c.to_s - c.ic_s);
       // The transient dies out before the foot is flat, which stays still.
       im.window_s = std::min(kImpactWindow_s, 0.8 * flat_s);
+      if (settings_.shock_peak_ms > 0.0) {
+        im.pulse_window_s = shock_pulse_window_s(settings_.shock_peak_ms * 1e-3);
+      }
       for (std::size_t s = 0; s < kImpactSegments.size(); ++s) {
+        const double peak_g =
+            impact_peak_g(kImpactSegments[s], settings_.foot_strike, c.run, c.speed_mps);
+        if (im.pulse_window_s > 0.0 && has_pulse(kImpactSegments[s])) {
+          im.amplitude_m[s] =
+              c.gait * peak_g * kGravity_mps2 / shock_pulse_peak_accel(im.pulse_window_s);
+          continue;
+        }
         const double f_hz = impact_frequency_hz(kImpactSegments[s]);
         const auto key = std::make_pair(std::llround(im.window_s * 1e7), static_cast<int>(s));
         auto it = peak_cache.find(key);
         if (it == peak_cache.end()) {
           it = peak_cache.emplace(key, impact_peak_accel(im.window_s, f_hz, rise_s)).first;
         }
-        const double peak_g =
-            impact_peak_g(kImpactSegments[s], settings_.foot_strike, c.run, c.speed_mps);
         im.amplitude_m[s] = c.gait * peak_g * kGravity_mps2 / it->second;
       }
       impacts_[static_cast<std::size_t>(side)].push_back(im);
@@ -91,12 +104,15 @@ void RunnerModel::add_impacts(const GaitState& state, BodyPose& body) const {
   for (int side = 0; side < 2; ++side) {
     const Impact& im = impact(side, state.sides[static_cast<std::size_t>(side)].stride);
     const double tau = state.t_s - im.ic_s;
-    if (tau <= 0.0 || tau >= im.window_s) continue;
+    if (tau <= 0.0 || tau >= std::max(im.window_s, im.pulse_window_s)) continue;
     for (std::size_t s = 0; s < kImpactSegments.size(); ++s) {
-      const double f_hz = impact_frequency_hz(kImpactSegments[s]);
+      const bool pulse = im.pulse_window_s > 0.0 && has_pulse(kImpactSegments[s]);
       const double along_m =
           im.amplitude_m[s] *
-          impact_displacement(tau, im.window_s, f_hz, settings_.impact_rise_ms * 1e-3);
+          (pulse ? shock_pulse_displacement(tau, im.pulse_window_s)
+                 : impact_displacement(tau, im.window_s, impact_frequency_hz(kImpactSegments[s]),
+                                       settings_.impact_rise_ms * 1e-3));
+      if (along_m == 0.0) continue;
       Pose& p = body[placement_of(kImpactSegments[s], side)];
       p.position_m += p.orientation * Eigen::Vector3d(0.0, 0.0, along_m);
     }

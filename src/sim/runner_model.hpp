@@ -82,6 +82,8 @@ class RunnerModel {
   struct Impact {
     double ic_s = 0.0;
     double window_s = 0.0;
+    /// The shank's, thigh's and pelvis' pulse (RunnerSettings::shock_peak_ms); 0: none.
+    double pulse_window_s = 0.0;
     std::array<double, 4> amplitude_m{};  ///< foot, shank, thigh, pelvis
   };
   const Impact& impact(int side, int64_t stride) const;

@@ -38,6 +38,10 @@ struct RunnerSettings {
   /// slower). The transient's first ringing lobe bounds its effect: the shank's shock peaks
   /// 1.1, 1.7 and 2.0 ms after the contact for 2, 6 and 12 ms.
   double impact_rise_ms = 3.0;
+  /// 0: the shank and thigh get the same short transient as the foot and pelvis (a spike that
+  /// peaks within 2 ms of the contact). Otherwise their shock is a pulse that peaks this long
+  /// after the contact (src/sim/impact.hpp; a measured tibial shock peaks 10-20 ms after it).
+  double shock_peak_ms = 0.0;
   double asymmetry_pct = 0.0;      ///< left contact time longer by this % than right
   double cadence_drift_spm = 0.0;  ///< cadence change from start to end of running (fatigue: < 0)
   double valgus_drift_deg = 0.0;   ///< peak valgus change from start to end of running

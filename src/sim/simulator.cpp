@@ -60,10 +60,11 @@ std::string describe(const SimSettings& s) {
   return fmt::format(
       "simulated (seed {}): {}; duty {:g}, {} strike, valgus L {:g} R {:g} deg, knee IC {:g} deg, "
       "asymmetry {:g} %, cadence drift {:g} spm, valgus drift {:g} deg, knee {:g} deg straighter "
-      "at {:g} of the swing before contact, impact rise {:g} ms",
+      "at {:g} of the swing before contact, impact rise {:g} ms, shock peak {:g} ms",
       s.seed, stretches, r.duty_factor, strike, r.peak_valgus_left_deg, r.peak_valgus_right_deg,
       r.knee_flexion_ic_deg, r.asymmetry_pct, r.cadence_drift_spm, r.valgus_drift_deg,
-      r.knee_terminal_extension_deg, r.knee_terminal_swing_share, r.impact_rise_ms);
+      r.knee_terminal_extension_deg, r.knee_terminal_swing_share, r.impact_rise_ms,
+      r.shock_peak_ms);
 }
 
 pb::SessionHeader make_header(const SimSettings& s) {
