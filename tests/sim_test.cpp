@@ -349,6 +349,22 @@ TEST(SimTruth, CadenceAndValgusDrift) {
   EXPECT_NEAR(peak_valgus(58.0), 8.0, 0.15);
 }
 
+/// The largest specific force along a segment's long axis within span_s after ic_s, and how long
+/// after ic_s it comes (0.1 ms steps).
+std::pair<double, double> axial_peak(const RunnerModel& model, pb::Placement placement, double ic_s,
+                                     double span_s) {
+  double peak = -1e9;
+  double peak_s = 0.0;
+  for (double t = ic_s; t < ic_s + span_s; t += 1e-4) {
+    const double along = RunnerModel::ideal_imu(model.kinematics(placement, t)).acc_mps2.z();
+    if (along > peak) {
+      peak = along;
+      peak_s = t - ic_s;
+    }
+  }
+  return {peak, peak_s};
+}
+
 // How the leg moves into the contact is the runner's own: how much straighter than at contact
 // the knee gets late in the swing, when, and how fast the shock rises after the contact.
 TEST(SimTruth, KneeIntoContactAndShockRiseAreAsSet) {
@@ -383,15 +399,7 @@ TEST(SimTruth, KneeIntoContactAndShockRiseAreAsSet) {
     const RunnerModel model(r);
     const TruthEvent ev = model.events()[6];
     const pb::Placement shank = ev.side == pb::LEFT ? pb::LEFT_SHANK : pb::RIGHT_SHANK;
-    double peak = -1e9;
-    double peak_s = 0.0;
-    for (double t = ev.ic_s; t < ev.ic_s + 0.03; t += 1e-4) {
-      const double along = RunnerModel::ideal_imu(model.kinematics(shank, t)).acc_mps2.z();
-      if (along > peak) {
-        peak = along;
-        peak_s = t - ev.ic_s;
-      }
-    }
+    const auto [peak, peak_s] = axial_peak(model, shank, ev.ic_s, 0.03);
     EXPECT_GT(peak_s, previous_peak_s + 2e-4) << rise_ms;
     if (first_peak_mps2 == 0.0) first_peak_mps2 = peak;
     EXPECT_NEAR(peak, first_peak_mps2, 0.05 * first_peak_mps2) << rise_ms;
@@ -412,16 +420,8 @@ TEST(SimTruth, ShockPulsePeaksWhenSet) {
     const TruthEvent ev = model.events()[6];
     const pb::Placement shank = ev.side == pb::LEFT ? pb::LEFT_SHANK : pb::RIGHT_SHANK;
     const pb::Placement foot = ev.side == pb::LEFT ? pb::LEFT_FOOT : pb::RIGHT_FOOT;
-    double peak = -1e9;
-    double peak_s = 0.0;
-    for (double t = ev.ic_s; t < ev.ic_s + 0.05; t += 1e-4) {
-      // The pulse's peak (several g) stands well above the leg's own axial acceleration.
-      const double along = RunnerModel::ideal_imu(model.kinematics(shank, t)).acc_mps2.z();
-      if (along > peak) {
-        peak = along;
-        peak_s = t - ev.ic_s;
-      }
-    }
+    // The pulse's peak (several g) stands well above the leg's own axial acceleration.
+    const double peak_s = axial_peak(model, shank, ev.ic_s, 0.05).second;
     EXPECT_NEAR(peak_s, peak_ms * 1e-3, 2e-3) << peak_ms;
     // Back in place after the pulse; the foot is untouched by it.
     const double after_s = ev.ic_s + shock_pulse_window_s(peak_ms * 1e-3) + 0.01;
