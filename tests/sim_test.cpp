@@ -437,6 +437,25 @@ TEST(SimTruth, ShockPulsePeaksWhenSet) {
   }
 }
 
+// The longest pulse is over before the leg's next contact even at the fastest cadence the
+// simulator makes, so no pulse is cut short there (a jump in position); longer ones are refused.
+TEST(SimTruth, ShockPulseEndsBeforeTheNextContact) {
+  RunnerSettings r = running(4.0, 260.0);
+  r.shock_peak_ms = 20.0;
+  const RunnerModel model(r);
+  const std::vector<TruthEvent> events = model.events();
+  for (size_t i = 2; i + 2 < events.size(); ++i) {
+    const pb::Placement shank = events[i].side == pb::LEFT ? pb::LEFT_SHANK : pb::RIGHT_SHANK;
+    const double t = events[i].ic_s;
+    EXPECT_LT(
+        (model.pose(shank, t + 1e-6).position_m - model.pose(shank, t - 1e-6).position_m).norm(),
+        1e-4)
+        << t;
+  }
+  r.shock_peak_ms = 25.0;
+  EXPECT_THROW(RunnerModel{r}, std::invalid_argument);
+}
+
 TEST(SimTruth, KneeAnglesAreTheRelativeThighShankRotation) {
   RunnerSettings r = running(10.0);
   r.peak_valgus_left_deg = 6.0;

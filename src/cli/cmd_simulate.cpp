@@ -258,9 +258,9 @@ void add_simulate_command(CLI::App& app) {
       ->check(CLI::Range(0.5, 20.0));
   cmd->add_option("--shock-peak-ms", opt->shock_peak_ms,
                   "0: shank and thigh shocks are spikes like the foot's; otherwise a pulse\n"
-                  "peaking this long after each contact (2-30 ms)")
+                  "peaking this long after each contact (2-20 ms)")
       ->capture_default_str()
-      ->check(CLI::Range(0.0, 30.0));
+      ->check(CLI::Range(0.0, 20.0));
   cmd->add_option("--asymmetry-pct", opt->asymmetry_pct,
                   "Left contact time longer than right by this %")
       ->capture_default_str()
