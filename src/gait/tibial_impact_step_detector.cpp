@@ -188,24 +188,24 @@ void TibialImpactStepDetector::process(size_t i) {
   }
   const std::optional<double>& stride = rhythm_stride_us_;
   if (!stride || !last_impact_us_ || row.change_g < weak_level_g_ || too_close) return;
+  // Where the landing is expected, and how far from it a weak one may lie.
+  double expected_us = 0.0;
+  double half_us = 0.0;
   if (*stride >= settings_.weak_min_stride_s * 1e6) {
     const double since_us = static_cast<double>(row.t_us - *last_impact_us_);
     const double strides = std::max(1.0, std::round(since_us / *stride));
-    const double half_us = settings_.weak_tolerance * *stride;
-    if (std::abs(since_us - strides * *stride) > half_us) return;
-    if (!weak_ || row.change_g > rows_[*weak_].change_g) {
-      weak_ = i;
-      weak_close_us_ = *last_impact_us_ + static_cast<int64_t>(strides * *stride + half_us);
-    }
-    return;
+    expected_us = static_cast<double>(*last_impact_us_) + strides * *stride;
+    half_us = settings_.weak_tolerance * *stride;
+  } else {
+    // Running: only the next landing of a steady rhythm, close to where it predicts it.
+    if (!steady_rhythm_us_) return;
+    expected_us = static_cast<double>(*steady_rhythm_us_);
+    half_us = settings_.weak_running_tolerance * *stride;
   }
-  // Running: only the next landing of a steady rhythm, close to where it predicts it.
-  if (!steady_rhythm_us_) return;
-  const double half_us = settings_.weak_running_tolerance * *stride;
-  if (std::abs(static_cast<double>(row.t_us - *steady_rhythm_us_)) > half_us) return;
+  if (std::abs(static_cast<double>(row.t_us) - expected_us) > half_us) return;
   if (!weak_ || row.change_g > rows_[*weak_].change_g) {
     weak_ = i;
-    weak_close_us_ = *steady_rhythm_us_ + static_cast<int64_t>(half_us);
+    weak_close_us_ = static_cast<int64_t>(expected_us + half_us);
   }
 }
 
