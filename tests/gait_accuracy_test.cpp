@@ -1184,6 +1184,27 @@ TEST(Accuracy, FeetWithAFlatTroughBeforeTheLanding) {
   EXPECT_LE(e.contact_mae_ms.value_or(1e9), 10.0);
 }
 
+// A shank whose knee is straightest well before the landing (`tools/step-sweep --seed 707
+// --runs 150 --noise-scale 1 --rates any --runner-variety`, run --seed 299423: 400 Hz,
+// forefoot, 8.3 deg of extension at 12.8 % of the swing before contact). The shank's backward
+// turn is then fastest about 25 ms before the contact and again 45 ms after it, two minima of the
+// pitch rate within 0.02 rad/s of each other. Where noise made the earlier one the IC feature,
+// the impact lay 25-30 ms after it, beyond the 20 ms window, and the contact was timed 30-70 ms
+// early (F1 0.873, cadence error 1.10 steps/min, IC error 25.8 ms). A jump up to 80 ms after
+// the feature that is three times the window's largest is now the impact.
+TEST(Accuracy, ShankWhoseKneeIsStraightestBeforeTheLanding) {
+  sim::SimSettings s = steady_run(299423, 4.72, 165.4, 0.38, FootStrikePattern::kFore,
+                                  sim::shank_sensors(400.0), 1.0, 30.0);
+  set_leg_into_contact(s.runner, 22.7, 8.3, 0.128, 4.5);
+  s.runner.asymmetry_pct = 5.0;
+  s.runner.pelvic_drop_deg = 7.2;
+  const ScoredRun run = score_run("shanks, knee straightest before the landing", s);
+  const EventEvaluation& e = run.eval;
+  EXPECT_GE(e.f1, 0.995) << unmatched(run.analysis.steps, run.truth);
+  EXPECT_LE(e.cadence_mae_spm.value_or(1e9), 0.5);
+  EXPECT_LE(e.ic_mae_ms.value_or(1e9), 5.0);
+}
+
 // A running landing that the samples catch weakly (`tools/step-sweep --seed 606 --runs 150
 // --noise-scale 1 --accel-only --runner-variety`, run --seed 174529). At 100 Hz and 199.7
 // steps/min each leg's contacts drift through the sampling phase every 6.6 s, and at one phase

@@ -129,6 +129,23 @@ std::optional<double> impact_time_us(const StrideSpan& span, int64_t around_us,
       best = i;
     }
   }
+  if (search.later_s > search.after_s) {
+    const auto [later_lo, later_hi] = time_window(
+        rows, hi + 1, span.end, around_us, around_us + static_cast<int64_t>(search.later_s * 1e6));
+    size_t later = later_lo;
+    double later_jump = -1.0;
+    for (size_t i = later_lo; i <= later_hi && later_lo <= later_hi; ++i) {
+      if (jump(i) > later_jump) {
+        later_jump = jump(i);
+        later = i;
+      }
+    }
+    if (later_jump >= min_ratio * median_jump &&
+        later_jump >= search.later_dominance * std::max(best_jump, 0.0)) {
+      best_jump = later_jump;
+      best = later;
+    }
+  }
   if (best_jump < min_ratio * median_jump) return std::nullopt;
   // The contact is the first transient, not necessarily the largest (see LandingOnsetSearch):
   // taking the largest alternated between two transients (a simulated forefoot run at 200 Hz:

@@ -61,6 +61,11 @@ struct ImpactSearch {
   /// With along and first_fraction: only rises along it can be that first jump (the strike
   /// pushes the sensor up the segment), not falls such as the swing's braking.
   bool rises_only = false;
+  /// When > after_s: the largest jump from after_s up to this long after the feature is the
+  /// impact where it is at least later_dominance times the window's largest (and stands out by
+  /// min_ratio): a feature that came well before the contact left the impact beyond the window.
+  double later_s = 0.0;
+  double later_dominance = 3.0;
 };
 
 /// Time of the impact near around_us: the largest jump of the acceleration
