@@ -155,6 +155,8 @@ void GyroStrideSegmenter::reset() {
   axis_m_t_us_ = INT64_MIN;
   next_axis_try_us_ = INT64_MIN;
   undecided_moving_rows_ = 0;
+  moving_trimmed_ = false;
+  first_fast_us_.reset();
   last_peak_.reset();
   candidate_.reset();
   min_since_peak_ = 0.0;
@@ -179,7 +181,7 @@ int64_t GyroStrideSegmenter::horizon_us() const {
   // (emit() drops a contact within a stance of the last one it reported,
   // so nothing before that can come either.)
   const int64_t emitted = last_emitted_ic_us_.value_or(INT64_MIN);
-  if (!axis_) return std::max(rows_.front().t_us, emitted);
+  if (!axis_) return std::max(undecided_horizon_us(), emitted);
   // A contact still to come is found in the cycle after a mid-swing, so its
   // IC follows that mid-swing: the last one while its cycle is open (or
   // may reopen after a stop, see cycle_can_reopen()), else the next one,
@@ -199,6 +201,22 @@ int64_t GyroStrideSegmenter::horizon_us() const {
     if (stretch_start_us_ > head_end_us - max_stride_us_) h = std::min(h, rows_.front().t_us);
   }
   return std::max(h, emitted);
+}
+
+int64_t GyroStrideSegmenter::undecided_horizon_us() const {
+  // Nothing is analysed before the axis is found, and then every buffered row can be. A contact
+  // still lies in a cycle after a mid-swing, whose rate passes swing_peak_min_rps on any axis, so
+  // it follows the first row that fast; or in the head cycle before the first mid-swing, which is
+  // analysed only where the stretch began within a longest stride of that mid-swing (on_peak()).
+  // A foot standing still while the other takes its first steps can therefore rule them out
+  // before it has an axis of its own: they no longer wait for it (ipol-walking: steps leaving
+  // later than one stride after their IC 172 -> 122 of 3646). Once motion has been trimmed from
+  // the window, the stretch starts where the kept rows do (accept()), and nothing is promised.
+  const int64_t front_us = rows_.front().t_us;
+  if (moving_trimmed_) return front_us;
+  const int64_t first_fast_us = first_fast_us_.value_or(last_t_us_);
+  if (stretch_start_us_ > first_fast_us - max_stride_us_) return front_us;
+  return std::max(front_us, first_fast_us);
 }
 
 bool GyroStrideSegmenter::cycle_can_reopen() const {
@@ -232,6 +250,8 @@ void GyroStrideSegmenter::clear_after_gap() {
   close_tail();
   rows_.clear();
   undecided_moving_rows_ = 0;
+  moving_trimmed_ = false;
+  first_fast_us_.reset();
   processed_ = 0;
   last_peak_.reset();
   candidate_.reset();
@@ -245,12 +265,16 @@ void GyroStrideSegmenter::accept(const GyroRow& row) {
   rows_.push_back(row);
   if (!axis_) {
     if (counts_as_motion(row.w)) ++undecided_moving_rows_;
+    if (!first_fast_us_ && row.w.norm() >= settings_.swing_peak_min_rps) first_fast_us_ = row.t_us;
     find_axis();
     if (!axis_) {
       // Standing or too little motion yet: keep a bounded window.
       const int64_t keep_us = static_cast<int64_t>(undecided_keep_s() * 1e6);
       while (!rows_.empty() && rows_.back().t_us - rows_.front().t_us > keep_us) {
-        if (counts_as_motion(rows_.front().w)) --undecided_moving_rows_;
+        if (counts_as_motion(rows_.front().w)) {
+          --undecided_moving_rows_;
+          moving_trimmed_ = true;
+        }
         rows_.pop_front();
       }
       return;
@@ -258,7 +282,12 @@ void GyroStrideSegmenter::accept(const GyroRow& row) {
     undecided_moving_rows_ = 0;
     for (GyroRow& r : rows_) r.p = r.w.dot(*axis_);
     processed_ = 0;
-    stretch_start_us_ = rows_.front().t_us;  // what was kept while the axis was searched
+    // The stretch began with its data unless motion was trimmed while the axis was searched;
+    // then it begins with what was kept (standing rows trimmed change nothing: no contact lies
+    // in them).
+    if (moving_trimmed_) stretch_start_us_ = rows_.front().t_us;
+    moving_trimmed_ = false;
+    first_fast_us_.reset();
   } else {
     rows_.back().p = rows_.back().w.dot(*axis_);
   }

@@ -197,6 +197,8 @@ class GyroStrideSegmenter : public StepDetector {
   double impact_before_peaks_g(const Eigen::Vector3d& axis, int sign, double level) const;
   /// How much data is kept while the pitch axis is not known.
   double undecided_keep_s() const;
+  /// horizon_us() while the pitch axis is not known.
+  int64_t undecided_horizon_us() const;
   void on_peak(size_t index);
   void trim();
   /// trim() while no mid-swing comes (standing after a stop, after a gap).
@@ -224,6 +226,10 @@ class GyroStrideSegmenter : public StepDetector {
   /// kept as rows come and go so that a sensor standing still does not
   /// rescan its whole window (seconds of rows) at every sample.
   size_t undecided_moving_rows_ = 0;
+  /// While the axis is unknown: whether a row counting as motion was trimmed from the window, and
+  /// the first row whose rate reached swing_peak_min_rps (see undecided_horizon_us()).
+  bool moving_trimmed_ = false;
+  std::optional<int64_t> first_fast_us_;
   std::optional<size_t> last_peak_;   ///< index of the last confirmed MS
   int64_t last_peak_t_us_ = 0;        ///< its time (cached for the per-sample test)
   std::optional<int64_t> stride_us_;  ///< typical stride (median of recent), for partial cycles
@@ -243,9 +249,9 @@ class GyroStrideSegmenter : public StepDetector {
   int64_t max_stride_us_ = 0;
   int64_t idle_keep_us_ = 0;  ///< rows idle_trim() keeps (set at first use: context_s() is virtual)
   bool after_gap_ = false;
-  /// Oldest row of the current stretch (since the start, a gap, or the
-  /// pitch axis being found): a head cycle is partial only if its opening
-  /// mid-swing would precede it.
+  /// First row of the current stretch (since the start or a gap; the oldest row kept when the
+  /// pitch axis was found, if motion had been trimmed before): a head cycle is partial only if
+  /// its opening mid-swing would precede it.
   int64_t stretch_start_us_ = INT64_MIN;
 };
 
