@@ -456,6 +456,9 @@ std::vector<std::string> GaitEngine::warnings() const {
     counted(f.ic_from_feature_lag,
             "contacts with no landing impact in the samples, timed from the gyro feature and the "
             "recent strides' lag; quality lowered");
+    counted(f.ic_feature_tracked,
+            "contacts whose shank pitch rate had two troughs of a depth (the leg pulled back "
+            "before the landing), timed from the one at the recent strides' place");
     counted(f.ic_weak_jump_by_rhythm,
             "landings whose jump stayed under the impact level (a short heel strike between "
             "samples), taken where the stride rhythm expects them; quality lowered");

@@ -1,7 +1,9 @@
 #include "shank_step_detector.hpp"
 
 #include <Eigen/Core>
+#include <algorithm>
 #include <cmath>
+#include <vector>
 
 #include "placement.hpp"
 #include "stride_features.hpp"
@@ -25,6 +27,51 @@ ShankStepDetector::ShankStepDetector(const ShankDetectorSettings& settings)
 void ShankStepDetector::reset() {
   GyroStrideSegmenter::reset();
   placement_.reset();
+  feature_offsets_us_.clear();
+}
+
+size_t ShankStepDetector::tracked_feature(const StrideSpan& span, const IcFeature& ic) {
+  const GyroRows& rows = *span.rows;
+  // The troughs of the cycle's first half as deep as the lowest (within feature_trough_share of
+  // it), each its lowest row; of these, the one at the recent strides' typical time after the
+  // opening mid-swing.
+  size_t chosen = ic.row;
+  if (feature_offsets_us_.size() >= settings_.feature_track_min_strides) {
+    thread_local std::vector<int64_t> sorted;
+    sorted.assign(feature_offsets_us_.begin(), feature_offsets_us_.end());
+    const auto mid = sorted.begin() + static_cast<std::ptrdiff_t>(sorted.size() / 2);
+    std::nth_element(sorted.begin(), mid, sorted.end());
+    const int64_t typical_us = span.t_begin_us + *mid;
+    const double level = settings_.feature_trough_share * rows[ic.row].p;
+    int64_t best_off_us = INT64_MAX;
+    for (size_t i = ic.lo; i <= ic.hi;) {
+      if (rows[i].p > level) {
+        ++i;
+        continue;
+      }
+      size_t low = i;
+      for (; i <= ic.hi && rows[i].p <= level; ++i) {
+        if (rows[i].p < rows[low].p) low = i;
+      }
+      const int64_t off_us = std::abs(rows[low].t_us - typical_us);
+      if (off_us < best_off_us) {
+        best_off_us = off_us;
+        chosen = low;
+      }
+    }
+    // A trough at the edge of a partial cycle may continue beyond the data (as in ic_feature()).
+    if ((span.truncated_head && chosen == ic.lo) || (span.truncated_tail && chosen == span.end)) {
+      chosen = ic.row;
+    }
+  }
+  if (chosen != ic.row) ++flags_.ic_feature_tracked;
+  if (!span.truncated_head && !span.truncated_tail && !span.end_estimated) {
+    feature_offsets_us_.push_back(rows[chosen].t_us - span.t_begin_us);
+    if (feature_offsets_us_.size() > settings_.feature_track_strides) {
+      feature_offsets_us_.pop_front();
+    }
+  }
+  return chosen;
 }
 
 std::optional<DetectedStep> ShankStepDetector::analyze(const StrideSpan& span) {
@@ -32,7 +79,7 @@ std::optional<DetectedStep> ShankStepDetector::analyze(const StrideSpan& span) {
   const int64_t t_mid = mid_cycle_us(span);
   const std::optional<IcFeature> ic = ic_feature(span);
   if (!ic) return std::nullopt;
-  const size_t ic_g = ic->row;
+  const size_t ic_g = tracked_feature(span, *ic);
 
   DetectedStep step;
   step.source = settings_.segmenter.placement;

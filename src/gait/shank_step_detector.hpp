@@ -6,6 +6,8 @@
 // to be poor, so it is reported but marked unreliable and lower quality.
 #pragma once
 
+#include <deque>
+
 #include "gyro_stride_segmenter.hpp"
 #include "impact_placement.hpp"
 #include "stride_features.hpp"
@@ -48,6 +50,18 @@ struct ShankDetectorSettings {
                       .later_s = 0.08};
   /// Window after IC in which the axial peak is the tibial shock.
   double shock_window_s = 0.06;
+  /// A leg that pulls back before the landing turns the shank backward about as fast in the late
+  /// swing as in the stance after the contact: two troughs of the pitch rate, within a few
+  /// hundredths of a rad/s of each other, and noise decides which one is the lowest. The lag from
+  /// the contact to the feature then jumps by 50-70 ms between strides, which neither the impact
+  /// placement nor, where the samples miss the shock, the contact can follow (gyro shanks at 104
+  /// and 128 Hz: cadence error 0.87 and 1.09 steps/min). A trough within this share of the lowest
+  /// is as good a feature, and the one at the recent strides' typical time after the mid-swing is
+  /// taken (the median over feature_track_strides whole cycles, once there are
+  /// feature_track_min_strides).
+  double feature_trough_share = 0.9;
+  size_t feature_track_strides = 9;
+  size_t feature_track_min_strides = 3;
 };
 
 class ShankStepDetector final : public GyroStrideSegmenter {
@@ -64,6 +78,11 @@ class ShankStepDetector final : public GyroStrideSegmenter {
   ShankDetectorSettings settings_;
   /// Places the impact between its two samples with the IC feature's help.
   ImpactPlacement placement_;
+  /// The IC feature of this cycle: ic's lowest row, or another trough as deep that lies where
+  /// the recent strides' features did (ShankDetectorSettings::feature_trough_share).
+  size_t tracked_feature(const StrideSpan& span, const IcFeature& ic);
+  /// Time of each recent whole cycle's feature after its opening mid-swing.
+  std::deque<int64_t> feature_offsets_us_;
 };
 
 }  // namespace gk

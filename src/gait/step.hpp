@@ -70,6 +70,9 @@ struct DetectorFlags {
   /// Gyro foot or shank: contacts with no impact in the samples, timed at the gyro feature less
   /// the recent strides' lag (ImpactPlacement::recent_lag_us).
   uint64_t ic_from_feature_lag = 0;
+  /// Gyro shank: contacts whose IC feature is not the cycle's lowest pitch rate but a trough as
+  /// deep at the recent strides' time (ShankDetectorSettings::feature_trough_share).
+  uint64_t ic_feature_tracked = 0;
   /// Accelerometer-only shank: landings taken at a jump smaller than its stride's largest,
   /// because it lies nearer the stride rhythm (TibialImpactDetectorSettings::rival_fraction).
   uint64_t ic_rival_by_rhythm = 0;
