@@ -135,8 +135,9 @@ std::optional<double> impact_time_us(const StrideSpan& span, int64_t around_us,
     size_t later = later_lo;
     double later_jump = -1.0;
     for (size_t i = later_lo; i <= later_hi && later_lo <= later_hi; ++i) {
-      if (jump(i) > later_jump) {
-        later_jump = jump(i);
+      const double j = jump(i);
+      if (j > later_jump) {
+        later_jump = j;
         later = i;
       }
     }
