@@ -49,6 +49,7 @@ void TibialImpactStepDetector::reset() {
   after_gap_ = false;
   ready_.clear();
   flags_ = {};
+  placement_.reset();
   update_levels();
 }
 
@@ -291,9 +292,20 @@ void TibialImpactStepDetector::on_impact(size_t k, bool weak) {
   // so the rise through it happened between row j-1 and row j, taken at their middle. (The
   // middle of the whole lag put it 4.4 ms early at 1 kHz, and the lowest sample in the lag,
   // the shank's deceleration just before the strike, 6.1 ms early.)
-  const int64_t ic_us = j > 0 && rows_[j].t_us - rows_[j - 1].t_us <= gap_us_
-                            ? rows_[j - 1].t_us + (rows_[j].t_us - rows_[j - 1].t_us) / 2
-                            : rows_[j].t_us - lag_us_ / 2;
+  const bool sampled = j > 0 && rows_[j].t_us - rows_[j - 1].t_us <= gap_us_;
+  const int64_t impact_us = sampled ? rows_[j - 1].t_us + (rows_[j].t_us - rows_[j - 1].t_us) / 2
+                                    : rows_[j].t_us - lag_us_ / 2;
+  // Where between those two samples: the loading rise that follows is smooth, and its crossing
+  // trails the landing by a lag that changes little from stride to stride (ImpactPlacement).
+  int64_t ic_us = impact_us;
+  if (sampled) {
+    if (const std::optional<double> feature_us = loading_crossing_us(j)) {
+      const double impact = static_cast<double>(impact_us);
+      ic_us = static_cast<int64_t>(std::llround(placement_.place_us(
+          *feature_us, impact, static_cast<double>(rows_[j].t_us - rows_[j - 1].t_us))));
+      placement_.note(*feature_us, impact);
+    }
+  }
 
   DetectedStep step;
   step.source = settings_.placement;
@@ -326,6 +338,37 @@ void TibialImpactStepDetector::on_impact(size_t k, bool weak) {
     if (recent_impacts_.size() > kRecentImpacts) recent_impacts_.erase(recent_impacts_.begin());
   }
   update_levels();
+}
+
+std::optional<double> TibialImpactStepDetector::loading_crossing_us(size_t j) const {
+  const int64_t t0_us = rows_[j].t_us;
+  thread_local std::vector<double> plateau;
+  plateau.clear();
+  for (size_t r = j;
+       r < rows_.size() && rows_[r].t_us <= t0_us + us(settings_.loading_plateau_to_s); ++r) {
+    if (rows_[r].t_us >= t0_us + us(settings_.loading_plateau_from_s)) {
+      plateau.push_back(rows_[r].axial_g);
+    }
+  }
+  if (plateau.size() < 2) return std::nullopt;  // the end of the data, or a hole
+  const auto mid = plateau.begin() + static_cast<std::ptrdiff_t>(plateau.size() / 2);
+  std::nth_element(plateau.begin(), mid, plateau.end());
+  const double before_g = rows_[j - 1].axial_g;
+  if (*mid - before_g < settings_.loading_min_rise_g) return std::nullopt;
+  const double level_g = before_g + settings_.loading_share * (*mid - before_g);
+  // The last upward crossing: a shock the samples caught crosses first and falls back.
+  std::optional<double> crossing_us;
+  for (size_t r = j; r < rows_.size() && rows_[r].t_us <= t0_us + us(settings_.loading_search_s);
+       ++r) {
+    const double a0 = rows_[r - 1].axial_g;
+    const double a1 = rows_[r].axial_g;
+    if (a0 < level_g && a1 >= level_g) {
+      crossing_us =
+          static_cast<double>(rows_[r - 1].t_us) +
+          (level_g - a0) / (a1 - a0) * static_cast<double>(rows_[r].t_us - rows_[r - 1].t_us);
+    }
+  }
+  return crossing_us;
 }
 
 void TibialImpactStepDetector::finish() {

@@ -26,6 +26,7 @@
 #include <optional>
 #include <vector>
 
+#include "impact_placement.hpp"
 #include "step.hpp"
 
 namespace gk {
@@ -66,6 +67,23 @@ struct TibialImpactDetectorSettings {
   double first_fraction = 0.3;
   double first_search_s = 0.020;
   double shock_window_s = 0.06;  ///< tibial shock: peak axial force this long after IC
+  /// Where between its two samples the landing happened. The landing's jump is known only to
+  /// the pair of samples it fell between, and at 100-200 Hz the samples miss the simulated 4 ms
+  /// shock at some sampling phases, so the jump taken there is the loading rise 10-15 ms later:
+  /// the contact moved with the phase (an accelerometer-only shank at 200 Hz: 0-2 ms early on
+  /// some strides, 10-12 ms late on others, IC error 5.4 ms). The loading rise into the stance
+  /// is smooth: its crossing of loading_share of the way from the level before the landing to
+  /// the stance plateau (the median from loading_plateau_from_s to loading_plateau_to_s after
+  /// the jump), the last upward one within loading_search_s and timed between its samples, trails
+  /// the landing by a steady lag. ImpactPlacement combines the two as at the gyro shank, taking
+  /// the lag from the strides whose samples caught the shock. No crossing is looked for where
+  /// the plateau stands less than loading_min_rise_g above the level before (a walking heel
+  /// strike's slow loading).
+  double loading_share = 0.5;
+  double loading_plateau_from_s = 0.020;
+  double loading_plateau_to_s = 0.040;
+  double loading_search_s = 0.030;
+  double loading_min_rise_g = 0.5;
   /// A rival for the largest jump: a separate jump (further than first_search_s from it,
   /// within rival_window_s) reaching rival_fraction of it. At 100 Hz the samples can miss
   /// the shock and spread the loading rise over three samples; a single jump of mid-stance
@@ -167,6 +185,12 @@ class TibialImpactStepDetector final : public StepDetector {
   std::vector<int64_t> recent_peaks_us_;  ///< this leg's last impacts (largest jumps)
   int64_t last_t_us_ = INT64_MIN;
   bool after_gap_ = false;
+  /// Places each landing between its two samples (see loading_share); impacts are seen late
+  /// only: where the samples miss the shock, the jump taken is the loading rise after it.
+  ImpactPlacement placement_{/*impact_seen_late_only=*/true};
+  /// The loading rise's crossing after the landing's jump at row j (see loading_share), between
+  /// samples; nullopt without a clear rise.
+  std::optional<double> loading_crossing_us(size_t j) const;
 };
 
 }  // namespace gk
