@@ -1103,6 +1103,49 @@ TEST(BatchVsStreaming, AccelerometerOnlyShanksGiveTheSameSteps) {
   }
 }
 
+// A pelvis clip: the walk's step into the run, loaded under the peak level, is taken when the
+// next peak confirms the rhythm's room for it, and a push-off from standing is dropped when
+// the next contact rises from a flight. Both decisions wait for a later contact; the stream
+// must still give the batch's steps, each within a stride of its IC.
+TEST(BatchVsStreaming, PelvisWeakStepsAndPushOffsGiveTheSameSteps) {
+  struct Case {
+    uint64_t seed;
+    double rate_hz, stand_s, walk_s, speed_mps, cadence_spm;
+    const char* warning;
+  };
+  const Case cases[] = {
+      {866295, 833.0, 3.0, 8.0, 3.07, 152.8, "taken where the step rhythm leaves room for one"},
+      {641871, 208.0, 10.0, 0.0, 4.92, 153.5, "taken as the push-off into a run"}};
+  for (const Case& c : cases) {
+    sim::SimSettings s;
+    s.seed = c.seed;
+    s.runner.schedule = {{Activity::kStand, c.stand_s, 0.0, 0.0}};
+    if (c.walk_s > 0.0) s.runner.schedule.push_back({Activity::kWalk, c.walk_s, 1.4, 110.0});
+    s.runner.schedule.push_back({Activity::kRun, 20.0, c.speed_mps, c.cadence_spm});
+    s.sensors = sim::pelvis_sensors(c.rate_hz);
+    for (sim::SensorSettings& sensor : s.sensors) sensor.errors.mounting_rotation_max_deg = 90.0;
+    const sim::SimResult r = sim::simulate(s);
+    const GaitAnalysis batch = analyze_gait(r.session);
+    ASSERT_TRUE(
+        std::any_of(batch.warnings.begin(), batch.warnings.end(),
+                    [&](const std::string& w) { return w.find(c.warning) != std::string::npos; }))
+        << c.warning;
+    GaitEngine engine(engine_header(r.session));
+    const Streamed live = stream_by_time(engine, r.session);
+    EXPECT_TRUE(batch.steps == live.steps) << c.seed;
+    EXPECT_EQ(batch.warnings, live.warnings);
+    const double stride_s = 120.0 / (c.walk_s > 0.0 ? 110.0 : c.cadence_spm);
+    for (size_t i = 0; i < live.steps.size(); ++i) {
+      if (i > 0) {
+        EXPECT_LT(live.steps[i - 1].event.ic_us, live.steps[i].event.ic_us) << i;
+      }
+      if (live.emit_t_us[i] == INT64_MAX) continue;  // released at finish()
+      EXPECT_LE(static_cast<double>(live.emit_t_us[i] - live.steps[i].event.ic_us) * 1e-6, stride_s)
+          << "step at " << static_cast<double>(live.steps[i].event.ic_us) * 1e-6 << " s";
+    }
+  }
+}
+
 TEST(BatchVsStreaming, RecordingReadPacketByPacketGivesTheSameSteps) {
   const sim::SimResult r = mixed_session();
   const GaitAnalysis batch = analyze_gait(r.session);

@@ -410,8 +410,8 @@ std::vector<std::string> GaitEngine::warnings() const {
     }
     if (f.ic_at_data_end > 0) {
       out.push_back(fmt::format(
-          "{}: a landing in the last moments of the data, before its rest could show, claimed on "
-          "its impact where the stride rhythm expects it; quality lowered",
+          "{}: a landing in the last moments of the data, before its rest (a shoe) or its "
+          "loading peak (a trunk) could show, claimed on its impact; quality lowered",
           name));
     }
     if (f.saturated > 0) {
@@ -462,6 +462,13 @@ std::vector<std::string> GaitEngine::warnings() const {
     counted(f.ic_weak_jump_by_rhythm,
             "landings whose jump stayed under the impact level (a short heel strike between "
             "samples), taken where the stride rhythm expects them; quality lowered");
+    counted(f.ic_weak_peak_by_rhythm,
+            "contacts whose loading peak at the trunk stayed under the peak level (a slow walk, "
+            "or the step where a walk blends into a run), taken where the step rhythm leaves room "
+            "for one; quality lowered");
+    counted(f.push_offs_from_standing,
+            "loadings of the trunk from standing that led into a flight, taken as the push-off "
+            "into a run and not counted as steps");
     counted(f.ic_rival_by_rhythm,
             "landings taken at a smaller jump than their stride's largest, which lay off the "
             "stride rhythm (a mid-stance rise where the samples missed the shock)");

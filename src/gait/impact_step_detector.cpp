@@ -45,6 +45,18 @@ int64_t ImpactStepDetector::horizon_us() const {
   // the stretch before it, after the last peak.
   if (pending_) return pending_->ic_us;
   if (rows_.empty()) return last_t_us_;
+  // A weak peak the rhythm expects (see weak_peak_min_g) is taken when the next peak is
+  // confirmed, its rise searched after the last peak. The next peak is the candidate or a row
+  // still to come.
+  if (weak_peak_possible(candidate_ ? rows_[*candidate_].t_us : rows_.back().t_us)) {
+    // Its rise is searched back from the weak peak, which lies at least a shortest step, and
+    // within the tolerance of a typical step, after the last peak.
+    const double earliest_peak_us =
+        static_cast<double>(*last_peak_us_) +
+        std::max(settings_.min_step_s * 1e6, (1.0 - settings_.weak_tolerance) * typical_step_us_);
+    return std::max(*last_peak_us_,
+                    static_cast<int64_t>(earliest_peak_us - settings_.rise_search_s * 1e6));
+  }
   const int64_t lookback = static_cast<int64_t>(settings_.rise_search_s * 1e6);
   const int64_t from = candidate_ ? rows_[*candidate_].t_us : last_t_us_;
   return std::max(from - lookback, last_peak_us_.value_or(INT64_MIN));
@@ -60,6 +72,7 @@ void ImpactStepDetector::reset() {
   candidate_.reset();
   last_peak_us_.reset();
   pending_.reset();
+  pending_push_off_ = false;
   lows_.clear();
   recent_peaks_.clear();
   recent_peak_median_ = 0.0;
@@ -69,6 +82,7 @@ void ImpactStepDetector::reset() {
   hole_end_us_ = INT64_MIN;
   last_ic_us_.reset();
   step_times_us_.clear();
+  typical_step_us_ = 0.0;
   overdue_us_ = static_cast<int64_t>(settings_.max_step_s * 1e6);
   after_gap_ = false;
   ready_.clear();
@@ -170,6 +184,59 @@ void ImpactStepDetector::push(const ImuSample& s) {
 }
 
 void ImpactStepDetector::on_peak(size_t k) {
+  if (const std::optional<size_t> weak = weak_peak_before(k)) {
+    const int64_t k_us = rows_[k].t_us;
+    contact_at_peak(*weak, Peak::kWeak);
+    // settle() dropped the rows before the weak peak's search window; k moved with them.
+    k = 0;
+    while (rows_[k].t_us != k_us) ++k;
+  }
+  contact_at_peak(k, Peak::kConfirmed);
+}
+
+bool ImpactStepDetector::weak_peak_possible(int64_t peak_us) const {
+  return last_peak_us_ && step_times_us_.size() >= settings_.weak_rhythm_min_steps &&
+         static_cast<double>(peak_us - *last_peak_us_) <=
+             settings_.weak_gap_max_steps * typical_step_us_;
+}
+
+std::optional<size_t> ImpactStepDetector::weak_peak_before(size_t k) const {
+  if (!weak_peak_possible(rows_[k].t_us)) return std::nullopt;
+  // Every row since the last peak must still be here (the stretch without a candidate keeps
+  // rise_search_s + max_step_s).
+  if (rows_.empty() || rows_.front().t_us > *last_peak_us_) return std::nullopt;
+  const double typical_us = typical_step_us_;
+  const auto gap_us = static_cast<double>(rows_[k].t_us - *last_peak_us_);
+  if (gap_us < settings_.weak_gap_min_steps * typical_us) return std::nullopt;
+  const double expected_us = static_cast<double>(*last_peak_us_) + typical_us;
+  const double tolerance_us = settings_.weak_tolerance * typical_us;
+  const auto min_step_us = static_cast<int64_t>(settings_.min_step_s * 1e6);
+  // A local peak as the candidate rule confirms one: nothing higher within half a shortest step
+  // either side.
+  const int64_t half_us = min_step_us / 2;
+  std::optional<size_t> best;
+  for (size_t j = 0; j < k; ++j) {
+    const Row& row = rows_[j];
+    if (row.v_g < settings_.weak_peak_min_g) continue;
+    if (row.t_us - *last_peak_us_ < min_step_us || rows_[k].t_us - row.t_us < min_step_us) continue;
+    if (std::abs(static_cast<double>(row.t_us) - expected_us) > tolerance_us) continue;
+    bool local = true;
+    for (size_t r = j; r-- > 0 && rows_[r].t_us >= row.t_us - half_us && local;) {
+      local = rows_[r].v_g <= row.v_g;
+    }
+    for (size_t r = j + 1; r < rows_.size() && rows_[r].t_us <= row.t_us + half_us && local; ++r) {
+      local = rows_[r].v_g < row.v_g;
+    }
+    if (!local) continue;
+    if (!best || std::abs(static_cast<double>(row.t_us) - expected_us) <
+                     std::abs(static_cast<double>(rows_[*best].t_us) - expected_us)) {
+      best = j;
+    }
+  }
+  return best;
+}
+
+void ImpactStepDetector::contact_at_peak(size_t k, Peak kind) {
   // The foot of the rise: the lowest force in the stretch before the peak
   // (after the previous peak).
   const int64_t search_from =
@@ -184,9 +251,12 @@ void ImpactStepDetector::on_peak(size_t k) {
   const bool at_edge = foot == 0 && !last_peak_us_;  // the rise began before the data
   const bool gated = last_peak_us_ && static_cast<double>(rows_[k].t_us - *last_peak_us_) * 1e-6 >
                                           settings_.max_step_s;
-  recent_peaks_.push_back(rows_[k].v_g);
-  if (recent_peaks_.size() > kRecentPeaks) recent_peaks_.erase(recent_peaks_.begin());
-  recent_peak_median_ = upper_median(recent_peaks_);
+  if (kind ==
+      Peak::kConfirmed) {  // a weak peak would pull down the level the next ones are held to
+    recent_peaks_.push_back(rows_[k].v_g);
+    if (recent_peaks_.size() > kRecentPeaks) recent_peaks_.erase(recent_peaks_.begin());
+    recent_peak_median_ = upper_median(recent_peaks_);
+  }
   last_peak_us_ = rows_[k].t_us;
   if (foot == k || at_edge) {
     release_pending(rows_[k].t_us);
@@ -288,23 +358,37 @@ void ImpactStepDetector::on_peak(size_t k) {
       recent_floors_.push_back(rows_[foot].v_g);
       if (recent_floors_.size() > kRecentPeaks) recent_floors_.erase(recent_floors_.begin());
     }
-    if (last_ic_us_ && !gated && !in_hole) {
+    // The pending contact rose from standing and this one from a flight: it was the push-off
+    // into a run, not a landing (see standstill_s).
+    const bool push_off = pending_ && pending_push_off_ && rows_[foot].v_g < kFlightLevel_g;
+    if (last_ic_us_ && !gated && !in_hole && !push_off) {
       step_times_us_.push_back(step.ic_us - *last_ic_us_);
       if (step_times_us_.size() > kStepTimes) step_times_us_.pop_front();
       std::vector<double> times(step_times_us_.begin(), step_times_us_.end());
-      overdue_us_ =
-          std::min(static_cast<int64_t>(settings_.max_step_s * 1e6),
-                   static_cast<int64_t>(settings_.overdue_steps * upper_median(std::move(times))));
+      typical_step_us_ = upper_median(std::move(times));
+      const double confirmed_us =
+          typical_step_us_ + (settings_.rise_search_s + 0.5 * settings_.min_step_s) * 1e6;
+      overdue_us_ = std::min(
+          static_cast<int64_t>(settings_.max_step_s * 1e6),
+          static_cast<int64_t>(std::max(settings_.overdue_steps * typical_step_us_, confirmed_us)));
     }
     last_ic_us_ = step.ic_us;
-    step.quality = gated || step.ic_in_hole ? 0.4 : 0.6;
+    if (kind == Peak::kWeak) ++flags_.ic_weak_peak_by_rhythm;
+    if (kind == Peak::kDataEnd) ++flags_.ic_at_data_end;
+    step.quality = gated || step.ic_in_hole || kind != Peak::kConfirmed ? 0.4 : 0.6;
     step.contact_time_reliable = false;
     step.activity =
         rows_[foot].v_g < kFlightLevel_g ? GaitActivity::kRunning : GaitActivity::kWalking;
     step.after_gap = after_gap_;
     after_gap_ = false;
+    if (push_off) {
+      ++flags_.push_offs_from_standing;
+      pending_.reset();
+      lows_.clear();
+    }
     release_pending(step.ic_us);
     pending_ = step;
+    pending_push_off_ = from_standstill(foot);
     // The peak is confirmed half a shortest step after it, and a short
     // contact (a fast runner's, about 0.2 s) can unload before that.
     for (size_t r = k + 1; r < rows_.size(); ++r) track_unloading(r);
@@ -338,6 +422,20 @@ std::optional<double> ImpactStepDetector::first_transient_us(size_t from, size_t
     --j;
   }
   return 0.5 * static_cast<double>(rows_[j - 1].raw_t_us + rows_[j].raw_t_us);
+}
+
+bool ImpactStepDetector::from_standstill(size_t foot) const {
+  const auto from_us = rows_[foot].t_us - static_cast<int64_t>(settings_.standstill_s * 1e6);
+  const auto to_us = rows_[foot].t_us - static_cast<int64_t>(settings_.standstill_dip_s * 1e6);
+  if (rows_.front().t_us > from_us) return false;  // not seen: the data or a gap began there
+  double low = INFINITY;
+  double high = -INFINITY;
+  for (size_t r = 0; r < foot && rows_[r].t_us <= to_us; ++r) {
+    if (rows_[r].t_us < from_us) continue;
+    low = std::min(low, rows_[r].v_g);
+    high = std::max(high, rows_[r].v_g);
+  }
+  return high >= low && high - low <= settings_.standstill_range_g;
 }
 
 void ImpactStepDetector::track_unloading(size_t i) {
@@ -394,8 +492,27 @@ void ImpactStepDetector::finish() {
     const size_t k = *candidate_;
     candidate_.reset();
     on_peak(k);
+  } else if (const std::optional<size_t> k = landing_at_data_end()) {
+    contact_at_peak(*k, Peak::kDataEnd);
   }
   release_pending(INT64_MAX);
+}
+
+std::optional<size_t> ImpactStepDetector::landing_at_data_end() const {
+  if (!pending_ || rows_.empty() || lows_.empty()) return std::nullopt;
+  if (lows_.back().to_us == INT64_MAX) return std::nullopt;  // still below the level: in the air
+  if (rows_.back().raw_v_g < settings_.end_landing_min_g) return std::nullopt;
+  // The flight is the longest low, as in release_pending(); the landing's spike can lift the
+  // force through the level for a sample and split it, so it need not be the last low.
+  const Low* flight = &lows_.front();
+  for (const Low& low : lows_) {
+    if (low.to_us - low.from_us > flight->to_us - flight->from_us) flight = &low;
+  }
+  if (static_cast<double>(flight->to_us - flight->from_us) * 1e-6 < settings_.end_flight_min_s ||
+      static_cast<double>(rows_.back().t_us - flight->to_us) * 1e-6 > settings_.end_landing_max_s) {
+    return std::nullopt;
+  }
+  return rows_.size() - 1;
 }
 
 }  // namespace gk

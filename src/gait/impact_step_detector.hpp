@@ -32,13 +32,51 @@ struct ImpactDetectorSettings {
   double smoothing_s = 0.010;            ///< moving average before peak picking
   double peak_min_g = 1.25;              ///< vertical specific force of a contact peak
   double peak_rel = 0.5;                 ///< and this x median of recent peaks
-  double min_step_s = 60.0 / 285.0;      ///< plausibility gate on the step time
+  /// A step whose loading peak stays under peak_min_g (a slow walker's, or the step where a
+  /// walk blends into a run: a simulated pelvis read 1.15-1.21 g there against 1.24-1.37 g for
+  /// the walk's steps) is taken where the step rhythm leaves room for exactly one: when the next
+  /// peak comes weak_gap_min_steps to weak_gap_max_steps typical steps (the upper median of the
+  /// recent step times, at least weak_rhythm_min_steps of them) after the last, the local peak
+  /// of at least weak_peak_min_g nearest one typical step after the last peak, within
+  /// weak_tolerance x that step, is a contact. Marked (`ic_weak_peak_by_rhythm`), quality lower.
+  double weak_peak_min_g = 1.1;
+  double weak_gap_min_steps = 1.6;
+  double weak_gap_max_steps = 2.5;
+  double weak_tolerance = 0.3;
+  size_t weak_rhythm_min_steps = 3;
+  /// A running landing whose loading peak the data's end cut off: where the longest stretch
+  /// under the unloading level (half body weight) since the last contact's peak lasted at least
+  /// end_flight_min_s (a flight, not a dip inside stance) and ended at most end_landing_max_s
+  /// before the data, with the force at the end at least end_landing_min_g (the landing well
+  /// under way: sacrum-running's trial14 ends with a rise to 0.55 g that its force plate does not
+  /// count as a contact), the last row stands in for the peak. Marked (`ic_at_data_end`), quality
+  /// lower, no toe-off.
+  double end_landing_max_s = 0.1;
+  double end_flight_min_s = 0.04;
+  double end_landing_min_g = 0.75;
+  /// A run started from standing begins with a push-off: the trunk dips (unweighting) and is
+  /// loaded above body weight by the legs still on the ground, then flies (a simulated pelvis:
+  /// 1.0 g, a dip to 0.33 g, 1.8-2.0 g, -0.2 g). That loading is no landing. A contact whose
+  /// force stayed within standstill_range_g over the standstill_s before its rise's foot
+  /// (ending standstill_dip_s before it, clear of the dip) and whose next contact rises from a
+  /// flight is dropped as that push-off (`push_offs_from_standing`). A walk's first step from
+  /// standing is followed by no flight and stays.
+  double standstill_s = 0.6;
+  double standstill_dip_s = 0.15;
+  double standstill_range_g = 0.15;
+  double min_step_s = 60.0 / 285.0;  ///< plausibility gate on the step time
   double max_step_s = 1.5;
   /// A contact with no next one after this many typical steps (the recent
   /// steps' upper median; max_step_s before there are any) is reported: the
-  /// wearer stopped on it. 2.5 lets one landing go missed without reporting
-  /// the contact before the flight that ends it has been seen.
-  double overdue_steps = 2.5;
+  /// wearer stopped on it, or the next landing was weak (see weak_peak_min_g) and
+  /// is decided only at the one after. Under 2, so that the contact is out within
+  /// a stride of its IC (2.5 held the walk's last step before a weak one 1.33 s,
+  /// its stride 1.09 s); its flight ends its contact within a typical step, and
+  /// lows after that belong to the next contact. Never before the next contact
+  /// can have been confirmed (a typical step, plus rise_search_s and half a
+  /// shortest step): a runner's steps of 0.3 s were otherwise released just
+  /// before their next one, their flight not yet seen whole.
+  double overdue_steps = 1.9;
   double rise_search_s = 0.25;  ///< how far before a peak its foot is looked for
   /// The landing's first transient (see on_peak()): the unsmoothed force's rise over
   /// transient_lag_s, first reaching transient_fraction x the largest such rise between
@@ -84,11 +122,30 @@ class ImpactStepDetector final : public StepDetector {
   /// nullopt where none is seen.
   /// The rise taken is the first reaching `fraction` of the largest (1: the largest itself).
   std::optional<double> first_transient_us(size_t from, size_t k, double fraction) const;
+  /// Confirms the loading peak at row k, first taking a weak peak the rhythm expects before it
+  /// (see weak_peak_min_g).
   void on_peak(size_t k);
+  enum class Peak {
+    kConfirmed,  ///< over the peak level
+    kWeak,       ///< under it, where the rhythm expects one (weak_peak_min_g)
+    kDataEnd,    ///< the last row, a landing's rise cut off by the end of the data
+  };
+  /// The contact whose loading peak is row k.
+  void contact_at_peak(size_t k, Peak kind);
+  /// The last row, where the data ends during a running landing's rise (see
+  /// end_landing_max_s); nullopt otherwise.
+  std::optional<size_t> landing_at_data_end() const;
+  /// Row of the weak peak the rhythm expects before the confirmed peak at row k, if any.
+  std::optional<size_t> weak_peak_before(size_t k) const;
+  /// Whether a peak confirmed at peak_us may have a weak one before it: the rhythm is known and
+  /// the gap since the last peak is not over weak_gap_max_steps.
+  bool weak_peak_possible(int64_t peak_us) const;
   void settle(size_t k);
   /// Notes where the force crosses the unloading level between rows i-1
   /// and i: the stretches below it after the pending contact's peak.
   void track_unloading(size_t i);
+  /// Whether the trunk stood still before the rise whose foot is row `foot` (standstill_s).
+  bool from_standstill(size_t foot) const;
   /// Reports the pending contact, ended where its flight begins before
   /// `next_ic_us` (no stretch below the level: no TO).
   void release_pending(int64_t next_ic_us);
@@ -109,6 +166,7 @@ class ImpactStepDetector final : public StepDetector {
   /// IC known; reported at the next contact (or a gap, a stop, the end),
   /// when the flight that ends it can be told from dips inside stance.
   std::optional<DetectedStep> pending_;
+  bool pending_push_off_ = false;  ///< pending_ rose from standing (see standstill_s)
   struct Low {
     int64_t from_us = 0;        ///< force fell below the unloading level
     int64_t to_us = INT64_MAX;  ///< and rose again (max: not yet)
@@ -128,6 +186,7 @@ class ImpactStepDetector final : public StepDetector {
   /// a hole or a gap): a landing lost in a hole is timed from that rhythm.
   std::optional<int64_t> last_ic_us_;
   std::deque<int64_t> step_times_us_;
+  double typical_step_us_ = 0.0;  ///< their upper median, cached at each step
   /// How long a pending contact waits for the next (see overdue_steps); cached at each step.
   int64_t overdue_us_ = 0;
   bool after_gap_ = false;

@@ -54,7 +54,8 @@ struct DetectorFlags {
   /// counted where the stride rhythm expects a landing
   /// (FootRestDetectorSettings::rhythm_tolerance).
   uint64_t ic_weak_impact = 0;
-  /// Accelerometer-only shoe: a landing in the last moments of the data, before its rest.
+  /// Accelerometer-only shoe or trunk: a landing in the last moments of the data, before its
+  /// rest or its loading peak.
   uint64_t ic_at_data_end = 0;
   /// Trunk (ImpactStepDetector): contacts whose onset is the landing's first sharp rise, and
   /// those timed at the loading rise's 10 % crossing instead (no earlier sharp rise seen).
@@ -79,6 +80,12 @@ struct DetectorFlags {
   /// Accelerometer-only shank: landings whose jump stayed under the impact level, taken where
   /// the stride rhythm expects them (TibialImpactDetectorSettings::weak_min_g).
   uint64_t ic_weak_jump_by_rhythm = 0;
+  /// Trunk: contacts whose loading peak stayed under the peak level, taken where the step rhythm
+  /// leaves room for one (ImpactDetectorSettings::weak_peak_min_g).
+  uint64_t ic_weak_peak_by_rhythm = 0;
+  /// Trunk: loadings from standing followed by a flight, dropped as the push-off into a run
+  /// (ImpactDetectorSettings::standstill_s).
+  uint64_t push_offs_from_standing = 0;
   /// Accelerometer-only shoe: what its rests read (FootRestDetectorSettings::
   /// rest_level_max_offset_g); 0 before the first rest.
   double rest_level_g = 0.0;
