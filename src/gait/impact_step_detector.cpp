@@ -43,6 +43,10 @@ ImpactStepDetector::ImpactStepDetector(const ImpactDetectorSettings& settings)
 int64_t ImpactStepDetector::horizon_us() const {
   // A pending contact is reported next; a future peak's IC is searched in
   // the stretch before it, after the last peak.
+  // A bout's first peak waits for its second, and a weak step before it may be taken then.
+  if (deferred_peak_us_) {
+    return std::min(pending_ ? pending_->ic_us : INT64_MAX, deferred_horizon_us_);
+  }
   if (pending_) return pending_->ic_us;
   if (rows_.empty()) return last_t_us_;
   // A weak peak the rhythm expects (see weak_peak_min_g) is taken when the next peak is
@@ -71,6 +75,8 @@ void ImpactStepDetector::reset() {
   rows_.clear();
   candidate_.reset();
   last_peak_us_.reset();
+  deferred_peak_us_.reset();
+  before_deferred_peak_us_.reset();
   pending_.reset();
   pending_push_off_ = false;
   lows_.clear();
@@ -107,6 +113,7 @@ void ImpactStepDetector::push(const ImuSample& s) {
     } else if (s.t_us - last_t_us_ > gap_us_) {
       ++flags_.gaps;
       if (flags_.first_gap_t_us < 0) flags_.first_gap_t_us = last_t_us_;
+      if (deferred_peak_us_) resolve_deferred(INT64_MAX);
       release_pending(INT64_MAX);
       rows_.clear();
       raw_.clear();
@@ -161,7 +168,15 @@ void ImpactStepDetector::push(const ImuSample& s) {
     // stays near 1 g while standing). Report it now rather than when the next
     // peak comes, which may be minutes away. Waiting for the longest step
     // (1.5 s) instead held every sensor's steps before a stop that long.
-    release_pending(INT64_MAX);
+    // Its flight begins within a typical step; a later low follows the next contact.
+    release_pending(typical_step_us_ > 0.0
+                        ? pending_->ic_us + static_cast<int64_t>(typical_step_us_)
+                        : INT64_MAX);
+  }
+
+  if (deferred_peak_us_ &&
+      static_cast<double>(row.t_us - *deferred_peak_us_) * 1e-6 > settings_.max_step_s) {
+    resolve_deferred(INT64_MAX);  // no second peak within a longest step: a lone contact
   }
 
   const double threshold = std::max(settings_.peak_min_g, settings_.peak_rel * recent_peak_median_);
@@ -176,22 +191,105 @@ void ImpactStepDetector::push(const ImuSample& s) {
     candidate_.reset();
     on_peak(k);
   } else if (!candidate_) {
-    // Standing or walking slowly with no peak: keep the window bounded.
+    // Standing or walking slowly with no peak: keep the window bounded. A bout's first peak
+    // keeps what a weak step a longest step before it needs.
     const int64_t keep_us =
         static_cast<int64_t>((settings_.rise_search_s + settings_.max_step_s) * 1e6);
-    while (rows_.size() > 1 && rows_.front().t_us < row.t_us - keep_us) rows_.pop_front();
+    int64_t keep_from_us = row.t_us - keep_us;
+    if (deferred_peak_us_)
+      keep_from_us = std::min(keep_from_us, first_step_rows_from_us(*deferred_peak_us_));
+    while (rows_.size() > 1 && rows_.front().t_us < keep_from_us) rows_.pop_front();
   }
 }
 
+size_t ImpactStepDetector::row_at(int64_t t_us) const {
+  size_t k = 0;
+  while (rows_[k].t_us != t_us) ++k;
+  return k;
+}
+
 void ImpactStepDetector::on_peak(size_t k) {
+  if (deferred_peak_us_) {
+    // The bout's second peak: the step from the first one says where a weak first step lies.
+    const int64_t k_us = rows_[k].t_us;
+    resolve_deferred(k_us);
+    k = row_at(k_us);
+  } else if (!last_peak_us_ ||
+             static_cast<double>(rows_[k].t_us - *last_peak_us_) * 1e-6 > settings_.max_step_s) {
+    // The first peak of a bout: held until the second where a weak peak before it may be a
+    // first step (see weak_peak_min_g).
+    const double min_step_us = settings_.min_step_s * 1e6;
+    const double latest_us = static_cast<double>(rows_[k].t_us) - min_step_us;
+    const double earliest_us = std::max(
+        static_cast<double>(first_step_rows_from_us(rows_[k].t_us)) + settings_.rise_search_s * 1e6,
+        last_peak_us_ ? static_cast<double>(*last_peak_us_) + min_step_us : -INFINITY);
+    const double middle_us = 0.5 * (earliest_us + latest_us);
+    if (const std::optional<size_t> j =
+            weak_peak_near(middle_us, 0.5 * (latest_us - earliest_us), earliest_us, latest_us,
+                           /*earliest_wins=*/true)) {
+      deferred_peak_us_ = rows_[k].t_us;
+      deferred_horizon_us_ =
+          std::max(last_peak_us_.value_or(INT64_MIN),
+                   rows_[*j].t_us - static_cast<int64_t>(settings_.rise_search_s * 1e6));
+      before_deferred_peak_us_ = last_peak_us_;
+      last_peak_us_ = rows_[k].t_us;
+      return;
+    }
+  }
   if (const std::optional<size_t> weak = weak_peak_before(k)) {
     const int64_t k_us = rows_[k].t_us;
     contact_at_peak(*weak, Peak::kWeak);
     // settle() dropped the rows before the weak peak's search window; k moved with them.
-    k = 0;
-    while (rows_[k].t_us != k_us) ++k;
+    k = row_at(k_us);
   }
   contact_at_peak(k, Peak::kConfirmed);
+}
+
+void ImpactStepDetector::resolve_deferred(int64_t next_peak_us) {
+  const int64_t first_us = *deferred_peak_us_;
+  deferred_peak_us_.reset();
+  last_peak_us_ = before_deferred_peak_us_;
+  const auto step_us = static_cast<double>(next_peak_us - first_us);
+  const double min_step_us = settings_.min_step_s * 1e6;
+  if (next_peak_us != INT64_MAX && step_us <= settings_.max_step_s * 1e6) {
+    const double expected_us = static_cast<double>(first_us) - step_us;
+    const double earliest_us =
+        last_peak_us_ ? static_cast<double>(*last_peak_us_) + min_step_us : -INFINITY;
+    const std::optional<size_t> weak =
+        weak_peak_near(expected_us, settings_.weak_tolerance * step_us, earliest_us,
+                       static_cast<double>(first_us) - min_step_us);
+    if (weak) contact_at_peak(*weak, Peak::kWeak);
+  }
+  contact_at_peak(row_at(first_us), Peak::kConfirmed);
+}
+
+std::optional<size_t> ImpactStepDetector::weak_peak_near(double expected_us, double tolerance_us,
+                                                         double earliest_us, double latest_us,
+                                                         bool earliest_wins) const {
+  // A local peak as the candidate rule confirms one: nothing higher within half a shortest step
+  // either side.
+  const auto half_us = static_cast<int64_t>(0.5 * settings_.min_step_s * 1e6);
+  std::optional<size_t> best;
+  for (size_t j = 0; j < rows_.size(); ++j) {
+    const Row& row = rows_[j];
+    const auto t_us = static_cast<double>(row.t_us);
+    if (row.v_g < settings_.weak_peak_min_g || t_us < earliest_us || t_us > latest_us) continue;
+    if (std::abs(t_us - expected_us) > tolerance_us) continue;
+    bool local = true;
+    for (size_t r = j; r-- > 0 && rows_[r].t_us >= row.t_us - half_us && local;) {
+      local = rows_[r].v_g <= row.v_g;
+    }
+    for (size_t r = j + 1; r < rows_.size() && rows_[r].t_us <= row.t_us + half_us && local; ++r) {
+      local = rows_[r].v_g < row.v_g;
+    }
+    if (!local) continue;
+    if (earliest_wins) return j;
+    if (!best || std::abs(t_us - expected_us) <
+                     std::abs(static_cast<double>(rows_[*best].t_us) - expected_us)) {
+      best = j;
+    }
+  }
+  return best;
 }
 
 bool ImpactStepDetector::weak_peak_possible(int64_t peak_us) const {
@@ -205,35 +303,13 @@ std::optional<size_t> ImpactStepDetector::weak_peak_before(size_t k) const {
   // Every row since the last peak must still be here (the stretch without a candidate keeps
   // rise_search_s + max_step_s).
   if (rows_.empty() || rows_.front().t_us > *last_peak_us_) return std::nullopt;
-  const double typical_us = typical_step_us_;
   const auto gap_us = static_cast<double>(rows_[k].t_us - *last_peak_us_);
-  if (gap_us < settings_.weak_gap_min_steps * typical_us) return std::nullopt;
-  const double expected_us = static_cast<double>(*last_peak_us_) + typical_us;
-  const double tolerance_us = settings_.weak_tolerance * typical_us;
-  const auto min_step_us = static_cast<int64_t>(settings_.min_step_s * 1e6);
-  // A local peak as the candidate rule confirms one: nothing higher within half a shortest step
-  // either side.
-  const int64_t half_us = min_step_us / 2;
-  std::optional<size_t> best;
-  for (size_t j = 0; j < k; ++j) {
-    const Row& row = rows_[j];
-    if (row.v_g < settings_.weak_peak_min_g) continue;
-    if (row.t_us - *last_peak_us_ < min_step_us || rows_[k].t_us - row.t_us < min_step_us) continue;
-    if (std::abs(static_cast<double>(row.t_us) - expected_us) > tolerance_us) continue;
-    bool local = true;
-    for (size_t r = j; r-- > 0 && rows_[r].t_us >= row.t_us - half_us && local;) {
-      local = rows_[r].v_g <= row.v_g;
-    }
-    for (size_t r = j + 1; r < rows_.size() && rows_[r].t_us <= row.t_us + half_us && local; ++r) {
-      local = rows_[r].v_g < row.v_g;
-    }
-    if (!local) continue;
-    if (!best || std::abs(static_cast<double>(row.t_us) - expected_us) <
-                     std::abs(static_cast<double>(rows_[*best].t_us) - expected_us)) {
-      best = j;
-    }
-  }
-  return best;
+  if (gap_us < settings_.weak_gap_min_steps * typical_step_us_) return std::nullopt;
+  const double min_step_us = settings_.min_step_s * 1e6;
+  return weak_peak_near(static_cast<double>(*last_peak_us_) + typical_step_us_,
+                        settings_.weak_tolerance * typical_step_us_,
+                        static_cast<double>(*last_peak_us_) + min_step_us,
+                        static_cast<double>(rows_[k].t_us) - min_step_us);
 }
 
 void ImpactStepDetector::contact_at_peak(size_t k, Peak kind) {
@@ -487,14 +563,24 @@ void ImpactStepDetector::settle(size_t k) {
   if (candidate_) *candidate_ -= drop;
 }
 
+int64_t ImpactStepDetector::first_step_rows_from_us(int64_t first_peak_us) const {
+  return first_peak_us -
+         static_cast<int64_t>(
+             ((1.0 + settings_.weak_tolerance) * settings_.max_step_s + settings_.rise_search_s) *
+             1e6);
+}
+
 void ImpactStepDetector::finish() {
   if (candidate_) {
     const size_t k = *candidate_;
     candidate_.reset();
     on_peak(k);
+  } else if (deferred_peak_us_) {
+    resolve_deferred(INT64_MAX);
   } else if (const std::optional<size_t> k = landing_at_data_end()) {
     contact_at_peak(*k, Peak::kDataEnd);
   }
+  if (deferred_peak_us_) resolve_deferred(INT64_MAX);
   release_pending(INT64_MAX);
 }
 

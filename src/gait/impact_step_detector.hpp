@@ -39,6 +39,15 @@ struct ImpactDetectorSettings {
   /// recent step times, at least weak_rhythm_min_steps of them) after the last, the local peak
   /// of at least weak_peak_min_g nearest one typical step after the last peak, within
   /// weak_tolerance x that step, is a contact. Marked (`ic_weak_peak_by_rhythm`), quality lower.
+  ///
+  /// The first step of a bout (from standing, a simulated pelvis: 1.18-1.24 g, after a weight
+  /// shift as high 0.33 s before it) has no rhythm before it: a bout's first peak (none within
+  /// max_step_s before it) is held until its second, and the local peak of at least
+  /// weak_peak_min_g nearest one step (first to second peak) before the first, within
+  /// weak_tolerance x that step, is a contact. Only where such a weak peak lies within
+  /// (1 + weak_tolerance) x max_step_s before the first is it held, and the horizon kept at the
+  /// earliest one's rise. That step is reported at the second peak, a little over a stride after
+  /// its IC (a simulated walk at 110 steps/min: 1.22 s for a stride of 1.09 s).
   double weak_peak_min_g = 1.1;
   double weak_gap_min_steps = 1.6;
   double weak_gap_max_steps = 2.5;
@@ -137,6 +146,17 @@ class ImpactStepDetector final : public StepDetector {
   std::optional<size_t> landing_at_data_end() const;
   /// Row of the weak peak the rhythm expects before the confirmed peak at row k, if any.
   std::optional<size_t> weak_peak_before(size_t k) const;
+  /// The row of the local peak of at least weak_peak_min_g nearest expected_us, within
+  /// tolerance_us of it and in [earliest_us, latest_us].
+  /// `earliest_wins`: the first such peak instead of the nearest.
+  std::optional<size_t> weak_peak_near(double expected_us, double tolerance_us, double earliest_us,
+                                       double latest_us, bool earliest_wins = false) const;
+  /// Reports the bout's held first peak, with a weak step one step before it where the next
+  /// peak (INT64_MAX: none) shows one.
+  void resolve_deferred(int64_t next_peak_us);
+  /// How far back rows are kept while a bout's first peak is held.
+  int64_t first_step_rows_from_us(int64_t first_peak_us) const;
+  size_t row_at(int64_t t_us) const;
   /// Whether a peak confirmed at peak_us may have a weak one before it: the rhythm is known and
   /// the gap since the last peak is not over weak_gap_max_steps.
   bool weak_peak_possible(int64_t peak_us) const;
@@ -163,6 +183,11 @@ class ImpactStepDetector final : public StepDetector {
   std::deque<Row> rows_;
   std::optional<size_t> candidate_;
   std::optional<int64_t> last_peak_us_;
+  /// A bout's first peak, held until its second (see weak_peak_min_g); last_peak_us_ before it.
+  std::optional<int64_t> deferred_peak_us_;
+  std::optional<int64_t> before_deferred_peak_us_;
+  /// While held: no IC before the rise of the earliest weak peak that could be its first step.
+  int64_t deferred_horizon_us_ = INT64_MIN;
   /// IC known; reported at the next contact (or a gap, a stop, the end),
   /// when the flight that ends it can be told from dips inside stance.
   std::optional<DetectedStep> pending_;
