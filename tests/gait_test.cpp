@@ -1054,6 +1054,20 @@ TEST(BatchVsStreaming, AccelerometerOnlyShoesGiveTheSameSteps) {
   EXPECT_TRUE(stream_by_time(engine, r.session).steps == live.steps);
 }
 
+/// Analyses a simulated session in batch, checks that analyze says `warning`, streams it sample
+/// by sample and checks the stream gives the batch's steps and warnings; the stream.
+Streamed streams_like_batch(const sim::SimResult& r, const std::string& warning) {
+  const GaitAnalysis batch = analyze_gait(r.session);
+  EXPECT_TRUE(std::any_of(batch.warnings.begin(), batch.warnings.end(), [&](const std::string& w) {
+    return w.find(warning) != std::string::npos;
+  })) << warning;
+  GaitEngine engine(engine_header(r.session));
+  Streamed live = stream_by_time(engine, r.session);
+  EXPECT_TRUE(batch.steps == live.steps);
+  EXPECT_EQ(batch.warnings, live.warnings);
+  return live;
+}
+
 // Accelerometer-only shanks at 100 Hz, where some landings are taken at a rival of the
 // stride's largest jump (TibialImpactStepDetector::choose_impact): the rival can lie 120 ms
 // before the largest, and the horizon must hold a step back until it is ruled out.
@@ -1079,16 +1093,9 @@ TEST(BatchVsStreaming, AccelerometerOnlyShanksGiveTheSameSteps) {
     s.sensors = sim::shank_sensors(100.0, /*accel_only=*/true);
     for (sim::SensorSettings& sensor : s.sensors) sensor.errors.mounting_rotation_max_deg = 30.0;
     const sim::SimResult r = sim::simulate(s);
-    const GaitAnalysis batch = analyze_gait(r.session);
-    ASSERT_GT(batch.steps.size(), static_cast<size_t>(0.4 * c.cadence_spm)) << c.cadence_spm;
-    ASSERT_TRUE(
-        std::any_of(batch.warnings.begin(), batch.warnings.end(),
-                    [&](const std::string& w) { return w.find(c.warning) != std::string::npos; }))
-        << c.warning;
-    GaitEngine engine(engine_header(r.session));
-    const Streamed live = stream_by_time(engine, r.session);
-    EXPECT_TRUE(batch.steps == live.steps) << c.cadence_spm;
-    EXPECT_EQ(batch.warnings, live.warnings);
+    SCOPED_TRACE(c.cadence_spm);
+    const Streamed live = streams_like_batch(r, c.warning);
+    ASSERT_GT(live.steps.size(), static_cast<size_t>(0.4 * c.cadence_spm));
     const double stride_s = 120.0 / c.cadence_spm;
     for (size_t i = 0; i < live.steps.size(); ++i) {
       if (i > 0) {
@@ -1128,15 +1135,8 @@ TEST(BatchVsStreaming, PelvisWeakStepsAndPushOffsGiveTheSameSteps) {
     s.sensors = sim::pelvis_sensors(c.rate_hz);
     for (sim::SensorSettings& sensor : s.sensors) sensor.errors.mounting_rotation_max_deg = 90.0;
     const sim::SimResult r = sim::simulate(s);
-    const GaitAnalysis batch = analyze_gait(r.session);
-    ASSERT_TRUE(
-        std::any_of(batch.warnings.begin(), batch.warnings.end(),
-                    [&](const std::string& w) { return w.find(c.warning) != std::string::npos; }))
-        << c.warning;
-    GaitEngine engine(engine_header(r.session));
-    const Streamed live = stream_by_time(engine, r.session);
-    EXPECT_TRUE(batch.steps == live.steps) << c.seed;
-    EXPECT_EQ(batch.warnings, live.warnings);
+    SCOPED_TRACE(c.seed);
+    const Streamed live = streams_like_batch(r, c.warning);
     const double stride_s = 120.0 / (c.walk_s > 0.0 ? 110.0 : c.cadence_spm);
     for (size_t i = 0; i < live.steps.size(); ++i) {
       if (i > 0) {
