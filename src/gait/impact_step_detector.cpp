@@ -302,7 +302,7 @@ std::optional<size_t> ImpactStepDetector::weak_peak_before(size_t k) const {
   if (!weak_peak_possible(rows_[k].t_us)) return std::nullopt;
   // Every row since the last peak must still be here (the stretch without a candidate keeps
   // rise_search_s + max_step_s).
-  if (rows_.empty() || rows_.front().t_us > *last_peak_us_) return std::nullopt;
+  if (rows_.front().t_us > *last_peak_us_) return std::nullopt;
   const auto gap_us = static_cast<double>(rows_[k].t_us - *last_peak_us_);
   if (gap_us < settings_.weak_gap_min_steps * typical_step_us_) return std::nullopt;
   const double min_step_us = settings_.min_step_s * 1e6;
@@ -327,8 +327,8 @@ void ImpactStepDetector::contact_at_peak(size_t k, Peak kind) {
   const bool at_edge = foot == 0 && !last_peak_us_;  // the rise began before the data
   const bool gated = last_peak_us_ && static_cast<double>(rows_[k].t_us - *last_peak_us_) * 1e-6 >
                                           settings_.max_step_s;
-  if (kind ==
-      Peak::kConfirmed) {  // a weak peak would pull down the level the next ones are held to
+  // A weak peak would pull down the level the next ones are held to.
+  if (kind == Peak::kConfirmed) {
     recent_peaks_.push_back(rows_[k].v_g);
     if (recent_peaks_.size() > kRecentPeaks) recent_peaks_.erase(recent_peaks_.begin());
     recent_peak_median_ = upper_median(recent_peaks_);
@@ -571,16 +571,19 @@ int64_t ImpactStepDetector::first_step_rows_from_us(int64_t first_peak_us) const
 }
 
 void ImpactStepDetector::finish() {
-  if (candidate_) {
+  const bool had_candidate = candidate_.has_value();
+  if (had_candidate) {
     const size_t k = *candidate_;
     candidate_.reset();
     on_peak(k);
-  } else if (deferred_peak_us_) {
-    resolve_deferred(INT64_MAX);
-  } else if (const std::optional<size_t> k = landing_at_data_end()) {
-    contact_at_peak(*k, Peak::kDataEnd);
   }
-  if (deferred_peak_us_) resolve_deferred(INT64_MAX);
+  // A held first peak (perhaps the candidate's) is reported alone; a landing cut off by the end
+  // is looked for only after the last confirmed contact.
+  if (deferred_peak_us_) {
+    resolve_deferred(INT64_MAX);
+  } else if (!had_candidate) {
+    if (const std::optional<size_t> k = landing_at_data_end()) contact_at_peak(*k, Peak::kDataEnd);
+  }
   release_pending(INT64_MAX);
 }
 
