@@ -42,6 +42,7 @@
 #include "stream_by_time.hpp"
 #include "stride_features.hpp"
 #include "stride_rhythm.hpp"
+#include "stride_template.hpp"
 #include "tibial_impact_step_detector.hpp"
 #include "turn_step_finder.hpp"
 #include "zero_velocity.hpp"
@@ -974,6 +975,106 @@ TEST(ImpactPlacement, ASharpImpactOutweighsAJitteryFeature) {
     EXPECT_LE(e.placed_rms_us, 1.1 * e.impact_rms_us);
     EXPECT_LE(e.placed_max_from_impact_us, 1'000.0);
   }
+}
+
+// A leg's stride as an accelerometer-only shank reads it (in g, sensor frame), t_s after the
+// contact: the late swing's deceleration swinging both ways, a 3 ms shock, the stance loading
+// rising after it. `walking` gives another shape: a slow heel loading and no shock.
+Eigen::Vector3d stride_shape(double t_s, bool walking) {
+  const auto bump = [](double t, double at, double width) {
+    return std::exp(-0.5 * (t - at) * (t - at) / (width * width));
+  };
+  if (walking) {
+    return {0.3 * bump(t_s, -0.03, 0.04), 1.0 + 0.4 * bump(t_s, 0.06, 0.03),
+            0.2 * std::sin(8.0 * t_s)};
+  }
+  const double swing = t_s < 0.0 ? std::sin(2.0 * std::numbers::pi * t_s / 0.045) : 0.0;
+  const double loading = t_s > 0.0 ? 1.8 * (1.0 - std::exp(-t_s / 0.012)) : 0.0;
+  return {-3.0 * swing * bump(t_s, -0.03, 0.02), 0.5 * bump(t_s, 0.05, 0.03),
+          loading + 4.0 * bump(t_s, 0.0015, 0.001) + 1.5 * swing * bump(t_s, -0.02, 0.015)};
+}
+
+// Strides of one shape sampled at 100 Hz, their contacts drifting through the sampling phase,
+// each with the error of a rough landing that a sampled shock gives (the sample after the
+// contact, or, where the shock is missed, the loading rise 12 ms later). Aligned to the template
+// of the strides before, the contacts' spacing is recovered to a fraction of the sample period,
+// and a stride of another shape is told by its residual.
+TEST(StrideTemplate, AlignsStridesBetweenTheirSamples) {
+  std::mt19937_64 rng(5);
+  std::normal_distribution<double> noise_g(0.0, 0.03);
+  std::normal_distribution<double> stride_noise_us(0.0, 3'000.0);
+  StrideTemplate tpl;
+  const double period_us = 10'000.0;
+  const double before_us = StrideTemplateSettings{}.before_s * 1e6;
+  const double after_us = StrideTemplateSettings{}.after_s * 1e6;
+  const auto sampled = [&](double contact_us, bool walking) {
+    std::vector<StrideTemplate::Sample> out;
+    for (double t = std::ceil((contact_us - before_us) / period_us) * period_us;
+         t <= contact_us + after_us; t += period_us) {
+      const Eigen::Vector3d a = stride_shape((t - contact_us) * 1e-6, walking) +
+                                Eigen::Vector3d(noise_g(rng), noise_g(rng), noise_g(rng));
+      out.push_back({t, a});
+    }
+    return out;
+  };
+  double contact_us = 1e6;
+  std::vector<double> offsets_us, rough_offsets_us;
+  double worst_residual = 0.0;
+  for (int i = 0; i < 60; ++i) {
+    contact_us += 663'300.0 + stride_noise_us(rng);
+    const double after_contact_us = std::ceil(contact_us / period_us) * period_us;
+    const double rough_us =
+        after_contact_us - contact_us > 3'000.0 ? after_contact_us + 12'000.0 : after_contact_us;
+    const auto samples = sampled(contact_us, false);
+    const auto a = tpl.align(samples, rough_us, StrideTemplateSettings{}.search_s * 1e6);
+    const double origin_us = a ? a->origin_us : rough_us;
+    if (i >= 10) {
+      ASSERT_TRUE(a.has_value());
+      offsets_us.push_back(a->origin_us - contact_us);
+      rough_offsets_us.push_back(rough_us - contact_us);
+      worst_residual = std::max(worst_residual, a->residual_share);
+    }
+    tpl.add(samples, origin_us, period_us);
+  }
+  // What a cadence is made of: the change of the error from one stride to the next.
+  const auto interval_rms = [](const std::vector<double>& e) {
+    double sq = 0.0;
+    for (size_t k = 1; k < e.size(); ++k) sq += (e[k] - e[k - 1]) * (e[k] - e[k - 1]);
+    return std::sqrt(sq / static_cast<double>(e.size() - 1));
+  };
+  const double aligned = interval_rms(offsets_us);
+  const double rough = interval_rms(rough_offsets_us);
+  const double drift_us = *std::max_element(offsets_us.begin(), offsets_us.end()) -
+                          *std::min_element(offsets_us.begin(), offsets_us.end());
+  std::printf(
+      "[stride template] 100 Hz: stride interval error rms %.2f ms aligned, %.2f ms rough; "
+      "origin range %.2f ms; worst residual share %.3f\n",
+      aligned * 1e-3, rough * 1e-3, drift_us * 1e-3, worst_residual);
+  EXPECT_GT(rough, 5'000.0);
+  EXPECT_LT(aligned, 1'500.0);
+  EXPECT_LT(drift_us, 3'000.0);
+  EXPECT_LT(worst_residual, 0.5 * StrideTemplateSettings{}.max_residual_share);
+
+  contact_us += 663'300.0;
+  const auto walk = tpl.align(sampled(contact_us, true), contact_us, 25'000.0);
+  ASSERT_TRUE(walk.has_value());
+  EXPECT_GT(walk->residual_share, StrideTemplateSettings{}.max_residual_share);
+}
+
+TEST(StrideTemplate, NothingToAlignToBeforeTheFirstStride) {
+  StrideTemplate tpl;
+  std::vector<StrideTemplate::Sample> samples;
+  for (int i = 0; i < 16; ++i)
+    samples.push_back({i * 10'000.0, stride_shape(i * 0.01 - 0.06, false)});
+  EXPECT_FALSE(tpl.align(samples, 60'000.0, 25'000.0).has_value());
+  tpl.add(samples, 60'000.0, 10'000.0);
+  EXPECT_EQ(tpl.strides(), 1u);
+  EXPECT_TRUE(tpl.align(samples, 60'000.0, 25'000.0).has_value());
+  // Too few samples (a hole): not aligned.
+  samples.resize(4);
+  EXPECT_FALSE(tpl.align(samples, 60'000.0, 25'000.0).has_value());
+  tpl.reset();
+  EXPECT_EQ(tpl.strides(), 0u);
 }
 
 GyroRows ringing_contact() {

@@ -462,6 +462,9 @@ std::vector<std::string> GaitEngine::warnings() const {
     counted(f.ic_weak_jump_by_rhythm,
             "landings whose jump stayed under the impact level (a short heel strike between "
             "samples), taken where the stride rhythm expects them; quality lowered");
+    counted(f.stride_template_restarts,
+            "strides of another shape than the leg's recent ones (a change of gait), from which "
+            "the stride template that places landings between samples started again");
     counted(f.ic_weak_peak_by_rhythm,
             "contacts whose loading peak at the trunk stayed under the peak level (a slow walk, "
             "or the step where a walk blends into a run), taken where the step rhythm leaves room "

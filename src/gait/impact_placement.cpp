@@ -173,12 +173,21 @@ double ImpactPlacement::place_us(double feature_us, double impact_us, double per
     std::array<double, H> by_size{};
     for (size_t k = 0; k < h; ++k) by_size[k] = f[k] - i[k];
     std::sort(by_size.begin(), by_size.begin() + static_cast<std::ptrdiff_t>(h), std::greater<>());
+    // A lag far above the median is no impact caught early but a jump taken before the contact
+    // (a late swing's): a transient missed puts the impact late by about its own length, a
+    // sample period or two, never more than kLateOnlyReach_us.
+    const double median_all_us = by_size[h / 2];
+    const double reach_us =
+        std::max(kLateOnlyMaxPeriods * period_us, static_cast<double>(kLateOnlyReach_us));
+    size_t first = 0;
+    while (first + 1 < h && by_size[first] > median_all_us + reach_us) ++first;
+    const size_t m = h - first;
     const auto top =
-        std::max<size_t>(1, static_cast<size_t>(kEarliestShare * static_cast<double>(h)));
-    const double reference_us = by_size[top];
+        std::max<size_t>(1, static_cast<size_t>(kEarliestShare * static_cast<double>(m)));
+    const double reference_us = by_size[std::min(first + top, h - 1)];
     double top_sum = 0.0;
     size_t top_n = 0;
-    for (size_t k = 1; k < h && by_size[k] >= reference_us - period_us; ++k) {
+    for (size_t k = first + 1; k < h && by_size[k] >= reference_us - period_us; ++k) {
       top_sum += by_size[k];
       ++top_n;
     }

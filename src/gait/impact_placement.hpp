@@ -44,6 +44,9 @@ class ImpactPlacement {
   /// periods (the samples decide which transient they catch). A wider scatter is the signal's
   /// own (sacrum-running: 3-11 periods at 500 Hz), and the recent lags' mean stays the lag.
   static constexpr double kLateOnlyMaxPeriods = 2.0;
+  /// ... and lags more than this (or kLateOnlyMaxPeriods periods) above their median are left
+  /// out of that top (see place_us()).
+  static constexpr int64_t kLateOnlyReach_us = 20'000;
 
   /// The contact time from the impact (the midpoint of the two samples it fell between) and the
   /// feature, with this stride counted among the recent ones; period_us is the sample period

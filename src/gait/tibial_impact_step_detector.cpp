@@ -12,6 +12,7 @@ namespace gk {
 namespace {
 
 constexpr size_t kRecentImpacts = 7;
+constexpr size_t kTemplateStrides = 3;
 
 int64_t us(double s) { return static_cast<int64_t>(std::llround(s * 1e6)); }
 
@@ -50,6 +51,9 @@ void TibialImpactStepDetector::reset() {
   ready_.clear();
   flags_ = {};
   placement_.reset();
+  template_placement_.reset();
+  template_.reset();
+  recent_origins_us_.clear();
   update_levels();
 }
 
@@ -295,17 +299,7 @@ void TibialImpactStepDetector::on_impact(size_t k, bool weak) {
   const bool sampled = j > 0 && rows_[j].t_us - rows_[j - 1].t_us <= gap_us_;
   const int64_t impact_us = sampled ? rows_[j - 1].t_us + (rows_[j].t_us - rows_[j - 1].t_us) / 2
                                     : rows_[j].t_us - lag_us_ / 2;
-  // Where between those two samples: the loading rise that follows is smooth, and its crossing
-  // trails the landing by a lag that changes little from stride to stride (ImpactPlacement).
-  int64_t ic_us = impact_us;
-  if (sampled) {
-    if (const std::optional<double> feature_us = loading_crossing_us(j)) {
-      const double impact = static_cast<double>(impact_us);
-      ic_us = static_cast<int64_t>(std::llround(placement_.place_us(
-          *feature_us, impact, static_cast<double>(rows_[j].t_us - rows_[j - 1].t_us))));
-      placement_.note(*feature_us, impact);
-    }
-  }
+  const int64_t ic_us = sampled ? place_between_samples(j, impact_us) : impact_us;
 
   DetectedStep step;
   step.source = settings_.placement;
@@ -338,6 +332,79 @@ void TibialImpactStepDetector::on_impact(size_t k, bool weak) {
     if (recent_impacts_.size() > kRecentImpacts) recent_impacts_.erase(recent_impacts_.begin());
   }
   update_levels();
+}
+
+int64_t TibialImpactStepDetector::place_between_samples(size_t j, int64_t impact_us) {
+  // Two features trail the landing by a lag that changes little from stride to stride
+  // (ImpactPlacement): the stride's alignment to the template of the leg's recent strides, once
+  // the template stands on a few, and the loading rise's crossing. The alignment rests on the
+  // smooth swing and stance around the landing, so it keeps the sampling phase where the rise
+  // is as sharp as the sampling (100 Hz: the crossing jumped between a sample after the contact
+  // and 12 ms later, as the shock was caught or missed).
+  const auto impact = static_cast<double>(impact_us);
+  const auto period_us = static_cast<double>(rows_[j].t_us - rows_[j - 1].t_us);
+  thread_local std::vector<StrideTemplate::Sample> window;
+  window.clear();
+  for (const Row& r : rows_) {
+    const auto t = static_cast<double>(r.t_us);
+    if (t >= impact - settings_.stride_template.before_s * 1e6 &&
+        t <= impact + settings_.stride_template.after_s * 1e6) {
+      window.push_back({t, r.a_g});
+    }
+  }
+  const std::optional<double> aligned = align_stride(window, impact_us);
+  const std::optional<double> crossing_us = loading_crossing_us(j);
+  double ic_us = impact;
+  if (aligned && template_.strides() >= kTemplateStrides) {
+    ++flags_.ic_from_stride_template;
+    ic_us = template_placement_.place_us(*aligned, impact, period_us);
+  } else if (crossing_us) {
+    ic_us = placement_.place_us(*crossing_us, impact, period_us);
+  }
+  if (aligned) template_placement_.note(*aligned, impact);
+  if (crossing_us) placement_.note(*crossing_us, impact);
+  template_.add(window, aligned.value_or(impact), period_us);
+  return static_cast<int64_t>(std::llround(ic_us));
+}
+
+std::optional<double> TibialImpactStepDetector::align_stride(
+    const std::vector<StrideTemplate::Sample>& window, int64_t impact_us) {
+  // Where to look: where the rhythm of the recent strides' origins puts this one, once there is
+  // one, as the jump taken can be a transient 25 ms off the landing (a late swing's); near the
+  // jump otherwise.
+  auto center_us = static_cast<double>(impact_us);
+  double search_us = settings_.stride_template.search_s * 1e6;
+  if (recent_origins_us_.size() >= kTemplateStrides + 1 &&
+      impact_us - recent_origins_us_.back() < us(settings_.max_stride_s)) {
+    center_us = static_cast<double>(predict_next_us(recent_origins_us_));
+    search_us = settings_.stride_template.rhythm_search_s * 1e6;
+  }
+  const std::optional<StrideTemplate::Alignment> alignment =
+      template_.align(window, center_us, search_us);
+  if (!alignment) {
+    recent_origins_us_.clear();
+    return std::nullopt;
+  }
+  // A stride of another shape (a walk turning into a run) does not fit: it is not placed by the
+  // template, which starts again from it, with its own lags and rhythm.
+  if (alignment->residual_share > settings_.stride_template.max_residual_share) {
+    // Counted once the template stood on a few strides: before, the misfit is the start's.
+    if (template_.strides() >= kTemplateStrides) ++flags_.stride_template_restarts;
+    template_.reset();
+    template_placement_.reset();
+    recent_origins_us_.clear();
+    return std::nullopt;
+  }
+  const auto origin_us = static_cast<int64_t>(std::llround(alignment->origin_us));
+  if (!recent_origins_us_.empty() &&
+      origin_us - recent_origins_us_.back() > us(settings_.max_stride_s)) {
+    recent_origins_us_.clear();
+  }
+  recent_origins_us_.push_back(origin_us);
+  if (recent_origins_us_.size() > kRecentImpacts) {
+    recent_origins_us_.erase(recent_origins_us_.begin());
+  }
+  return alignment->origin_us;
 }
 
 std::optional<double> TibialImpactStepDetector::loading_crossing_us(size_t j) const {
