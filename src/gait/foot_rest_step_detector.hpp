@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "step.hpp"
+#include "template_placement.hpp"
 
 namespace gk {
 
@@ -92,6 +93,10 @@ struct FootRestDetectorSettings {
   /// shoes at 200 Hz with 3 % of packets lost: F1 0.938, cadence error 16.5
   /// steps/min). Longer gaps end the stretch.
   double dropout_bridge_max_s = 0.25;
+  /// Placing each landing between its samples by aligning its stride to the recent ones; the
+  /// rhythm of those strides is not carried across a longer time between two landings.
+  StrideTemplateSettings stride_template;
+  double max_stride_s = 3.0;
 };
 
 class FootRestStepDetector final : public StepDetector {
@@ -118,8 +123,10 @@ class FootRestStepDetector final : public StepDetector {
   std::optional<std::pair<int64_t, int64_t>> expected_landing_us(size_t min_strides) const;
   /// Reports a step at ic_us (quality and hole marks as given); false if under the stride gate.
   bool report(int64_t ic_us, double quality, bool in_hole);
-  /// IC of the landing whose largest change over the lag is at row k.
-  int64_t landing_us(size_t k) const;
+  /// IC of the landing whose largest change over the lag is at row k: the middle of the two
+  /// samples it began between; with placed, placed between them by the stride's alignment to
+  /// the recent strides (see stride_template).
+  int64_t landing_us(size_t k, bool placed = false);
   void trim();
 
   FootRestDetectorSettings settings_;
@@ -129,6 +136,12 @@ class FootRestStepDetector final : public StepDetector {
   /// Nominal sample period (0: unknown): each still sample stands for one (see rest_min_s).
   int64_t period_us_ = 0;
   std::deque<Row> rows_;
+  /// Places each landing by aligning its stride to the foot's recent strides. The landing's
+  /// jump is no short spike that the samples catch or miss (the shoe's first change is the
+  /// swing's end and the sole's loading), so its error is not one-sided: the lag is the mean.
+  TemplatePlacement template_placement_{settings_.stride_template,
+                                        static_cast<int64_t>(settings_.max_stride_s * 1e6),
+                                        /*impact_seen_late_only=*/false};
   std::optional<int64_t> quiet_from_us_;  ///< first sample of the current still run
   bool in_rest_ = false;
   std::optional<int64_t> last_rest_end_us_;

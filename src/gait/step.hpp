@@ -80,8 +80,8 @@ struct DetectorFlags {
   /// Accelerometer-only shank: landings whose jump stayed under the impact level, taken where
   /// the stride rhythm expects them (TibialImpactDetectorSettings::weak_min_g).
   uint64_t ic_weak_jump_by_rhythm = 0;
-  /// Accelerometer-only shank: landings placed between their samples by aligning the stride to
-  /// the template of the leg's recent strides (StrideTemplate), and the strides of another shape
+  /// Accelerometer-only shank or shoe: landings placed between their samples by aligning the stride
+  /// to the template of the leg's recent strides (StrideTemplate), and the strides of another shape
   /// from which that template started again (StrideTemplateSettings::max_residual_share).
   uint64_t ic_from_stride_template = 0;
   uint64_t stride_template_restarts = 0;

@@ -12,7 +12,6 @@ namespace gk {
 namespace {
 
 constexpr size_t kRecentImpacts = 7;
-constexpr size_t kTemplateStrides = 3;
 
 int64_t us(double s) { return static_cast<int64_t>(std::llround(s * 1e6)); }
 
@@ -52,8 +51,6 @@ void TibialImpactStepDetector::reset() {
   flags_ = {};
   placement_.reset();
   template_placement_.reset();
-  template_.reset();
-  recent_origins_us_.clear();
   update_levels();
 }
 
@@ -352,59 +349,18 @@ int64_t TibialImpactStepDetector::place_between_samples(size_t j, int64_t impact
       window.push_back({t, r.a_g});
     }
   }
-  const std::optional<double> aligned = align_stride(window, impact_us);
+  const TemplatePlacement::Placed placed = template_placement_.place(window, impact_us, period_us);
+  if (placed.restarted) ++flags_.stride_template_restarts;
   const std::optional<double> crossing_us = loading_crossing_us(j);
   double ic_us = impact;
-  if (aligned && template_.strides() >= kTemplateStrides) {
+  if (placed.ic_us) {
     ++flags_.ic_from_stride_template;
-    ic_us = template_placement_.place_us(*aligned, impact, period_us);
+    ic_us = *placed.ic_us;
   } else if (crossing_us) {
     ic_us = placement_.place_us(*crossing_us, impact, period_us);
   }
-  if (aligned) template_placement_.note(*aligned, impact);
   if (crossing_us) placement_.note(*crossing_us, impact);
-  template_.add(window, aligned.value_or(impact), period_us);
   return static_cast<int64_t>(std::llround(ic_us));
-}
-
-std::optional<double> TibialImpactStepDetector::align_stride(
-    const std::vector<StrideTemplate::Sample>& window, int64_t impact_us) {
-  // Where to look: where the rhythm of the recent strides' origins puts this one, once there is
-  // one, as the jump taken can be a transient 25 ms off the landing (a late swing's); near the
-  // jump otherwise.
-  auto center_us = static_cast<double>(impact_us);
-  double search_us = settings_.stride_template.search_s * 1e6;
-  if (recent_origins_us_.size() >= kTemplateStrides + 1 &&
-      impact_us - recent_origins_us_.back() < us(settings_.max_stride_s)) {
-    center_us = static_cast<double>(predict_next_us(recent_origins_us_));
-    search_us = settings_.stride_template.rhythm_search_s * 1e6;
-  }
-  const std::optional<StrideTemplate::Alignment> alignment =
-      template_.align(window, center_us, search_us);
-  if (!alignment) {
-    recent_origins_us_.clear();
-    return std::nullopt;
-  }
-  // A stride of another shape (a walk turning into a run) does not fit: it is not placed by the
-  // template, which starts again from it, with its own lags and rhythm.
-  if (alignment->residual_share > settings_.stride_template.max_residual_share) {
-    // Counted once the template stood on a few strides: before, the misfit is the start's.
-    if (template_.strides() >= kTemplateStrides) ++flags_.stride_template_restarts;
-    template_.reset();
-    template_placement_.reset();
-    recent_origins_us_.clear();
-    return std::nullopt;
-  }
-  const auto origin_us = static_cast<int64_t>(std::llround(alignment->origin_us));
-  if (!recent_origins_us_.empty() &&
-      origin_us - recent_origins_us_.back() > us(settings_.max_stride_s)) {
-    recent_origins_us_.clear();
-  }
-  recent_origins_us_.push_back(origin_us);
-  if (recent_origins_us_.size() > kRecentImpacts) {
-    recent_origins_us_.erase(recent_origins_us_.begin());
-  }
-  return alignment->origin_us;
 }
 
 std::optional<double> TibialImpactStepDetector::loading_crossing_us(size_t j) const {

@@ -28,7 +28,7 @@
 
 #include "impact_placement.hpp"
 #include "step.hpp"
-#include "stride_template.hpp"
+#include "template_placement.hpp"
 
 namespace gk {
 
@@ -191,20 +191,14 @@ class TibialImpactStepDetector final : public StepDetector {
   /// Places each landing between its two samples (see loading_share); impacts are seen late
   /// only: where the samples miss the shock, the jump taken is the loading rise after it.
   ImpactPlacement placement_{/*impact_seen_late_only=*/true};
-  /// The leg's recent strides, to which each stride is aligned (StrideTemplate); the placement
-  /// by that alignment; the template origins of the last strides, whose rhythm says where the
-  /// next is looked for.
-  StrideTemplate template_{settings_.stride_template};
-  ImpactPlacement template_placement_{/*impact_seen_late_only=*/true};
-  std::vector<int64_t> recent_origins_us_;
+  /// Places each landing by aligning its stride to the leg's recent strides; impacts are seen
+  /// late only, as above.
+  TemplatePlacement template_placement_{settings_.stride_template,
+                                        static_cast<int64_t>(settings_.max_stride_s * 1e6),
+                                        /*impact_seen_late_only=*/true};
   /// The landing whose jump (midpoint impact_us) fell between rows j-1 and j, placed between
   /// them by a feature that trails it steadily (see the definition).
   int64_t place_between_samples(size_t j, int64_t impact_us);
-  /// Where the template's origin lies in this stride (its rows around the jump at impact_us);
-  /// nullopt before the template has a stride, or for a stride of another shape (counted, and
-  /// the template starts again from it).
-  std::optional<double> align_stride(const std::vector<StrideTemplate::Sample>& window,
-                                     int64_t impact_us);
   /// The loading rise's crossing after the landing's jump at row j (see loading_share), between
   /// samples; nullopt without a clear rise.
   std::optional<double> loading_crossing_us(size_t j) const;
