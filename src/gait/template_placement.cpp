@@ -1,5 +1,6 @@
 #include "template_placement.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include "stride_rhythm.hpp"
@@ -10,6 +11,7 @@ void TemplatePlacement::reset() {
   template_.reset();
   placement_.reset();
   recent_origins_us_.clear();
+  lags_us_.clear();
 }
 
 TemplatePlacement::Placed TemplatePlacement::place(
@@ -23,12 +25,30 @@ TemplatePlacement::Placed TemplatePlacement::place(
     out.restarted = template_.strides() >= kMinStrides;
     reset();
   }
-  if (aligned && template_.strides() >= kMinStrides) {
-    out.ic_us = placement_.place_us(*aligned, impact, period_us);
+  if (aligned && !late_only_) {
+    lags_us_.push_back(*aligned - impact);
+    if (lags_us_.size() > kLagStrides) lags_us_.pop_front();
   }
-  if (aligned) placement_.note(*aligned, impact);
+  if (aligned && template_.strides() >= kMinStrides) {
+    if (late_only_) {
+      out.ic_us = placement_.place_us(*aligned, impact, period_us);
+    } else {
+      const double reach_us = std::max(kReachPeriods * period_us, kReach_us);
+      out.ic_us = std::clamp(*aligned - long_lag_us(), impact - reach_us, impact + reach_us);
+    }
+  }
+  if (aligned && late_only_) placement_.note(*aligned, impact);
   template_.add(window, aligned.value_or(impact), period_us);
   return out;
+}
+
+double TemplatePlacement::long_lag_us() const {
+  std::vector<double> sorted(lags_us_.begin(), lags_us_.end());
+  std::sort(sorted.begin(), sorted.end());
+  const auto cut = static_cast<size_t>(kLagTrim * static_cast<double>(sorted.size()));
+  double sum = 0.0;
+  for (size_t k = cut; k < sorted.size() - cut; ++k) sum += sorted[k];
+  return sum / static_cast<double>(sorted.size() - 2 * cut);
 }
 
 std::optional<double> TemplatePlacement::align(const std::vector<StrideTemplate::Sample>& window,

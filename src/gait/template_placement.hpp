@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <optional>
 #include <vector>
 
@@ -27,6 +28,7 @@ class TemplatePlacement {
       : settings_(settings),
         template_(settings),
         placement_(impact_seen_late_only),
+        late_only_(impact_seen_late_only),
         max_stride_us_(max_stride_us) {}
 
   struct Placed {
@@ -51,7 +53,24 @@ class TemplatePlacement {
 
   StrideTemplateSettings settings_;
   StrideTemplate template_;
+  /// Impacts seen late only: the alignment and the jump combined by ImpactPlacement, whose lag
+  /// comes from the strides that caught the transient. Otherwise the jump's error follows the
+  /// sampling phase, which drifts slowly where a stride is nearly a whole number of samples
+  /// (100 Hz at 196.8 steps/min: 61.0), so a few strides in a row share it and a lag over them
+  /// carries it (a pair of simulated shoes: contacts drifting from 28 ms early to 5 ms late over
+  /// 25 s, cadence error 0.77 steps/min). The template's origin stays put on the waveform, so
+  /// its lag is steady while the shape is: the contact is the origin less the trimmed mean of
+  /// the last kLagStrides lags (long_lag_us()), within kReachPeriods sample periods or kReach_us
+  /// of the jump.
   ImpactPlacement placement_;
+  bool late_only_ = false;
+  static constexpr size_t kLagStrides = 60;
+  /// Share of the lags left out at either end (jumps taken at another transient).
+  static constexpr double kLagTrim = 0.1;
+  static constexpr double kReachPeriods = 2.0;
+  static constexpr double kReach_us = 20'000.0;
+  std::deque<double> lags_us_;  ///< template origin less the jump, since the template (re)started
+  double long_lag_us() const;
   std::vector<int64_t> recent_origins_us_;
   int64_t max_stride_us_ = 0;
 };
