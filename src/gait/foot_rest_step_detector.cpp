@@ -164,7 +164,7 @@ void FootRestStepDetector::learn_rest_level(double mean_g) {
   flags_.rest_level_g = rest_level_g_;
 }
 
-int64_t FootRestStepDetector::landing_us(size_t k, bool placed) {
+std::optional<size_t> FootRestStepDetector::landing_row(size_t k) const {
   // Jumps from one sample to the next, across no hole, from first_search_s (and one lag) before
   // the largest change over the lag up to it (see the settings).
   const int64_t from_us = rows_[k].t_us - lag_us_ - us(settings_.first_search_s);
@@ -182,29 +182,30 @@ int64_t FootRestStepDetector::landing_us(size_t k, bool placed) {
       best = i;
     }
   }
-  if (best_jump <= 0.0) return rows_[k].t_us - lag_us_ / 2;
+  if (best_jump <= 0.0) return std::nullopt;
   const LandingOnsetSearch onset{.first_fraction = settings_.first_fraction,
                                  .onset_fraction = settings_.jump_onset_fraction,
                                  .onset_max_lead_us = us(settings_.onset_max_lead_s)};
-  best = landing_onset_row(lo, best, best_jump, 1, 0.0, onset, jump, jump,
+  return landing_onset_row(lo, best, best_jump, 1, 0.0, onset, jump, jump,
                            [&](size_t i) { return rows_[i].t_us; });
-  // The landing began between row best - 1 and row best: taken at their middle, or placed
-  // between them by the stride's alignment to the template of the recent strides.
-  const int64_t period_us = rows_[best].t_us - rows_[best - 1].t_us;
-  const int64_t impact_us = rows_[best - 1].t_us + period_us / 2;
-  if (!placed) return impact_us;
-  thread_local std::vector<StrideTemplate::Sample> window;
-  window.clear();
-  const auto impact = static_cast<double>(impact_us);
-  for (const Row& r : rows_) {
-    const auto t = static_cast<double>(r.t_us);
-    if (t >= impact - settings_.stride_template.before_s * 1e6 &&
-        t <= impact + settings_.stride_template.after_s * 1e6) {
-      window.push_back({t, r.a_g});
-    }
-  }
+}
+
+int64_t FootRestStepDetector::landing_us(size_t k) const {
+  const std::optional<size_t> best = landing_row(k);
+  if (!best) return rows_[k].t_us - lag_us_ / 2;
+  // The landing began between row best - 1 and row best: taken at their middle.
+  return rows_[*best - 1].t_us + (rows_[*best].t_us - rows_[*best - 1].t_us) / 2;
+}
+
+int64_t FootRestStepDetector::placed_landing_us(size_t k) {
+  const std::optional<size_t> best = landing_row(k);
+  if (!best) return rows_[k].t_us - lag_us_ / 2;
+  // Between row best - 1 and row best, placed by the stride's alignment to the template of the
+  // foot's recent strides.
+  const int64_t period_us = rows_[*best].t_us - rows_[*best - 1].t_us;
+  const int64_t impact_us = rows_[*best - 1].t_us + period_us / 2;
   const TemplatePlacement::Placed p =
-      template_placement_.place(window, impact_us, static_cast<double>(period_us));
+      template_placement_.place(rows_, impact_us, static_cast<double>(period_us));
   if (p.restarted) ++flags_.stride_template_restarts;
   if (!p.ic_us) return impact_us;
   ++flags_.ic_from_stride_template;
@@ -260,7 +261,7 @@ void FootRestStepDetector::on_rest(int64_t rest_from_us) {
   } else if (weak) {
     ic_us = rows_[*peak].t_us - lag_us_ / 2;
   } else {
-    ic_us = landing_us(*peak, /*placed=*/true);
+    ic_us = placed_landing_us(*peak);
   }
   if (!report(ic_us, in_hole || weak ? 0.4 : 0.5, in_hole)) return;
   if (from_rhythm_us) ++flags_.ic_from_stride_rhythm;

@@ -123,10 +123,14 @@ class FootRestStepDetector final : public StepDetector {
   std::optional<std::pair<int64_t, int64_t>> expected_landing_us(size_t min_strides) const;
   /// Reports a step at ic_us (quality and hole marks as given); false if under the stride gate.
   bool report(int64_t ic_us, double quality, bool in_hole);
-  /// IC of the landing whose largest change over the lag is at row k: the middle of the two
-  /// samples it began between; with placed, placed between them by the stride's alignment to
-  /// the recent strides (see stride_template).
-  int64_t landing_us(size_t k, bool placed = false);
+  /// The row after the landing's onset, for the landing whose largest change over the lag is at
+  /// row k; nullopt without a sample-to-sample jump (a hole).
+  std::optional<size_t> landing_row(size_t k) const;
+  /// IC of that landing: the middle of the two samples it began between ...
+  int64_t landing_us(size_t k) const;
+  /// ... or placed between them by the stride's alignment to the foot's recent strides (see
+  /// stride_template), which takes the stride into the template.
+  int64_t placed_landing_us(size_t k);
   void trim();
 
   FootRestDetectorSettings settings_;

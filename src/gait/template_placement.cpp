@@ -14,8 +14,8 @@ void TemplatePlacement::reset() {
   lags_us_.clear();
 }
 
-TemplatePlacement::Placed TemplatePlacement::place(
-    const std::vector<StrideTemplate::Sample>& window, int64_t impact_us, double period_us) {
+TemplatePlacement::Placed TemplatePlacement::place_window(int64_t impact_us, double period_us) {
+  const std::vector<StrideTemplate::Sample>& window = window_;
   Placed out;
   bool misfit = false;
   const std::optional<double> aligned = align(window, impact_us, &misfit);

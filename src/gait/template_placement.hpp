@@ -39,13 +39,24 @@ class TemplatePlacement {
     bool restarted = false;
   };
   /// The stride whose landing's jump fell between two samples period_us apart, impact_us their
-  /// midpoint; window holds its samples within the settings' window around it. Adds the stride
-  /// to the template.
-  Placed place(const std::vector<StrideTemplate::Sample>& window, int64_t impact_us,
-               double period_us);
+  /// midpoint; `rows` are the detector's samples (t_us, specific force a_g), of which those within
+  /// the settings' window around the jump are the stride's. Adds the stride to the template.
+  template <class Rows>
+  Placed place(const Rows& rows, int64_t impact_us, double period_us) {
+    const auto impact = static_cast<double>(impact_us);
+    window_.clear();
+    for (const auto& r : rows) {
+      const auto t = static_cast<double>(r.t_us);
+      if (t >= impact - settings_.before_s * 1e6 && t <= impact + settings_.after_s * 1e6) {
+        window_.push_back({t, r.a_g});
+      }
+    }
+    return place_window(impact_us, period_us);
+  }
   void reset();
 
  private:
+  Placed place_window(int64_t impact_us, double period_us);
   /// Where the template's origin lies in this stride; nullopt before the template has a
   /// stride, or where the stride does not fit (misfit set).
   std::optional<double> align(const std::vector<StrideTemplate::Sample>& window, int64_t impact_us,
@@ -72,6 +83,7 @@ class TemplatePlacement {
   std::deque<double> lags_us_;  ///< template origin less the jump, since the template (re)started
   double long_lag_us() const;
   std::vector<int64_t> recent_origins_us_;
+  std::vector<StrideTemplate::Sample> window_;  ///< the stride being placed
   int64_t max_stride_us_ = 0;
 };
 

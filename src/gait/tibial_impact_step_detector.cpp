@@ -340,16 +340,7 @@ int64_t TibialImpactStepDetector::place_between_samples(size_t j, int64_t impact
   // and 12 ms later, as the shock was caught or missed).
   const auto impact = static_cast<double>(impact_us);
   const auto period_us = static_cast<double>(rows_[j].t_us - rows_[j - 1].t_us);
-  thread_local std::vector<StrideTemplate::Sample> window;
-  window.clear();
-  for (const Row& r : rows_) {
-    const auto t = static_cast<double>(r.t_us);
-    if (t >= impact - settings_.stride_template.before_s * 1e6 &&
-        t <= impact + settings_.stride_template.after_s * 1e6) {
-      window.push_back({t, r.a_g});
-    }
-  }
-  const TemplatePlacement::Placed placed = template_placement_.place(window, impact_us, period_us);
+  const TemplatePlacement::Placed placed = template_placement_.place(rows_, impact_us, period_us);
   if (placed.restarted) ++flags_.stride_template_restarts;
   const std::optional<double> crossing_us = loading_crossing_us(j);
   double ic_us = impact;
