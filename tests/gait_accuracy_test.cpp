@@ -1188,6 +1188,60 @@ TEST(Accuracy, FeetWithAFlatTroughBeforeTheLanding) {
                        /*foot_contact=*/true);
 }
 
+// Forefoot runners from a walk into a run (`tools/step-sweep --seed 2626 --runs 150 --rates any
+// --transitions`, runs --seed 689870, 911930 and 964420; 6 of the 9 misses of that sweep and 2525
+// were such runs). In the stride where the walk turns into the run the forefoot trough lasts 60-100
+// ms after its lowest sample, the IC feature. That contact was measured from the trough's end at
+// over half the stride, taken for a walking heel contact, or its impact lay beyond the window
+// around the feature: timed 110-130 ms early, one step missed and one false (F1 0.994). The
+// impact is now looked for past the trough's end where none is found near the feature, and a
+// contact is measured from that impact where it comes later than the trough's end.
+TEST(Accuracy, FeetFromAWalkIntoAForefootRun) {
+  struct Case {
+    uint64_t seed;
+    double speed_mps, cadence_spm, duty_factor, rate_hz, noise_scale, mounting_max_deg, stand_s,
+        drift_spm, jitter_us;
+  };
+  for (const Case& c : {Case{689870, 3.75, 159.4, 0.40, 200.0, 2.0, 180.0, 3.0, 0.0, 200.0},
+                        Case{911930, 3.10, 164.3, 0.40, 200.0, 3.0, 30.0, 0.0, 0.0, 200.0},
+                        Case{964420, 5.66, 157.2, 0.28, 500.0, 3.0, 30.0, 10.0, 10.0, 0.0}}) {
+    sim::SimSettings s =
+        steady_run(c.seed, c.speed_mps, c.cadence_spm, c.duty_factor, FootStrikePattern::kFore,
+                   sim::feet_sensors(c.rate_hz), c.noise_scale, c.mounting_max_deg);
+    for (sim::SensorSettings& sensor : s.sensors) sensor.errors.timestamp_jitter_us = c.jitter_us;
+    s.runner.schedule.clear();
+    if (c.stand_s > 0.0) s.runner.schedule.push_back({Activity::kStand, c.stand_s, 0.0, 0.0});
+    s.runner.schedule.push_back({Activity::kWalk, 8.0, 1.4, 110.0});
+    s.runner.schedule.push_back({Activity::kRun, 60.0, c.speed_mps, c.cadence_spm});
+    s.runner.cadence_drift_spm = c.drift_spm;
+    const std::string label = "feet, walk into a forefoot run, seed " + std::to_string(c.seed);
+    SCOPED_TRACE(label);
+    const ScoredRun run = score_run(label, s);
+    const EventEvaluation& e = run.eval;
+    EXPECT_GE(e.f1, 0.995) << unmatched(run.analysis.steps, run.truth);
+    EXPECT_LE(e.cadence_mae_spm.value_or(1e9), 0.5);
+    EXPECT_LE(e.contact_mae_ms.value_or(1e9), 10.0);
+    // The IC target over the run, from the stride that turns the walk into it: the simulated
+    // walk's contacts are timed about 40 ms early for a reason of the simulator's own (its
+    // terminal swing stops turning ~100 ms before the heel contact; docs/ACCURACY.md).
+    std::vector<TruthEvent> truth;
+    for (const TruthEvent& t : run.truth) {
+      if (t.ic_s >= c.stand_s + 8.0) truth.push_back(t);
+    }
+    ASSERT_FALSE(truth.empty());
+    // Detections from the matching tolerance (60 ms) before the run's first contact.
+    const auto from_us = static_cast<int64_t>((truth.front().ic_s - 0.06) * 1e6);
+    std::vector<StepResult> steps;
+    for (const StepResult& x : run.analysis.steps) {
+      if (x.event.ic_us >= from_us) steps.push_back(x);
+    }
+    const EventEvaluation running = evaluate_events(steps, truth);
+    print_eval(label + ", the run", running);
+    EXPECT_GE(running.f1, 0.995) << unmatched(steps, truth);
+    EXPECT_LE(running.ic_mae_ms.value_or(1e9), 5.0);
+  }
+}
+
 // A shank whose knee is straightest well before the landing (`tools/step-sweep --seed 707
 // --runs 150 --noise-scale 1 --rates any --runner-variety`, run --seed 299423: 400 Hz,
 // forefoot, 8.3 deg of extension at 12.8 % of the swing before contact). The shank's backward

@@ -456,6 +456,9 @@ std::vector<std::string> GaitEngine::warnings() const {
     counted(f.ic_from_feature_lag,
             "contacts with no landing impact in the samples, timed from the gyro feature and the "
             "recent strides' lag; quality lowered");
+    counted(f.ic_impact_past_trough,
+            "contacts whose gyro feature came long before the landing (a forefoot trough in a "
+            "stride from a walk into a run), timed at the impact found past the trough's end");
     counted(f.ic_feature_tracked,
             "contacts whose shank pitch rate had two troughs of a depth (the leg pulled back "
             "before the landing), timed from the one at the recent strides' place");

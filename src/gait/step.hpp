@@ -71,6 +71,10 @@ struct DetectorFlags {
   /// Gyro foot or shank: contacts with no impact in the samples, timed at the gyro feature less
   /// the recent strides' lag (ImpactPlacement::recent_lag_us).
   uint64_t ic_from_feature_lag = 0;
+  /// Gyro foot: contacts whose impact was found only past the end of a long forefoot trough,
+  /// beyond the window around the IC feature, and timed at that impact alone (a stride from a
+  /// walk into a run).
+  uint64_t ic_impact_past_trough = 0;
   /// Gyro shank: contacts whose IC feature is not the cycle's lowest pitch rate but a trough as
   /// deep at the recent strides' time (ShankDetectorSettings::feature_trough_share).
   uint64_t ic_feature_tracked = 0;
