@@ -582,6 +582,39 @@ TEST(SimSensors, MountingRotationIsApplied) {
   }
 }
 
+// An averaged sensor's sample against an independent mean of the model's motion over its sample
+// period (1000 points, where the simulator takes 40 at 100 Hz), on the pelvis, whose landing
+// spike lasts about 3 ms: at 100 Hz a point sample catches or misses it, the mean always holds a
+// share of it.
+TEST(SimSensors, AveragedSamplesAreTheMeanMotionOverTheirPeriod) {
+  SimSettings s;
+  s.runner = running(4.0);
+  s.sensors = pelvis_sensors(100.0);
+  s.sensors[0].errors = ideal_errors();
+  s.sensors[0].errors.mounting_rotation_max_deg = 0.0;
+  s.sensors[0].averaged = true;
+  const SimResult r = simulate(s);
+  const RunnerModel model(s.runner);
+  const std::vector<ImuSample>& samples = r.session.sensors[0].samples;
+  ASSERT_GT(samples.size(), 300u);
+  double largest_point_gap = 0.0;
+  for (std::size_t k = 0; k < samples.size(); ++k) {
+    const double t_s = static_cast<double>(samples[k].t_us) * 1e-6;
+    Eigen::Vector3d mean = Eigen::Vector3d::Zero();
+    constexpr int kPoints = 1000;
+    for (int j = 0; j < kPoints; ++j) {
+      const double offset = ((j + 0.5) / kPoints - 0.5) * 0.01;
+      mean += model.ideal_imu(pb::PELVIS, t_s + offset).acc_mps2 / kPoints;
+    }
+    // Int16 counts of the +-8 g range (0.0024 m/s^2) and the 40-point mean's own error.
+    EXPECT_LT((samples[k].acc_mps2 - mean).norm(), 0.02 + 0.01 * mean.norm()) << "t " << t_s;
+    largest_point_gap =
+        std::max(largest_point_gap, (model.ideal_imu(pb::PELVIS, t_s).acc_mps2 - mean).norm());
+  }
+  // The point samples differ from the means by several m/s^2 where a landing spike falls.
+  EXPECT_GT(largest_point_gap, 5.0);
+}
+
 TEST(SimSensors, SaturationClipsAtFullScale) {
   SimSettings s;
   s.runner = running(5.0);

@@ -42,6 +42,7 @@ struct SimulateOptions {
   double rate_hz = 200.0;
   std::string sensors = "shoe+sleeve";
   bool accel_only = false;
+  bool averaged_samples = false;
   double noise_scale = 1.0;
   double mounting_max_deg = 30.0;
   double drop_pct = 0.0;
@@ -139,6 +140,7 @@ sim::SimSettings settings_from(const SimulateOptions& o) {
     sensor.errors.mounting_rotation_max_deg = o.mounting_max_deg;
     sensor.errors.packet_drop_pct = o.drop_pct;
     sensor.errors.timestamp_jitter_us = o.jitter_us;
+    sensor.averaged = o.averaged_samples;
   }
   return s;
 }
@@ -284,6 +286,9 @@ void add_simulate_command(CLI::App& app) {
                   "pelvis, or placements (left_foot, right_shank, pelvis, ...)")
       ->capture_default_str();
   cmd->add_flag("--accel-only", opt->accel_only, "Sensors without gyroscope");
+  cmd->add_flag("--averaged-samples", opt->averaged_samples,
+                "Each sample the mean motion over its sample period (an oversampling\n"
+                "converter's decimation), not the motion at its instant");
   cmd->add_option("--noise-scale", opt->noise_scale,
                   "Multiplies noise, bias, bias drift and scale error (0 = ideal readings,\n"
                   "still quantised to int16 counts and clipped at full scale)")

@@ -37,6 +37,11 @@ struct SensorSettings {
   double rate_hz = 200.0;
   uint32_t accel_range_g = 16;
   uint32_t gyro_range_dps = 2000;  ///< 0 = accelerometer-only
+  /// Each sample the mean of the motion over its sample period, centred on its time, as an
+  /// oversampling converter's decimation averages it (without that filter's delay); false: the
+  /// motion at the sample's instant. A transient shorter than the period (a 3 ms landing spike
+  /// at 200 Hz) is then seen, smeared, at every sampling phase instead of caught or missed.
+  bool averaged = false;
   SensorErrorSettings errors;
 };
 

@@ -16,6 +16,9 @@ namespace {
 /// 2024-01-01T00:00:00Z: a fixed start so output does not depend on the clock.
 constexpr int64_t kStartTimeUtc_us = 1'704'067'200'000'000;
 constexpr uint32_t kSamplesPerPacket = 20;
+/// Averaged sensors: sub-instants at most this far apart (4 kHz, finer than the shortest
+/// simulated transient, the trunk's 3 ms landing spike).
+constexpr double kAverageStep_s = 0.00025;
 
 void validate(const SimSettings& settings) {
   if (settings.sensors.empty()) throw std::invalid_argument("simulator: no sensors");
@@ -138,12 +141,38 @@ SimResult simulate(const SimSettings& settings) {
     for (std::size_t i : members) {
       session.sensors[i].samples.reserve(static_cast<std::size_t>(count));
     }
+    // Averaged sensors (SensorSettings::averaged): the motion at sub-instants at most
+    // kAverageStep_s apart across the sample period.
+    const bool any_averaged = std::any_of(members.begin(), members.end(), [&](std::size_t i) {
+      return settings.sensors[i].averaged;
+    });
+    const int sub_steps =
+        any_averaged ? std::max(1, static_cast<int>(std::ceil(1.0 / (rate_hz * kAverageStep_s))))
+                     : 0;
+    std::vector<ImuReading> averaged(members.size());
     for (int64_t k = 0; k < count; ++k) {
       const int64_t nominal_us = std::llround(static_cast<double>(k) * 1e6 / rate_hz);
-      const auto body = model.body_kinematics(static_cast<double>(nominal_us) * 1e-6);
-      for (std::size_t i : members) {
+      const double t_s = static_cast<double>(nominal_us) * 1e-6;
+      const auto body = model.body_kinematics(t_s);
+      if (sub_steps > 0) {
+        std::fill(averaged.begin(), averaged.end(), ImuReading{});
+        for (int j = 0; j < sub_steps; ++j) {
+          const double offset = ((j + 0.5) / sub_steps - 0.5) / rate_hz;
+          const auto sub = model.body_kinematics(t_s + offset);
+          for (std::size_t m = 0; m < members.size(); ++m) {
+            const ImuReading r = RunnerModel::ideal_imu(
+                sub[static_cast<std::size_t>(settings.sensors[members[m]].placement)]);
+            averaged[m].acc_mps2 += r.acc_mps2 / sub_steps;
+            averaged[m].gyr_rps += r.gyr_rps / sub_steps;
+          }
+        }
+      }
+      for (std::size_t m = 0; m < members.size(); ++m) {
+        const std::size_t i = members[m];
         const auto& kin = body[static_cast<std::size_t>(settings.sensors[i].placement)];
-        ImuSample sample = sensors[i].measure(RunnerModel::ideal_imu(kin), 1.0 / rate_hz);
+        const ImuReading ideal =
+            settings.sensors[i].averaged ? averaged[m] : RunnerModel::ideal_imu(kin);
+        ImuSample sample = sensors[i].measure(ideal, 1.0 / rate_hz);
         sample.t_us = sensors[i].timestamp_us(nominal_us, period_us);
         if (packetizers[i].push(sample)) emit(i);
       }
