@@ -57,6 +57,10 @@ void FootRestStepDetector::reset() {
   rest_levels_g_.clear();
   still_sum_g_ = 0.0;
   still_n_ = 0;
+  calm_from_us_.reset();
+  calm_sum_g_ = 0.0;
+  calm_n_ = 0;
+  calm_held_rest_ = false;
   ready_.clear();
   flags_ = {};
 }
@@ -69,7 +73,7 @@ int64_t FootRestStepDetector::horizon_us() const {
   // onset up to onset_search_s (and one lag) before the impact.
   int64_t from = last_t_us_;
   if (!in_rest_) {
-    const int64_t rest_from = quiet_from_us_.value_or(last_t_us_);
+    const int64_t rest_from = earliest_rest_from_us();
     from = rest_from - us(settings_.impact_search_s);
     if (last_rest_end_us_) from = std::max(from, *last_rest_end_us_);
   }
@@ -104,6 +108,10 @@ void FootRestStepDetector::push(const ImuSample& s) {
     quiet_from_us_.reset();
     still_sum_g_ = 0.0;
     still_n_ = 0;
+    calm_from_us_.reset();
+    calm_sum_g_ = 0.0;
+    calm_n_ = 0;
+    calm_held_rest_ = false;
     in_rest_ = false;
     last_rest_end_us_ = s.t_us;
     after_gap_ = true;
@@ -125,8 +133,9 @@ void FootRestStepDetector::push(const ImuSample& s) {
   rows_.push_back(row);
 
   const double magnitude_g = row.a_g.norm();
-  const bool still = std::abs(magnitude_g - rest_level_g_) < settings_.rest_magnitude_g &&
-                     (row.change_g < settings_.rest_change_g || across_hole);
+  const bool calm = row.change_g < settings_.rest_change_g || across_hole;
+  learn_from_calm(calm, magnitude_g, s.t_us, prev_t_us);
+  const bool still = std::abs(magnitude_g - rest_level_g_) < settings_.rest_magnitude_g && calm;
   if (still) {
     if (!quiet_from_us_) quiet_from_us_ = s.t_us;
     still_sum_g_ += magnitude_g;
@@ -141,6 +150,7 @@ void FootRestStepDetector::push(const ImuSample& s) {
             : s.t_us - *quiet_from_us_ + lag_us_ + period_us_ >= us(settings_.rest_min_s);
     if (!in_rest_ && long_enough) {
       in_rest_ = true;
+      calm_held_rest_ = true;
       on_rest(*quiet_from_us_);
     }
   } else {
@@ -154,6 +164,44 @@ void FootRestStepDetector::push(const ImuSample& s) {
     still_n_ = 0;
   }
   trim();
+}
+
+void FootRestStepDetector::learn_from_calm(bool calm, double magnitude_g, int64_t t_us,
+                                           int64_t prev_t_us) {
+  if (calm) {
+    if (!calm_from_us_) calm_from_us_ = t_us;
+    calm_sum_g_ += magnitude_g;
+    ++calm_n_;
+    return;
+  }
+  // A calm run as long as a rest that held no rest: the foot was still, but its samples left
+  // the band around the rest level. Until a first rest is found the level is 1 g, so a sensor
+  // whose still foot reads 0.9 g (scale or offset error, and noise) would never find one. Only
+  // that first level is taken from such a run: from there on the rests themselves keep it.
+  if (rest_levels_g_.empty() && calm_from_us_ && !calm_held_rest_ &&
+      prev_t_us - *calm_from_us_ + lag_us_ + period_us_ >= us(settings_.rest_min_s)) {
+    const double mean_g = calm_sum_g_ / static_cast<double>(calm_n_);
+    if (std::abs(mean_g - 1.0) <= settings_.rest_level_max_offset_g) {
+      ++flags_.rest_level_from_calm;
+      learn_rest_level(mean_g);
+      // That still moment is the rest it would have been with this level: the landing before
+      // it is a step (the horizon and the rows kept waited for it, see earliest_rest_from_us).
+      on_rest(*calm_from_us_);
+      last_rest_end_us_ = prev_t_us;
+    }
+  }
+  calm_from_us_.reset();
+  calm_sum_g_ = 0.0;
+  calm_n_ = 0;
+  calm_held_rest_ = false;
+}
+
+int64_t FootRestStepDetector::earliest_rest_from_us() const {
+  int64_t from = quiet_from_us_.value_or(last_t_us_);
+  if (rest_levels_g_.empty() && calm_from_us_ && !calm_held_rest_) {
+    from = std::min(from, *calm_from_us_);
+  }
+  return from;
 }
 
 void FootRestStepDetector::learn_rest_level(double mean_g) {
@@ -344,7 +392,7 @@ void FootRestStepDetector::trim() {
   // Keep what the next impact search can reach: impact_search_s before the
   // earliest rest still to come, plus the onset search and one lag. (During a
   // rest the next search comes after it ends, so a long stand keeps nothing.)
-  const int64_t rest_from = !in_rest_ && quiet_from_us_ ? *quiet_from_us_ : last_t_us_;
+  const int64_t rest_from = in_rest_ ? last_t_us_ : earliest_rest_from_us();
   const int64_t keep_from =
       rest_from - us(settings_.impact_search_s) - us(settings_.onset_search_s) - 2 * lag_us_;
   while (rows_.size() > lag_n_ + 1 && rows_.front().t_us < keep_from) rows_.pop_front();

@@ -118,6 +118,13 @@ class FootRestStepDetector final : public StepDetector {
   void on_rest(int64_t rest_from_us);
   /// Takes a finished rest's mean magnitude into the rest level.
   void learn_rest_level(double mean_g);
+  /// Follows the runs of samples that change less than rest_change_g whatever their magnitude,
+  /// and takes one that lasted a rest but held none into the rest level (within
+  /// rest_level_max_offset_g of 1 g).
+  void learn_from_calm(bool calm, double magnitude_g, int64_t t_us, int64_t prev_t_us);
+  /// Where the next rest can begin at the earliest while none is under way: the current still
+  /// run's first sample, or, before the first rest level is known, the current calm run's.
+  int64_t earliest_rest_from_us() const;
   /// Where the recent strides put the next landing, and the stride; nullopt with fewer than
   /// min_strides (and at least one) stride times since the last gap.
   std::optional<std::pair<int64_t, int64_t>> expected_landing_us(size_t min_strides) const;
@@ -160,6 +167,12 @@ class FootRestStepDetector final : public StepDetector {
   std::vector<double> rest_levels_g_;
   double still_sum_g_ = 0.0;
   size_t still_n_ = 0;
+  /// The current calm run (change alone): its first sample, sum and count of magnitudes, and
+  /// whether a rest was found in it.
+  std::optional<int64_t> calm_from_us_;
+  double calm_sum_g_ = 0.0;
+  size_t calm_n_ = 0;
+  bool calm_held_rest_ = false;
   /// The newest bridged hole (INT64_MIN: none yet).
   int64_t hole_start_us_ = INT64_MIN;
   int64_t hole_end_us_ = INT64_MIN;

@@ -405,8 +405,12 @@ std::vector<std::string> GaitEngine::warnings() const {
     if (f.rest_level_g > 0.0 && std::abs(f.rest_level_g - 1.0) > 0.05) {
       out.push_back(fmt::format(
           "{}: a still foot reads {:.2f} g, not 1 g (accelerometer scale or offset error): rests "
-          "are judged against what it reads; calibrate the sensor to trust its magnitudes",
-          name, f.rest_level_g));
+          "are judged against what it reads{}; calibrate the sensor to trust its magnitudes",
+          name, f.rest_level_g,
+          f.rest_level_from_calm > 0
+              ? fmt::format(" (learned in part from still stretches outside the 1 g band: {})",
+                            f.rest_level_from_calm)
+              : std::string()));
     }
     if (f.ic_at_data_end > 0) {
       out.push_back(fmt::format(

@@ -98,6 +98,9 @@ struct DetectorFlags {
   /// Accelerometer-only shoe: what its rests read (FootRestDetectorSettings::
   /// rest_level_max_offset_g); 0 before the first rest.
   double rest_level_g = 0.0;
+  /// Accelerometer-only shoe: still moments whose samples left the band around the rest level,
+  /// taken into that level (a sensor whose still foot reads far from 1 g).
+  uint64_t rest_level_from_calm = 0;
   int64_t first_gap_t_us = -1;
   int64_t first_bad_t_us = -1;
   int64_t first_saturated_t_us = -1;
