@@ -75,6 +75,9 @@ class FootStepDetector final : public GyroStrideSegmenter {
   /// Whether the foot swings forward (pitch rate over the mid-swing floor)
   /// within kSwingAfterToeOff_us of the row to_k.
   bool swing_follows(const GyroRows& rows, size_t to_k) const;
+  /// A running contact whose gyro feature the data's end cut off, claimed on its impact where
+  /// the recent strides expect it (flag ic_at_data_end, quality 0.4, no toe-off).
+  std::optional<DetectedStep> landing_at_data_end(const StrideSpan& span);
   /// A push-off is followed by the swing within this time (walking: the
   /// rate crosses from the toe-off minimum to mid-swing in about 0.2 s).
   static constexpr int64_t kSwingAfterToeOff_us = 300'000;
