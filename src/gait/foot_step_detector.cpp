@@ -24,11 +24,6 @@ constexpr double kTroughShare = 0.8;
 /// Strides shorter than this are running ones (over 150 steps/min; people walk at up to about
 /// 130-140, Hreljac 1993, Med. Sci. Sports Exerc. 25:1158 for the walk-run transition).
 constexpr double kRunningStride_us = 800'000.0;
-/// A landing at the data's end (landing_at_data_end): the full strides' mid-swing-to-contact
-/// times it stands on, and how far from where they put it its impact may lie (share of the
-/// stride; they vary by a few milliseconds in steady running).
-constexpr size_t kDataEndMinOffsets = 3;
-constexpr double kDataEndTolerance = 0.05;
 /// A segmenter contact this long before a turn-step proposal's lift still
 /// covers it (the segmenter's IC and the lift bracket the same stance).
 constexpr int64_t kTurnCoverBefore_us = 50'000;
@@ -131,25 +126,10 @@ bool FootStepDetector::swing_follows(const GyroRows& rows, size_t to_k) const {
 
 std::optional<DetectedStep> FootStepDetector::landing_at_data_end(const StrideSpan& span) {
   // The data ends within a running stance, before the pitch rate's loading minimum that the
-  // contact is found by: the landing itself is in the data, its feature is not. The time from
-  // mid-swing to landing is steady from stride to stride, so where the recent strides put the
-  // landing inside the data and a clear impact lies there, that is the contact (a simulated
-  // foot's last landing 40 ms before the data's end was lost: F1 0.9935 on one foot's 77 steps).
-  const double cycle_us = static_cast<double>(span.t_end_us - span.t_begin_us);
-  if (!span.truncated_tail || cycle_us >= kRunningStride_us ||
-      ic_offsets_us_.size() < kDataEndMinOffsets) {
-    return std::nullopt;
-  }
-  const GyroRows& rows = *span.rows;
-  std::vector<int64_t> sorted(ic_offsets_us_.begin(), ic_offsets_us_.end());
-  const auto mid = sorted.begin() + static_cast<std::ptrdiff_t>(sorted.size() / 2);
-  std::nth_element(sorted.begin(), mid, sorted.end());
-  const int64_t predicted_us = span.t_begin_us + *mid;
-  if (predicted_us >= rows[span.end].t_us) return std::nullopt;
-  ImpactSearch search = settings_.impact;
-  search.before_s = search.after_s = kDataEndTolerance * cycle_us * 1e-6;
-  search.later_s = 0.0;
-  const std::optional<double> impact = impact_time_us(span, predicted_us, search);
+  // contact is found by (a simulated foot's last landing 40 ms before the data's end was lost:
+  // F1 0.9935 on one foot's 77 steps).
+  const std::optional<double> impact =
+      impact_at_data_end_us(span, ic_offsets_us_, DataEndLanding{}, settings_.impact);
   if (!impact) return std::nullopt;
   DetectedStep step;
   step.source = settings_.segmenter.placement;

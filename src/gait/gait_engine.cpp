@@ -415,7 +415,7 @@ std::vector<std::string> GaitEngine::warnings() const {
     if (f.ic_at_data_end > 0) {
       out.push_back(fmt::format(
           "{}: a landing in the last moments of the data, before its rest (an accelerometer-only "
-          "shoe), its loading peak (a trunk) or its turn to flat (a gyro foot) could show, "
+          "shoe), its loading peak (a trunk) or its gyro feature (a foot or shank) could show, "
           "claimed on its impact; quality lowered",
           name));
     }

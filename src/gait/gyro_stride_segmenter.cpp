@@ -580,7 +580,7 @@ void GyroStrideSegmenter::close_tail() {
   span.end_estimated = true;
   // Only worth a look if the data reaches past the expected contact.
   if (static_cast<double>(rows_[span.end].t_us - span.t_begin_us) <
-      0.3 * static_cast<double>(*stride_us_)) {
+      settings_.tail_min_share * static_cast<double>(*stride_us_)) {
     return;
   }
   emit(span);

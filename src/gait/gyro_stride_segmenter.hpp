@@ -33,8 +33,12 @@ struct GyroSegmenterSettings {
   /// wobble stays lower still and is also rejected by the width and
   /// stance-between checks.
   double swing_peak_rel = 0.25;
-  double min_stride_s = 0.42;       ///< 285 steps/min upper plausibility gate
-  double max_stride_s = 2.5;        ///< slower than this is not one stride
+  double min_stride_s = 0.42;  ///< 285 steps/min upper plausibility gate
+  double max_stride_s = 2.5;   ///< slower than this is not one stride
+  /// A contact after the last mid-swing with no next one to close its cycle (the data's end, a
+  /// stop) is looked for only where the data reaches this share of a typical stride past that
+  /// mid-swing: a foot lands about a third of a stride after it.
+  double tail_min_share = 0.3;
   double peak_confirm_s = 0.06;     ///< a peak is final when nothing higher follows this long
   double min_swing_width_s = 0.05;  ///< a swing stays above half its peak at least this long
   double axis_warmup_s = 2.0;       ///< data span needed to find the pitch axis

@@ -16,6 +16,9 @@ GyroSegmenterSettings with_shank_sign_rule(GyroSegmenterSettings s) {
   // the knee on its way to contact; stance and early swing turn the other
   // way for longer but more slowly.
   s.sign_rule = GyroSegmenterSettings::SignRule::kLargestPeak;
+  // The shank's mid-swing is that late swing rotation, 0.1-0.15 of a stride before the contact:
+  // a contact in the data's last moments is looked for from a tenth of a stride on.
+  s.tail_min_share = 0.1;
   return s;
 }
 
@@ -28,6 +31,27 @@ void ShankStepDetector::reset() {
   GyroStrideSegmenter::reset();
   placement_.reset();
   feature_offsets_us_.clear();
+  ic_offsets_us_.clear();
+  last_tibia_.reset();
+}
+
+std::optional<DetectedStep> ShankStepDetector::landing_at_data_end(const StrideSpan& span) {
+  // The data ends within a running stance before the feature or the impact near it shows (a
+  // simulated shank's last landing 30-100 ms before the data's end was lost: one step in 170 on
+  // runs that are otherwise F1 1.000).
+  const std::optional<double> impact =
+      impact_at_data_end_us(span, ic_offsets_us_, DataEndLanding{}, settings_.impact,
+                            last_tibia_ ? &*last_tibia_ : nullptr);
+  if (!impact) return std::nullopt;
+  DetectedStep step;
+  step.source = settings_.segmenter.placement;
+  step.side = side_of(step.source);
+  step.ic_us = static_cast<int64_t>(std::llround(*impact));
+  step.quality = 0.4;
+  step.activity = GaitActivity::kRunning;
+  step.contact_time_reliable = false;
+  ++flags_.ic_at_data_end;
+  return step;
 }
 
 size_t ShankStepDetector::tracked_feature(const StrideSpan& span, const IcFeature& ic) {
@@ -77,8 +101,16 @@ size_t ShankStepDetector::tracked_feature(const StrideSpan& span, const IcFeatur
 std::optional<DetectedStep> ShankStepDetector::analyze(const StrideSpan& span) {
   const GyroRows& rows = *span.rows;
   const int64_t t_mid = mid_cycle_us(span);
+  // A tail shorter than a foot's (GyroSegmenterSettings::tail_min_share) holds at most the
+  // landing's first moments: only the data-end rule may claim it, as the cycle's own features
+  // there are the late swing's (a false contact at the end of 1 run in 50 otherwise).
+  if (span.truncated_tail && static_cast<double>(rows[span.end].t_us - span.t_begin_us) <
+                                 GyroSegmenterSettings{}.tail_min_share *
+                                     static_cast<double>(span.t_end_us - span.t_begin_us)) {
+    return landing_at_data_end(span);
+  }
   const std::optional<IcFeature> ic = ic_feature(span);
-  if (!ic) return std::nullopt;
+  if (!ic) return landing_at_data_end(span);
   const size_t ic_g = tracked_feature(span, *ic);
 
   DetectedStep step;
@@ -115,7 +147,8 @@ std::optional<DetectedStep> ShankStepDetector::analyze(const StrideSpan& span) {
   } else {
     // At the edges of the data a cycle is partial: claim a contact there
     // only on clear evidence.
-    if (span.truncated_head || span.truncated_tail) return std::nullopt;
+    if (span.truncated_tail) return landing_at_data_end(span);
+    if (span.truncated_head) return std::nullopt;
     step.quality = 0.6;
     // No impact in the samples: the feature less the recent strides' lag (as at the foot).
     if (const std::optional<double> lag = placement_.recent_lag_us()) {
@@ -139,6 +172,9 @@ std::optional<DetectedStep> ShankStepDetector::analyze(const StrideSpan& span) {
   }
   if (!span.truncated_head && !span.truncated_tail && !span.end_estimated) {
     step.stride_time_ms = static_cast<double>(span.t_end_us - span.t_begin_us) * 1e-3;
+    ic_offsets_us_.push_back(step.ic_us - span.t_begin_us);
+    if (ic_offsets_us_.size() > kIcOffsets) ic_offsets_us_.pop_front();
+    last_tibia_ = tibia;
   }
 
   if (tibia) {

@@ -83,6 +83,14 @@ class ShankStepDetector final : public GyroStrideSegmenter {
   size_t tracked_feature(const StrideSpan& span, const IcFeature& ic);
   /// Time of each recent whole cycle's feature after its opening mid-swing.
   std::deque<int64_t> feature_offsets_us_;
+  /// A running contact whose feature or impact the data's end cut off, claimed on its impact
+  /// where the recent strides expect it (flag ic_at_data_end, quality 0.4, no toe-off).
+  std::optional<DetectedStep> landing_at_data_end(const StrideSpan& span);
+  /// Time of each recent whole cycle's contact after its opening mid-swing, and that cycle's
+  /// tibia axis (the data-end landing's impact is looked for along it).
+  std::deque<int64_t> ic_offsets_us_;
+  static constexpr size_t kIcOffsets = 5;
+  std::optional<Eigen::Vector3d> last_tibia_;
 };
 
 }  // namespace gk

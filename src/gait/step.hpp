@@ -54,8 +54,8 @@ struct DetectorFlags {
   /// counted where the stride rhythm expects a landing
   /// (FootRestDetectorSettings::rhythm_tolerance).
   uint64_t ic_weak_impact = 0;
-  /// Accelerometer-only shoe, trunk or gyro foot: a landing in the last moments of the data,
-  /// before its rest, its loading peak or its gyro feature.
+  /// Accelerometer-only shoe, trunk, gyro foot or shank: a landing in the last moments of the
+  /// data, before its rest, its loading peak or its gyro feature.
   uint64_t ic_at_data_end = 0;
   /// Trunk (ImpactStepDetector): contacts whose onset is the landing's first sharp rise, and
   /// those timed at the loading rise's 10 % crossing instead (no earlier sharp rise seen).

@@ -178,4 +178,27 @@ std::optional<double> impact_time_us(const StrideSpan& span, int64_t around_us,
   return 0.5 * static_cast<double>(rows[k - 1].t_us + rows[k].t_us);
 }
 
+std::optional<double> impact_at_data_end_us(const StrideSpan& span,
+                                            const std::deque<int64_t>& ic_offsets_us,
+                                            const DataEndLanding& rule, ImpactSearch search,
+                                            const Eigen::Vector3d* along) {
+  const double cycle_us = static_cast<double>(span.t_end_us - span.t_begin_us);
+  if (!span.truncated_tail || cycle_us >= rule.max_cycle_us ||
+      ic_offsets_us.size() < rule.min_offsets) {
+    return std::nullopt;
+  }
+  std::vector<int64_t> sorted(ic_offsets_us.begin(), ic_offsets_us.end());
+  const auto mid = sorted.begin() + static_cast<std::ptrdiff_t>(sorted.size() / 2);
+  std::nth_element(sorted.begin(), mid, sorted.end());
+  const int64_t predicted_us = span.t_begin_us + *mid;
+  const double data_end_us = static_cast<double>((*span.rows)[span.end].t_us);
+  const double min_after_us = rule.min_after_s * 1e6;
+  if (static_cast<double>(predicted_us) > data_end_us - min_after_us) return std::nullopt;
+  search.before_s = search.after_s = rule.tolerance * cycle_us * 1e-6;
+  search.later_s = 0.0;
+  const std::optional<double> impact = impact_time_us(span, predicted_us, search, along);
+  if (!impact || *impact > data_end_us - min_after_us) return std::nullopt;
+  return impact;
+}
+
 }  // namespace gk

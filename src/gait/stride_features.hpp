@@ -5,6 +5,7 @@
 
 #include <Eigen/Core>
 #include <cstdint>
+#include <deque>
 #include <optional>
 #include <utility>
 
@@ -78,5 +79,27 @@ struct ImpactSearch {
 std::optional<double> impact_time_us(const StrideSpan& span, int64_t around_us,
                                      const ImpactSearch& search,
                                      const Eigen::Vector3d* along = nullptr);
+
+/// A running contact whose gyro feature the data's end cut off (the stance began in the last
+/// moments of the data): the time from mid-swing to landing is steady from stride to stride, so
+/// the impact is looked for within tolerance x the cycle of where the recent full strides' times
+/// from their opening mid-swing to their contact (ic_offsets_us, at least min_offsets of them)
+/// put it, if the data reaches past that. Only for a truncated tail at running stride times
+/// (under max_cycle_us). The search's other settings are as given; along as in impact_time_us.
+struct DataEndLanding {
+  size_t min_offsets = 3;  ///< full strides the prediction stands on
+  /// Share of the cycle either side of the prediction: the time from mid-swing to landing
+  /// varies by a few milliseconds between steady running strides.
+  double tolerance = 0.05;
+  double max_cycle_us = 800'000.0;  ///< running strides only (walking ones are longer)
+  /// The data must reach this far past the predicted landing and past the impact found: a jump
+  /// in the last few milliseconds can be the late swing's braking before a landing just beyond
+  /// the data (a 1 kHz shank: a step claimed 6 ms before the end, 1 run in 75).
+  double min_after_s = 0.010;
+};
+std::optional<double> impact_at_data_end_us(const StrideSpan& span,
+                                            const std::deque<int64_t>& ic_offsets_us,
+                                            const DataEndLanding& rule, ImpactSearch search,
+                                            const Eigen::Vector3d* along = nullptr);
 
 }  // namespace gk
