@@ -1577,6 +1577,37 @@ TEST(Accuracy, GyroLandingCutOffByTheDataEnd) {
   }
 }
 
+// Accelerometer-only shanks whose data ends 15-25 ms before a landing, on the late swing's braking
+// (accelerometer-only sweeps, 2026-12-05): the last candidate jump was claimed at the data's end
+// although the wait that would have confirmed or replaced it was cut, a false last step (F1
+// 0.997). A doubtful jump whose stance the data does not reach is not claimed now, and said.
+TEST(Accuracy, AccelerometerOnlyShankJumpAtTheDataEnd) {
+  struct Case {
+    double rate_hz, speed_mps, cadence_spm, duty_factor;
+    FootStrikePattern strike;
+    uint64_t seed;
+  };
+  const Case cases[] = {
+      {200.0, 3.00, 162.5, 0.34, FootStrikePattern::kFore, 129207},
+      {500.0, 3.11, 199.5, 0.39, FootStrikePattern::kHeel, 907133},
+  };
+  for (const Case& c : cases) {
+    const sim::SimResult r =
+        sim::simulate(steady_run(c.seed, c.speed_mps, c.cadence_spm, c.duty_factor, c.strike,
+                                 sim::shank_sensors(c.rate_hz, /*accel_only=*/true), 1.0, 30.0));
+    const GaitAnalysis a = analyze_gait(r.session);
+    const EventEvaluation e = evaluate_events(a.steps, observable(r));
+    char label[96];
+    std::snprintf(label, sizeof label, "shanks accel-only %.0f Hz, data end", c.rate_hz);
+    print_eval(label, e);
+    EXPECT_EQ(e.steps_detected, e.matched) << label << unmatched(a.steps, observable(r));
+    EXPECT_GE(e.f1, 0.995) << label;
+    EXPECT_TRUE(std::any_of(a.warnings.begin(), a.warnings.end(), [](const std::string& w) {
+      return w.find("not taken for a landing") != std::string::npos;
+    })) << label;
+  }
+}
+
 // One shank alone gives every other step, with its side; cadence is twice its stride rate.
 TEST(Accuracy, OneShankAccelerometerOnlyKeepsTheCadence) {
   sim::SimSettings s;

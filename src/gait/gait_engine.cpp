@@ -398,6 +398,9 @@ std::vector<std::string> GaitEngine::warnings() const {
             name, f.ic_from_stride_rhythm));
       }
     }
+    counted(f.end_jumps_unconfirmed,
+            "jump(s) in the data's last moments not taken for a landing: the stance after them is "
+            "not in the data");
     counted(f.ic_weak_impact,
             "landings whose impact fell between samples (a weak jump), counted from the rest "
             "after them where the stride rhythm expects a landing; timed at the largest change, "

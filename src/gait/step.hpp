@@ -57,6 +57,9 @@ struct DetectorFlags {
   /// Accelerometer-only shoe, trunk, gyro foot or shank: a landing in the last moments of the
   /// data, before its rest, its loading peak or its gyro feature.
   uint64_t ic_at_data_end = 0;
+  /// Accelerometer-only shank: a jump in the data's last moments, before the stance after it
+  /// could show, not claimed as a landing.
+  uint64_t end_jumps_unconfirmed = 0;
   /// Trunk (ImpactStepDetector): contacts whose onset is the landing's first sharp rise, and
   /// those timed at the loading rise's 10 % crossing instead (no earlier sharp rise seen).
   uint64_t ic_at_first_rise = 0;

@@ -137,6 +137,10 @@ class TibialImpactStepDetector final : public StepDetector {
   int64_t horizon_us() const override;
 
  private:
+  /// Whether the candidate jump at row k is the first of a stretch (no impact within a longest
+  /// stride before it), and whether it is doubtful (see doubtful_share, doubtful_early).
+  bool starts_stretch(size_t k) const;
+  bool is_doubtful(size_t k) const;
   struct Row {
     int64_t t_us = 0;
     Eigen::Vector3d a_g = Eigen::Vector3d::Zero();  ///< specific force, sensor frame
