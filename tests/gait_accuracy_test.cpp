@@ -100,6 +100,17 @@ std::vector<TruthEvent> observable(const sim::SimResult& r) {
   return out;
 }
 
+/// The analysis of a one-sensor session whose samples after end_s are cut off.
+GaitAnalysis analyze_cut(const sim::SimResult& full, double end_s) {
+  sim::SimResult cut = full;
+  auto& samples = cut.session.sensors.at(0).samples;
+  const auto end_us = static_cast<int64_t>(end_s * 1e6) + 1;
+  samples.erase(std::find_if(samples.begin(), samples.end(),
+                             [&](const ImuSample& x) { return x.t_us > end_us; }),
+                samples.end());
+  return analyze_gait(cut.session);
+}
+
 /// Whether the contact starting at ic_s can have ended inside the data.
 bool contact_inside(double ic_s, double duration_s, double max_contact_s) {
   return ic_s + max_contact_s < duration_s;
@@ -1496,13 +1507,7 @@ TEST(Accuracy, PelvisLandingCutOffByTheDataEnd) {
   const double rise_s = static_cast<double>(rising->t_us) * 1e-6 - last.ic_s;
   std::printf("[accuracy] pelvis landing: 0.9 g %.1f ms after the IC\n", rise_s * 1e3);
   for (const double after_ic_s : {rise_s, -0.02}) {
-    sim::SimResult cut = full;
-    auto& samples = cut.session.sensors.at(0).samples;
-    const auto end_us = static_cast<int64_t>((last.ic_s + after_ic_s) * 1e6) + 1;
-    samples.erase(std::find_if(samples.begin(), samples.end(),
-                               [&](const ImuSample& x) { return x.t_us > end_us; }),
-                  samples.end());
-    const GaitAnalysis a = analyze_gait(cut.session);
+    const GaitAnalysis a = analyze_cut(full, last.ic_s + after_ic_s);
     ASSERT_FALSE(a.steps.empty());
     const double last_ic_s = static_cast<double>(a.steps.back().event.ic_us) * 1e-6;
     const bool claimed = std::abs(last_ic_s - last.ic_s) <= 0.02;
@@ -1546,13 +1551,7 @@ TEST(Accuracy, GyroLandingCutOffByTheDataEnd) {
     ASSERT_GT(truth.size(), 20u);
     const TruthEvent& last = truth[truth.size() - 5];
     for (const double after_ic_s : {0.02, 0.03, 0.045, -0.02}) {
-      sim::SimResult cut = full;
-      auto& samples = cut.session.sensors.at(0).samples;
-      const auto end_us = static_cast<int64_t>((last.ic_s + after_ic_s) * 1e6) + 1;
-      samples.erase(std::find_if(samples.begin(), samples.end(),
-                                 [&](const ImuSample& x) { return x.t_us > end_us; }),
-                    samples.end());
-      const GaitAnalysis a = analyze_gait(cut.session);
+      const GaitAnalysis a = analyze_cut(full, last.ic_s + after_ic_s);
       ASSERT_FALSE(a.steps.empty());
       const double last_ic_s = static_cast<double>(a.steps.back().event.ic_us) * 1e-6;
       const bool claimed = std::abs(last_ic_s - last.ic_s) <= 0.02;

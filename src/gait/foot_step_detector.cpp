@@ -131,15 +131,8 @@ std::optional<DetectedStep> FootStepDetector::landing_at_data_end(const StrideSp
   const std::optional<double> impact =
       impact_at_data_end_us(span, ic_offsets_us_, DataEndLanding{}, settings_.impact);
   if (!impact) return std::nullopt;
-  DetectedStep step;
-  step.source = settings_.segmenter.placement;
-  step.side = side_of(settings_.segmenter.placement);
-  step.ic_us = static_cast<int64_t>(std::llround(*impact));
-  step.quality = 0.4;
-  step.activity = GaitActivity::kRunning;
-  step.contact_time_reliable = false;
   ++flags_.ic_at_data_end;
-  return step;
+  return data_end_step(settings_.segmenter.placement, *impact);
 }
 
 std::optional<DetectedStep> FootStepDetector::analyze(const StrideSpan& span) {

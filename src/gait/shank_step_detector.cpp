@@ -43,15 +43,8 @@ std::optional<DetectedStep> ShankStepDetector::landing_at_data_end(const StrideS
       impact_at_data_end_us(span, ic_offsets_us_, DataEndLanding{}, settings_.impact,
                             last_tibia_ ? &*last_tibia_ : nullptr);
   if (!impact) return std::nullopt;
-  DetectedStep step;
-  step.source = settings_.segmenter.placement;
-  step.side = side_of(step.source);
-  step.ic_us = static_cast<int64_t>(std::llround(*impact));
-  step.quality = 0.4;
-  step.activity = GaitActivity::kRunning;
-  step.contact_time_reliable = false;
   ++flags_.ic_at_data_end;
-  return step;
+  return data_end_step(settings_.segmenter.placement, *impact);
 }
 
 size_t ShankStepDetector::tracked_feature(const StrideSpan& span, const IcFeature& ic) {

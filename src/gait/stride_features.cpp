@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "landing_onset.hpp"
+#include "placement.hpp"
 
 namespace gk {
 namespace {
@@ -176,6 +177,17 @@ std::optional<double> impact_time_us(const StrideSpan& span, int64_t around_us,
   const size_t k = landing_onset_row(lo, best, best_jump, lo, min_ratio * median_jump, onset,
                                      first_jump, jump, [&](size_t i) { return rows[i].t_us; });
   return 0.5 * static_cast<double>(rows[k - 1].t_us + rows[k].t_us);
+}
+
+DetectedStep data_end_step(pb::Placement placement, double impact_us) {
+  DetectedStep step;
+  step.source = placement;
+  step.side = side_of(placement);
+  step.ic_us = static_cast<int64_t>(std::llround(impact_us));
+  step.quality = 0.4;
+  step.activity = GaitActivity::kRunning;
+  step.contact_time_reliable = false;
+  return step;
 }
 
 std::optional<double> impact_at_data_end_us(const StrideSpan& span,

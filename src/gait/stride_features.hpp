@@ -97,6 +97,9 @@ struct DataEndLanding {
   /// the data (a 1 kHz shank: a step claimed 6 ms before the end, 1 run in 75).
   double min_after_s = 0.010;
 };
+/// The step claimed on such an impact: running, quality 0.4, no toe-off, contact time not
+/// claimed (the caller counts it in DetectorFlags::ic_at_data_end).
+DetectedStep data_end_step(pb::Placement placement, double impact_us);
 std::optional<double> impact_at_data_end_us(const StrideSpan& span,
                                             const std::deque<int64_t>& ic_offsets_us,
                                             const DataEndLanding& rule, ImpactSearch search,
