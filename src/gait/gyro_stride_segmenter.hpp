@@ -23,6 +23,10 @@
 
 namespace gk {
 
+/// Share of a typical stride past its mid-swing by which a foot has landed: a tail cycle holding
+/// less has at most the landing's first moments (GyroSegmenterSettings::tail_min_share).
+inline constexpr double kFootTailShare = 0.3;
+
 struct GyroSegmenterSettings {
   double nominal_rate_hz = 0.0;     ///< 0 = unknown (gap limit then gap_min_us)
   double swing_peak_min_rps = 1.5;  ///< walking mid-swing ~4-6 rad/s, running 10-20
@@ -38,7 +42,7 @@ struct GyroSegmenterSettings {
   /// A contact after the last mid-swing with no next one to close its cycle (the data's end, a
   /// stop) is looked for only where the data reaches this share of a typical stride past that
   /// mid-swing: a foot lands about a third of a stride after it.
-  double tail_min_share = 0.3;
+  double tail_min_share = kFootTailShare;
   double peak_confirm_s = 0.06;     ///< a peak is final when nothing higher follows this long
   double min_swing_width_s = 0.05;  ///< a swing stays above half its peak at least this long
   double axis_warmup_s = 2.0;       ///< data span needed to find the pitch axis

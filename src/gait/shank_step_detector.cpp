@@ -94,12 +94,12 @@ size_t ShankStepDetector::tracked_feature(const StrideSpan& span, const IcFeatur
 std::optional<DetectedStep> ShankStepDetector::analyze(const StrideSpan& span) {
   const GyroRows& rows = *span.rows;
   const int64_t t_mid = mid_cycle_us(span);
-  // A tail shorter than a foot's (GyroSegmenterSettings::tail_min_share) holds at most the
+  // A tail shorter than a foot's (kFootTailShare) holds at most the
   // landing's first moments: only the data-end rule may claim it, as the cycle's own features
   // there are the late swing's (a false contact at the end of 1 run in 50 otherwise).
-  if (span.truncated_tail && static_cast<double>(rows[span.end].t_us - span.t_begin_us) <
-                                 GyroSegmenterSettings{}.tail_min_share *
-                                     static_cast<double>(span.t_end_us - span.t_begin_us)) {
+  if (span.truncated_tail &&
+      static_cast<double>(rows[span.end].t_us - span.t_begin_us) <
+          kFootTailShare * static_cast<double>(span.t_end_us - span.t_begin_us)) {
     return landing_at_data_end(span);
   }
   const std::optional<IcFeature> ic = ic_feature(span);
