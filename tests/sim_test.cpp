@@ -188,6 +188,68 @@ TEST(SimRealism, AccelerometerDoubleIntegratesToPosition) {
   }
 }
 
+// Keyframes and bounds that move while a start or a walk-to-run change reshapes the stride must
+// bend every segment's path smoothly. A corner (a hard max or cap, the slope limiter's branches)
+// is a step in velocity or angular velocity: sampled within 0.1 ms of it, the accelerometer read
+// a one-sample spike of 5-40 g (a shoe 104 ms before its first landing, the trunk and both legs
+// 20 ms into the walk-to-run change), and at 833 Hz the shoe took that spike for the landing.
+TEST(SimRealism, StartsAndTransitionsBendEverySegmentSmoothly) {
+  struct Case {
+    std::vector<Stretch> schedule;
+    FootStrikePattern strike;
+    double from_s, to_s;
+  };
+  const std::vector<Case> cases{
+      {{{Activity::kStand, 3.0, 0.0, 0.0}, {Activity::kRun, 4.0, 4.7, 183.0}},
+       FootStrikePattern::kFore,
+       2.9,
+       4.6},
+      {{{Activity::kStand, 3.0, 0.0, 0.0}, {Activity::kRun, 4.0, 4.0, 170.0}},
+       FootStrikePattern::kHeel,
+       2.9,
+       4.6},
+      {{{Activity::kStand, 2.0, 0.0, 0.0},
+        {Activity::kWalk, 4.0, 1.4, 110.0},
+        {Activity::kRun, 4.0, 3.5, 175.0}},
+       FootStrikePattern::kFore,
+       5.8,
+       7.2},
+  };
+  // Step 20 us: a corner shows as a sample off the mean of its neighbours by half its step. The
+  // smooth motion (landings included) stays under 0.6 m/s^2 and 0.005 rad/s there.
+  constexpr double kStep_s = 2e-5;
+  for (const Case& c : cases) {
+    RunnerSettings r;
+    r.schedule = c.schedule;
+    r.foot_strike = c.strike;
+    const RunnerModel model(r);
+    std::array<double, 8> worst_acc{}, worst_gyr{};
+    auto prev2 = model.body_kinematics(c.from_s);
+    auto prev = model.body_kinematics(c.from_s + kStep_s);
+    for (double t = c.from_s + 2 * kStep_s; t < c.to_s; t += kStep_s) {
+      const auto now = model.body_kinematics(t);
+      for (std::size_t p = 1; p < now.size(); ++p) {
+        const double acc = (prev[p].acceleration_mps2 -
+                            0.5 * (prev2[p].acceleration_mps2 + now[p].acceleration_mps2))
+                               .norm();
+        const double gyr = (prev[p].angular_velocity_rps -
+                            0.5 * (prev2[p].angular_velocity_rps + now[p].angular_velocity_rps))
+                               .norm();
+        worst_acc[p] = std::max(worst_acc[p], acc);
+        worst_gyr[p] = std::max(worst_gyr[p], gyr);
+      }
+      prev2 = prev;
+      prev = now;
+    }
+    for (std::size_t p = 1; p < worst_acc.size(); ++p) {
+      const std::string what = std::string(placement_name(static_cast<pb::Placement>(p))) +
+                               " from " + std::to_string(c.from_s) + " s";
+      EXPECT_LT(worst_acc[p], 5.0) << what;
+      EXPECT_LT(worst_gyr[p], 0.05) << what;
+    }
+  }
+}
+
 TEST(SimTruth, EventsMatchCadenceAndDutyFactor) {
   RunnerSettings r = running(20.0, 170.0);
   r.duty_factor = 0.36;

@@ -14,6 +14,12 @@
 namespace gk::sim {
 namespace {
 
+/// Corner widths of the rounded bounds on the swing's height (soft_max): wide enough that a
+/// start's changing stride bends the height over tens of milliseconds; a steady swing whose two
+/// values lie further apart is not changed at all.
+constexpr double kLiftCorner_m = 0.02;
+constexpr double kHeightCorner_m = 0.01;
+
 /// Angles (deg; pitch + = toes up, roll + = inversion) and timing of one foot
 /// cycle for the current blend of walking and running.
 struct FootShape {
@@ -75,7 +81,10 @@ FootShape foot_shape(const GaitState& state, int side, double duty,
   // The toes-up swing rotation ends by ~70 % of swing (sustained swing lobe).
   f.swing_late = lerp(0.75, 0.7, r);
   f.swing_lift = lerp(0.30, 0.35, r);
-  const double run_lift = std::clamp(0.12 + 0.06 * state.speed_mps, 0.15, 0.55);
+  // Bounded to 0.15-0.55 m with rounded corners: the speed passes 0.5 m/s within a start's
+  // first swing, and a hard bound there bends the swing height sharply (soft_min).
+  const double run_lift =
+      soft_min(soft_max(0.12 + 0.06 * state.speed_mps, 0.15, kLiftCorner_m), 0.55, kLiftCorner_m);
   f.lift_m = m * lerp(0.12, run_lift, r);
   f.swing_speed_ratio = lerp(1.4, 1.7, r);
   f.pivot_x_m = kHeelToBall_m * lerp(walk.pivot_share, run.pivot_share, r);
@@ -176,7 +185,9 @@ Pose foot_pose(const GaitState& state, int side, const RunnerSettings& settings,
   pose.position_m.y() -= sign * 0.01 * ss.gait * arc;
   // Height: up to the lift peak, then down to contact.
   const double peak_x = f.swing_lift * swing;
-  const double peak_z = std::max(from[2].value, to[2].value) + f.lift_m;
+  // The rounding scales with the leg's amplitude: a standing leg's "swing" (toe-off and contact
+  // states equal) stays on the ground instead of rising by a quarter of the corner width.
+  const double peak_z = soft_max(from[2].value, to[2].value, kHeightCorner_m * ss.gait) + f.lift_m;
   const double h1 = peak_x;
   const double h2 = swing - peak_x;
   const HermiteEnd top{peak_z, 0.0,

@@ -22,6 +22,49 @@ double quintic_hermite(double x, double h, const HermiteEnd& a, const HermiteEnd
          h * b.slope * h4 + b.value * h5;
 }
 
+namespace {
+
+/// max(0, x) with its corner rounded over [0, band] by the cubic that meets both lines with their
+/// slopes: exactly 0 for x <= 0 (a keyframe level with its neighbour keeps a flat slope) and
+/// exactly x beyond the band; never above max(0, x).
+double soft_ramp(double x, double band) {
+  if (x <= 0.0) return 0.0;
+  if (x >= band) return x;
+  return x * x * (2.0 * band - x) / (band * band);
+}
+
+/// Share of the two secants' sum over which the slope rule's corners are rounded.
+constexpr double kCornerShare = 0.1;
+
+/// Node slope from its two secants: their phase-weighted mean, at most three times the smaller
+/// (Fritsch & Carlson 1980's bound against overshoot), zero where the secants differ in sign (a
+/// local extremum). Written as one expression, max(0, min(mean, 3 min)) along the secants' common
+/// direction, with its corners rounded (soft_min, soft_ramp) and never above the hard rule:
+/// keyframes that move over time (a start, a walk-to-run change) then bend the profile smoothly.
+/// Hard corners made the slope's rate of change jump, which the simulated gyroscope read as a
+/// step of up to 0.6 rad/s and the accelerometer as a one-sample spike of up to 40 g.
+double limited_slope(double s_left, double s_right, double h_left, double h_right) {
+  const double sum = std::abs(s_left) + std::abs(s_right);
+  if (sum <= 0.0) return 0.0;
+  // Along the secants' common direction both are positive when they agree in sign; at an
+  // extremum one is negative and the slope is zero. The direction flips only where the two
+  // cancel, and there 3 min = -1.5 sum is far below zero, so the slope is zero on both sides.
+  const double dir = s_left + s_right >= 0.0 ? 1.0 : -1.0;
+  const double a = dir * s_left;
+  const double b = dir * s_right;
+  const double band = kCornerShare * sum;
+  const double mean = (h_right * a + h_left * b) / (h_left + h_right);
+  return dir * soft_ramp(soft_min(mean, 3.0 * soft_min(a, b, band), band), band);
+}
+
+}  // namespace
+
+double soft_min(double a, double b, double band) {
+  if (band <= 0.0) return std::min(a, b);
+  const double h = std::max(band - std::abs(a - b), 0.0) / band;
+  return std::min(a, b) - 0.25 * band * h * h;
+}
+
 KeyframeCurve::KeyframeCurve(std::initializer_list<Keyframe> keys) {
   assert(keys.size() >= 2 && keys.size() <= kMaxKeys);
   const Keyframe* k = keys.begin();
@@ -45,11 +88,7 @@ KeyframeCurve::KeyframeCurve(std::initializer_list<Keyframe> keys) {
       node.end.curvature = k[i].curvature;
       continue;
     }
-    if (s_left * s_right > 0.0) {
-      const double m = (h_right * s_left + h_left * s_right) / (h_left + h_right);
-      const double limit = 3.0 * std::min(std::abs(s_left), std::abs(s_right));
-      node.end.slope = std::copysign(std::min(std::abs(m), limit), m);
-    }
+    node.end.slope = limited_slope(s_left, s_right, h_left, h_right);
     node.end.curvature = 2.0 * (s_right - s_left) / (h_left + h_right);
   }
 }

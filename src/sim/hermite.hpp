@@ -21,6 +21,15 @@ struct HermiteEnd {
 /// Quintic Hermite segment over [0, h] evaluated at x (extrapolates outside).
 double quintic_hermite(double x, double h, const HermiteEnd& a, const HermiteEnd& b);
 
+/// min(a, b) with its corner rounded where |a - b| < band: a quadratic blend, continuous with its
+/// first derivatives, never above min(a, b) (by at most band / 4), exactly min(a, b) outside the
+/// band. A motion built on the smaller or larger of two values that change over time (a start's
+/// growing stride, the walk-to-run change) would otherwise bend sharply where they cross: a step
+/// in velocity, which the accelerometer reads as a one-sample spike at the sampling phases that
+/// straddle it.
+double soft_min(double a, double b, double band);
+inline double soft_max(double a, double b, double band) { return -soft_min(-a, -b, band); }
+
 /// One keyframe of a periodic profile.
 struct Keyframe {
   double phase = 0.0;  ///< position in the cycle, [0, 1)

@@ -20,6 +20,8 @@ constexpr double kTwoPi = 2.0 * std::numbers::pi;
 constexpr double kRunBraking_mps2 = 4.5;
 constexpr double kWalkVerticalAmplitude_m = 0.02;
 constexpr double kWalkForeAftAmplitude_m = 0.008;
+/// Width of the rounded corner where a step's contact share meets its cap (0.95).
+constexpr double kContactShareCorner = 0.1;
 
 /// Height of the spring-mass runner over one step, in units of g / (step
 /// frequency)^2: s = step phase [0, 1), contact over [0, c). Acceleration is
@@ -57,7 +59,10 @@ PelvisPose pelvis_pose(const GaitState& state, const RunnerSettings& settings) {
   const double step_hz = 2.0 * state.stride_hz;
   // Contact share of a step; capped below 1 so blending towards walking
   // (double support) stays defined; the walking term takes over there.
-  const double c = std::min(2.0 * d, 0.95);
+  // The cap's corner is rounded (soft_min): the walk-to-run change takes 2 d through 0.95, and a
+  // hard cap there bent the trunk's height and fore-aft path sharply, a velocity step of 4 cm/s
+  // that read as a one-sample spike of up to 40 g at the sampling phases straddling it.
+  const double c = soft_min(2.0 * d, 0.95, kContactShareCorner);
   const double run_z = kGravity_mps2 / (step_hz * step_hz) * spring_mass_height(step_phase, c);
   // The walking terms keep the walking stance share while the style blends towards running:
   // their low point (the largest upward acceleration) is mid double support, which with the
