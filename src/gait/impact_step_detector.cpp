@@ -89,6 +89,7 @@ void ImpactStepDetector::reset() {
   last_ic_us_.reset();
   step_times_us_.clear();
   typical_step_us_ = 0.0;
+  overdue_searched_after_us_ = INT64_MIN;
   overdue_us_ = static_cast<int64_t>(settings_.max_step_s * 1e6);
   after_gap_ = false;
   ready_.clear();
@@ -191,6 +192,9 @@ void ImpactStepDetector::push(const ImuSample& s) {
     candidate_.reset();
     on_peak(k);
   } else if (!candidate_) {
+    if (const std::optional<size_t> weak = weak_peak_overdue(row.t_us)) {
+      contact_at_peak(*weak, Peak::kWeak);
+    }
     // Standing or walking slowly with no peak: keep the window bounded. A bout's first peak
     // keeps what a weak step a longest step before it needs.
     const int64_t keep_us =
@@ -310,6 +314,21 @@ std::optional<size_t> ImpactStepDetector::weak_peak_before(size_t k) const {
                         settings_.weak_tolerance * typical_step_us_,
                         static_cast<double>(*last_peak_us_) + min_step_us,
                         static_cast<double>(rows_[k].t_us) - min_step_us);
+}
+
+std::optional<size_t> ImpactStepDetector::weak_peak_overdue(int64_t t_us) {
+  if (deferred_peak_us_ || !weak_peak_possible(t_us)) return std::nullopt;
+  if (overdue_searched_after_us_ == *last_peak_us_) return std::nullopt;
+  const auto last_us = static_cast<double>(*last_peak_us_);
+  const double window_end_us = last_us + (1.0 + settings_.weak_tolerance) * typical_step_us_;
+  // A peak over the level in the window would have been confirmed by now.
+  if (static_cast<double>(t_us) < window_end_us + 0.5 * settings_.min_step_s * 1e6) {
+    return std::nullopt;
+  }
+  overdue_searched_after_us_ = *last_peak_us_;
+  if (rows_.front().t_us > *last_peak_us_) return std::nullopt;
+  return weak_peak_near(last_us + typical_step_us_, settings_.weak_tolerance * typical_step_us_,
+                        last_us + settings_.min_step_s * 1e6, window_end_us);
 }
 
 void ImpactStepDetector::contact_at_peak(size_t k, Peak kind) {

@@ -39,6 +39,11 @@ struct ImpactDetectorSettings {
   /// recent step times, at least weak_rhythm_min_steps of them) after the last, the local peak
   /// of at least weak_peak_min_g nearest one typical step after the last peak, within
   /// weak_tolerance x that step, is a contact. Marked (`ic_weak_peak_by_rhythm`), quality lower.
+  /// When no peak over the level has come by the end of that window (plus the half shortest
+  /// step that confirms a peak), the weak one is taken then, without waiting for a next strong
+  /// peak: a walker whose peaks all stay under peak_min_g keeps being counted as long as each
+  /// step's peak comes in the rhythm (a simulated pelvis walking at 110 steps/min with peaks of
+  /// 1.20-1.24 g lost four steps in a row, all under the level, the walk's end after them).
   ///
   /// The first step of a bout (from standing, a simulated pelvis: 1.18-1.24 g, after a weight
   /// shift as high 0.33 s before it) has no rhythm before it: a bout's first peak (none within
@@ -151,6 +156,9 @@ class ImpactStepDetector final : public StepDetector {
   std::optional<size_t> landing_at_data_end() const;
   /// Row of the weak peak the rhythm expects before the confirmed peak at row k, if any.
   std::optional<size_t> weak_peak_before(size_t k) const;
+  /// The weak peak the rhythm expected after the last peak, once its window has passed with no
+  /// peak over the level (row time t_us); searched once per last peak.
+  std::optional<size_t> weak_peak_overdue(int64_t t_us);
   /// The row of the local peak of at least weak_peak_min_g nearest expected_us, within
   /// tolerance_us of it and in [earliest_us, latest_us].
   /// `earliest_wins`: the first such peak instead of the nearest.
@@ -206,6 +214,8 @@ class ImpactStepDetector final : public StepDetector {
   double recent_peak_median_ = 0.0;    ///< cached: changes only at a peak
   std::vector<double> recent_floors_;  ///< the force at the foot of recent rises
   int64_t last_t_us_ = INT64_MIN;
+  /// The last peak after which an overdue weak peak was last searched (weak_peak_overdue).
+  int64_t overdue_searched_after_us_ = INT64_MIN;
   int64_t gap_us_ = 0;
   int64_t bridge_us_ = 0;
   /// The newest bridged hole (INT64_MIN: none yet): a contact whose rise
