@@ -63,7 +63,14 @@ int64_t ImpactStepDetector::horizon_us() const {
   }
   const int64_t lookback = static_cast<int64_t>(settings_.rise_search_s * 1e6);
   const int64_t from = candidate_ ? rows_[*candidate_].t_us : last_t_us_;
-  return std::max(from - lookback, last_peak_us_.value_or(INT64_MIN));
+  const int64_t horizon = std::max(from - lookback, last_peak_us_.value_or(INT64_MIN));
+  if (candidate_) return horizon;
+  // Weak peaks that may yet start a rhythm (see weak_start_peaks) are taken with their rises:
+  // the first of them, the one not yet confirmed, or the next row.
+  const int64_t weak_from = !weak_start_us_.empty() ? weak_start_us_.front()
+                            : weak_top_             ? weak_top_->t_us
+                                                    : rows_.back().t_us;
+  return std::min(horizon, std::max(weak_from - lookback, last_peak_us_.value_or(INT64_MIN)));
 }
 
 void ImpactStepDetector::reset() {
@@ -90,6 +97,9 @@ void ImpactStepDetector::reset() {
   step_times_us_.clear();
   typical_step_us_ = 0.0;
   overdue_searched_after_us_ = INT64_MIN;
+  weak_top_.reset();
+  weak_start_us_.clear();
+  weak_started_ = false;
   overdue_us_ = static_cast<int64_t>(settings_.max_step_s * 1e6);
   after_gap_ = false;
   ready_.clear();
@@ -185,6 +195,10 @@ void ImpactStepDetector::push(const ImuSample& s) {
       last_peak_us_ && static_cast<double>(row.t_us - *last_peak_us_) * 1e-6 < settings_.min_step_s;
   if (row.v_g > threshold && !too_close && (!candidate_ || row.v_g > rows_[*candidate_].v_g)) {
     candidate_ = i;
+    // A strong peak starts or carries the rhythm itself (on_peak).
+    weak_top_.reset();
+    weak_start_us_.clear();
+    weak_started_ = false;
   }
   if (candidate_ && static_cast<double>(row.t_us - rows_[*candidate_].t_us) * 1e-6 >=
                         0.5 * settings_.min_step_s) {
@@ -195,13 +209,20 @@ void ImpactStepDetector::push(const ImuSample& s) {
     if (const std::optional<size_t> weak = weak_peak_overdue(row.t_us)) {
       contact_at_peak(*weak, Peak::kWeak);
     }
+    track_weak_start(rows_.size() - 1);
     // Standing or walking slowly with no peak: keep the window bounded. A bout's first peak
-    // keeps what a weak step a longest step before it needs.
+    // keeps what a weak step a longest step before it needs, and weak peaks that may start a
+    // rhythm keep their rises.
     const int64_t keep_us =
         static_cast<int64_t>((settings_.rise_search_s + settings_.max_step_s) * 1e6);
     int64_t keep_from_us = row.t_us - keep_us;
     if (deferred_peak_us_)
       keep_from_us = std::min(keep_from_us, first_step_rows_from_us(*deferred_peak_us_));
+    if (!weak_start_us_.empty()) {
+      keep_from_us =
+          std::min(keep_from_us,
+                   weak_start_us_.front() - static_cast<int64_t>(settings_.rise_search_s * 1e6));
+    }
     while (rows_.size() > 1 && rows_.front().t_us < keep_from_us) rows_.pop_front();
   }
 }
@@ -314,6 +335,78 @@ std::optional<size_t> ImpactStepDetector::weak_peak_before(size_t k) const {
                         settings_.weak_tolerance * typical_step_us_,
                         static_cast<double>(*last_peak_us_) + min_step_us,
                         static_cast<double>(rows_[k].t_us) - min_step_us);
+}
+
+void ImpactStepDetector::track_weak_start(size_t i) {
+  const Row& row = rows_[i];
+  // Only where no rhythm is known and no bout's first peak is held: otherwise the weak peaks
+  // are the rhythm's to take (weak_peak_before, weak_peak_overdue, resolve_deferred).
+  if (deferred_peak_us_ || weak_peak_possible(row.t_us)) {
+    weak_top_.reset();
+    weak_start_us_.clear();
+    weak_started_ = false;
+    return;
+  }
+  const auto min_step_us = static_cast<int64_t>(settings_.min_step_s * 1e6);
+  const int64_t after_us =
+      weak_start_us_.empty() ? last_peak_us_.value_or(INT64_MIN) : weak_start_us_.back();
+  const bool clear = after_us == INT64_MIN || row.t_us - after_us >= min_step_us;
+  if (row.v_g >= settings_.weak_peak_min_g && clear && (!weak_top_ || row.v_g > weak_top_->v_g)) {
+    weak_top_ = row;
+  }
+  // Confirmed as the candidate rule confirms a peak: nothing higher for half a shortest step.
+  if (weak_top_ && row.t_us - weak_top_->t_us >= min_step_us / 2) {
+    const int64_t t_us = weak_top_->t_us;
+    weak_top_.reset();
+    on_weak_start_peak(t_us);
+  }
+}
+
+void ImpactStepDetector::on_weak_start_peak(int64_t t_us) {
+  const auto in_range = [&](int64_t step_us) {
+    return static_cast<double>(step_us) >= settings_.min_step_s * 1e6 &&
+           static_cast<double>(step_us) <= settings_.max_step_s * 1e6;
+  };
+  // The force between two peaks must dip clearly under both: separate loadings, not ripples.
+  const auto dips = [&](int64_t from_us, int64_t to_us) {
+    double low = INFINITY, from_g = 0.0, to_g = 0.0;
+    for (const Row& r : rows_) {
+      if (r.t_us == from_us) from_g = r.v_g;
+      if (r.t_us == to_us) to_g = r.v_g;
+      if (r.t_us > from_us && r.t_us < to_us) low = std::min(low, r.v_g);
+    }
+    return low <= std::min(from_g, to_g) - settings_.weak_start_dip_g;
+  };
+  if (!weak_start_us_.empty()) {
+    const int64_t step_us = t_us - weak_start_us_.back();
+    bool steady = in_range(step_us) && dips(weak_start_us_.back(), t_us);
+    if (steady && weak_start_us_.size() >= 2) {
+      const auto before_us =
+          static_cast<double>(weak_start_us_.back() - weak_start_us_[weak_start_us_.size() - 2]);
+      steady = std::abs(static_cast<double>(step_us) - before_us) <=
+               settings_.weak_start_tolerance * before_us;
+    }
+    if (!steady) {
+      // The rhythm may start again from the last peak, if this step could be its first.
+      const int64_t last_us = weak_start_us_.back();
+      weak_start_us_.clear();
+      weak_started_ = false;
+      if (in_range(step_us) && dips(last_us, t_us)) weak_start_us_.push_back(last_us);
+    }
+  }
+  weak_start_us_.push_back(t_us);
+  if (weak_started_) {
+    // Started: each steady weak peak is a contact at once, until the rhythm has the steps it
+    // needs (weak_rhythm_min_steps) to carry on by itself (weak_peak_overdue).
+    contact_at_peak(row_at(t_us), Peak::kWeak);
+  } else if (weak_start_us_.size() >= settings_.weak_start_peaks) {
+    for (const int64_t peak_us : weak_start_us_) contact_at_peak(row_at(peak_us), Peak::kWeak);
+    weak_started_ = true;
+  } else {
+    return;
+  }
+  // Keep the last two peaks: the next step is judged against the last one.
+  weak_start_us_.erase(weak_start_us_.begin(), weak_start_us_.end() - 2);
 }
 
 std::optional<size_t> ImpactStepDetector::weak_peak_overdue(int64_t t_us) {

@@ -54,6 +54,17 @@ struct ImpactDetectorSettings {
   /// earliest one's rise. That step is reported at the second peak, a little over a stride after
   /// its IC (a simulated walk at 110 steps/min: 1.22 s for a stride of 1.09 s).
   double weak_peak_min_g = 1.1;
+  /// A walk whose peaks all stay under peak_min_g has no strong peak to start its rhythm (a
+  /// simulated pelvis walking at 110 steps/min read 1.20-1.24 g on every step). Where no rhythm
+  /// is known, weak_start_peaks local peaks of at least weak_peak_min_g in a row, each step
+  /// between them within weak_start_tolerance of the one before (and at least a shortest step,
+  /// at most a longest), the force dipping at least weak_start_dip_g under the lower peak of
+  /// each pair, are contacts: a rhythm that standing, swaying or a slow lean does not make.
+  /// Taken at the last one's confirmation, so the first of them is reported about three steps
+  /// after its IC. Marked as weak peaks (`ic_weak_peak_by_rhythm`).
+  size_t weak_start_peaks = 4;
+  double weak_start_tolerance = 0.15;
+  double weak_start_dip_g = 0.15;
   double weak_gap_min_steps = 1.6;
   double weak_gap_max_steps = 2.5;
   double weak_tolerance = 0.3;
@@ -159,6 +170,11 @@ class ImpactStepDetector final : public StepDetector {
   /// The weak peak the rhythm expected after the last peak, once its window has passed with no
   /// peak over the level (row time t_us); searched once per last peak.
   std::optional<size_t> weak_peak_overdue(int64_t t_us);
+  /// Follows the weak local peaks while no rhythm is known (see weak_start_peaks) and takes
+  /// them as contacts once they make one; row i is the newest.
+  void track_weak_start(size_t i);
+  /// A weak local peak confirmed at t_us (see track_weak_start).
+  void on_weak_start_peak(int64_t t_us);
   /// The row of the local peak of at least weak_peak_min_g nearest expected_us, within
   /// tolerance_us of it and in [earliest_us, latest_us].
   /// `earliest_wins`: the first such peak instead of the nearest.
@@ -195,6 +211,12 @@ class ImpactStepDetector final : public StepDetector {
   int64_t raw_t_sum_us_ = 0;  ///< sum of raw_'s times: the average's centre
   std::deque<Row> rows_;
   std::optional<size_t> candidate_;
+  /// The highest row over weak_peak_min_g since the last weak start peak, not yet confirmed.
+  std::optional<Row> weak_top_;
+  /// Times of the weak local peaks in a row while no rhythm is known (weak_start_peaks).
+  std::vector<int64_t> weak_start_us_;
+  /// The weak peaks made a rhythm; the steady ones after them are contacts at once.
+  bool weak_started_ = false;
   std::optional<int64_t> last_peak_us_;
   /// A bout's first peak, held until its second (see weak_peak_min_g); last_peak_us_ before it.
   std::optional<int64_t> deferred_peak_us_;
