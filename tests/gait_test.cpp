@@ -1273,6 +1273,49 @@ TEST(BatchVsStreaming, PelvisWeakStepsAndPushOffsGiveTheSameSteps) {
   }
 }
 
+// A trunk walking with loading peaks of 1.2 g only (under the peak level), its force a clean
+// oscillation between 0.8 and 1.2 g at 110 steps/min, 200 Hz. The rhythm starts from weak peaks
+// alone, keeps every promise of its horizon, and a hole while it is starting (longer than a
+// bridged dropout) drops what was gathered before the hole instead of reaching for rows it no
+// longer has.
+TEST(ImpactStepDetector, WalkOfWeakPeaksStartsItsRhythmAndSurvivesAHole) {
+  ImpactDetectorSettings settings;
+  settings.placement = pb::PELVIS;
+  settings.nominal_rate_hz = 200.0;
+  const double step_s = 60.0 / 110.0;
+  auto walk = [&](double from_s, double to_s) {
+    std::vector<ImuSample> out;
+    for (double t = from_s; t < to_s; t += 0.005) {
+      ImuSample s;
+      s.t_us = std::llround(t * 1e6);
+      const double v_g = 1.0 + 0.2 * std::cos(2.0 * std::numbers::pi * t / step_s);
+      s.acc_mps2 = Eigen::Vector3d(0.0, 0.0, v_g * kGravity_mps2);
+      out.push_back(s);
+    }
+    return out;
+  };
+  {
+    ImpactStepDetector detector(settings);
+    const Fed fed = feed(detector, walk(0.0, 20.0));
+    EXPECT_TRUE(fed.broken_promises.empty()) << fed.broken_promises.front();
+    // Peaks every step from 0 s; the first, at the data's start, has no rise before it.
+    EXPECT_GE(fed.steps.size(), 34u);
+    EXPECT_LE(fed.steps.size(), 37u);
+  }
+  {
+    ImpactStepDetector detector(settings);
+    // Three peaks (0, 0.55 and 1.09 s) gathered, then a 0.7 s hole: short enough that a step
+    // across it lies within a longest step.
+    std::vector<ImuSample> samples = walk(0.0, 1.5);
+    const std::vector<ImuSample> after = walk(2.2, 20.0);
+    samples.insert(samples.end(), after.begin(), after.end());
+    const Fed fed = feed(detector, samples);
+    EXPECT_TRUE(fed.broken_promises.empty()) << fed.broken_promises.front();
+    EXPECT_GE(fed.steps.size(), 30u);
+    for (const DetectedStep& d : fed.steps) EXPECT_GT(d.ic_us, 2'200'000);
+  }
+}
+
 // A pelvis clip without gyroscope on a walker whose every loading peak stays under the peak
 // level (1.20-1.24 g): the rhythm starts from four weak peaks in a row and carries on from weak
 // peaks alone. The stream must give the batch's steps; the first four are decided at the fourth

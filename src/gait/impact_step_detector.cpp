@@ -1,6 +1,7 @@
 #include "impact_step_detector.hpp"
 
 #include <algorithm>
+#include <cassert>
 #include <cmath>
 
 #include "placement.hpp"
@@ -131,6 +132,9 @@ void ImpactStepDetector::push(const ImuSample& s) {
       raw_sum_.setZero();
       raw_t_sum_us_ = 0;
       candidate_.reset();
+      weak_top_.reset();
+      weak_start_us_.clear();
+      weak_started_ = false;
       last_peak_us_.reset();
       last_ic_us_.reset();
       after_gap_ = true;
@@ -229,7 +233,8 @@ void ImpactStepDetector::push(const ImuSample& s) {
 
 size_t ImpactStepDetector::row_at(int64_t t_us) const {
   size_t k = 0;
-  while (rows_[k].t_us != t_us) ++k;
+  while (k < rows_.size() && rows_[k].t_us != t_us) ++k;
+  assert(k < rows_.size() && "a peak's row is kept until the peak is decided");
   return k;
 }
 
