@@ -1366,6 +1366,21 @@ TEST(Accuracy, AccelerometerOnlyShankLandingBetweenSamples) {
   }));
 }
 
+// Two equal jumps before the rhythm is known (`tools/step-sweep --seed 9393 --runs 150 --rates any
+// --averaged-samples --accel-only`, run --seed 205085: shanks at 250 Hz averaging over their
+// sample period, 2.53 m/s, contacts of 0.25 of the stride). In the left leg's fourth stride the
+// landing and a mid-stance rise 88 ms later both jump by 1.83 g; the later one, larger by a hair,
+// was taken, and the rhythm then followed it on every stride (F1 0.517). Before the rhythm is
+// known the jump rising from the lower force (the swing's, 0.9 g against the stance's 3.3 g) is
+// now taken.
+TEST(Accuracy, AccelerometerOnlyShankTwoEqualJumpsBeforeTheRhythm) {
+  sim::SimSettings s = steady_run(205085, 2.53, 172.2, 0.25, FootStrikePattern::kMid,
+                                  sim::shank_sensors(250.0, /*accel_only=*/true), 2.0, 30.0);
+  for (sim::SensorSettings& sensor : s.sensors) sensor.averaged = true;
+  const ScoredRun run = score_run("shanks, no gyro, 250 Hz averaged, two equal jumps", s);
+  expect_issue_targets(run, /*foot_contact=*/false);
+}
+
 // An accelerometer-only shank at 200 Hz (`tools/step-sweep --seed 404 --runs 150 --noise-scale 1
 // --accel-only`, run --seed 957906: mid-foot, 151 steps/min). The simulated shock lasts about
 // 4 ms; as the contacts drift through the sampling phase, the samples miss it on 7 strides in

@@ -251,25 +251,36 @@ std::optional<double> TibialImpactStepDetector::stride_us() const {
 }
 
 size_t TibialImpactStepDetector::choose_impact(size_t k) const {
-  if (recent_peaks_us_.size() < settings_.rhythm_min_strides + 1) return k;
+  const bool rhythm = recent_peaks_us_.size() >= settings_.rhythm_min_strides + 1;
   // Where the rhythm puts this stride's impact, robust to one taken at a rival or mistimed:
   // a wrong choice must not anchor the next one.
-  const int64_t expected_us = predict_next_us(recent_peaks_us_);
+  const int64_t expected_us = rhythm ? predict_next_us(recent_peaks_us_) : 0;
   const int64_t window_us = us(settings_.rival_window_s);
   const int64_t apart_us = us(settings_.first_search_s);
   const int64_t t_k = rows_[k].t_us;
   const double threshold = impact_level();
   const auto off = [&](size_t i) { return std::abs(rows_[i].t_us - expected_us); };
+  // The force a jump rose from: one lag before its row.
+  const auto from_g = [&](size_t i) {
+    size_t j = i;
+    while (j > 0 && rows_[j].t_us > rows_[i].t_us - lag_us_) --j;
+    return rows_[j].a_g.norm();
+  };
   size_t best = k;
   for (size_t i = 1; i + 1 < rows_.size(); ++i) {
     const Row& r = rows_[i];
     if (std::abs(r.t_us - t_k) > window_us || std::abs(r.t_us - t_k) <= apart_us) continue;
-    if (r.t_us - recent_peaks_us_.back() < us(settings_.min_stride_s)) continue;
+    if (!recent_peaks_us_.empty() && r.t_us - recent_peaks_us_.back() < us(settings_.min_stride_s))
+      continue;
     // A separate jump: the top of its own rise, an impact by itself and a fair share of the
     // largest.
     if (r.change_g < std::max(threshold, settings_.rival_fraction * rows_[k].change_g)) continue;
     if (r.change_g < rows_[i - 1].change_g || r.change_g < rows_[i + 1].change_g) continue;
-    if (off(i) < off(best)) best = i;
+    if (rhythm ? off(i) < off(best)
+               : rows_[best].t_us - r.t_us >= us(settings_.rival_stance_min_s) &&
+                     from_g(i) <= from_g(best) - settings_.rival_from_swing_g) {
+      best = i;
+    }
   }
   return best;
 }

@@ -90,8 +90,22 @@ struct TibialImpactDetectorSettings {
   /// the shock and spread the loading rise over three samples; a single jump of mid-stance
   /// (60-80 ms after the contact) was then the larger. When the stride rhythm is known (at
   /// least rhythm_min_strides strides), the jump nearer the landing it predicts is taken.
+  /// Before the rhythm is known, an earlier rival is taken over the largest jump where the force
+  /// it rose from (one lag before it) is at least rival_from_swing_g lower: a landing rises from
+  /// the swing, a mid-stance rise after it from the loaded stance. Only an earlier one: a
+  /// terminal swing's jolt can load the shank more than mid-stance does (a later rival rising
+  /// from less took two strides 83 ms late on a 250 Hz shank). The rhythm then follows whichever
+  /// jump the first strides took (a simulated shank at 250 Hz, averaged samples: the landing and
+  /// a mid-stance rise 88 ms later both 1.83 g in the fourth stride, rising from 0.9 and 3.3 g;
+  /// the later one, larger by a hair, was taken and every later stride followed it, F1 0.52).
   double rival_fraction = 0.5;
   double rival_window_s = 0.12;
+  double rival_from_swing_g = 1.0;
+  /// ... and at least this much earlier: a mid-stance rise comes 60-80 ms after the landing,
+  /// while a jump up to a few tens of milliseconds before the largest is the landing's own
+  /// approach (a knee re-flexing late in the swing jolts the shank 16-30 ms before contact, from
+  /// a swing's low force too; taken, 5 runs of `--runner-variety` sweeps read 15-31 ms early).
+  double rival_stance_min_s = 0.05;
   size_t rhythm_min_strides = 3;
   /// A walking landing the samples caught weakly. In a stride where no jump reaches the impact
   /// level, the largest jump of at least weak_min_g (and weak_rel x the median of the recent
