@@ -1624,6 +1624,9 @@ TEST(Accuracy, GyroLandingCutOffByTheDataEnd) {
 // (accelerometer-only sweeps, 2026-12-05): the last candidate jump was claimed at the data's end
 // although the wait that would have confirmed or replaced it was cut, a false last step (F1
 // 0.997). A doubtful jump whose stance the data does not reach is not claimed now, and said.
+// (Both cases were redrawn when the simulated knee's re-flex was bounded,
+// SimRealism.KneeReflexDoesNotOutturnTheSwing: the old ones' data no longer end on such a jump,
+// and 2 of 150 random accelerometer-only shank runs at 250-1000 Hz still do.)
 TEST(Accuracy, AccelerometerOnlyShankJumpAtTheDataEnd) {
   struct Case {
     double rate_hz, speed_mps, cadence_spm, duty_factor;
@@ -1631,8 +1634,8 @@ TEST(Accuracy, AccelerometerOnlyShankJumpAtTheDataEnd) {
     uint64_t seed;
   };
   const Case cases[] = {
-      {200.0, 3.00, 162.5, 0.34, FootStrikePattern::kFore, 129207},
-      {500.0, 3.11, 199.5, 0.39, FootStrikePattern::kHeel, 907133},
+      {250.0, 3.40, 197.0, 0.39, FootStrikePattern::kMid, 885922},
+      {500.0, 2.50, 173.5, 0.38, FootStrikePattern::kFore, 966487},
   };
   for (const Case& c : cases) {
     const sim::SimResult r =

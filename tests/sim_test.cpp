@@ -792,6 +792,48 @@ TEST(SimCli, RecordingRoundTripsToTheSameSamplesAndTruth) {
 
 // Toe-off is at the toes-down pitch-rate extreme (Falbriard et al. 2018,
 // Front. Physiol. 9:610), not ~45 ms before it.
+// A knee that re-flexes just before the contact (RunnerSettings::knee_terminal_extension_deg) may
+// not turn the shank faster than the swing itself does: drawn into the last 20 ms of the swing, a
+// re-flex of 7-10 degrees turned it at 600-1200 rad/s^2 and read as a 10 g jolt on the shank
+// just before the contact, larger than the impact.
+TEST(SimRealism, KneeReflexDoesNotOutturnTheSwing) {
+  for (const double cadence_spm : {150.0, 200.0}) {
+    for (const double share : {0.05, 0.08, 0.18}) {
+      RunnerSettings r = running(8.0, cadence_spm);
+      r.duty_factor = 0.3;
+      r.knee_flexion_ic_deg = 20.0;
+      r.knee_terminal_extension_deg = 10.0;
+      r.knee_terminal_swing_share = share;
+      const RunnerModel model(r);
+      const auto events = model.events();
+      const auto largest_turn = [&](double from_s, double to_s) {
+        constexpr double kStep_s = 2e-4;
+        double worst = 0.0;
+        Eigen::Vector3d prev = model.ideal_imu(pb::LEFT_SHANK, from_s).gyr_rps;
+        for (double t = from_s + kStep_s; t < to_s; t += kStep_s) {
+          const Eigen::Vector3d w = model.ideal_imu(pb::LEFT_SHANK, t).gyr_rps;
+          worst = std::max(worst, (w - prev).norm() / kStep_s);
+          prev = w;
+        }
+        return worst;
+      };
+      int checked = 0;
+      for (std::size_t i = 0; i + 2 < events.size(); ++i) {
+        const TruthEvent& e = events[i];
+        if (e.side != pb::LEFT || e.ic_s < 2.0 || !e.to_s) continue;
+        const double next_ic_s = events[i + 2].ic_s;
+        // The last 60 ms of the swing, up to 1 ms before the contact (the impact's own shake).
+        const double late = largest_turn(next_ic_s - 0.060, next_ic_s - 0.001);
+        const double swing = largest_turn(*e.to_s + 0.02, next_ic_s - 0.060);
+        EXPECT_LT(late, 1.3 * swing)
+            << cadence_spm << " steps/min, share " << share << ", IC " << next_ic_s;
+        ++checked;
+      }
+      EXPECT_GT(checked, 5);
+    }
+  }
+}
+
 TEST(SimRealism, FootPitchRateMinimumIsAtToeOff) {
   for (auto strike :
        {FootStrikePattern::kHeel, FootStrikePattern::kMid, FootStrikePattern::kFore}) {

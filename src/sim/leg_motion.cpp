@@ -4,6 +4,8 @@
 // (Clin. Biomech. 18:350): valgus and hip adduction rise through loading to a
 // peak near 40-45 % of stance and unwind by toe-off.
 #include <algorithm>
+#include <cmath>
+#include <numbers>
 
 #include "body_model.hpp"
 #include "hermite.hpp"
@@ -22,9 +24,33 @@ constexpr double kWalkAdduction_deg = 5.0;
 /// Walking valgus peaks at about half the running value.
 constexpr double kWalkValgusShare = 0.5;
 
+/// Largest angular acceleration of the knee's re-flex before contact, per squared stride
+/// frequency (rad/s^2 per Hz^2): about the swing's own braking of the shank, which scales with
+/// the square of the stride frequency (150 rad/s^2 at 150 steps/min, 270 at 200 here).
+constexpr double kReflexMaxAccel_rps2_per_hz2 = 120.0;
+/// Peak angular acceleration of the keyframe curve's re-flex per amplitude over duration
+/// squared (measured on the quintic segments below: a re-flex of A rad over T s peaks near
+/// 4 A / T^2 with the contact's slope it must meet).
+constexpr double kReflexShape = 4.0;
+
+/// Share of the stride from the straightest knee to the contact: the runner's share of the
+/// swing, but never so short that the re-flex would turn the shank faster than the swing does.
+/// As both scale with the stride frequency squared, the bound is a share of the stride alone:
+/// 0.058 for 5 degrees, 0.076 for 10 (the knee is straightest at 90-95 % of the running cycle,
+/// Novacheck 1998). A re-flex of 7-10 degrees drawn into the last 20 ms of the swing turned the
+/// shank at 600-1200 rad/s^2, three to five times the swing's own braking, and read as a 10 g
+/// jolt on the shank just before the contact, larger than the impact it precedes.
+double reflex_share(double reflex_deg, double swing_share) {
+  if (reflex_deg <= 0.0) return swing_share;
+  const double reflex_rad = reflex_deg * std::numbers::pi / 180.0;
+  return std::max(swing_share, std::sqrt(kReflexShape * reflex_rad / kReflexMaxAccel_rps2_per_hz2));
+}
+
 LegAngles running(double x, double d, double peak_valgus_deg, const RunnerSettings& s) {
   const double swing = 1.0 - d;
   const double ic = s.knee_flexion_ic_deg;
+  const double straightest = std::max(ic - s.knee_terminal_extension_deg, std::min(ic, 2.0));
+  const double reflex = reflex_share(ic - straightest, s.knee_terminal_swing_share * swing);
   // Thigh: flexed at contact, extends through stance (hip extension peaks
   // just after toe-off), flexes in swing and retracts before contact.
   const KeyframeCurve thigh{{0.0, 26.0},
@@ -38,8 +64,7 @@ LegAngles running(double x, double d, double peak_valgus_deg, const RunnerSettin
                            {0.4 * d, s.peak_stance_flexion_deg},
                            {0.92 * d, ic + 2.0},
                            {d + 0.45 * swing, s.peak_swing_flexion_deg},
-                           {1.0 - s.knee_terminal_swing_share * swing,
-                            std::max(ic - s.knee_terminal_extension_deg, std::min(ic, 2.0))}};
+                           {1.0 - reflex, straightest}};
   const KeyframeCurve valgus{{0.0, 0.15}, {0.45 * d, 1.0}, {d, 0.35}, {d + 0.5 * swing, 0.0}};
   const KeyframeCurve adduction{{0.0, 0.3}, {0.4 * d, 1.0}, {d, 0.3}, {d + 0.5 * swing, -0.3}};
   return {thigh(x), kRunAdduction_deg * adduction(x), knee(x), peak_valgus_deg * valgus(x)};
