@@ -483,6 +483,9 @@ std::vector<std::string> GaitEngine::warnings() const {
     counted(f.push_offs_from_standing,
             "loadings of the trunk from standing that led into a flight, taken as the push-off "
             "into a run and not counted as steps");
+    counted(f.head_jumps_not_taken,
+            "jumps at the start of the data or after a gap, whose swing before them is not in "
+            "the data (the data may begin in a stance), not taken for landings");
     counted(f.ic_rival_by_rhythm,
             "landings taken at a smaller jump than their stride's largest, which lay off the "
             "stride rhythm (a mid-stance rise where the samples missed the shock)");

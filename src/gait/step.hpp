@@ -87,6 +87,9 @@ struct DetectorFlags {
   /// Accelerometer-only shank: landings whose jump stayed under the impact level, taken where
   /// the stride rhythm expects them (TibialImpactDetectorSettings::weak_min_g).
   uint64_t ic_weak_jump_by_rhythm = 0;
+  /// Accelerometer-only shank: jumps within kHeadMargin_us of the start of the data (or of a
+  /// stretch after a gap), whose swing before them is not in the data; not taken for landings.
+  uint64_t head_jumps_not_taken = 0;
   /// Accelerometer-only shank or shoe: landings placed between their samples by aligning the stride
   /// to the template of the leg's recent strides (StrideTemplate), and the strides of another shape
   /// from which that template started again (StrideTemplateSettings::max_residual_share).

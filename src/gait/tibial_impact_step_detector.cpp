@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "placement.hpp"
+#include "stride_features.hpp"
 #include "stride_rhythm.hpp"
 #include "upper_median.hpp"
 
@@ -46,6 +47,7 @@ void TibialImpactStepDetector::reset() {
   recent_impacts_.clear();
   recent_peaks_us_.clear();
   last_t_us_ = INT64_MIN;
+  stretch_begin_us_ = INT64_MIN;
   after_gap_ = false;
   ready_.clear();
   flags_ = {};
@@ -89,8 +91,10 @@ void TibialImpactStepDetector::push(const ImuSample& s) {
       recent_peaks_us_.clear();
       update_levels();
       after_gap_ = true;
+      stretch_begin_us_ = INT64_MIN;
     }
   }
+  if (stretch_begin_us_ == INT64_MIN) stretch_begin_us_ = s.t_us;
   last_t_us_ = s.t_us;
   Row row;
   row.t_us = s.t_us;
@@ -260,11 +264,20 @@ size_t TibialImpactStepDetector::choose_impact(size_t k) const {
   const int64_t t_k = rows_[k].t_us;
   const double threshold = impact_level();
   const auto off = [&](size_t i) { return std::abs(rows_[i].t_us - expected_us); };
-  // The force a jump rose from: one lag before its row.
-  const auto from_g = [&](size_t i) {
+  // The force a jump rose from, one lag before its row: along the tibia (the load the landing
+  // adds to) and in all (the swing's braking across the tibia, or the stance's load where the
+  // samples caught a rebound after the shock). A landing rises from the swing on both counts.
+  const auto from_row = [&](size_t i) {
     size_t j = i;
     while (j > 0 && rows_[j].t_us > rows_[i].t_us - lag_us_) --j;
-    return rows_[j].a_g.norm();
+    return j;
+  };
+  const auto rose_from_less = [&](size_t i, size_t than) {
+    const size_t a = from_row(i);
+    const size_t b = from_row(than);
+    const double less = settings_.rival_from_swing_g;
+    return rows_[a].axial_g <= rows_[b].axial_g - less ||
+           rows_[a].a_g.norm() <= rows_[b].a_g.norm() - less;
   };
   size_t best = k;
   for (size_t i = 1; i + 1 < rows_.size(); ++i) {
@@ -278,7 +291,7 @@ size_t TibialImpactStepDetector::choose_impact(size_t k) const {
     if (r.change_g < rows_[i - 1].change_g || r.change_g < rows_[i + 1].change_g) continue;
     if (rhythm ? off(i) < off(best)
                : rows_[best].t_us - r.t_us >= us(settings_.rival_stance_min_s) &&
-                     from_g(i) <= from_g(best) - settings_.rival_from_swing_g) {
+                     rose_from_less(i, best)) {
       best = i;
     }
   }
@@ -286,6 +299,17 @@ size_t TibialImpactStepDetector::choose_impact(size_t k) const {
 }
 
 void TibialImpactStepDetector::decide(size_t k) {
+  // A landing rises from the swing before it. Where the data (or a stretch after a gap) begins
+  // within kHeadMargin_us of the jump's start (one lag before its row), that swing is not in it:
+  // the jump may be the stance's own (data that began in a stance took its mid-stance rise for a
+  // landing, a false step; simulated accelerometer-only shanks at 100 and 200 Hz whose data begin
+  // every 10 ms over a stride). It is not reported, but holds the stance's later jumps off as the
+  // stride's impact would.
+  if (rows_[k].t_us - lag_us_ - stretch_begin_us_ < kHeadMargin_us) {
+    ++flags_.head_jumps_not_taken;
+    last_impact_us_ = rows_[k].t_us;
+    return;
+  }
   const size_t chosen = choose_impact(k);
   if (chosen != k) ++flags_.ic_rival_by_rhythm;
   on_impact(chosen);

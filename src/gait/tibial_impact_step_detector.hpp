@@ -205,6 +205,8 @@ class TibialImpactStepDetector final : public StepDetector {
   std::vector<double> recent_impacts_;
   std::vector<int64_t> recent_peaks_us_;  ///< this leg's last impacts (largest jumps)
   int64_t last_t_us_ = INT64_MIN;
+  /// First sample of the current stretch (after a reset or a gap), INT64_MIN before one.
+  int64_t stretch_begin_us_ = INT64_MIN;
   bool after_gap_ = false;
   /// Places each landing between its two samples (see loading_share); impacts are seen late
   /// only: where the samples miss the shock, the jump taken is the loading rise after it.
