@@ -1709,6 +1709,30 @@ TEST(Accuracy, AccelerometerOnlyShankDataStartingInAStance) {
   }
 }
 
+// An accelerometer-only shank at 1 kHz that stands, walks and then runs (transitions sweep 9191,
+// run 78708). The rhythm's line through the last seven impacts ran late across the change of pace
+// (walking strides of 1.09 s, running ones of 0.67 s): 3.5 s into the run it put a landing 56 ms
+// after where it was, at the mid-stance rise, and every later stride of that leg followed (IC 49
+// ms late, IC error 22 ms, cadence error 2.6 steps/min). The rhythm now chooses only while its
+// strides are steady (TibialImpactDetectorSettings::rival_rhythm_tolerance).
+TEST(Accuracy, AccelerometerOnlyShankWalkIntoARunKeepsItsLandings) {
+  sim::SimSettings s = steady_run(78708, 3.74, 180.5, 0.25, FootStrikePattern::kHeel,
+                                  sim::shank_sensors(1000.0, /*accel_only=*/true), 1.0, 30.0);
+  s.runner.schedule = {{Activity::kStand, 3.0, 0.0, 0.0},
+                       {Activity::kWalk, 8.0, 1.4, 110.0},
+                       {Activity::kRun, 60.0, 3.74, 180.5}};
+  set_leg_into_contact(s.runner, 12.8, 3.1, 0.065, 8.3);
+  s.runner.shock_peak_ms = 8.0;
+  s.runner.asymmetry_pct = -7.6;
+  s.runner.pelvic_drop_deg = 3.0;
+  for (sim::SensorSettings& sensor : s.sensors) sensor.errors.timestamp_jitter_us = 200.0;
+  const ScoredRun run = score_run("shanks, no gyro, 1 kHz, stand, walk, run", s);
+  const EventEvaluation& e = run.eval;
+  EXPECT_GE(e.f1, 0.995) << unmatched(run.analysis.steps, run.truth);
+  EXPECT_LE(e.ic_mae_ms.value_or(1e9), 5.0);
+  EXPECT_LE(e.cadence_mae_spm.value_or(1e9), 0.5);
+}
+
 // One shank alone gives every other step, with its side; cadence is twice its stride rate.
 TEST(Accuracy, OneShankAccelerometerOnlyKeepsTheCadence) {
   sim::SimSettings s;

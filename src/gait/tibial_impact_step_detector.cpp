@@ -255,7 +255,18 @@ std::optional<double> TibialImpactStepDetector::stride_us() const {
 }
 
 size_t TibialImpactStepDetector::choose_impact(size_t k) const {
-  const bool rhythm = recent_peaks_us_.size() >= settings_.rhythm_min_strides + 1;
+  bool rhythm = recent_peaks_us_.size() >= settings_.rhythm_min_strides + 1;
+  if (rhythm) {
+    thread_local std::vector<double> strides;
+    strides.clear();
+    for (size_t i = 1; i < recent_peaks_us_.size(); ++i) {
+      strides.push_back(static_cast<double>(recent_peaks_us_[i] - recent_peaks_us_[i - 1]));
+    }
+    const double typical = upper_median(strides);
+    rhythm = std::all_of(strides.begin(), strides.end(), [&](double stride) {
+      return std::abs(stride - typical) <= settings_.rival_rhythm_tolerance * typical;
+    });
+  }
   // Where the rhythm puts this stride's impact, robust to one taken at a rival or mistimed:
   // a wrong choice must not anchor the next one.
   const int64_t expected_us = rhythm ? predict_next_us(recent_peaks_us_) : 0;

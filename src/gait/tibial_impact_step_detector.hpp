@@ -107,6 +107,12 @@ struct TibialImpactDetectorSettings {
   /// a swing's low force too; taken, 5 runs of `--runner-variety` sweeps read 15-31 ms early).
   double rival_stance_min_s = 0.05;
   size_t rhythm_min_strides = 3;
+  /// The rhythm chooses only while it is steady: every stride between the recent impacts within
+  /// this share of their median. Across a change of pace (a walk into a run) the line through
+  /// the recent impacts runs late: at 1 kHz it put a landing 56 ms after where it was, at the
+  /// mid-stance rise, and every later stride followed that rhythm (49 ms late; a transitions
+  /// sweep run). An unsteady rhythm leaves the choice to the rule for no rhythm.
+  double rival_rhythm_tolerance = 0.15;
   /// A walking landing the samples caught weakly. In a stride where no jump reaches the impact
   /// level, the largest jump of at least weak_min_g (and weak_rel x the median of the recent
   /// impacts, weak ones left out) is taken, if it lies within weak_tolerance x the stride of a
