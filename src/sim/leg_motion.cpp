@@ -26,7 +26,7 @@ constexpr double kWalkValgusShare = 0.5;
 
 /// Largest angular acceleration of the knee's re-flex before contact, per squared stride
 /// frequency (rad/s^2 per Hz^2): about the swing's own braking of the shank, which scales with
-/// the square of the stride frequency (150 rad/s^2 at 150 steps/min, 270 at 200 here).
+/// the square of the stride frequency (150-160 rad/s^2 at 150 steps/min, 290-340 at 200 here).
 constexpr double kReflexMaxAccel_rps2_per_hz2 = 120.0;
 /// Peak angular acceleration of the keyframe curve's re-flex per amplitude over duration
 /// squared (measured on the quintic segments below: a re-flex of A rad over T s peaks near
