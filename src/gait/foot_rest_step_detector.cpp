@@ -44,6 +44,7 @@ void FootRestStepDetector::reset() {
   rows_.clear();
   template_placement_.reset();
   quiet_from_us_.reset();
+  glitch_prev_us_.reset();
   in_rest_ = false;
   last_rest_end_us_.reset();
   last_ic_us_.reset();
@@ -106,6 +107,7 @@ void FootRestStepDetector::push(const ImuSample& s) {
     if (flags_.first_gap_t_us < 0) flags_.first_gap_t_us = last_t_us_;
     rows_.clear();
     quiet_from_us_.reset();
+    glitch_prev_us_.reset();
     still_sum_g_ = 0.0;
     still_n_ = 0;
     calm_from_us_.reset();
@@ -136,7 +138,19 @@ void FootRestStepDetector::push(const ImuSample& s) {
   const bool calm = row.change_g < settings_.rest_change_g || across_hole;
   learn_from_calm(calm, magnitude_g, s.t_us, prev_t_us);
   const bool still = std::abs(magnitude_g - rest_level_g_) < settings_.rest_magnitude_g && calm;
+  // One sample of a still run under way that misses the limits but stays within the looser
+  // ones is held over to the next (see rest_hold_factor): the run goes on if that one is still.
+  const double hold = settings_.rest_hold_factor;
+  if (!still && quiet_from_us_ && !glitch_prev_us_ &&
+      std::abs(magnitude_g - rest_level_g_) < hold * settings_.rest_magnitude_g &&
+      row.change_g < hold * settings_.rest_change_g) {
+    glitch_prev_us_ = prev_t_us;
+    ++flags_.rest_samples_held;
+    trim();
+    return;
+  }
   if (still) {
+    glitch_prev_us_.reset();
     if (!quiet_from_us_) quiet_from_us_ = s.t_us;
     still_sum_g_ += magnitude_g;
     ++still_n_;
@@ -154,12 +168,14 @@ void FootRestStepDetector::push(const ImuSample& s) {
       on_rest(*quiet_from_us_);
     }
   } else {
+    // The run ended at its last still sample: before a held-over one that was not followed.
     if (in_rest_) {
-      last_rest_end_us_ = prev_t_us;
+      last_rest_end_us_ = glitch_prev_us_.value_or(prev_t_us);
       learn_rest_level(still_sum_g_ / static_cast<double>(still_n_));
     }
     in_rest_ = false;
     quiet_from_us_.reset();
+    glitch_prev_us_.reset();
     still_sum_g_ = 0.0;
     still_n_ = 0;
   }

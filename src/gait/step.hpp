@@ -107,6 +107,9 @@ struct DetectorFlags {
   /// Accelerometer-only shoe: still moments whose samples left the band around the rest level,
   /// taken into that level (a sensor whose still foot reads far from 1 g).
   uint64_t rest_level_from_calm = 0;
+  /// Accelerometer-only shoe: single samples held over inside a rest, just outside its limits
+  /// (FootRestDetectorSettings::rest_hold_factor); sensor noise, counted as evidence.
+  uint64_t rest_samples_held = 0;
   int64_t first_gap_t_us = -1;
   int64_t first_bad_t_us = -1;
   int64_t first_saturated_t_us = -1;
