@@ -250,6 +250,45 @@ TEST(SimRealism, StartsAndTransitionsBendEverySegmentSmoothly) {
   }
 }
 
+// A swing's path is planned from its toe-off to its contact and does not move while the foot is in
+// the air. Built from the shape of each moment, it moved with every change of shape in a walk into
+// a forefoot run: the contact's pitch passes through flat there, its slope (bound by its secant to
+// flat) went to zero within 3 ms, and the whole path bent with it, 50 ms before the contact: a
+// pulse of 118 m/s^2 in the acceleration's change from one millisecond to the next, which a
+// 200 Hz shoe took for its landing. A steady swing changes by under 7 m/s^2 there.
+TEST(SimRealism, SwingPathHoldsThroughAWalkIntoAForefootRun) {
+  RunnerSettings r;
+  r.schedule = {{Activity::kWalk, 8.0, 1.4, 110.0}, {Activity::kRun, 12.0, 3.10, 164.3}};
+  r.duty_factor = 0.40;
+  r.foot_strike = FootStrikePattern::kFore;
+  const RunnerModel model(r);
+  for (const pb::Side side : {pb::LEFT, pb::RIGHT}) {
+    const pb::Placement p = side == pb::LEFT ? pb::LEFT_FOOT : pb::RIGHT_FOOT;
+    const std::vector<Contact>& contacts = model.timeline().contacts(side);
+    double worst = 0.0, worst_t = 0.0;
+    // Every swing from the walk's last seconds to the run's first: 1 ms steps, away from the
+    // contacts (30 ms either side), where the landing's own transient lies.
+    for (std::size_t k = 0; k + 1 < contacts.size(); ++k) {
+      const double from_s = contacts[k].to_s + 0.03;
+      const double to_s = contacts[k + 1].ic_s - 0.03;
+      if (to_s < 5.0 || from_s > 12.0) continue;
+      Eigen::Vector3d a2 = model.body_kinematics(from_s)[p].acceleration_mps2;
+      Eigen::Vector3d a1 = model.body_kinematics(from_s + 1e-3)[p].acceleration_mps2;
+      for (double t = from_s + 2e-3; t < to_s; t += 1e-3) {
+        const Eigen::Vector3d a = model.body_kinematics(t)[p].acceleration_mps2;
+        const double change = (a - 2.0 * a1 + a2).norm();
+        if (change > worst) {
+          worst = change;
+          worst_t = t - 1e-3;
+        }
+        a2 = a1;
+        a1 = a;
+      }
+    }
+    EXPECT_LT(worst, 15.0) << placement_name(p) << " at " << worst_t << " s";
+  }
+}
+
 TEST(SimTruth, EventsMatchCadenceAndDutyFactor) {
   RunnerSettings r = running(20.0, 170.0);
   r.duty_factor = 0.36;

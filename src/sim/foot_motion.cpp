@@ -7,6 +7,8 @@
 // ~-8 (Altman & Davis 2012, Gait Posture 35:298); toe-off ~-40 deg and
 // ~-80 deg early in swing while running (Novacheck 1998).
 #include <algorithm>
+#include <array>
+#include <cstdint>
 
 #include "body_model.hpp"
 #include "hermite.hpp"
@@ -91,6 +93,26 @@ FootShape foot_shape(const GaitState& state, int side, double duty,
   return f;
 }
 
+/// The foot's pitch over its cycle (stance share d): down to flat from the contact, flat, the
+/// roll over the ball to toe-off, the toes-down peak after it and the toes-up swing.
+KeyframeCurve pitch_curve(const FootShape& f, double d) {
+  const double swing = 1.0 - d;
+  return {{0.0, f.pitch_ic},
+          {f.flat_start * d, 0.0, true},
+          {f.heel_off * d, 0.0, true},
+          {d, f.pitch_to, false, true, f.pitch_rate_to, 0.0},
+          {d + f.swing_min * swing, f.pitch_min},
+          {d + f.swing_late * swing, f.pitch_late_swing}};
+}
+
+KeyframeCurve roll_curve(const FootShape& f, double d) {
+  return {{0.0, f.roll_ic},
+          {f.flat_start * d, 0.0, true},
+          {f.heel_off * d, 0.0, true},
+          {d, f.roll_to},
+          {d + 0.5 * (1.0 - d), f.roll_swing}};
+}
+
 /// Foot orientation and sensor position as the foot rolls about a fixed sole
 /// point; `anchor` is the world heel position while flat.
 struct Stance {
@@ -121,6 +143,85 @@ struct Stance {
   }
 };
 
+/// The path of one swing in time, from the foot's state at its toe-off to its state at the next
+/// contact, matched there in position, velocity and acceleration (C2). Each end is the stance's
+/// motion about its own instant, shape changes included, and the path's shape (speed, lift) is
+/// that of mid-swing: the path does not move while the foot is in the air. Built instead from
+/// the shape of each moment (up to the thirty-sixth session), the path moved with every change of
+/// the shape during the swing; where the blend of a walk into a forefoot run takes the contact's
+/// pitch through flat, the contact's pitch slope (bound by its secant to flat) went to zero within
+/// 3 ms and bent the whole path: an acceleration pulse of up to 80 m/s^2, 50 ms before the
+/// contact, that a shoe read as its landing.
+struct SwingPlan {
+  uint64_t timeline_id = 0;
+  int64_t stride = INT64_MIN;
+  double from_s = 0.0, span_s = 0.0;
+  std::array<HermiteEnd, 3> from{}, to{};  ///< per axis, in time
+  double speed_ratio = 0.0, lift_share = 0.0, lift_m = 0.0, gait = 0.0;
+};
+
+SwingPlan make_swing_plan(int side, int64_t stride, const RunnerSettings& settings,
+                          const GaitTimeline& timeline) {
+  const pb::Side side_enum = side_at(side);
+  const double sign = side_sign(side);
+  const double y = sign * kStepHalfWidth_m;
+  const Contact& this_contact = timeline.contact(side_enum, stride);
+  const Contact& next_contact = timeline.contact(side_enum, stride + 1);
+  const Eigen::Vector3d anchor(this_contact.foothold_m, y, 0.0);
+  const Eigen::Vector3d next_anchor(next_contact.foothold_m, y, 0.0);
+  // The stance's sensor position at time t_s, rolling about the ball (toe-off) or about the
+  // contact's pivot (landing).
+  const auto stance_at = [&](double t_s, const Eigen::Vector3d& where, bool landing) {
+    const GaitState at = timeline.state(t_s);
+    const SideState& at_side = at.sides[static_cast<std::size_t>(side)];
+    const FootShape f = foot_shape(at, side, at_side.duty, settings);
+    const KeyframeCurve pitch = pitch_curve(f, at_side.duty);
+    const KeyframeCurve roll = roll_curve(f, at_side.duty);
+    const Stance stance{pitch, roll, rot_z(sign * kToeOut_deg), sign};
+    return stance.position(at_side.cycle, where, landing ? f.pivot_x_m : kHeelToBall_m);
+  };
+  // Value, velocity and acceleration per axis, by central differences.
+  const auto end_state = [&](double t_s, const Eigen::Vector3d& where, bool landing) {
+    constexpr double h = 1e-4;
+    const Eigen::Vector3d a = stance_at(t_s - h, where, landing);
+    const Eigen::Vector3d b = stance_at(t_s, where, landing);
+    const Eigen::Vector3d c = stance_at(t_s + h, where, landing);
+    std::array<HermiteEnd, 3> out;
+    for (int i = 0; i < 3; ++i) {
+      out[static_cast<std::size_t>(i)] = {b[i], (c[i] - a[i]) / (2 * h),
+                                          (c[i] - 2 * b[i] + a[i]) / (h * h)};
+    }
+    return out;
+  };
+  SwingPlan plan;
+  plan.timeline_id = timeline.id();
+  plan.stride = stride;
+  plan.from_s = this_contact.to_s;
+  plan.span_s = next_contact.ic_s - this_contact.to_s;
+  plan.from = end_state(this_contact.to_s, anchor, false);
+  plan.to = end_state(next_contact.ic_s, next_anchor, true);
+  const GaitState mid = timeline.state(this_contact.to_s + 0.5 * plan.span_s);
+  const SideState& mid_side = mid.sides[static_cast<std::size_t>(side)];
+  const FootShape f = foot_shape(mid, side, mid_side.duty, settings);
+  plan.speed_ratio = f.swing_speed_ratio;
+  plan.lift_share = f.swing_lift;
+  plan.lift_m = f.lift_m;
+  plan.gait = mid_side.gait;
+  return plan;
+}
+
+/// The plan of a side's swing after contact `stride`, kept per thread for the last swing of each
+/// side (a model is sampled in time order, so each plan is made once).
+const SwingPlan& swing_plan(int side, int64_t stride, const RunnerSettings& settings,
+                            const GaitTimeline& timeline) {
+  thread_local std::array<SwingPlan, 2> kept;
+  SwingPlan& plan = kept[static_cast<std::size_t>(side)];
+  if (plan.timeline_id != timeline.id() || plan.stride != stride) {
+    plan = make_swing_plan(side, stride, settings, timeline);
+  }
+  return plan;
+}
+
 }  // namespace
 
 double foot_flat_start(FootStrikePattern strike, double run) {
@@ -133,21 +234,11 @@ Pose foot_pose(const GaitState& state, int side, const RunnerSettings& settings,
                const GaitTimeline& timeline) {
   const SideState& ss = state.sides[static_cast<std::size_t>(side)];
   const double d = ss.duty;
-  const double swing = 1.0 - d;
   const double x = ss.cycle;
   const double sign = side_sign(side);
   const FootShape f = foot_shape(state, side, d, settings);
-  const KeyframeCurve pitch{{0.0, f.pitch_ic},
-                            {f.flat_start * d, 0.0, true},
-                            {f.heel_off * d, 0.0, true},
-                            {d, f.pitch_to, false, true, f.pitch_rate_to, 0.0},
-                            {d + f.swing_min * swing, f.pitch_min},
-                            {d + f.swing_late * swing, f.pitch_late_swing}};
-  const KeyframeCurve roll{{0.0, f.roll_ic},
-                           {f.flat_start * d, 0.0, true},
-                           {f.heel_off * d, 0.0, true},
-                           {d, f.roll_to},
-                           {d + 0.5 * swing, f.roll_swing}};
+  const KeyframeCurve pitch = pitch_curve(f, d);
+  const KeyframeCurve roll = roll_curve(f, d);
   const Stance stance{pitch, roll, rot_z(sign * kToeOut_deg), sign};
   const pb::Side side_enum = side_at(side);
   const double y = sign * kStepHalfWidth_m;
@@ -163,37 +254,37 @@ Pose foot_pose(const GaitState& state, int side, const RunnerSettings& settings,
     pose.position_m = stance.position(x, anchor, kHeelToBall_m);
     return pose;
   }
-  // Swing: from the toe-off state of this contact to the initial-contact
-  // state of the next, matched in value, slope and curvature (C2).
-  const Eigen::Vector3d next_anchor(timeline.contact(side_enum, ss.stride + 1).foothold_m, y, 0.0);
-  const auto from = stance.state(d, anchor, kHeelToBall_m);
-  const auto to = stance.state(1.0, next_anchor, f.pivot_x_m);
-  const double u = x - d;
-  // Forward: through the middle of the swing at f.swing_speed_ratio times the
+  const SwingPlan& plan = swing_plan(side, ss.stride, settings, timeline);
+  const double u = std::clamp(state.t_s - plan.from_s, 0.0, plan.span_s);
+  const auto& from = plan.from;
+  const auto& to = plan.to;
+  const double span_s = plan.span_s;
+  // Forward: through the middle of the swing at swing_speed_ratio times the
   // mean swing speed. A single quintic would give a minimum-jerk bell
   // (peak 1.875 times the mean); measured swing-foot speed is flatter, with
   // more speed carried out of toe-off (Winter 1992, Phys. Ther. 72:45).
-  const double half = 0.5 * swing;
+  const double half = 0.5 * span_s;
   const HermiteEnd mid{0.5 * (from[0].value + to[0].value),
-                       f.swing_speed_ratio * (to[0].value - from[0].value) / swing, 0.0};
+                       plan.speed_ratio * (to[0].value - from[0].value) / span_s, 0.0};
   pose.position_m.x() = u < half ? quintic_hermite(u, half, from[0], mid)
                                  : quintic_hermite(u - half, half, mid, to[0]);
-  pose.position_m.y() = quintic_hermite(u, swing, from[1], to[1]);
+  pose.position_m.y() = quintic_hermite(u, span_s, from[1], to[1]);
   // A slight medial arc of the swinging foot.
-  const double w = u / swing;
+  const double w = u / span_s;
   const double arc = 64.0 * w * w * w * (1.0 - w) * (1.0 - w) * (1.0 - w);
-  pose.position_m.y() -= sign * 0.01 * ss.gait * arc;
+  pose.position_m.y() -= sign * 0.01 * plan.gait * arc;
   // Height: up to the lift peak, then down to contact.
-  const double peak_x = f.swing_lift * swing;
+  const double peak_u = plan.lift_share * span_s;
   // The rounding scales with the leg's amplitude: a standing leg's "swing" (toe-off and contact
   // states equal) stays on the ground instead of rising by a quarter of the corner width.
-  const double peak_z = soft_max(from[2].value, to[2].value, kHeightCorner_m * ss.gait) + f.lift_m;
-  const double h1 = peak_x;
-  const double h2 = swing - peak_x;
+  const double peak_z =
+      soft_max(from[2].value, to[2].value, kHeightCorner_m * plan.gait) + plan.lift_m;
+  const double h1 = peak_u;
+  const double h2 = span_s - peak_u;
   const HermiteEnd top{peak_z, 0.0,
                        -(peak_z - from[2].value) / (h1 * h1) - (peak_z - to[2].value) / (h2 * h2)};
-  pose.position_m.z() = u < peak_x ? quintic_hermite(u, h1, from[2], top)
-                                   : quintic_hermite(u - peak_x, h2, top, to[2]);
+  pose.position_m.z() = u < peak_u ? quintic_hermite(u, h1, from[2], top)
+                                   : quintic_hermite(u - peak_u, h2, top, to[2]);
   return pose;
 }
 

@@ -1,6 +1,7 @@
 #include "gait_timeline.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <stdexcept>
 
@@ -94,6 +95,8 @@ int side_index(pb::Side side) {
 pb::Side side_at(int index) { return index == 0 ? pb::LEFT : pb::RIGHT; }
 
 GaitTimeline::GaitTimeline(const RunnerSettings& settings) : settings_(settings) {
+  static std::atomic<uint64_t> next_id{1};
+  id_ = next_id.fetch_add(1);
   validate(settings_);
   const auto& schedule = settings_.schedule;
   const std::size_t n = schedule.size();

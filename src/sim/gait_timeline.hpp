@@ -80,6 +80,9 @@ class GaitTimeline {
   /// cover a few seconds beyond both ends of the session).
   const Contact& contact(pb::Side side, int64_t stride) const;
   const std::vector<Contact>& contacts(pb::Side side) const { return contacts_[side_index(side)]; }
+  /// Unique to each timeline built (copies share it, as they share every value): what
+  /// per-stride results computed from it can be kept under (foot_pose's swing plans).
+  uint64_t id() const { return id_; }
 
  private:
   struct Blend {
@@ -110,6 +113,7 @@ class GaitTimeline {
   void build_contacts();
 
   RunnerSettings settings_;
+  uint64_t id_ = 0;
   double duration_s_ = 0.0;
   std::vector<double> boundaries_s_;  ///< stretch starts, plus the end
   std::vector<double> style_;         ///< per stretch: 1 run, 0 walk (standing inherits)
