@@ -1293,7 +1293,11 @@ TEST(Accuracy, PelvisFromAveragingSensorsMeetsTheIcTarget) {
 // over half the stride, taken for a walking heel contact, or its impact lay beyond the window
 // around the feature: timed 110-130 ms early, one step missed and one false (F1 0.994). The
 // impact is now looked for past the trough's end where none is found near the feature, and a
-// contact is measured from that impact where it comes later than the trough's end.
+// contact is measured from that impact where it comes later than the trough's end. Seed 911930
+// also crosses the simulator's walk-to-forefoot blend where the contact's pitch passes through
+// flat (SimRealism.SwingPathHoldsThroughAWalkIntoAForefootRun): once the simulated walk's terminal
+// swing was made to turn until its contact, the swing path, which then still moved with the shape,
+// bent there into a pulse that read as a landing 97 ms early.
 TEST(Accuracy, FeetFromAWalkIntoAForefootRun) {
   struct Case {
     uint64_t seed;
@@ -1319,24 +1323,10 @@ TEST(Accuracy, FeetFromAWalkIntoAForefootRun) {
     EXPECT_GE(e.f1, 0.995) << unmatched(run.analysis.steps, run.truth);
     EXPECT_LE(e.cadence_mae_spm.value_or(1e9), 0.5);
     EXPECT_LE(e.contact_mae_ms.value_or(1e9), 10.0);
-    // The IC target over the run, from the stride that turns the walk into it: the simulated
-    // walk's contacts are timed about 40 ms early for a reason of the simulator's own (its
-    // terminal swing stops turning ~100 ms before the heel contact; docs/ACCURACY.md).
-    std::vector<TruthEvent> truth;
-    for (const TruthEvent& t : run.truth) {
-      if (t.ic_s >= c.stand_s + 8.0) truth.push_back(t);
-    }
-    ASSERT_FALSE(truth.empty());
-    // Detections from the matching tolerance (60 ms) before the run's first contact.
-    const auto from_us = static_cast<int64_t>((truth.front().ic_s - 0.06) * 1e6);
-    std::vector<StepResult> steps;
-    for (const StepResult& x : run.analysis.steps) {
-      if (x.event.ic_us >= from_us) steps.push_back(x);
-    }
-    const EventEvaluation running = evaluate_events(steps, truth);
-    print_eval(label + ", the run", running);
-    EXPECT_GE(running.f1, 0.995) << unmatched(steps, truth);
-    EXPECT_LE(running.ic_mae_ms.value_or(1e9), 5.0);
+    // The IC target over the whole session, the walk included: until the thirty-sixth session
+    // it held over the run only, as the simulated walk's contacts were timed 41 ms early (its
+    // terminal swing stopped turning ~100 ms before the heel contact, unlike real feet).
+    EXPECT_LE(e.ic_mae_ms.value_or(1e9), 5.0);
   }
 }
 

@@ -1768,7 +1768,8 @@ TEST(BadInput, SensorThatNeverMoves) {
 }
 
 // A foot's pitch sign decided on thin evidence (here forced: the detector
-// asks for more stance votes than the warm-up can give) is checked against
+// asks for more stance votes than the warm-up can give, and lets no single
+// vote decide with the swing-lobe durations) is checked against
 // every later stance, and the warning says whether they bear it out. To get
 // a wrong decision the rates of the first seconds are negated (as from a
 // sensor on the other foot's mounting): the stances after that contradict it.
@@ -1783,6 +1784,7 @@ TEST(FootPitchSign, AThinDecisionIsCheckedByTheStancesAfterIt) {
     fs.segmenter.placement = r.session.sensors[0].info.placement();
     fs.segmenter.nominal_rate_hz = kRate_hz;
     fs.segmenter.sign_min_votes = 1000;  // never enough: the fallback decides
+    fs.segmenter.sign_one_vote_with_lobes = false;
     FootStepDetector d(fs);
     const double negate_to_s = fs.segmenter.sign_wait_max_s * 2.0 + 1.0;
     for (ImuSample smp : r.session.sensors[0].samples) {
@@ -1814,6 +1816,7 @@ TEST(FootPitchSign, AThinDecisionIsCheckedByTheStancesAfterIt) {
   // And the engine's warning says so, naming the foot.
   EngineSettings forced;
   forced.foot.segmenter.sign_min_votes = 1000;
+  forced.foot.segmenter.sign_one_vote_with_lobes = false;
   Session negated = r.session;
   for (ImuSample& smp : negated.sensors[0].samples) {
     if (smp.t_us < static_cast<int64_t>((forced.foot.segmenter.sign_wait_max_s * 2.0 + 1.0) * 1e6))

@@ -418,8 +418,8 @@ GyroStrideSegmenter::SignDecision GyroStrideSegmenter::swing_sign(const Eigen::V
     // 7 of ipol-walking's 220 feet, deciding on gait initiation, which gives
     // no vote; a sign taken from the first stance vote alone was borne out
     // by the majority of the later stances on all 220.)
-    if (std::abs(votes) == 1 && settings_.sign_min_votes > 1 &&
-        lobe_sign(axis, peak) == (votes > 0 ? 1 : -1)) {
+    if (settings_.sign_one_vote_with_lobes && std::abs(votes) == 1 &&
+        settings_.sign_min_votes > 1 && lobe_sign(axis, peak) == (votes > 0 ? 1 : -1)) {
       return {votes > 0 ? 1 : -1, false};
     }
     if (!must_decide) return {};

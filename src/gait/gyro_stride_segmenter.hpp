@@ -59,6 +59,9 @@ struct GyroSegmenterSettings {
   /// the sign (a single vote does where the swing-lobe durations agree with
   /// it); with fewer the decision waits for more strides ...
   int sign_min_votes = 2;
+  /// Whether a single vote decides where the swing-lobe durations agree with it (off: only
+  /// sign_min_votes do, and past the wait the thin fallback below).
+  bool sign_one_vote_with_lobes = true;
   /// ... but not beyond this much motion, nor once the buffer kept for the
   /// wait is full (then a single vote or the lobe durations decide).
   double sign_wait_max_s = 4.0;
