@@ -135,19 +135,6 @@ struct Stance {
     const Eigen::Vector3d pivot(pivot_x, 0.0, 0.0);
     return anchor + flat * pivot + orientation(x) * (foot_sensor_site() - pivot);
   }
-  /// Value, slope and curvature with respect to phase, per axis.
-  std::array<HermiteEnd, 3> state(double x, const Eigen::Vector3d& anchor, double pivot_x) const {
-    constexpr double h = 1e-4;
-    const Eigen::Vector3d a = position(x - h, anchor, pivot_x);
-    const Eigen::Vector3d b = position(x, anchor, pivot_x);
-    const Eigen::Vector3d c = position(x + h, anchor, pivot_x);
-    std::array<HermiteEnd, 3> out;
-    for (int i = 0; i < 3; ++i) {
-      out[static_cast<std::size_t>(i)] = {b[i], (c[i] - a[i]) / (2 * h),
-                                          (c[i] - 2 * b[i] + a[i]) / (h * h)};
-    }
-    return out;
-  }
 };
 
 /// The path of one swing in time, from the foot's state at its toe-off to its state at the next
