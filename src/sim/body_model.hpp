@@ -9,6 +9,7 @@
 #include "gait_timeline.hpp"
 #include "runner_model.hpp"
 #include "runner_settings.hpp"
+#include "trunk_bounce.hpp"
 
 namespace gk::sim {
 
@@ -55,7 +56,9 @@ struct PelvisPose {
   Eigen::Vector3d center_m = Eigen::Vector3d::Zero();  ///< midpoint between the hip joints
   double yaw_deg = 0.0;
 };
-PelvisPose pelvis_pose(const GaitState& state, const RunnerSettings& settings);
+/// The running style's vertical motion comes from `bounce`, driven by the feet's contacts.
+PelvisPose pelvis_pose(const GaitState& state, const RunnerSettings& settings,
+                       const TrunkBounce& bounce);
 
 /// Sagittal and frontal angles of one leg (all + = as named).
 struct LegAngles {

@@ -58,7 +58,7 @@ SegmentKinematics differentiate(const Pose& a, const Pose& b, const Pose& c, dou
 }  // namespace
 
 RunnerModel::RunnerModel(const RunnerSettings& settings)
-    : settings_(settings), timeline_(settings) {
+    : settings_(settings), timeline_(settings), trunk_(timeline_) {
   std::map<std::pair<int64_t, int>, double> peak_cache;
   const double rise_s = settings_.impact_rise_ms * 1e-3;
   for (int side = 0; side < 2; ++side) {
@@ -122,7 +122,7 @@ void RunnerModel::add_impacts(const GaitState& state, BodyPose& body) const {
 BodyPose RunnerModel::body_pose(double t_s) const {
   const GaitState st = timeline_.state(t_s);
   BodyPose body;
-  const PelvisPose pelvis = pelvis_pose(st, settings_);
+  const PelvisPose pelvis = pelvis_pose(st, settings_, trunk_);
   body[pb::PELVIS] = {pelvis.orientation,
                       pelvis.center_m + pelvis.orientation * pelvis_sensor_site()};
   for (int side = 0; side < 2; ++side) {
@@ -147,6 +147,10 @@ BodyPose RunnerModel::body_pose(double t_s) const {
   }
   add_impacts(st, body);
   return body;
+}
+
+Eigen::Vector3d RunnerModel::pelvis_center_m(double t_s) const {
+  return pelvis_pose(timeline_.state(t_s), settings_, trunk_).center_m;
 }
 
 Pose RunnerModel::pose(pb::Placement placement, double t_s) const {

@@ -17,6 +17,7 @@
 #include "placement.hpp"
 #include "runner_settings.hpp"
 #include "session.hpp"
+#include "trunk_bounce.hpp"
 
 namespace gk::sim {
 
@@ -77,6 +78,9 @@ class RunnerModel {
   std::optional<double> stance_fraction(pb::Side side, double t_s) const;
   /// True while the foot rests flat and motionless (mid-stance).
   bool foot_flat(pb::Side side, double t_s) const;
+  /// World position of the pelvis' centre (midway between the hip joints), the trunk's centre
+  /// of mass proxy, without the sensor's lever arm or the landing's shock.
+  Eigen::Vector3d pelvis_center_m(double t_s) const;
 
  private:
   struct Impact {
@@ -91,6 +95,7 @@ class RunnerModel {
 
   RunnerSettings settings_;
   GaitTimeline timeline_;
+  TrunkBounce trunk_;
   std::array<std::vector<Impact>, 2> impacts_;
 };
 
