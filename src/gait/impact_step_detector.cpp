@@ -104,7 +104,8 @@ void ImpactStepDetector::reset() {
   overdue_us_ = static_cast<int64_t>(settings_.max_step_s * 1e6);
   after_gap_ = false;
   ready_.clear();
-  placement_.reset();
+  for (ImpactPlacement& p : placements_) p.reset();
+  leg_ = 0;
   flags_ = {};
 }
 
@@ -493,6 +494,16 @@ void ImpactStepDetector::contact_at_peak(size_t k, Peak kind) {
          rows_[foot].v_g > 0.5 * (upper_median(recent_floors_) + recent_peak_median_));
     const bool onset_unseen = in_hole && (floor_lost || period_us > static_cast<double>(gap_us_));
     const bool walking = rows_[foot].v_g >= settings_.walk_floor_g;
+    // The pending contact rose from standing and this one from a flight: it was the push-off
+    // into a run, not a landing (see standstill_s), and this one takes its leg.
+    const bool push_off = pending_ && pending_push_off_ && rows_[foot].v_g < kFlightLevel_g;
+    if (push_off) leg_ ^= 1;
+    if (gated) {
+      for (ImpactPlacement& p : placements_) p.reset();
+      leg_ = 0;
+    }
+    ImpactPlacement& placement = placements_[leg_];
+    leg_ ^= 1;
     if (onset_unseen && last_ic_us_ && !step_times_us_.empty()) {
       std::vector<double> times(step_times_us_.begin(), step_times_us_.end());
       const double predicted_us = static_cast<double>(*last_ic_us_) + upper_median(times);
@@ -537,8 +548,8 @@ void ImpactStepDetector::contact_at_peak(size_t k, Peak kind) {
       const bool at_first_rise = first && *first <= ic_us;
       const double onset_us = at_first_rise ? *first : ic_us;
       ++(at_first_rise ? flags_.ic_at_first_rise : flags_.ic_at_rise_crossing);
-      ic_us = placement_.place_us(middle_us, onset_us, period_us);
-      if (!gated && !in_hole) placement_.note(middle_us, onset_us);
+      ic_us = placement.place_us(middle_us, onset_us, period_us);
+      if (!gated && !in_hole) placement.note(middle_us, onset_us);
     }
     DetectedStep step;
     step.source = settings_.placement;
@@ -551,9 +562,6 @@ void ImpactStepDetector::contact_at_peak(size_t k, Peak kind) {
       recent_floors_.push_back(rows_[foot].v_g);
       if (recent_floors_.size() > kRecentPeaks) recent_floors_.erase(recent_floors_.begin());
     }
-    // The pending contact rose from standing and this one from a flight: it was the push-off
-    // into a run, not a landing (see standstill_s).
-    const bool push_off = pending_ && pending_push_off_ && rows_[foot].v_g < kFlightLevel_g;
     if (last_ic_us_ && !gated && !in_hole && !push_off) {
       step_times_us_.push_back(step.ic_us - *last_ic_us_);
       if (step_times_us_.size() > kStepTimes) step_times_us_.pop_front();
