@@ -1487,6 +1487,24 @@ TEST(Accuracy, AccelerometerOnlyLandingsAlignedToTheirStrides) {
   }
 }
 
+// Gyro shanks at 100 Hz after 10 s of standing (`tools/step-sweep --seed 2525 --rates any
+// --transitions`, run 487129: 5.1 m/s, 155 steps/min rising by 10, midfoot). The shank's swing
+// direction is its fastest rotation; where the two lobes are close the side whose peaks follow
+// an impact is the stance. The left shank's first 0.8 s of running, with a buffer full of
+// standing, gave lobes of 10.2 and 10.0 rad/s and no clear impact, the larger was the stance's,
+// and every left contact of the minute came 160 ms late (F1 0.50). Close lobes that no impact
+// tells apart now wait for more strides.
+TEST(Accuracy, ShanksDecideTheirSwingAfterALongStand) {
+  sim::SimSettings s = steady_run(487129, 5.12, 155.0, 0.36, FootStrikePattern::kMid,
+                                  sim::shank_sensors(100.0), 1.0, 90.0);
+  s.runner.schedule = {{Activity::kStand, 10.0, 0.0, 0.0}, {Activity::kRun, 60.0, 5.12, 155.0}};
+  s.runner.cadence_drift_spm = 10.0;
+  for (sim::SensorSettings& sensor : s.sensors) sensor.errors.timestamp_jitter_us = 200.0;
+  const ScoredRun run = score_run("shanks, 100 Hz, after 10 s standing", s);
+  EXPECT_GE(run.eval.f1, 0.995) << unmatched(run.analysis.steps, run.truth);
+  EXPECT_LE(run.eval.cadence_mae_spm.value_or(1e9), 0.5);
+}
+
 // A trunk sensor on a runner whose legs differ (`tools/step-sweep --seed 8383 --rates any
 // --accel-only --runner-variety`, run 420660: the left contact 6.4 % longer, 250 Hz, no
 // gyroscope). The shorter right contact loads the trunk faster, so its rise passes body weight

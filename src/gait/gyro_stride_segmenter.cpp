@@ -369,7 +369,7 @@ void GyroStrideSegmenter::find_axis() {
   const double span_s = static_cast<double>(rows_.back().t_us - rows_.front().t_us) * 1e-6;
   const bool must_decide = moving_s >= settings_.sign_wait_max_s ||
                            span_s + static_cast<double>(kAxisRetry_us) * 1e-6 >= undecided_keep_s();
-  const SignDecision decision = swing_sign(axis, peak, must_decide);
+  const SignDecision decision = swing_sign(axis, peak, moving_s, must_decide);
   const int sign = decision.sign;
   if (sign == 0) {
     next_axis_try_us_ = rows_.back().t_us + kAxisRetry_us;
@@ -392,6 +392,9 @@ namespace {
 constexpr double kCloseLobes = 1.5;
 /// How much larger the impact before one side's peaks must be to call that side the stance.
 constexpr double kImpactContrast = 2.0;
+/// Close lobes that no impact tells apart wait for this many times the motion that finds the
+/// axis before the larger decides.
+constexpr double kCloseLobesWaitMoving = 2.0;
 /// The peaks compared for an impact: those of a side's main lobe, within a tenth of its high
 /// percentile. The stance side also turns the same way early in the swing, as the knee flexes
 /// (no impact before it); counting that lobe's peaks too made the vote depend on how many of
@@ -402,7 +405,7 @@ constexpr double kMainLobe = 0.9;
 }  // namespace
 
 GyroStrideSegmenter::SignDecision GyroStrideSegmenter::swing_sign(const Eigen::Vector3d& axis,
-                                                                  double peak,
+                                                                  double peak, double moving_s,
                                                                   bool must_decide) const {
   const double level = 0.3 * peak;
   if (settings_.sign_rule == GyroSegmenterSettings::SignRule::kAfterStillness) {
@@ -455,6 +458,15 @@ GyroStrideSegmenter::SignDecision GyroStrideSegmenter::swing_sign(const Eigen::V
       const double before_neg = impact_before_peaks_g(axis, -1, kMainLobe * hi_neg);
       if (before_pos > kImpactContrast * before_neg) sign = -1;
       if (before_neg > kImpactContrast * before_pos) sign = 1;
+      // Neither impact stands out: the first strides from standing, whose swings have not
+      // reached their speed yet (a simulated shank after 10 s of standing, decided on its first
+      // 0.8 s of running, lobes of 10.2 and 10.0 rad/s: the larger was the stance, and every
+      // contact of that leg for the rest of the run came 160 ms late). The strides after them
+      // tell; the buffer holds them, as standing rows give way first (the wait is on motion, so
+      // a buffer full of standing does not force the decision).
+      const bool told =
+          before_pos > kImpactContrast * before_neg || before_neg > kImpactContrast * before_pos;
+      if (!told && moving_s < kCloseLobesWaitMoving * settings_.axis_min_moving_s) return {};
     }
     return {sign, thin};
   }

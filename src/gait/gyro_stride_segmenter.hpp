@@ -196,9 +196,11 @@ class GyroStrideSegmenter : public StepDetector {
     int sign = 0;       ///< +1: positive rotation about the axis is the swing; -1 opposite
     bool thin = false;  ///< kAfterStillness decided without sign_min_votes stances
   };
-  /// sign 0 while the evidence is too thin to decide (see sign_min_votes),
+  /// sign 0 while the evidence is too thin to decide (see sign_min_votes; for the shank, close
+  /// lobes that no impact tells apart, over less than twice axis_min_moving_s of motion),
   /// unless must_decide.
-  SignDecision swing_sign(const Eigen::Vector3d& axis, double peak, bool must_decide) const;
+  SignDecision swing_sign(const Eigen::Vector3d& axis, double peak, double moving_s,
+                          bool must_decide) const;
   /// +1 where rotation about axis spends longer above 0.2 * peak than below
   /// -0.2 * peak (the swing lobe is the longest), else -1.
   int lobe_sign(const Eigen::Vector3d& axis, double peak) const;
