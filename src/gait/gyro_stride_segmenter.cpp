@@ -456,16 +456,17 @@ GyroStrideSegmenter::SignDecision GyroStrideSegmenter::swing_sign(const Eigen::V
     if (std::max(hi_pos, hi_neg) < kCloseLobes * std::min(hi_pos, hi_neg)) {
       const double before_pos = impact_before_peaks_g(axis, 1, kMainLobe * hi_pos);
       const double before_neg = impact_before_peaks_g(axis, -1, kMainLobe * hi_neg);
-      if (before_pos > kImpactContrast * before_neg) sign = -1;
-      if (before_neg > kImpactContrast * before_pos) sign = 1;
+      const bool pos_after_impact = before_pos > kImpactContrast * before_neg;
+      const bool neg_after_impact = before_neg > kImpactContrast * before_pos;
+      if (pos_after_impact) sign = -1;
+      if (neg_after_impact) sign = 1;
       // Neither impact stands out: the first strides from standing, whose swings have not
       // reached their speed yet (a simulated shank after 10 s of standing, decided on its first
       // 0.8 s of running, lobes of 10.2 and 10.0 rad/s: the larger was the stance, and every
       // contact of that leg for the rest of the run came 160 ms late). The strides after them
       // tell; the buffer holds them, as standing rows give way first (the wait is on motion, so
       // a buffer full of standing does not force the decision).
-      const bool told =
-          before_pos > kImpactContrast * before_neg || before_neg > kImpactContrast * before_pos;
+      const bool told = pos_after_impact || neg_after_impact;
       if (!told && moving_s < kCloseLobesWaitMoving * settings_.axis_min_moving_s) return {};
     }
     return {sign, thin};

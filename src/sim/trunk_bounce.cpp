@@ -26,6 +26,13 @@ struct Pulse {
     if (tau >= contact_s) return tau - 0.5 * contact_s;
     return 0.5 * (tau - contact_s / kPi * std::sin(kPi * tau / contact_s));
   }
+  /// What the push still adds from d after its start over the next tau, beyond the velocity it
+  /// had given by d: to the height ...
+  double height_after(double d, double tau) const {
+    return height(d + tau) - height(d) - velocity(d) * tau;
+  }
+  /// ... and to the velocity.
+  double velocity_after(double d, double tau) const { return velocity(d + tau) - velocity(d); }
 };
 
 /// A contact's force, from anything with its IC and toe-off.
@@ -81,8 +88,8 @@ TrunkBounce::TrunkBounce(const GaitTimeline& timeline) {
     for (std::size_t j = k; j-- > 0 && steps_[j].to_s > s.ic_s;) {
       const Pulse p = pulse_of(steps_[j]);
       const double d = s.ic_s - steps_[j].ic_s;
-      z += steps_[j].impulse_mps * (p.height(d + t) - p.height(d) - p.velocity(d) * t);
-      v += steps_[j].impulse_mps * (p.velocity(d + t) - p.velocity(d));
+      z += steps_[j].impulse_mps * p.height_after(d, t);
+      v += steps_[j].impulse_mps * p.velocity_after(d, t);
     }
     const Pulse own = pulse_of(s);
     const double next_s = step_s(std::min(k + 1, steps_.size() - 1));
@@ -116,7 +123,7 @@ double TrunkBounce::height_m(double t_s) const {
     if (j < k && c.to_s <= s.ic_s) break;
     const Pulse p = pulse_of(c);
     const double d = s.ic_s - c.ic_s;
-    z += c.impulse_mps * (p.height(d + tau) - p.height(d) - p.velocity(d) * tau);
+    z += c.impulse_mps * p.height_after(d, tau);
   }
   return z;
 }
