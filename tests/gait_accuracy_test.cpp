@@ -1554,6 +1554,10 @@ TEST(Accuracy, TrunkOfARunnerWhoseLegsDiffer) {
 //   step is left out of its score, and the rest must meet the targets.
 // - A run from standing begins with the legs' push-off, which loads the trunk to 1.8-2.0 g
 //   before the first flight: it was counted as a step 0.38 s before the first landing.
+// - The walk's last step, whose contact launches the first flight, loads the trunk twice: its
+//   heel strike, and 0.18 s later the push (1.35 g after a 0.85 g dip). The push was counted as
+//   a step of its own (seven runs of the transitions sweeps, cadence error 0.80-0.92 steps/min);
+//   two rises closer than a shortest step are now one contact (the fourth run, from 2424).
 TEST(Accuracy, PelvisFromStandingThroughAWalkIntoARun) {
   struct Case {
     const char* label;
@@ -1573,6 +1577,8 @@ TEST(Accuracy, PelvisFromStandingThroughAWalkIntoARun) {
        10.615},
       {"run from standing", 641871, 4.92, 153.5, 0.31, FootStrikePattern::kFore, 208.0, 2.0, 90.0,
        10.0, 0.0, -15.0, "taken as the push-off into a run"},
+      {"the walk's last step pushes into the run", 765701, 5.04, 171.7, 0.28,
+       FootStrikePattern::kMid, 102.4, 1.0, 30.0, 0.0, 8.0, 0.0, "taken as part of that contact"},
   };
   for (const Case& c : cases) {
     sim::SimSettings s =

@@ -483,6 +483,12 @@ std::vector<std::string> GaitEngine::warnings() const {
     counted(f.push_offs_from_standing,
             "loadings of the trunk from standing that led into a flight, taken as the push-off "
             "into a run and not counted as steps");
+    counted(f.second_rises_in_contact,
+            "loading rises of the trunk less than a shortest step after a contact (the push of a "
+            "walk's last step into a run), taken as part of that contact, not as steps");
+    counted(f.first_rises_dropped,
+            "loading rises of the trunk that opened a bout and were followed by another within a "
+            "shortest step, dropped as the fragment of a contact cut by the data's start or a gap");
     counted(f.head_jumps_not_taken,
             "jumps at the start of the data or after a gap, whose swing before them is not in "
             "the data (the data may begin in a stance), not taken for landings");

@@ -264,6 +264,8 @@ class ImpactStepDetector final : public StepDetector {
   /// as which leg steps first after it is not known.
   std::array<ImpactPlacement, 2> placements_{ImpactPlacement{true}, ImpactPlacement{true}};
   size_t leg_ = 0;
+  /// The pending contact is a bout's first: none before it, or a longest step since the last.
+  bool pending_opens_bout_ = false;
 };
 
 }  // namespace gk

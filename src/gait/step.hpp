@@ -101,6 +101,12 @@ struct DetectorFlags {
   /// Trunk: loadings from standing followed by a flight, dropped as the push-off into a run
   /// (ImpactDetectorSettings::standstill_s).
   uint64_t push_offs_from_standing = 0;
+  /// Trunk: loading rises less than a shortest step after the contact before them, taken as a
+  /// second rise within that contact (the push of a walk's last step into a run), not a step.
+  uint64_t second_rises_in_contact = 0;
+  /// Trunk: a bout's first loading rise followed by another within a shortest step, dropped as a
+  /// fragment of that contact cut by the start of the data or a gap; the later rise is the contact.
+  uint64_t first_rises_dropped = 0;
   /// Accelerometer-only shoe: what its rests read (FootRestDetectorSettings::
   /// rest_level_max_offset_g); 0 before the first rest.
   double rest_level_g = 0.0;
