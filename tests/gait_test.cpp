@@ -40,6 +40,7 @@
 #include "shank_step_detector.hpp"
 #include "simulator.hpp"
 #include "stream_by_time.hpp"
+#include "stride_autocorrelation.hpp"
 #include "stride_features.hpp"
 #include "stride_rhythm.hpp"
 #include "stride_template.hpp"
@@ -1075,6 +1076,54 @@ TEST(StrideTemplate, NothingToAlignToBeforeTheFirstStride) {
   EXPECT_FALSE(tpl.align(samples, 60'000.0, 25'000.0).has_value());
   tpl.reset();
   EXPECT_EQ(tpl.strides(), 0u);
+}
+
+// A leg's acceleration magnitude, in g, at phase u (0-1) of a stride: a swing of two harmonics
+// and a landing spike.
+double leg_magnitude_g(double u) {
+  const double two_pi = 2.0 * std::numbers::pi;
+  return 1.0 + 0.6 * std::sin(two_pi * u) + 0.4 * std::sin(2.0 * two_pi * u + 1.0) +
+         (u < 0.02 ? 1.5 : 0.0);
+}
+
+TEST(StrideAutocorrelation, FindsTheStrideOfAWalkThatBeganAfterStanding) {
+  std::mt19937_64 rng(11);
+  std::normal_distribution<double> noise_g(0.0, 0.05);
+  StrideAutocorrelation ac;
+  const double stride_s = 1.1;
+  const double rate_hz = 104.0;
+  const double stand_s = 4.0;
+  std::optional<double> early, settled;
+  for (int i = 0; i < static_cast<int>(12.0 * rate_hz); ++i) {
+    const double t_s = i / rate_hz;
+    // A lost packet in the walk: 0.3 s without samples.
+    if (t_s > 8.0 && t_s < 8.3) continue;
+    const double walk_s = t_s - stand_s;
+    const double g = walk_s < 0.0
+                         ? 1.0 + 0.2 * noise_g(rng)
+                         : leg_magnitude_g(std::fmod(walk_s, stride_s) / stride_s) + noise_g(rng);
+    ac.push(static_cast<int64_t>(t_s * 1e6), g);
+    if (walk_s < 0.0) {
+      EXPECT_FALSE(ac.period_us().has_value()) << t_s;
+    }
+    if (std::abs(walk_s - 2.6) < 0.5 / rate_hz) early = ac.period_us();
+  }
+  settled = ac.period_us();
+  // Two and a half strides after the standing: the stride, not a multiple of it.
+  ASSERT_TRUE(early.has_value());
+  EXPECT_NEAR(*early * 1e-6, stride_s, 0.02 * stride_s);
+  ASSERT_TRUE(settled.has_value());
+  EXPECT_NEAR(*settled * 1e-6, stride_s, 0.01 * stride_s);
+  ac.reset();
+  EXPECT_FALSE(ac.period_us().has_value());
+}
+
+TEST(StrideAutocorrelation, NoPeriodInNoise) {
+  std::mt19937_64 rng(12);
+  std::normal_distribution<double> noise_g(1.0, 0.3);
+  StrideAutocorrelation ac;
+  for (int i = 0; i < 1000; ++i) ac.push(i * 10'000, noise_g(rng));
+  EXPECT_FALSE(ac.period_us().has_value());
 }
 
 GyroRows ringing_contact() {

@@ -53,6 +53,8 @@ void TibialImpactStepDetector::reset() {
   flags_ = {};
   placement_.reset();
   template_placement_.reset();
+  autocorrelation_.reset();
+  next_period_query_us_ = INT64_MIN;
   update_levels();
 }
 
@@ -89,6 +91,7 @@ void TibialImpactStepDetector::push(const ImuSample& s) {
       last_impact_us_.reset();
       last_ic_us_.reset();
       recent_peaks_us_.clear();
+      autocorrelation_.reset();
       update_levels();
       after_gap_ = true;
       stretch_begin_us_ = INT64_MIN;
@@ -100,6 +103,7 @@ void TibialImpactStepDetector::push(const ImuSample& s) {
   row.t_us = s.t_us;
   row.a_g = s.acc_mps2 / kGravity_mps2;
   rows_.push_back(row);
+  autocorrelation_.push(s.t_us, row.a_g.norm());
 
   if (!axis_ready_) {
     // The axis is the mean over the first `axis_warmup_s` (whole strides, so the swing's
@@ -196,6 +200,12 @@ void TibialImpactStepDetector::process(size_t i) {
     on_impact(k, true);
     return;
   }
+  // After a bout's first impact the stride can come from the autocorrelation alone, which needs
+  // a stride and a second of motion after the walk began: asked again as the motion comes in.
+  if (recent_peaks_us_.size() == 1 && !rhythm_stride_us_ && row.t_us >= next_period_query_us_) {
+    rhythm_stride_us_ = autocorrelation_.period_us();
+    next_period_query_us_ = row.t_us + us(settings_.autocorrelation.bin_s * kQueryBins);
+  }
   const std::optional<double>& stride = rhythm_stride_us_;
   if (!stride || !last_impact_us_ || row.change_g < weak_level_g_ || too_close) return;
   // Where the landing is expected, and how far from it a weak one may lie.
@@ -241,15 +251,30 @@ void TibialImpactStepDetector::update_levels() {
 }
 
 std::optional<double> TibialImpactStepDetector::stride_us() const {
-  if (recent_peaks_us_.size() < settings_.weak_rhythm_min_strides + 1) return std::nullopt;
+  if (recent_peaks_us_.empty()) return std::nullopt;
+  if (recent_peaks_us_.size() < settings_.weak_rhythm_min_strides + 1) {
+    return autocorrelation_.period_us();
+  }
   int64_t shortest = INT64_MAX;
   for (size_t i = 1; i < recent_peaks_us_.size(); ++i) {
     shortest = std::min(shortest, recent_peaks_us_[i] - recent_peaks_us_[i - 1]);
   }
+  // The unit the gaps are counted in: the shortest gap, or a whole share of it where the
+  // autocorrelation shows it spans two strides or more (see autocorrelation).
+  auto unit = static_cast<double>(shortest);
+  if (unit >= 2.0 * settings_.weak_min_stride_s * 1e6) {
+    if (const std::optional<double> period = autocorrelation_.period_us()) {
+      const double strides = std::round(unit / *period);
+      if (strides >= 2.0 && std::abs(unit - strides * *period) <=
+                                settings_.autocorrelation_multiple_tolerance * *period) {
+        unit /= strides;
+      }
+    }
+  }
   std::vector<double> strides;
   for (size_t i = 1; i < recent_peaks_us_.size(); ++i) {
     const auto gap = static_cast<double>(recent_peaks_us_[i] - recent_peaks_us_[i - 1]);
-    strides.push_back(gap / std::max(1.0, std::round(gap / static_cast<double>(shortest))));
+    strides.push_back(gap / std::max(1.0, std::round(gap / unit)));
   }
   return upper_median(strides);
 }

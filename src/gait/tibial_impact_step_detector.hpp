@@ -28,6 +28,7 @@
 
 #include "impact_placement.hpp"
 #include "step.hpp"
+#include "stride_autocorrelation.hpp"
 #include "template_placement.hpp"
 
 namespace gk {
@@ -139,6 +140,16 @@ struct TibialImpactDetectorSettings {
   /// a rhythm that took every gap for one stride would never form while every third stride is
   /// weak. One stride is enough, as only walking strides without a clear impact use it.
   size_t weak_rhythm_min_strides = 1;
+  /// The stride from the autocorrelation of the leg's acceleration (StrideAutocorrelation), used
+  /// where the impacts cannot say it: after a single impact, and where every gap between the
+  /// recent impacts is long enough to span two walking strides (2 x weak_min_stride_s). A walk
+  /// from standing whose first heel strikes sample weakly took its first gap of two strides for
+  /// one, and the weak landings it expected then fell between the real ones (a simulated 104 Hz
+  /// shank at twice the noise: three of the walk's first seven landings missed).
+  StrideAutocorrelationSettings autocorrelation;
+  /// A gap counts as that many strides of the autocorrelation's where it lies within this share
+  /// of one stride of a whole multiple (at least two) of it.
+  double autocorrelation_multiple_tolerance = 0.15;
   double gap_periods = 3.5;
   int64_t gap_min_us = 30'000;
   /// Holes up to this long (a lost 20-sample packet) are bridged: no jump is
@@ -173,8 +184,9 @@ class TibialImpactStepDetector final : public StepDetector {
   void process(size_t i);
   /// Smallest jump that is an impact, given the recent ones.
   double impact_level() const { return impact_level_g_; }
-  /// This leg's stride from its recent impacts, robust to strides missed between them;
-  /// nullopt before weak_rhythm_min_strides strides.
+  /// This leg's stride from its recent impacts, robust to strides missed between them, and from
+  /// the autocorrelation where the impacts cannot say it (see autocorrelation); nullopt before
+  /// weak_rhythm_min_strides strides without an autocorrelation period.
   std::optional<double> stride_us() const;
   /// Recomputes the levels and the rhythm's stride from the recent impacts, which change only
   /// at an impact, a gap or a reset (not per sample: the medians copy and partly sort).
@@ -217,6 +229,12 @@ class TibialImpactStepDetector final : public StepDetector {
   /// Places each landing between its two samples (see loading_share); impacts are seen late
   /// only: where the samples miss the shock, the jump taken is the loading rise after it.
   ImpactPlacement placement_{/*impact_seen_late_only=*/true};
+  /// The leg's acceleration magnitude, for its stride period (see autocorrelation).
+  StrideAutocorrelation autocorrelation_{settings_.autocorrelation};
+  /// While the stride rests on the autocorrelation alone, it is asked again every kQueryBins
+  /// bins (see process()).
+  static constexpr double kQueryBins = 5.0;
+  int64_t next_period_query_us_ = INT64_MIN;
   /// Places each landing by aligning its stride to the leg's recent strides; impacts are seen
   /// late only, as above.
   TemplatePlacement template_placement_{settings_.stride_template,
