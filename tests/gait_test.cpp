@@ -1118,6 +1118,25 @@ TEST(StrideAutocorrelation, FindsTheStrideOfAWalkThatBeganAfterStanding) {
   EXPECT_FALSE(ac.period_us().has_value());
 }
 
+// A jump in time past the whole window (a sensor asleep for an hour) starts afresh: the stride
+// before it says nothing about the motion after it.
+TEST(StrideAutocorrelation, ATimeJumpStartsAfresh) {
+  StrideAutocorrelation ac;
+  const auto walk = [&](double from_s, double to_s) {
+    for (double t_s = from_s; t_s < to_s; t_s += 0.01) {
+      ac.push(static_cast<int64_t>(t_s * 1e6), leg_magnitude_g(std::fmod(t_s, 1.0)));
+    }
+  };
+  walk(0.0, 8.0);
+  ASSERT_TRUE(ac.period_us().has_value());
+  EXPECT_NEAR(*ac.period_us() * 1e-6, 1.0, 0.01);
+  walk(3600.0, 3601.0);
+  EXPECT_FALSE(ac.period_us().has_value());
+  walk(3601.0, 3608.0);
+  ASSERT_TRUE(ac.period_us().has_value());
+  EXPECT_NEAR(*ac.period_us() * 1e-6, 1.0, 0.01);
+}
+
 TEST(StrideAutocorrelation, NoPeriodInNoise) {
   std::mt19937_64 rng(12);
   std::normal_distribution<double> noise_g(1.0, 0.3);

@@ -22,6 +22,11 @@ void StrideAutocorrelation::reset() {
 void StrideAutocorrelation::push(int64_t t_us, double value) {
   if (!std::isfinite(value)) return;
   const int64_t index = t_us >= 0 ? t_us / bin_us_ : -((-t_us + bin_us_ - 1) / bin_us_);
+  // A jump past the whole window leaves nothing of it: start afresh rather than fill it.
+  if (!bins_.empty() &&
+      index - first_bin_index_ >= static_cast<int64_t>(bins_.size() + window_bins_)) {
+    bins_.clear();
+  }
   if (bins_.empty()) first_bin_index_ = index;
   if (index < first_bin_index_) return;  // before the window: time went back
   while (first_bin_index_ + static_cast<int64_t>(bins_.size()) <= index) bins_.push_back({});
