@@ -54,6 +54,7 @@ void FootRestStepDetector::reset() {
   hole_start_us_ = INT64_MIN;
   hole_end_us_ = INT64_MIN;
   stride_times_us_.clear();
+  autocorrelation_.reset();
   rest_level_g_ = 1.0;
   rest_levels_g_.clear();
   still_sum_g_ = 0.0;
@@ -103,6 +104,7 @@ void FootRestStepDetector::push(const ImuSample& s) {
     // nor an impact is carried across it.
     ++flags_.gaps;
     stride_times_us_.clear();
+    autocorrelation_.reset();
     last_ic_us_.reset();
     if (flags_.first_gap_t_us < 0) flags_.first_gap_t_us = last_t_us_;
     rows_.clear();
@@ -135,6 +137,7 @@ void FootRestStepDetector::push(const ImuSample& s) {
   rows_.push_back(row);
 
   const double magnitude_g = row.a_g.norm();
+  autocorrelation_.push(s.t_us, magnitude_g);
   const bool calm = row.change_g < settings_.rest_change_g || across_hole;
   learn_from_calm(calm, magnitude_g, s.t_us, prev_t_us);
   const bool still = std::abs(magnitude_g - rest_level_g_) < settings_.rest_magnitude_g && calm;
@@ -337,8 +340,20 @@ void FootRestStepDetector::on_rest(int64_t rest_from_us) {
 
 std::optional<std::pair<int64_t, int64_t>> FootRestStepDetector::expected_landing_us(
     size_t min_strides) const {
-  if (!last_ic_us_ || stride_times_us_.empty() || stride_times_us_.size() < min_strides) {
-    return std::nullopt;
+  if (!last_ic_us_) return std::nullopt;
+  if (stride_times_us_.empty() || stride_times_us_.size() < min_strides) {
+    // Too few strides: the foot's own period, where the strides seen agree with it (see
+    // rhythm_min_strides).
+    const std::optional<double> period_us = autocorrelation_.period_us();
+    if (!period_us) return std::nullopt;
+    for (const int64_t t_us : stride_times_us_) {
+      if (std::abs(static_cast<double>(t_us) - *period_us) >
+          settings_.rhythm_tolerance * *period_us) {
+        return std::nullopt;
+      }
+    }
+    const auto stride_us = static_cast<int64_t>(std::llround(*period_us));
+    return std::make_pair(*last_ic_us_ + stride_us, stride_us);
   }
   std::vector<double> times(stride_times_us_.begin(), stride_times_us_.end());
   const auto stride_us = static_cast<int64_t>(std::llround(upper_median(times)));

@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "step.hpp"
+#include "stride_autocorrelation.hpp"
 #include "template_placement.hpp"
 
 namespace gk {
@@ -92,8 +93,13 @@ struct FootRestDetectorSettings {
   /// rule reached back into the swing's deceleration (up to 46 ms early). The same rule claims a
   /// clear landing in the last moments of the data, where no rest can follow it.
   double rhythm_tolerance = 0.25;
-  /// Stride times that set the rhythm (at least this many recent ones, no gap between).
+  /// Stride times that set the rhythm (at least this many recent ones, no gap between). With
+  /// fewer, the stride is the autocorrelation's of the foot's acceleration, where the strides
+  /// seen agree with it within rhythm_tolerance (a run's first strides: a simulated shoe at 100
+  /// Hz and three times the noise lost its third landing to a spike between samples, and that
+  /// one step put ten windows a step off, cadence error 1.0 steps/min).
   size_t rhythm_min_strides = 3;
+  StrideAutocorrelationSettings autocorrelation;
   double gap_periods = 3.5;
   int64_t gap_min_us = 30'000;
   /// A dropout up to this long (a lost 20-sample packet: 0.1 s at 200 Hz,
@@ -192,6 +198,8 @@ class FootRestStepDetector final : public StepDetector {
   /// Recent strides (IC to IC of this foot, none across a hole or a gap):
   /// the rhythm a landing lost in a hole is timed from.
   std::deque<int64_t> stride_times_us_;
+  /// The foot's acceleration magnitude, for its stride before the strides can say it.
+  StrideAutocorrelation autocorrelation_{settings_.autocorrelation};
 };
 
 }  // namespace gk
