@@ -566,10 +566,10 @@ void ImpactStepDetector::contact_at_peak(size_t k, Peak kind) {
     // landing of the run; left as it was). A bout's first rise has no rhythm to vouch for it, and
     // the data or a gap can cut into a contact (sacrum-running trial21: a rise 11 ms into the
     // data, 0.19 s before the first landing): there the later rise is the contact, and the
-    // first is dropped.
+    // first is dropped. A push-off from standing (above) is dropped by its own rule.
     const bool opens_bout_pending =
         pending_ && pending_opens_bout_ && pending_->ic_us == last_ic_us_;
-    if (last_ic_us_ && !gated && (walking || opens_bout_pending) &&
+    if (last_ic_us_ && !gated && !push_off && (walking || opens_bout_pending) &&
         ic_us - static_cast<double>(*last_ic_us_) < settings_.min_step_s * 1e6) {
       if (!opens_bout_pending) {
         leg_ = leg_before;
