@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <iterator>
 #include <optional>
 #include <ostream>
 #include <string>
@@ -342,15 +343,26 @@ TEST(Accuracy, PelvisWhileWalking) {
       simulate(35, {{Activity::kWalk, 8.0, 1.4, 110.0}, {Activity::kRun, 30.0, 3.0, 170.0}},
                sim::pelvis_sensors(250.0));
   const GaitAnalysis a = analyze_gait(r.session);
-  size_t walking_matched = 0;
-  for (const TruthEvent& t : observable(r)) {
-    if (t.ic_s > 7.0) continue;
-    for (const StepResult& s : a.steps) {
-      walking_matched += std::abs(static_cast<double>(s.event.ic_us) * 1e-6 - t.ic_s) <= 0.06;
-    }
-  }
-  std::printf("[accuracy] pelvis, walk then run: %zu walking contacts matched\n", walking_matched);
-  EXPECT_GE(walking_matched, 12u);
+  // Matched one to one (evaluate_events): the walking contacts before 7 s against every step
+  // (recall), and the steps before 6.94 s, whose match cannot lie past 7 s, against every
+  // contact (precision: no false walking step).
+  const std::vector<TruthEvent> all = observable(r);
+  std::vector<TruthEvent> walking;
+  std::copy_if(all.begin(), all.end(), std::back_inserter(walking),
+               [](const TruthEvent& t) { return t.ic_s < 7.0; });
+  std::vector<StepResult> early;
+  std::copy_if(a.steps.begin(), a.steps.end(), std::back_inserter(early), [](const StepResult& s) {
+    return static_cast<double>(s.event.ic_us) * 1e-6 < 6.94;
+  });
+  const EventEvaluation found = evaluate_events(a.steps, walking);
+  const EventEvaluation kept = evaluate_events(early, all);
+  std::printf(
+      "[accuracy] pelvis, walk then run: %zu of %zu walking contacts matched, %zu of %zu "
+      "early steps true\n",
+      found.matched, found.steps_true, kept.matched, kept.steps_detected);
+  ASSERT_GE(walking.size(), 10u);
+  EXPECT_GE(found.recall, 0.99) << unmatched(a.steps, walking);
+  EXPECT_GE(kept.precision, 0.99);
 }
 
 // Accelerometer-only shanks while walking. Two faults, both found by `tools/step-sweep
@@ -1634,10 +1646,16 @@ TEST(Accuracy, PelvisWalkWithPeaksUnderTheLevel) {
   // Still missed: the step where the walk blends into the run (7.86 s), under the weak level
   // too; the windows around it keep the cadence error at 0.73 steps/min (docs/ACCURACY.md).
   EXPECT_LE(e.cadence_mae_spm.value_or(1e9), 1.0);
+  // The rule is observable: analyze counts the contacts it took from weak peaks, at least the
+  // four in a row that were lost before it.
   const std::vector<std::string>& warnings = run.analysis.warnings;
-  EXPECT_TRUE(std::any_of(warnings.begin(), warnings.end(), [](const std::string& w) {
-    return w.find("5 contacts whose loading peak at the trunk stayed under") != std::string::npos;
-  }));
+  const auto said = std::find_if(warnings.begin(), warnings.end(), [](const std::string& w) {
+    return w.find(" contacts whose loading peak at the trunk stayed under") != std::string::npos;
+  });
+  ASSERT_NE(said, warnings.end());
+  const size_t count_at = said->find(" contacts whose loading peak");
+  const size_t count_from = said->find_last_of(' ', count_at - 1) + 1;
+  EXPECT_GE(std::stoi(said->substr(count_from, count_at - count_from)), 4) << *said;
 }
 
 // The data ending during a landing, after the trunk's force has risen from the flight but before
@@ -2014,13 +2032,13 @@ TEST(Accuracy, LostPacketsPelvisOnly) {
 // the step on each side of it (F1 0.938 and 0.741, cadence error 16.5 and 60.3 steps/min). Bridged,
 // a rest cut short by a hole still counts, and a landing whose impact fell in one is timed from the
 // stride rhythm when the rest after it is seen. A rest that falls wholly in a hole leaves nothing
-// to count, so some steps are still lost (bounds a little under the measured F1 0.994 and 0.997,
-// cadence error 2.0 and 1.1 steps/min).
+// to count, so some steps are still lost. Each run's bounds sit a little outside its own measured
+// figures (2026-12-06: 200 Hz F1 0.994, cadence error 1.94 steps/min; 500 Hz F1 1.000, 0.08).
 TEST(Accuracy, LostPacketsShoeAccelerometerOnly) {
   expect_lost_packets_run("shoes, no gyro,", sim::feet_sensors(200.0, /*accel_only=*/true), 3.0, 42,
-                          0.99, 2.5);
+                          0.99, 2.3);
   expect_lost_packets_run("shoes, no gyro,", sim::feet_sensors(500.0, /*accel_only=*/true), 5.0, 44,
-                          0.99, 2.5);
+                          0.995, 0.5);
 }
 
 }  // namespace

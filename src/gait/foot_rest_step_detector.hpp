@@ -125,6 +125,7 @@ class FootRestStepDetector final : public StepDetector {
   void finish() override;
   void reset() override;
   int64_t horizon_us() const override;
+  size_t buffered_samples() const override { return rows_.size(); }
 
  private:
   struct Row {

@@ -161,7 +161,7 @@ class GyroStrideSegmenter : public StepDetector {
   std::optional<Eigen::Vector3d> pitch_axis() const;
   /// Samples held for cycles still open (memory is this x 64 bytes); at
   /// most a few strides, also while the wearer stands (idle_trim()).
-  size_t buffered_samples() const { return rows_.size(); }
+  size_t buffered_samples() const override { return rows_.size(); }
 
  protected:
   /// Finds the contact inside one MS-to-MS cycle; nullopt to reject it.

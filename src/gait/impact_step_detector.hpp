@@ -141,6 +141,7 @@ class ImpactStepDetector final : public StepDetector {
   void finish() override;
   void reset() override;
   int64_t horizon_us() const override;
+  size_t buffered_samples() const override { return rows_.size(); }
 
  private:
   struct Row {

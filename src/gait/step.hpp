@@ -3,6 +3,7 @@
 // implementations drop in and one typed test suite runs against all of them.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <vector>
@@ -150,6 +151,9 @@ class StepDetector {
   /// merger needs to release steps in order without waiting longer than
   /// necessary.
   virtual int64_t horizon_us() const = 0;
+  /// Samples held in the detector's window now: bounded by the longest stride and the
+  /// detector's context, however long the session or a stand within it.
+  virtual size_t buffered_samples() const = 0;
 
  protected:
   /// Counts the sample and screens it: false, counted and skipped, for a

@@ -166,6 +166,7 @@ class TibialImpactStepDetector final : public StepDetector {
   void finish() override;
   void reset() override;
   int64_t horizon_us() const override;
+  size_t buffered_samples() const override { return rows_.size(); }
 
  private:
   /// Whether the candidate jump at row k is the first of a stretch (no impact within a longest

@@ -129,8 +129,8 @@ nlohmann::json session_report_json(const SessionReportData& d) {
 }
 
 std::string render_session_csv(const SessionReportData& d) {
-  // The steps CSV (a stable interface) plus two columns: the target band at
-  // the step's IC and the flags active at it.
+  // The steps CSV (a stable interface) plus four columns: the target cadence and
+  // its band at the step's IC, and the flags active at it.
   std::ostringstream steps;
   write_steps_csv(steps, d.steps);
   const std::string base = steps.str();
