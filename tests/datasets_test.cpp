@@ -46,6 +46,15 @@ TEST(BundledDatasets, EachAnalysesToItsTruth) {
     EXPECT_GE(e.f1, 0.98);
     ASSERT_TRUE(e.cadence_mae_spm.has_value());
     EXPECT_LE(*e.cadence_mae_spm, 1.0);
+    // The IC target (5 ms) holds at 200 Hz and above. The 100 Hz session walks for its
+    // first 10 s, and a walking IC is the heel rocker's onset, which motion capture puts about
+    // 11 ms before the heel strike the simulator reports (docs/ACCURACY.md, gaitmap-walking);
+    // measured 11.0 ms on it.
+    double rate_hz = 1e9;
+    for (const SensorStream& s : session.sensors)
+      rate_hz = std::min(rate_hz, s.info.nominal_rate_hz());
+    ASSERT_TRUE(e.ic_mae_ms.has_value());
+    EXPECT_LE(*e.ic_mae_ms, rate_hz >= 200.0 ? 5.0 : 15.0) << rate_hz << " Hz";
   }
 }
 

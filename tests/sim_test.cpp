@@ -824,8 +824,22 @@ TEST(SimCli, RecordingRoundTripsToTheSameSamplesAndTruth) {
   for (std::size_t i = 0; i < truth.events->size(); ++i) {
     EXPECT_EQ((*truth.events)[i].side, (*direct.truth.events)[i].side);
     EXPECT_NEAR((*truth.events)[i].ic_s, (*direct.truth.events)[i].ic_s, 1e-9);
+    ASSERT_EQ((*truth.events)[i].to_s.has_value(), (*direct.truth.events)[i].to_s.has_value());
+    if ((*truth.events)[i].to_s) {
+      EXPECT_NEAR(*(*truth.events)[i].to_s, *(*direct.truth.events)[i].to_s, 1e-9);
+    }
   }
-  EXPECT_EQ(truth.knee->size(), direct.truth.knee->size());
+  // The truth files are written with the shortest text that reads back to the same double.
+  ASSERT_EQ(truth.knee->size(), direct.truth.knee->size());
+  ASSERT_GT(truth.knee->size(), 100u);
+  for (std::size_t i = 0; i < truth.knee->size(); ++i) {
+    const TruthKnee& a = (*truth.knee)[i];
+    const TruthKnee& b = (*direct.truth.knee)[i];
+    EXPECT_EQ(a.side, b.side) << i;
+    EXPECT_NEAR(a.t_s, b.t_s, 1e-9) << i;
+    EXPECT_NEAR(a.valgus_deg, b.valgus_deg, 1e-9) << i;
+    EXPECT_NEAR(a.flexion_deg, b.flexion_deg, 1e-9) << i;
+  }
   std::filesystem::remove_all(dir);
 }
 
