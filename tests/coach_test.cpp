@@ -144,6 +144,7 @@ TEST(Coach, ClickThroughSessionsReportsPainLogAndACompareInChromium) {
   EXPECT_TRUE(j["athlete"]["hasPlan"].get<bool>());
   EXPECT_GE(j["athlete"]["charts"].get<int>(), 4);
   EXPECT_TRUE(j["external"].empty()) << "nothing loaded from elsewhere: " << j["external"].dump();
+  EXPECT_TRUE(j["errors"].empty()) << "script errors: " << j["errors"].dump();
   EXPECT_EQ(server.stop(), 0) << "SIGINT stops the coach view cleanly";
   fs::remove_all(root());
 }

@@ -285,6 +285,7 @@ TEST_F(Coaching, AthleteReportShowsShoesPainAndPlanInChromium) {
   ASSERT_FALSE(page["notes"].empty());
   EXPECT_NE(page["notes"][0].get<std::string>().find("physiotherapist"), std::string::npos);
   EXPECT_EQ(page["requests"].size(), 1u) << "the page loads nothing but itself";
+  EXPECT_TRUE(page["consoleErrors"].empty()) << page["consoleErrors"].dump();
   EXPECT_TRUE(fs::exists(png));
 }
 

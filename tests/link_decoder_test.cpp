@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <random>
 #include <set>
 #include <vector>
@@ -183,27 +184,53 @@ TEST(LinkDecoderFuzzSmoke, RandomAndMutatedInputNeverCrashesOrDuplicates) {
     r.push(b);
   }
   Bytes stream;
+  std::vector<size_t> frame_end;  // one past each frame's last byte
   for (uint32_t s = 0; s < 2000; ++s) {
     const Bytes f = device_frame(3, s, 20000u * s, 1 + static_cast<int>(s % 32));
     stream.insert(stream.end(), f.begin(), f.end());
+    frame_end.push_back(stream.size());
   }
   for (int round = 0; round < 20; ++round) {
     Bytes m = stream;
+    std::vector<bool> hit(m.size(), false);
     std::uniform_int_distribution<size_t> pos(0, m.size() - 1);
-    for (int k = 0; k < 200; ++k) m[pos(rng)] = static_cast<uint8_t>(byte(rng));
+    for (int k = 0; k < 200; ++k) {
+      const size_t at = pos(rng);
+      m[at] = static_cast<uint8_t>(byte(rng));
+      hit[at] = true;
+    }
+    // Each round also goes through a decoder of its own: every frame the damage did not touch
+    // comes out of it (untouched: none of its bytes hit, nor the last byte of the frame before,
+    // the delimiter that ends it).
+    Received fresh;
     size_t at = 0;
     while (at < m.size()) {
       const size_t n = std::min(m.size() - at, static_cast<size_t>(len(rng)));
-      r.push(Bytes(m.begin() + static_cast<long>(at), m.begin() + static_cast<long>(at + n)));
+      const Bytes piece(m.begin() + static_cast<long>(at), m.begin() + static_cast<long>(at + n));
+      r.push(piece);
+      fresh.push(piece);
       at += n;
     }
+    const std::set<uint32_t> out(fresh.sequences.begin(), fresh.sequences.end());
+    EXPECT_EQ(out.size(), fresh.sequences.size()) << "round " << round << ": a packet twice";
+    size_t untouched = 0;
+    for (uint32_t s = 0; s < frame_end.size(); ++s) {
+      const size_t from = s == 0 ? 0 : frame_end[s - 1] - 1;
+      if (std::any_of(hit.begin() + static_cast<long>(from),
+                      hit.begin() + static_cast<long>(frame_end[s]), [](bool h) { return h; })) {
+        continue;
+      }
+      ++untouched;
+      EXPECT_EQ(out.count(s), 1u) << "round " << round << ": untouched frame " << s << " lost";
+    }
+    EXPECT_GT(untouched, 1500u);  // 200 hits among 2000 frames leave most untouched
   }
+  // Fed every round, one decoder never lets a resent packet out twice.
   std::multiset<uint32_t> seen;
   for (uint32_t s : r.sequences) {
     EXPECT_EQ(seen.count(s), 0u) << s;
     seen.insert(s);
   }
-  EXPECT_GT(r.sequences.size(), 1500u);  // most frames survive 200 hits per 2000 frames
   EXPECT_GT(r.decoder.stats().crc_failures + r.decoder.stats().malformed, 0u);
 }
 

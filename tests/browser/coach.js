@@ -1,7 +1,8 @@
 // Drives `gaitkeeper coach` in headless Chromium (playwright-core with
 // Debian's /usr/bin/chromium): opens the index, a session's report, an
 // athlete's trend, and compares two sessions through the form, as a coach
-// would click. Prints what coach_test checks as JSON; a screenshot of each
+// would click. Prints what coach_test checks as JSON (with the script errors
+// seen on any page); a screenshot of each
 // page goes to OUT_DIR.
 // Usage: node coach.js URL OUT_DIR
 const { chromium } = require('playwright-core');
@@ -18,6 +19,11 @@ const path = require('path');
     const page = await browser.newPage({ viewport: { width: 1000, height: 1200 } });
     const external = [];
     page.on('request', (r) => { if (!r.url().startsWith(new URL(url).origin)) external.push(r.url()); });
+    // Script errors on any page the coach opens, uncaught or logged.
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(String(e)));
+    page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+    page.on('response', (r) => { if (r.status() >= 400) errors.push(r.status() + ' ' + r.url()); });
     const out = {};
     await page.goto(url, { waitUntil: 'load' });
     out.index = await page.evaluate(() => ({
@@ -72,6 +78,7 @@ const path = require('path');
       charts: document.querySelectorAll('svg.chart').length,
     }));
     out.external = external;
+    out.errors = errors;
     process.stdout.write(JSON.stringify(out, null, 1) + '\n');
   } finally {
     await browser.close();

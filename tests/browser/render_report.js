@@ -20,6 +20,7 @@ const { chromium } = require('playwright-core');
     page.on('request', (r) => requests.push(r.url()));
     const consoleErrors = [];
     page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
+    page.on('pageerror', (e) => consoleErrors.push(String(e)));
     await page.goto('file://' + path.resolve(html), { waitUntil: 'load' });
     await page.screenshot({ path: shot, fullPage: true });
     const result = await page.evaluate(() => {
