@@ -24,6 +24,7 @@
 #include "input_error.hpp"
 #include "session_analysis.hpp"
 #include "simulator.hpp"
+#include "temp_dir.hpp"
 #include "training_load.hpp"
 
 namespace gk {
@@ -562,8 +563,8 @@ CliRun cli(const fs::path& dir, const std::string& args) {
 }
 
 TEST(AssessCli, PrintsFlagsRecommendationAndTheNotADiagnosisSentence) {
-  const fs::path dir = fs::temp_directory_path() / ("gk_assess_cli_" + std::to_string(::getpid()));
-  fs::create_directories(dir);
+  const test::TempDir scratch("gk_assess_cli");  // removed on every way out, a failure included
+  const fs::path dir = scratch.path();
   const fs::path rec = dir / "run.gkr";
   ASSERT_EQ(cli(dir, "simulate --out " + rec.string() +
                          " --stand-s 5 --duration-s 240 --rate-hz 100 --seed 3 --speed-mps 3.4 "
@@ -593,7 +594,6 @@ TEST(AssessCli, PrintsFlagsRecommendationAndTheNotADiagnosisSentence) {
       cli(dir, "assess " + rec.string() + " --profile " + (dir / "bad.toml").string());
   EXPECT_EQ(bad.rc, 2);
   EXPECT_NE(bad.err.find("bad.toml:3: unknown key thresholds.shock"), std::string::npos) << bad.err;
-  fs::remove_all(dir);
 }
 
 // ---- Warm-up (issue: coaching features) ------------------------------------------------------
