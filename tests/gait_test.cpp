@@ -2166,6 +2166,32 @@ TEST(TurnStepFinder, FootDetectorReportsTheTurnStepOnce) {
 // A step whose landing may have fallen in a lost-packet hole waits for the
 // sensors that could report the same contact, not for the other foot: in
 // walking the other foot's next mid-swing can be a whole stride away.
+// One foot's stream recorded under both feet's placements (a user who copied one shoe's file for
+// the other): every left contact has a right one at the same instant. The two are not merged (the
+// sides conflict), so the rolling window can hold two steps with no time between them; its
+// cadence, step-time variability and minute windows must stay finite (a cadence of inf reached
+// the steps CSV).
+TEST(StepMergerTest, TwoSidesAtTheSameInstantGiveNoInfiniteCadence) {
+  const sim::SimResult r = simulate_run(77, steady_run(20.0), sim::feet_sensors(kRate_hz));
+  Session s = r.session;
+  ASSERT_EQ(s.sensors.size(), 2u);
+  s.sensors[1].samples = s.sensors[0].samples;
+  const GaitAnalysis a = analyze_gait(s);
+  ASSERT_GT(a.steps.size(), 20u);
+  for (const StepResult& step : a.steps) {
+    if (step.cadence_spm) {
+      EXPECT_TRUE(std::isfinite(*step.cadence_spm)) << ic_s(step.event);
+    }
+    if (step.window_step_time_cv_pct) {
+      EXPECT_TRUE(std::isfinite(*step.window_step_time_cv_pct)) << ic_s(step.event);
+    }
+  }
+  for (const CadenceWindow& w : a.minutes) {
+    EXPECT_TRUE(std::isfinite(w.cadence_spm));
+    EXPECT_TRUE(std::isfinite(w.step_time_cv_pct));
+  }
+}
+
 TEST(StepMergerTest, AStepTimedAtAHoleWaitsOnlyForItsOwnLeg) {
   const auto step_at = [](pb::Placement where, pb::Side side, int64_t ic_us, bool in_hole) {
     DetectedStep s;

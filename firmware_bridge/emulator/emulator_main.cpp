@@ -12,10 +12,12 @@
 #include <cstdio>
 #include <fstream>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "atomic_file.hpp"
 #include "device.h"
 #include "fake_icm42688.h"
 #include "fault_injector.hpp"
@@ -156,11 +158,14 @@ int run(const Options& o) {
     std::fflush(stdout);
   }
 
-  std::ofstream truth;
+  // Through a temp file renamed into place at the end: a run that fails part way (the receiver
+  // went away) leaves no truth file rather than a partial one.
+  std::optional<gk::AtomicFile> truth_file;
+  std::ofstream* truth = nullptr;
   if (!o.truth.empty()) {
-    truth.open(o.truth);
-    if (!truth) throw gk::InputError(o.truth, 0, "cannot create the truth file");
-    truth << "device,sequence,fate\n";
+    truth_file.emplace(o.truth);
+    truth = &truth_file->stream();
+    *truth << "device,sequence,fate\n";
   }
   gk::emu::FaultInjector faults(o.faults);
   const int64_t t0 = [&] {
@@ -194,8 +199,8 @@ int run(const Options& o) {
       bool any = false;
       while (j < seen.size() && seen[j].first == seen[i].first) any |= seen[j++].second;
       if (truth) {
-        truth << seen[i].first.first << ',' << seen[i].first.second << ','
-              << gk::emu::fate_name(any ? Fate::kDelivered : Fate::kCorrupted) << '\n';
+        *truth << seen[i].first.first << ',' << seen[i].first.second << ','
+               << gk::emu::fate_name(any ? Fate::kDelivered : Fate::kCorrupted) << '\n';
       }
       i = j;
     }
@@ -254,11 +259,11 @@ int run(const Options& o) {
       const uint32_t seq = pod->device.packetizer.next_sequence - 1u;
       const uint32_t dev = pod->device.packetizer.config.device_id;
       if (!link_up) {
-        if (truth) truth << dev << ',' << seq << ',' << gk::emu::fate_name(Fate::kOutage) << '\n';
+        if (truth) *truth << dev << ',' << seq << ',' << gk::emu::fate_name(Fate::kOutage) << '\n';
         continue;
       }
       if (!faults.push(f, dev, seq, wire) && truth) {
-        truth << dev << ',' << seq << ',' << gk::emu::fate_name(Fate::kDropped) << '\n';
+        *truth << dev << ',' << seq << ',' << gk::emu::fate_name(Fate::kDropped) << '\n';
       }
     }
     pod->frames.clear();
@@ -267,6 +272,7 @@ int run(const Options& o) {
   faults.flush(wire);
   if (link_up) send_wire();
   out->disconnect();
+  if (truth_file) truth_file->commit();
   fmt::print(stderr, "emulator: {} frames, {} disconnects\n", frames, disconnects);
   return 0;
 }

@@ -59,7 +59,7 @@ void run_assess(const AssessOptions& opt) {
   const int64_t t0 = d.steps.empty() ? 0 : d.steps.front().event.ic_us;
   fmt::print("{}: {:.1f} s, {:.0f} s of running, {} steps\n", opt.session.string(), d.duration_s,
              as.running_s, d.steps.size());
-  print_assessment(as, profile, t0, load_status);
+  fmt::print("{}", format_assessment(as, profile, t0, load_status));
   if (!opt.json.empty()) {
     pb::SessionSummary summary;
     summary.set_session_id(d.header.session_id());

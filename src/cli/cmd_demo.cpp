@@ -108,10 +108,11 @@ void run_demo(const DemoOptions& opt) {
   // What the runner and the coach act on (gaitkeeper assess, docs/ASSESSMENT.md).
   fmt::print("\nform assessment (gaitkeeper assess {}):\n", rec.string());
   const AssessProfile profile;
-  print_assessment(assess_gait(a.steps, profile), profile,
-                   a.steps.empty() ? 0 : a.steps.front().event.ic_us,
-                   "not checked (the demo's runner has no stored history; `gaitkeeper analyze` "
-                   "stores sessions and `gaitkeeper assess` checks them)");
+  fmt::print("{}",
+             format_assessment(assess_gait(a.steps, profile), profile,
+                               a.steps.empty() ? 0 : a.steps.front().event.ic_us,
+                               "not checked (the demo's runner has no stored history; `gaitkeeper "
+                               "analyze` stores sessions and `gaitkeeper assess` checks them)"));
 }
 
 }  // namespace

@@ -162,7 +162,7 @@ void on_live_session_end(const live::LiveSessionResult& r, const AssessProfile& 
                "later with `gaitkeeper analyze`\n",
                e.what(), r.recording.string());
   }
-  print_assessment(d.assessment, profile, t0, load_status);
+  fmt::print("{}", format_assessment(d.assessment, profile, t0, load_status));
   fmt::print("recording: {}\n", r.recording.string());
   if (stored_id) fmt::print("stored: session #{} in {}\n", *stored_id, db.string());
   try {

@@ -31,8 +31,8 @@ WindowSpread window_spread(It first, It last) {
     if (it->event.side == pb::LEFT) left += *it->contact_ms, ++nl;
     if (it->event.side == pb::RIGHT) right += *it->contact_ms, ++nr;
   }
-  if (n_st >= 2) {
-    const double mean = st_sum / static_cast<double>(n_st);
+  const double mean = n_st > 0 ? st_sum / static_cast<double>(n_st) : 0.0;
+  if (n_st >= 2 && mean > 0.0) {
     double var = 0.0;
     for (It it = first; it != last; ++it) {
       if (it->step_time_ms) var += (*it->step_time_ms - mean) * (*it->step_time_ms - mean);
@@ -40,7 +40,7 @@ WindowSpread window_spread(It first, It last) {
     var /= static_cast<double>(n_st - 1);
     out.step_time_cv_pct = 100.0 * std::sqrt(var) / mean;
   }
-  if (nl > 0 && nr > 0) {
+  if (nl > 0 && nr > 0 && left + right > 0.0) {
     const double ml = left / static_cast<double>(nl);
     const double mr = right / static_cast<double>(nr);
     out.contact_balance_left_pct = 100.0 * ml / (ml + mr);
@@ -297,9 +297,11 @@ void StepMerger::finalize(const DetectedStep& step) {
 
   history_.push_back(r);
   while (history_.size() > settings_.cadence_window_steps) history_.pop_front();
-  if (history_.size() >= 2) {
-    const double span_s =
-        static_cast<double>(history_.back().event.ic_us - history_.front().event.ic_us) * 1e-6;
+  // Steps of two sides at one instant are not merged (their sides conflict: one foot's stream
+  // recorded under both placements), so the window may span no time: it then has no cadence.
+  const double span_s =
+      static_cast<double>(history_.back().event.ic_us - history_.front().event.ic_us) * 1e-6;
+  if (history_.size() >= 2 && span_s > 0.0) {
     const double intervals = static_cast<double>(history_.size() - 1);
     // One foot seen: its steps are strides, and cadence is twice the stride rate.
     r.cadence_spm = (one_foot_ ? 120.0 : 60.0) * intervals / span_s;
@@ -327,14 +329,16 @@ void StepMerger::close_minute(bool force, int64_t now_us) {
   if (minute_start_us_ == INT64_MIN) return;
   const int64_t len_us = static_cast<int64_t>(settings_.per_minute_s * 1e6);
   if (!force && now_us < minute_start_us_ + len_us) return;
-  if (minute_steps_.size() >= 2) {
+  const double span_s = minute_steps_.empty()
+                            ? 0.0
+                            : static_cast<double>(minute_steps_.back().event.ic_us -
+                                                  minute_steps_.front().event.ic_us) *
+                                  1e-6;
+  if (minute_steps_.size() >= 2 && span_s > 0.0) {
     CadenceWindow w;
     w.t_start_us = minute_start_us_;
     w.t_end_us = force ? minute_steps_.back().event.ic_us : minute_start_us_ + len_us;
     w.steps = minute_steps_.size();
-    const double span_s =
-        static_cast<double>(minute_steps_.back().event.ic_us - minute_steps_.front().event.ic_us) *
-        1e-6;
     w.cadence_spm = (one_foot_ ? 120.0 : 60.0) * static_cast<double>(w.steps - 1) / span_s;
     const WindowSpread spread = window_spread(minute_steps_.begin(), minute_steps_.end());
     w.step_time_cv_pct = spread.step_time_cv_pct.value_or(0.0);

@@ -15,10 +15,10 @@ namespace gk {
 /// "left knee valgus", "low cadence": a flag's side and kind in words.
 std::string flag_title(const pb::FormFlag& f);
 
-/// Prints to stdout. t0_us: the time flags' start and end are shown from.
-/// training_load: one line on how the run compares with the stored history
+/// The text, lines ending in newlines; the commands print it. t0_us: the time flags' start and
+/// end are shown from. training_load: one line on how the run compares with the stored history
 /// (its flags, if any, are among assessment.flags).
-void print_assessment(const Assessment& assessment, const AssessProfile& profile, int64_t t0_us,
-                      const std::string& training_load);
+std::string format_assessment(const Assessment& assessment, const AssessProfile& profile,
+                              int64_t t0_us, const std::string& training_load);
 
 }  // namespace gk
