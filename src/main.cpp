@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <exception>
+#include <filesystem>
 
 #include "commands.hpp"
 #include "input_error.hpp"
@@ -39,6 +40,12 @@ int main(int argc, char** argv) {
     return rc == 0 ? 0 : 2;  // usage errors are bad input too
   } catch (const gk::InputError& e) {
     fmt::print(stderr, "error: {}\n", e.what());
+    return 2;
+  } catch (const std::filesystem::filesystem_error& e) {
+    // A path the user gave that cannot be used (a file where a folder is needed, no
+    // permission): bad input at the boundary, named as such.
+    fmt::print(stderr, "error: {}: {}; check the path and its permissions\n", e.path1().string(),
+               e.code().message());
     return 2;
   } catch (const std::exception& e) {
     fmt::print(stderr, "error: {}\n", e.what());

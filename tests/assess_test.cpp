@@ -500,6 +500,10 @@ TEST_F(ProfileFile, ErrorsNameFileAndLine) {
   EXPECT_NE(msg.find("must be a number"), std::string::npos) << msg;
   EXPECT_EQ(error_line("[thresholds]\npelvic_drop_max_deg = -2\n"), 2);
   EXPECT_EQ(error_line("[plan]\nsession = 2.5\n"), 2);
+  // A cadence in strides per minute, a speed in km/h: out of the range a runner's can be.
+  EXPECT_EQ(error_line("[athlete]\n\npreferred_cadence_spm = 85\n", &msg), 3);
+  EXPECT_NE(msg.find("preferred_cadence_spm must be 120 to 240"), std::string::npos) << msg;
+  EXPECT_EQ(error_line("[athlete]\npreferred_speed_mps = 12\n"), 2);
   EXPECT_EQ(error_line("[athlete]\npreferred_cadence_spm = 160\n[athlete\n"), 3);  // bad TOML
   EXPECT_EQ(error_line("\n[coach]\nx = 1\n"), 2);
   EXPECT_EQ(error_line("[plan]\nsession = 9\n"), 0) << "beyond the 8-session plan";

@@ -4,17 +4,20 @@
 #include <gmock/gmock.h>
 #include <google/protobuf/util/message_differencer.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <iterator>
 #include <limits>
 #include <numbers>
 #include <random>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "atomic_file.hpp"
@@ -286,6 +289,39 @@ TEST(AtomicFile, DestroyedWithoutCommitLeavesNoTargetAndNoTemp) {
   }
   EXPECT_THAT(dir_entries(tmp.path()), ::testing::ElementsAre("y.csv"));
   EXPECT_EQ(read_bytes(tmp / "y.csv"), "whole");
+}
+
+TEST(AtomicFile, FollowsALinkAndWritesThroughAPipe) {
+  TempDir tmp;
+  // A symbolic link: the file it names gets the data, the link stays a link.
+  write_text(tmp / "real.csv", "old");
+  fs::create_symlink("real.csv", tmp / "link.csv");
+  {
+    AtomicFile f(tmp / "link.csv");
+    f.stream() << "new";
+    f.commit();
+  }
+  EXPECT_TRUE(fs::is_symlink(tmp / "link.csv"));
+  EXPECT_EQ(read_bytes(tmp / "real.csv"), "new");
+  // A pipe is written into, not replaced by a regular file.
+  const fs::path fifo = tmp / "pipe";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  std::string got;
+  std::thread reader([&] {
+    std::ifstream in(fifo, std::ios::binary);
+    got.assign(std::istreambuf_iterator<char>(in), {});
+  });
+  {
+    AtomicFile f(fifo);
+    f.stream() << "through";
+    f.commit();
+  }
+  reader.join();
+  EXPECT_EQ(got, "through");
+  EXPECT_TRUE(fs::is_fifo(fifo));
+  // A folder is refused by name.
+  fs::create_directories(tmp / "folder");
+  EXPECT_THAT(input_error_of([&] { AtomicFile f(tmp / "folder"); }), HasSubstr("is a folder"));
 }
 
 TEST(AtomicFile, MissingFolderIsInputError) {
@@ -721,6 +757,18 @@ TEST(CsvSession, SessionJsonErrors) {
   const std::string placement = input_error_of([&] { read_csv_session(dir, w); });
   EXPECT_THAT(placement, HasSubstr("session.json:3: unknown placement 'left_knee' for a.csv"));
   EXPECT_THAT(placement, HasSubstr("left_foot, right_foot, left_shank"));
+
+  write_text(dir / "session.json",
+             "{\n  \"sensors\": [\n    {\"file\": \"a.csv\", \"placement\": \"left_foot\"},\n"
+             "    {\"file\": \"b.csv\", \"placement\": \"left_foot\"}\n  ]\n}\n");
+  EXPECT_THAT(input_error_of([&] { read_csv_session(dir, w); }),
+              HasSubstr("session.json:4: placement left_foot is listed twice (a.csv and b.csv)"));
+
+  write_text(dir / "session.json",
+             "{\n  \"treadmill_speed_mps\": 12,\n  \"sensors\": [{\"file\": \"a.csv\", "
+             "\"placement\": \"pelvis\"}]\n}\n");
+  EXPECT_THAT(input_error_of([&] { read_csv_session(dir, w); }),
+              HasSubstr("session.json:2: treadmill_speed_mps 12 is not 0.5 to 10 m/s"));
 
   write_text(dir / "session.json",
              "{\"activity\": \"jogging\", \"sensors\": [{\"file\": \"a.csv\", \"placement\": "

@@ -38,6 +38,15 @@ double non_negative(const std::filesystem::path& file, const std::string& key,
   return v;
 }
 
+double within(const std::filesystem::path& file, const std::string& key, const toml::node& node,
+              double lo, double hi) {
+  const double v = number(file, key, node);
+  if (v < lo || v > hi) {
+    throw InputError(file, line_of(node), fmt::format("{} must be {:g} to {:g}", key, lo, hi));
+  }
+  return v;
+}
+
 unsigned count(const std::filesystem::path& file, const std::string& key, const toml::node& node) {
   const auto v = node.value<int64_t>();
   if (!node.is_integer() || !v) throw InputError(file, line_of(node), key + " must be an integer");
@@ -57,9 +66,17 @@ using Setter = std::function<void(AssessProfile&, const std::filesystem::path&, 
 
 const std::map<std::string, std::map<std::string, Setter>>& schema() {
   static const std::map<std::string, std::map<std::string, Setter>> s = {
+      // A runner's own cadence and speed: running cadences lie within 120-240 steps/min and
+      // speeds within 1-10 m/s; a value outside is a typo (a cadence in strides, a speed in km/h).
       {"athlete",
-       {{"preferred_cadence_spm", GK_POS(athlete.preferred_cadence_spm)},
-        {"preferred_speed_mps", GK_POS(athlete.preferred_speed_mps)},
+       {{"preferred_cadence_spm",
+         [](AssessProfile& p, const std::filesystem::path& f, const std::string& k,
+            const toml::node& n) {
+           p.athlete.preferred_cadence_spm = within(f, k, n, 120.0, 240.0);
+         }},
+        {"preferred_speed_mps",
+         [](AssessProfile& p, const std::filesystem::path& f, const std::string& k,
+            const toml::node& n) { p.athlete.preferred_speed_mps = within(f, k, n, 1.0, 10.0); }},
         {"peak_valgus_deg",
          [](AssessProfile& p, const std::filesystem::path& f, const std::string& k,
             const toml::node& n) { p.athlete.peak_valgus_deg = number(f, k, n); }}}},

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "commands.hpp"
+#include "finite_range.hpp"
 #include "gait_engine.hpp"
 #include "orientation_filter.hpp"
 #include "simulator.hpp"
@@ -295,17 +296,17 @@ void add_bench_command(CLI::App& app) {
       "many times faster than real time one 1 kHz sensor stream is processed (samples/s / 1000).\n"
       "Ends with one JSON line.");
   cmd->add_option("--seconds", opt->seconds, "Length of the timed simulated run")
-      ->check(CLI::Range(5.0, 3600.0))
+      ->check(finite_range(5.0, 3600.0))
       ->capture_default_str();
   cmd->add_option("--rate-hz", opt->rate_hz, "Sensor sample rate")
-      ->check(CLI::Range(sim::kMinRate_hz, sim::kMaxRate_hz))
+      ->check(finite_range(sim::kMinRate_hz, sim::kMaxRate_hz))
       ->capture_default_str();
   cmd->add_option("--memory-hours", opt->memory_hours,
                   "Length of the streamed session for the memory check (0 = skip)")
-      ->check(CLI::Range(0.0, 48.0))
+      ->check(finite_range(0.0, 48.0))
       ->capture_default_str();
   cmd->add_option("--repeats", opt->repeats, "Timed repeats (the median is reported)")
-      ->check(CLI::Range(1, 100))
+      ->check(finite_range(1, 100))
       ->capture_default_str();
   cmd->add_option("--seed", opt->seed, "Random seed of the simulation")->capture_default_str();
   cmd->callback([opt] { run_bench(*opt); });

@@ -14,6 +14,7 @@
 #include "athlete_report.hpp"
 #include "coach_pages.hpp"
 #include "commands.hpp"
+#include "finite_range.hpp"
 #include "form_assessor.hpp"
 #include "input_error.hpp"
 #include "live_server.hpp"
@@ -278,7 +279,9 @@ void add_coach_command(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--port", opt->port, "Port (0 = any free port)")->capture_default_str();
   cmd->add_option("--token", opt->token, "Access token (?token= in the URL)");
-  cmd->add_option("--weeks", opt->weeks, "Weeks an athlete's trend covers")->capture_default_str();
+  cmd->add_option("--weeks", opt->weeks, "Weeks an athlete's trend covers")
+      ->check(finite_range(1, 520))
+      ->capture_default_str();
   cmd->callback([opt] { run_coach(*opt); });
 }
 

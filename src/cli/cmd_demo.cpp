@@ -9,6 +9,7 @@
 #include "assessment_text.hpp"
 #include "commands.hpp"
 #include "event_evaluation.hpp"
+#include "finite_range.hpp"
 #include "form_assessor.hpp"
 #include "knee_csv.hpp"
 #include "knee_evaluation.hpp"
@@ -126,20 +127,20 @@ void add_demo_command(CLI::App& app) {
       "compare the steps with the truth.");
   cmd->add_option("--out", opt->out_dir, "Output folder")->capture_default_str();
   cmd->add_option("--duration-s", opt->duration_s, "Run duration in seconds")
-      ->check(CLI::Range(1.0, 36000.0))
+      ->check(finite_range(1.0, 36000.0))
       ->capture_default_str();
   cmd->add_option("--stand-s", opt->stand_s,
                   "Standing still before the run (the knee sleeve's calibration pose)")
-      ->check(CLI::Range(0.0, 600.0))
+      ->check(finite_range(0.0, 600.0))
       ->capture_default_str();
   cmd->add_option("--speed-mps", opt->speed_mps, "Treadmill speed in m/s")
-      ->check(CLI::Range(1.5, 8.0))
+      ->check(finite_range(1.5, 8.0))
       ->capture_default_str();
   cmd->add_option("--cadence-spm", opt->cadence_spm, "Runner's step rate in steps/min")
-      ->check(CLI::Range(130.0, 220.0))
+      ->check(finite_range(130.0, 220.0))
       ->capture_default_str();
   cmd->add_option("--rate-hz", opt->rate_hz, "Sensor sample rate")
-      ->check(CLI::Range(100.0, 1000.0))
+      ->check(finite_range(100.0, 1000.0))
       ->capture_default_str();
   cmd->add_option("--seed", opt->seed, "Random seed of the simulation")->capture_default_str();
   cmd->callback([opt] { run_demo(*opt); });

@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "commands.hpp"
+#include "finite_range.hpp"
 #include "input_error.hpp"
 #include "placement.hpp"
 #include "session.hpp"
@@ -74,7 +75,7 @@ void add_import_command(CLI::App& app) {
   cmd->add_option("--samples-per-packet", opt->samples_per_packet,
                   "Samples per packet, as a sensor FIFO would deliver them")
       ->capture_default_str()
-      ->check(CLI::Range(1, 100000));
+      ->check(finite_range(1, 100000));
   cmd->footer("Example: gaitkeeper import datasets/my_run my_run.gkr");
   cmd->callback([opt] { run_import(*opt); });
 }

@@ -21,6 +21,7 @@
 #include "atomic_file.hpp"
 #include "commands.hpp"
 #include "content_hash.hpp"
+#include "finite_range.hpp"
 #include "input_error.hpp"
 #include "link_flags.hpp"
 #include "live_session.hpp"
@@ -114,8 +115,8 @@ class BleGateway {
 /// stored (with training load checked against the athlete's stored history)
 /// and its report written, then the summary, the assessment and the paths
 /// are printed. A failure to store or report is reported and leaves the
-/// recording as it is (it can be analysed again later).
-void on_live_session_end(const live::LiveSessionResult& r, const AssessProfile& profile,
+/// recording as it is (it can be analysed again later); false then.
+bool on_live_session_end(const live::LiveSessionResult& r, const AssessProfile& profile,
                          const LiveOptions& o) {
   fmt::print(
       "\nsession ended: {} steps over {:.0f} s of running; link: {} packets, {} missing, "
@@ -139,6 +140,7 @@ void on_live_session_end(const live::LiveSessionResult& r, const AssessProfile& 
   }
   std::string load_status = "not checked (--no-store)";
   std::optional<int64_t> stored_id;
+  bool ok = true;
   const std::filesystem::path db = o.db.empty() ? default_db_path() : o.db;
   try {
     d.content_hash = content_hash(r.recording);
@@ -161,6 +163,7 @@ void on_live_session_end(const live::LiveSessionResult& r, const AssessProfile& 
                "error: storing the session: {}; the recording {} is complete: store it "
                "later with `gaitkeeper analyze`\n",
                e.what(), r.recording.string());
+    ok = false;
   }
   fmt::print("{}", format_assessment(d.assessment, profile, t0, load_status));
   fmt::print("recording: {}\n", r.recording.string());
@@ -175,8 +178,10 @@ void on_live_session_end(const live::LiveSessionResult& r, const AssessProfile& 
     fmt::print("report: {}\n", report.string());
   } catch (const std::exception& e) {
     fmt::print(stderr, "error: writing the report: {}\n", e.what());
+    ok = false;
   }
   std::fflush(stdout);
+  return ok;
 }
 
 void run_live(const LiveOptions& o) {
@@ -238,9 +243,11 @@ void run_live(const LiveOptions& o) {
   s.refresh_us = static_cast<int64_t>(o.refresh_s * 1e6);
   s.duration_us = static_cast<int64_t>(o.duration_s * 1e6);
   s.idle_timeout_us = static_cast<int64_t>(o.idle_timeout_s * 1e6);
-  live::LiveSession session(std::move(s), [&profile, &o](const live::LiveSessionResult& r) {
-    on_live_session_end(r, profile, o);
-  });
+  bool ended_well = true;
+  live::LiveSession session(std::move(s),
+                            [&profile, &o, &ended_well](const live::LiveSessionResult& r) {
+                              ended_well = on_live_session_end(r, profile, o);
+                            });
   // Tests and scripts read these first lines to find the dashboard and the journal.
   if (!o.no_dashboard) fmt::print("dashboard: {}\n", session.url());
   fmt::print("recording: {}\n", recording.string());
@@ -252,6 +259,12 @@ void run_live(const LiveOptions& o) {
     gateway.emplace(o.ble, session.link_port(), journal);
   }
   session.run();
+  // The recording is complete either way; a session that could not be stored or reported
+  // still ends with a non-zero exit, so a script notices.
+  if (!ended_well) {
+    throw InputError(recording, 0,
+                     "the recording is complete, but the session's end failed (see above)");
+  }
 }
 
 }  // namespace
@@ -276,19 +289,19 @@ void add_live_command(CLI::App& app) {
   cmd->add_flag("--simulate", opt->simulate,
                 "Replay the demo's simulated runner (left knee valgus) as a live link");
   cmd->add_option("--sim-duration-s", opt->sim_duration_s, "Running time of --simulate")
-      ->check(CLI::Range(1.0, 36000.0))
+      ->check(finite_range(1.0, 36000.0))
       ->capture_default_str();
   cmd->add_option("--sim-cadence-spm", opt->sim_cadence_spm, "Step rate of --simulate")
-      ->check(CLI::Range(130.0, 220.0))
+      ->check(finite_range(130.0, 220.0))
       ->capture_default_str();
   cmd->add_option("--speed", opt->speed, "Replay speed, x real time (--emulate, --simulate)")
-      ->check(CLI::NonNegativeNumber)
+      ->check(finite_range(0.0, 1000.0))
       ->capture_default_str();
   cmd->add_option("-o,--out", opt->out,
                   "Recording to journal (default out/live/ATHLETE-UTCTIME.gkr)");
   cmd->add_option("--athlete", opt->athlete, "Athlete name")->capture_default_str();
   cmd->add_option("--treadmill-speed-mps", opt->treadmill_speed_mps, "Treadmill speed in m/s")
-      ->check(CLI::Range(0.5, 10.0));
+      ->check(finite_range(0.5, 10.0));
   cmd->add_option("--profile", opt->profile, "Assessment profile (TOML, docs/ASSESSMENT.md)");
   cmd->add_option("--bind", opt->bind, "Dashboard address (other than loopback needs --token)")
       ->capture_default_str();
@@ -306,12 +319,12 @@ void add_live_command(CLI::App& app) {
                   "Session report written at the end (default: the recording's name with\n"
                   ".report.html)");
   cmd->add_option("--duration", opt->duration_s, "Stop after this many seconds (0 = never)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(finite_range(0.0, 7 * 86400.0));
   cmd->add_option("--idle-timeout", opt->idle_timeout_s,
                   "Stop after this many seconds without a byte from the link (0 = never)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(finite_range(0.0, 86400.0));
   cmd->add_option("--refresh-s", opt->refresh_s, "View update period in seconds")
-      ->check(CLI::Range(0.05, 10.0))
+      ->check(finite_range(0.05, 10.0))
       ->capture_default_str();
   cmd->footer(
       "Examples: gaitkeeper live --simulate --speed 10\n"

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "commands.hpp"
+#include "finite_range.hpp"
 #include "form_assessor.hpp"
 #include "input_error.hpp"
 #include "pain_check.hpp"
@@ -68,10 +69,12 @@ void add_log_command(CLI::App& app) {
   cmd->add_option("SESSION", opt->session,
                   "The session: its recording, session id, content hash or name")
       ->required();
-  cmd->add_option("--pain", opt->pain, "Knee pain during the run, 0-10")->check(CLI::Range(0, 10));
-  cmd->add_option("--after", opt->after, "Knee pain after the run, 0-10")->check(CLI::Range(0, 10));
+  cmd->add_option("--pain", opt->pain, "Knee pain during the run, 0-10")
+      ->check(finite_range(0, 10));
+  cmd->add_option("--after", opt->after, "Knee pain after the run, 0-10")
+      ->check(finite_range(0, 10));
   cmd->add_option("--stiffness", opt->stiffness, "Knee stiffness the next morning, 0-10")
-      ->check(CLI::Range(0, 10));
+      ->check(finite_range(0, 10));
   cmd->add_option("--db", opt->db,
                   "Session store (default $XDG_DATA_HOME/gaitkeeper/gaitkeeper.db)");
   cmd->callback([opt] { run_log(*opt); });

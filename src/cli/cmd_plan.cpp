@@ -8,6 +8,7 @@
 #include <string>
 
 #include "commands.hpp"
+#include "finite_range.hpp"
 #include "form_assessor.hpp"
 #include "input_error.hpp"
 #include "return_to_run_plan.hpp"
@@ -97,17 +98,22 @@ void add_plan_command(CLI::App& app) {
   cmd->add_flag("--return", opt->make_return, "Build a new return-to-run plan");
   cmd->add_option("--start", opt->start, "First day of the plan (YYYY-MM-DD; default today)");
   cmd->add_option("--weeks", opt->settings.weeks, "Weeks of progression (4-8)")
+      ->check(finite_range(4, 8))
       ->capture_default_str();
   cmd->add_option("--sessions-per-week", opt->settings.sessions_per_week, "Runs a week")
+      ->check(finite_range(1, 7))
       ->capture_default_str();
   cmd->add_option("--first-week-min", opt->settings.first_week_run_min,
                   "Running minutes in the first week")
+      ->check(finite_range(1.0, 600.0))
       ->capture_default_str();
   cmd->add_option("--increase-pct", opt->settings.max_weekly_increase_pct,
                   "Weekly increase, at most 10 %")
+      ->check(finite_range(0.0, 10.0))
       ->capture_default_str();
   cmd->add_option("--cadence-spm", opt->cadence_spm,
-                  "Cadence target (default: the newest stored target of the athlete)");
+                  "Cadence target (default: the newest stored target of the athlete)")
+      ->check(finite_range(120.0, 240.0));
   cmd->add_option("--now", opt->now, "Judge progress as of this date (default today)");
   cmd->add_option("--db", opt->db,
                   "Session store (default $XDG_DATA_HOME/gaitkeeper/gaitkeeper.db)");

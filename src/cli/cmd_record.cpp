@@ -12,6 +12,7 @@
 
 #include "atomic_file.hpp"
 #include "commands.hpp"
+#include "finite_range.hpp"
 #include "input_error.hpp"
 #include "link_decoder.hpp"
 #include "link_flags.hpp"
@@ -149,10 +150,10 @@ void add_record_command(CLI::App& app) {
   cmd->add_option("-o,--out", opt->out, "Recording to write (replaced if it exists)")->required();
   cmd->add_option("--stats", opt->stats, "Also write the link counters as JSON here");
   cmd->add_option("--duration", opt->duration_s, "Stop after this many seconds (0 = never)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(finite_range(0.0, 7 * 86400.0));
   cmd->add_option("--idle-timeout", opt->idle_timeout_s,
                   "Stop after this many seconds without a byte (0 = never)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(finite_range(0.0, 86400.0));
   cmd->add_option("--athlete", opt->athlete, "Athlete name for the session header");
   cmd->add_flag("--progress", opt->progress, "Print the link counters to stderr every second");
   cmd->footer(

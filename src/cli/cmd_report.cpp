@@ -14,6 +14,7 @@
 #include "athlete_report.hpp"
 #include "atomic_file.hpp"
 #include "commands.hpp"
+#include "finite_range.hpp"
 #include "input_error.hpp"
 #include "report_data.hpp"
 #include "session_job.hpp"
@@ -208,7 +209,7 @@ void add_report_command(CLI::App& app) {
   cmd->add_option("--athlete", opt->athlete, "Athlete trend instead of one session");
   cmd->add_option("--weeks", opt->weeks, "Weeks the athlete trend covers")
       ->capture_default_str()
-      ->check(CLI::Range(1, 520));
+      ->check(finite_range(1, 520));
   cmd->add_option("--until", opt->until,
                   "Last day (YYYY-MM-DD, UTC) of the athlete trend (default: the day of the latest "
                   "session given)");

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "commands.hpp"
+#include "finite_range.hpp"
 #include "input_error.hpp"
 #include "session_store.hpp"
 #include "utc_time.hpp"
@@ -75,7 +76,9 @@ void add_shoes_command(CLI::App& app) {
   cmd->add_option("--athlete", opt->athlete, "Athlete")->required();
   cmd->add_option("--add", opt->add, "Register a pair by name (or update its start and limit)");
   cmd->add_option("--start", opt->start, "First day in the pair (YYYY-MM-DD; default today)");
-  cmd->add_option("--retire-km", opt->retire_km, "Replacement distance")->capture_default_str();
+  cmd->add_option("--retire-km", opt->retire_km, "Replacement distance")
+      ->check(finite_range(1.0, 5000.0))
+      ->capture_default_str();
   cmd->add_flag("--default", opt->make_default, "Sessions that name no shoes count on this pair");
   cmd->add_option("--db", opt->db,
                   "Session store (default $XDG_DATA_HOME/gaitkeeper/gaitkeeper.db)");

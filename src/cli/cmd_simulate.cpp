@@ -11,6 +11,7 @@
 #include <string>
 
 #include "commands.hpp"
+#include "finite_range.hpp"
 #include "input_error.hpp"
 #include "placement.hpp"
 #include "session.hpp"
@@ -219,68 +220,68 @@ void add_simulate_command(CLI::App& app) {
   cmd->add_option("--duration-s", opt->duration_s,
                   "Length of the main stretch (after --stand-s and --warmup-walk-s)")
       ->capture_default_str()
-      ->check(CLI::Range(1.0, 6.0 * 3600.0));
+      ->check(finite_range(1.0, 6.0 * 3600.0));
   cmd->add_option("--speed-mps", opt->speed_mps, "Speed of the main stretch")
       ->capture_default_str()
-      ->check(CLI::Range(0.3, 12.0));
+      ->check(finite_range(0.3, 12.0));
   cmd->add_option("--cadence-spm", opt->cadence_spm, "Steps per minute (both feet) at the start")
       ->capture_default_str()
-      ->check(CLI::Range(60.0, 260.0));
+      ->check(finite_range(60.0, 260.0));
   cmd->add_option("--duty-factor", opt->duty_factor, "Stance share of a running stride")
       ->capture_default_str()
-      ->check(CLI::Range(0.2, 0.55));
+      ->check(finite_range(0.2, 0.55));
   cmd->add_option("--foot-strike", opt->foot_strike, "Running foot strike: heel, mid or fore")
       ->capture_default_str()
       ->check(CLI::IsMember({"heel", "mid", "fore"}));
   cmd->add_option("--valgus-left-deg", opt->valgus_left_deg,
                   "Peak stance knee valgus, left (+ = knee toward the midline)")
       ->capture_default_str()
-      ->check(CLI::Range(-25.0, 25.0));
+      ->check(finite_range(-25.0, 25.0));
   cmd->add_option("--valgus-right-deg", opt->valgus_right_deg, "Peak stance knee valgus, right")
       ->capture_default_str()
-      ->check(CLI::Range(-25.0, 25.0));
+      ->check(finite_range(-25.0, 25.0));
   cmd->add_option("--knee-flexion-ic-deg", opt->knee_flexion_ic_deg,
                   "Knee flexion at initial contact while running")
       ->capture_default_str()
-      ->check(CLI::Range(0.0, 40.0));
+      ->check(finite_range(0.0, 40.0));
   cmd->add_option("--knee-terminal-extension-deg", opt->knee_terminal_extension_deg,
                   "How much straighter than at contact the running knee gets late in the swing\n"
                   "before flexing into the contact (0 = straightest at contact)")
       ->capture_default_str()
-      ->check(CLI::Range(0.0, 20.0));
+      ->check(finite_range(0.0, 20.0));
   cmd->add_option("--knee-terminal-swing-share", opt->knee_terminal_swing_share,
                   "When the knee is straightest: share of the swing before contact")
       ->capture_default_str()
-      ->check(CLI::Range(0.03, 0.3));
+      ->check(finite_range(0.03, 0.3));
   cmd->add_option("--impact-rise-ms", opt->impact_rise_ms,
                   "Onset time constant of the impact shock after each contact (its\n"
                   "ringing bounds the effect: the shank's shock peaks 1.1-2.0 ms after\n"
                   "contact over 2-12 ms)")
       ->capture_default_str()
-      ->check(CLI::Range(0.5, 20.0));
+      ->check(finite_range(0.5, 20.0));
   cmd->add_option("--shock-peak-ms", opt->shock_peak_ms,
                   "0: shank and thigh shocks are spikes like the foot's; otherwise a pulse\n"
                   "peaking this long after each contact (2-20 ms)")
       ->capture_default_str()
-      ->check(CLI::Range(0.0, 20.0));
+      ->check(finite_range(0.0, 20.0));
   cmd->add_option("--asymmetry-pct", opt->asymmetry_pct,
                   "Left contact time longer than right by this %")
       ->capture_default_str()
-      ->check(CLI::Range(-30.0, 30.0));
+      ->check(finite_range(-30.0, 30.0));
   cmd->add_option("--cadence-drift-spm", opt->cadence_drift_spm,
                   "Cadence change from start to end of running (fatigue: negative)")
       ->capture_default_str()
-      ->check(CLI::Range(-60.0, 60.0));
+      ->check(finite_range(-60.0, 60.0));
   cmd->add_option("--valgus-drift-deg", opt->valgus_drift_deg,
                   "Peak valgus change from start to end of running, both sides")
       ->capture_default_str()
-      ->check(CLI::Range(-15.0, 15.0));
+      ->check(finite_range(-15.0, 15.0));
   cmd->add_option("--pelvic-drop-deg", opt->pelvic_drop_deg, "Contralateral pelvic drop in stance")
       ->capture_default_str()
-      ->check(CLI::Range(0.0, 15.0));
+      ->check(finite_range(0.0, 15.0));
   cmd->add_option("--rate-hz", opt->rate_hz, "Sample rate of every sensor")
       ->capture_default_str()
-      ->check(CLI::Range(sim::kMinRate_hz, sim::kMaxRate_hz));
+      ->check(finite_range(sim::kMinRate_hz, sim::kMaxRate_hz));
   cmd->add_option("--sensors", opt->sensors,
                   "Comma-separated: shoe+sleeve (feet, shanks, thighs), feet, shank, thigh,\n"
                   "pelvis, or placements (left_foot, right_shank, pelvis, ...)")
@@ -293,25 +294,27 @@ void add_simulate_command(CLI::App& app) {
                   "Multiplies noise, bias, bias drift and scale error (0 = ideal readings,\n"
                   "still quantised to int16 counts and clipped at full scale)")
       ->capture_default_str()
-      ->check(CLI::Range(0.0, 20.0));
+      ->check(finite_range(0.0, 20.0));
   cmd->add_option("--mounting-max-deg", opt->mounting_max_deg,
                   "Largest random rotation of a sensor on its segment (0 = aligned)")
       ->capture_default_str()
-      ->check(CLI::Range(0.0, 180.0));
+      ->check(finite_range(0.0, 180.0));
   cmd->add_option("--drop-pct", opt->drop_pct, "Share of 20-sample packets lost")
       ->capture_default_str()
-      ->check(CLI::Range(0.0, 50.0));
+      ->check(finite_range(0.0, 50.0));
   cmd->add_option("--jitter-us", opt->jitter_us, "Sigma of per-sample timestamp jitter")
       ->capture_default_str()
-      ->check(CLI::Range(0.0, 5000.0));
+      ->check(finite_range(0.0, 5000.0));
   cmd->add_option("--stand-s", opt->stand_s, "Standing still first (sensors at rest)")
       ->capture_default_str()
-      ->check(CLI::Range(0.0, 3600.0));
+      ->check(finite_range(0.0, 3600.0));
   cmd->add_option("--warmup-walk-s", opt->warmup_walk_s,
                   "Walking (1.4 m/s, 110 steps/min) before the main stretch")
       ->capture_default_str()
-      ->check(CLI::Range(0.0, 3600.0));
-  cmd->add_option("--seed", opt->seed, "Random seed (sensor errors)")->capture_default_str();
+      ->check(finite_range(0.0, 3600.0));
+  cmd->add_option("--seed", opt->seed, "Random seed (sensor errors)")
+      ->check(finite_range(0.0, 18446744073709551615.0))
+      ->capture_default_str();
   cmd->add_option("--start", opt->start,
                   "Session start in UTC (YYYY-MM-DD or YYYY-MM-DDTHH:MM); default 2024-01-01");
   cmd->add_option("--athlete", opt->athlete, "Athlete name in the session header")

@@ -751,7 +751,14 @@ Session read_csv_session(const std::filesystem::path& dir, Warnings& warnings) {
       doc.fail("\"activity\"", fmt::format("activity '{}' must be running or walking", *activity));
     }
   }
-  if (const auto v = doc.opt_number(doc.root, "treadmill_speed_mps")) h.set_treadmill_speed_mps(*v);
+  if (const auto v = doc.opt_number(doc.root, "treadmill_speed_mps")) {
+    // A treadmill runs at 0.5-10 m/s (1.8-36 km/h); a value outside is a unit slip (km/h).
+    if (*v < 0.5 || *v > 10.0) {
+      doc.fail(doc.key_text("treadmill_speed_mps"),
+               fmt::format("treadmill_speed_mps {:g} is not 0.5 to 10 m/s (a speed in km/h?)", *v));
+    }
+    h.set_treadmill_speed_mps(*v);
+  }
   if (const auto v = doc.opt_number(doc.root, "treadmill_incline_pct")) {
     h.set_treadmill_incline_pct(*v);
   } else if (const auto deg = doc.opt_number(doc.root, "treadmill_incline_deg")) {
@@ -772,6 +779,16 @@ Session read_csv_session(const std::filesystem::path& dir, Warnings& warnings) {
   std::vector<SensorEntry> entries;
   for (size_t i = 0; i < sensors->size(); ++i) {
     entries.push_back(parse_sensor_entry(doc, (*sensors)[i], i));
+    // One sensor per place: two streams claiming one foot would be merged as two feet's steps
+    // (a cadence twice the true one) or as one foot's contacts twice.
+    for (size_t j = 0; j < i; ++j) {
+      if (entries[j].placement == entries[i].placement) {
+        doc.fail(
+            fmt::format("\"{}\"", entries[i].file),
+            fmt::format("placement {} is listed twice ({} and {}); give each sensor its own",
+                        placement_name(entries[i].placement), entries[j].file, entries[i].file));
+      }
+    }
   }
   for (size_t i = 0; i < entries.size(); ++i) {
     const fs::path csv_path = dir / entries[i].file;
