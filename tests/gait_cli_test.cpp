@@ -223,5 +223,32 @@ TEST_F(GaitCli, MissingSessionJsonIsBadInput) {
   EXPECT_NE(r.err.find("session.json"), std::string::npos) << r.err;
 }
 
+// A recording with its header and no samples (a capture that never received a packet) is bad
+// input, not an empty session to store.
+TEST_F(GaitCli, RecordingWithoutSamplesIsBadInput) {
+  Warnings w;
+  Session s = load_session(session(), w);
+  for (SensorStream& stream : s.sensors) stream.samples.clear();
+  const fs::path empty = root() / "empty.gkr";
+  write_recording(empty, s);
+  const CliRun r = cli("analyze " + empty.string() + " --no-store");
+  EXPECT_EQ(r.rc, 2) << r.out << r.err;
+  EXPECT_NE(r.err.find("empty.gkr: holds no samples to analyse"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("empty.gkr: " + empty.string()), std::string::npos) << "named twice";
+}
+
+// Options are checked finite and in range before anything runs or is written (CLI11's own range
+// check lets "nan" through).
+TEST_F(GaitCli, NonFiniteOptionIsBadInput) {
+  const fs::path out = root() / "nan_run";
+  const CliRun r = cli("simulate --out " + out.string() + " --duration-s nan");
+  EXPECT_EQ(r.rc, 2) << r.err;
+  EXPECT_NE(r.err.find("--duration-s: nan is not a finite number"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(out));
+  const CliRun neg = cli("simulate --out " + out.string() + " --seed -1");
+  EXPECT_EQ(neg.rc, 2) << neg.err;
+  EXPECT_FALSE(fs::exists(out));
+}
+
 }  // namespace
 }  // namespace gk

@@ -152,24 +152,27 @@ void run_analyze(const AnalyzeOptions& opt) {
     const BatchOutcome& o = outcomes[i];
     if (o.data) {
       for (const std::string& w : o.data->warnings) {
-        fmt::print(stderr, "warning: {}: {}\n", files[i].string(), w);
+        print_input_warning(files[i], w);
       }
     }
   }
   if (!opt.no_store) fmt::print("stored in {}\n", db_path.string());
+  // InputError messages already begin with the file; the others get it here, once.
+  const auto without_file = [&](size_t i) {
+    const std::string prefix = files[i].string() + ": ";
+    const std::string& e = outcomes[i].error;
+    return e.rfind(prefix, 0) == 0 ? e.substr(prefix.size()) : e;
+  };
+  if (files.size() == 1 && !outcomes[0].error.empty()) {
+    throw InputError(files[0], 0, without_file(0));  // printed once, by main
+  }
   size_t first_failed = files.size();
   for (size_t i = 0; i < files.size(); ++i) {
     if (outcomes[i].error.empty()) continue;
-    // InputError messages already name the file; others get it here.
-    const std::string& e = outcomes[i].error;
-    fmt::print(stderr, "error: {}\n",
-               e.find(files[i].string()) == std::string::npos
-                   ? fmt::format("{}: {}", files[i].string(), e)
-                   : e);
+    fmt::print(stderr, "error: {}: {}\n", files[i].string(), without_file(i));
     first_failed = std::min(first_failed, i);
   }
   if (first_failed < files.size()) {
-    if (files.size() == 1) throw InputError(files[0], 0, outcomes[0].error);
     throw InputError(files[first_failed], 0,
                      fmt::format("{} of {} sessions failed (reasons above); the others were "
                                  "analysed{}",

@@ -32,7 +32,7 @@ void run_assess(const AssessOptions& opt) {
   job.profile = profile;
   SessionReportData d = run_session_job(opt.session, job).data;
   for (const std::string& w : d.warnings) {
-    fmt::print(stderr, "warning: {}: {}\n", opt.session.string(), w);
+    print_input_warning(opt.session, w);
   }
   Assessment& as = d.assessment;
   // Training load needs the runner's history: the runs stored before this one.

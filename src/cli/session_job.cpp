@@ -49,6 +49,13 @@ SessionJobResult run_session_job(const std::filesystem::path& path,
   } else {
     analysis = analyze_recording(path, header, batch_engine_settings(), settings.keep_knee_series);
   }
+  // Nothing to analyse (a recording with its header only, sensors of one sample each): an
+  // error, not an empty session stored as if a run had been measured.
+  if (analysis.duration_s <= 0.0) {
+    std::string why = "holds no samples to analyse";
+    if (!analysis.warnings.empty()) why += " (" + analysis.warnings.front() + ")";
+    throw InputError(path, 0, why);
+  }
   if (header.athlete().empty() && !settings.athlete_fallback.empty()) {
     header.set_athlete(settings.athlete_fallback);
   }
@@ -158,6 +165,15 @@ std::vector<std::filesystem::path> collect_sessions(
     out.insert(out.end(), found.begin(), found.end());
   }
   return out;
+}
+
+void print_input_warning(const std::filesystem::path& file, const std::string& warning) {
+  const std::string prefix = file.string() + ": ";
+  if (warning.rfind(prefix, 0) == 0) {
+    fmt::print(stderr, "warning: {}\n", warning);
+  } else {
+    fmt::print(stderr, "warning: {}{}\n", prefix, warning);
+  }
 }
 
 }  // namespace gk::cli

@@ -63,6 +63,10 @@ std::vector<BatchOutcome> run_batch(const std::vector<std::filesystem::path>& fi
 /// Throws InputError naming the store when nothing matches.
 int64_t resolve_stored_session(SessionStore& store, const std::string& arg);
 
+/// Prints a warning about one input as "warning: FILE: ...", naming the file once (the
+/// recording reader's own warnings already begin with it).
+void print_input_warning(const std::filesystem::path& file, const std::string& warning);
+
 /// Expands the command line into session paths: a CSV session folder (it has
 /// session.json) or a .gkr file as given; any other folder is searched
 /// recursively for both, in sorted order. Throws InputError for a path that

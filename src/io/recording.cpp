@@ -228,8 +228,8 @@ RecordingReader::Record RecordingReader::read_record(google::protobuf::MessageLi
     } else {
       warning_ = fmt::format(
           "corrupt record at byte {}: malformed length prefix; the {} bytes "
-          "before it were read",
-          start, start);
+          "before it were read, the {} from it on were not (the file is damaged there)",
+          start, start, size_ - start);
     }
     return Record::kBad;
   }
@@ -237,8 +237,8 @@ RecordingReader::Record RecordingReader::read_record(google::protobuf::MessageLi
   if (length > kMaxRecordBytes) {
     warning_ = fmt::format(
         "corrupt record at byte {}: length {} is over the {} MiB limit; the "
-        "{} bytes before it were read",
-        start, length, kMaxRecordBytes >> 20, start);
+        "{} bytes before it were read, the {} from it on were not (the file is damaged there)",
+        start, length, kMaxRecordBytes >> 20, start, size_ - start);
     return Record::kBad;
   }
   const uint64_t body = start + prefix;
@@ -257,8 +257,8 @@ RecordingReader::Record RecordingReader::read_record(google::protobuf::MessageLi
   if (!parsed) {
     warning_ = fmt::format(
         "corrupt record at byte {}: {} bytes that do not parse as a {}; the {} "
-        "bytes before it were read",
-        start, length, m.GetTypeName(), start);
+        "bytes before it were read, the {} from it on were not (the file is damaged there)",
+        start, length, m.GetTypeName(), start, size_ - start);
     return Record::kBad;
   }
   offset_ = body + length;
@@ -271,8 +271,9 @@ void RecordingReader::end_stream(Record r, uint64_t start) {
     offset_ = start;
     warning_ = fmt::format(
         "corrupt record at byte {}: the packet's sample arrays disagree in "
-        "length; the {} bytes before it were read",
-        start, start);
+        "length; the {} bytes before it were read, the {} from it on were not (the file is damaged "
+        "there)",
+        start, start, size_ - start);
   }
   if (!warning_.empty()) warning_ = path_.string() + ": " + warning_;
 }
@@ -318,8 +319,8 @@ std::optional<pb::RecordingEntry> RecordingReader::next_entry() {
       offset_ = start;
       warning_ = fmt::format(
           "corrupt record at byte {}: neither a packet nor a link chunk; the {} bytes "
-          "before it were read",
-          start, start);
+          "before it were read, the {} from it on were not (the file is damaged there)",
+          start, start, size_ - start);
     }
   }
   if (r == Record::kOk && (!entry.has_packet() || consistent(entry.packet()))) return entry;
