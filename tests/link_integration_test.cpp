@@ -256,6 +256,20 @@ TEST(LinkIntegration, RecordRejectsBadEndpoints) {
                 (kRecord + " record --tcp nohost:99999 -o " + out + " 2>/dev/null").c_str())),
             2);
   EXPECT_FALSE(std::filesystem::exists(out)) << "nothing is written for a bad endpoint";
+  // A serial device that is not there: retried for the duration, then an error saying why, and
+  // no journal holding a header only.
+  const std::string err = (dir.dir() / "err.txt").string();
+  const std::string missing = (dir.dir() / "ttyNONE").string();
+  EXPECT_EQ(WEXITSTATUS(std::system((kRecord + " record --serial " + missing + " --duration 1 -o " +
+                                     out + " > /dev/null 2> " + err)
+                                        .c_str())),
+            2);
+  std::ifstream in(err);
+  const std::string said((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_NE(said.find("nothing was recorded: cannot open serial " + missing), std::string::npos)
+      << said;
+  EXPECT_NE(said.find("No such file or directory"), std::string::npos) << said;
+  EXPECT_FALSE(std::filesystem::exists(out));
 }
 
 }  // namespace

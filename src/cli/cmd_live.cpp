@@ -122,6 +122,12 @@ bool on_live_session_end(const live::LiveSessionResult& r, const AssessProfile& 
       "\nsession ended: {} steps over {:.0f} s of running; link: {} packets, {} missing, "
       "{} reconnects\n",
       r.steps.size(), r.assessment.running_s, r.link.packets, r.link.missing, r.reconnects);
+  // The link never came up: nothing to store or report, and an error that says why.
+  if (!r.link_failure.empty()) {
+    fmt::print(stderr, "error: nothing was received: {}\n", r.link_failure);
+    std::fflush(stdout);
+    return false;
+  }
   const int64_t t0 = r.steps.empty() ? 0 : r.steps.front().event.ic_us;
   for (const CadenceWindow& w : r.minutes) {
     fmt::print("  minute from {:5.1f} s: cadence {:.1f} steps/min\n",
@@ -263,7 +269,8 @@ void run_live(const LiveOptions& o) {
   // still ends with a non-zero exit, so a script notices.
   if (!ended_well) {
     throw InputError(recording, 0,
-                     "the recording is complete, but the session's end failed (see above)");
+                     "the session did not end cleanly (see above); the recording holds all that "
+                     "was received");
   }
 }
 

@@ -118,6 +118,18 @@ void run_record(const RecordOptions& o) {
   receiver.run();
   RecordingWriter& writer = journal.writer();
   writer.close();
+  // Never connected (a wrong device path, nothing listening): an error naming why, and no
+  // journal left that holds a header only.
+  if (receiver.counters().connects == 0) {
+    std::error_code ignored;
+    std::filesystem::remove(o.out, ignored);
+    const link::ReceiverCounters& c = receiver.counters();
+    throw InputError(o.out, 0,
+                     fmt::format("nothing was recorded: {}",
+                                 c.last_failure.empty() ? "no device connected"
+                                                        : fmt::format("{} ({} attempts)",
+                                                                      c.last_failure, c.failures)));
+  }
   const link::LinkStats s = decoder.stats();
   const nlohmann::json j = stats_json(decoder, receiver.counters(), writer.packets_written());
   fmt::print(

@@ -159,8 +159,9 @@ void LinkReceiver::open() {
                            ec);
       }
       if (ec) {
-        serial_.close(ec);
-        retry();
+        boost::system::error_code ignored;
+        serial_.close(ignored);
+        open_failed(ec);
         return;
       }
       on_connected();
@@ -170,14 +171,14 @@ void LinkReceiver::open() {
       tcp::resolver resolver(io_);
       const auto results = resolver.resolve(endpoint_.address, std::to_string(endpoint_.port), ec);
       if (ec) {
-        retry();
+        open_failed(ec);
         return;
       }
       asio::async_connect(tcp_, results,
                           [this](const boost::system::error_code& e, const tcp::endpoint&) {
                             if (e) {
                               tcp_.close();
-                              retry();
+                              open_failed(e);
                               return;
                             }
                             on_connected();
@@ -247,6 +248,12 @@ void LinkReceiver::on_lost() {
   // A lost device is usually back soon (re-plugged, re-advertising): try
   // again at once, then back off.
   backoff_us_ = settings_.backoff_initial_us;
+  retry();
+}
+
+void LinkReceiver::open_failed(const boost::system::error_code& ec) {
+  ++counters_.failures;
+  counters_.last_failure = fmt::format("cannot open {}: {}", endpoint_.describe(), ec.message());
   retry();
 }
 

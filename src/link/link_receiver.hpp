@@ -43,6 +43,9 @@ struct ReceiverCounters {
   uint64_t connects = 0;    ///< successful opens/accepts (UDP: 1)
   uint64_t reconnects = 0;  ///< connects after the first
   uint64_t failures = 0;    ///< failed opens/connects and dropped connections
+  /// Why the last open or connect failed ("cannot open /dev/ttyACM0: No such file or
+  /// directory"); empty while none has.
+  std::string last_failure;
 };
 
 class LinkReceiver {
@@ -77,6 +80,8 @@ class LinkReceiver {
   void read();
   void on_lost();
   void retry();
+  /// An open or connect that failed: counted, its reason kept, tried again after the backoff.
+  void open_failed(const boost::system::error_code& ec);
   void arm_idle_timer();
   void arm_tick_timer();
 

@@ -144,6 +144,11 @@ LiveSessionResult LiveSession::run() {
   r.recording = m.pipeline->recording_path();
   r.link = m.pipeline->decoder().stats();
   r.reconnects = st.reconnects;
+  if (m.receiver && m.receiver->counters().connects == 0) {
+    r.link_failure = m.receiver->counters().last_failure.empty()
+                         ? "no device connected"
+                         : m.receiver->counters().last_failure;
+  }
   r.warnings = m.pipeline->warnings();
   if (m.on_end) m.on_end(r);
   return r;

@@ -33,6 +33,8 @@ struct LiveSessionResult {
   std::filesystem::path recording;     ///< the complete .gkr journal
   link::LinkStats link;
   uint64_t reconnects = 0;
+  /// Why the link never connected (LinkReceiver's last failure), empty if it did or for a replay.
+  std::string link_failure;
   std::vector<std::string> warnings;  ///< the engine's degenerate-data warnings
 };
 
