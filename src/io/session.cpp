@@ -10,6 +10,7 @@
 #include <iterator>
 #include <limits>
 #include <map>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <numbers>
 #include <set>
@@ -824,20 +825,11 @@ std::vector<std::string> csv_file_names(const Session& session) {
   return names;
 }
 
-void write_csv_session(const std::filesystem::path& dir, const Session& session) {
-  for (size_t i = 0; i < session.sensors.size(); ++i) {
-    const pb::SensorInfo& info = session.sensors[i].info;
-    if (!parse_placement(placement_name(info.placement()))) {
-      throw InputError(dir, 0,
-                       fmt::format("sensor {} (device {}) has no placement; a CSV session needs "
-                                   "one of {}",
-                                   i + 1, info.device_id(), placement_list()));
-    }
-  }
-  std::error_code ec;
-  fs::create_directories(dir, ec);
-  if (ec) throw InputError(dir, 0, "cannot create folder: " + ec.message());
+namespace {
 
+template <typename Stage>
+void write_csv_session_files(const std::filesystem::path& dir, const Session& session,
+                             Stage&& stage) {
   const pb::SessionHeader& h = session.header;
   ordered_json root;
   root["athlete"] = h.athlete();
@@ -854,7 +846,7 @@ void write_csv_session(const std::filesystem::path& dir, const Session& session)
   for (size_t i = 0; i < session.sensors.size(); ++i) {
     const SensorStream& s = session.sensors[i];
     const Ranges r = effective_ranges(s);
-    write_file_atomically(dir / names[i], imu_csv(s, r.gyro_dps > 0));
+    stage(dir / names[i], imu_csv(s, r.gyro_dps > 0));
     ordered_json e;
     e["file"] = names[i];
     e["placement"] = placement_name(s.info.placement());
@@ -868,7 +860,41 @@ void write_csv_session(const std::filesystem::path& dir, const Session& session)
     root["sensors"].push_back(e);
   }
   // Last, so a folder with session.json has all the files it lists.
-  write_file_atomically(dir / "session.json", root.dump(2) + "\n");
+  stage(dir / "session.json", root.dump(2) + "\n");
+}
+
+}  // namespace
+
+void write_csv_session(const std::filesystem::path& dir, const Session& session) {
+  for (size_t i = 0; i < session.sensors.size(); ++i) {
+    const pb::SensorInfo& info = session.sensors[i].info;
+    if (!parse_placement(placement_name(info.placement()))) {
+      throw InputError(dir, 0,
+                       fmt::format("sensor {} (device {}) has no placement; a CSV session needs "
+                                   "one of {}",
+                                   i + 1, info.device_id(), placement_list()));
+    }
+  }
+  std::error_code ec;
+  const bool existed = fs::exists(dir, ec);
+  fs::create_directories(dir, ec);
+  if (ec) throw InputError(dir, 0, "cannot create folder: " + ec.message());
+  // Every file is written to its temporary first and all are renamed into place only once all
+  // were written: a failure part way (disk full, a folder where a file should go) leaves the
+  // folder as it was, or no folder at all if this call made it.
+  std::vector<std::unique_ptr<AtomicFile>> staged;
+  const auto stage = [&](const fs::path& path, std::string_view content) {
+    staged.push_back(std::make_unique<AtomicFile>(path));
+    staged.back()->stream().write(content.data(), static_cast<std::streamsize>(content.size()));
+  };
+  try {
+    write_csv_session_files(dir, session, stage);
+    for (const auto& f : staged) f->commit();
+  } catch (...) {
+    staged.clear();
+    if (!existed) fs::remove(dir, ec);
+    throw;
+  }
 }
 
 // ---- Recordings ---------------------------------------------------------------
