@@ -11,6 +11,7 @@
 #include <fstream>
 #include <numbers>
 #include <string>
+#include <vector>
 
 #include "packetizer.hpp"
 #include "session.hpp"
@@ -146,6 +147,26 @@ TEST(CliIo, BadCsvFailsWithFileLineAndWritesNothing) {
   for (const auto& e : fs::directory_iterator(tmp.path())) {
     EXPECT_EQ(e.path().filename(), "bad_session") << "left behind: " << e.path();
   }
+}
+
+// An export that cannot write one of its files writes none of them (a folder sits where the
+// second sensor's CSV should go): no CSV beside it, no session.json; a folder it made is removed.
+TEST(CliIo, ExportThatFailsPartWayWritesNothing) {
+  TempDir tmp;
+  const fs::path src = tmp / "hand_session";
+  write_hand_session(src);
+  ASSERT_EQ(run_cli(fmt::format("import {} {}", quote(src), quote(tmp / "run.gkr"))).exit_code, 0);
+  const fs::path out = tmp / "out";
+  fs::create_directories(out / "clip.csv");  // the pelvis stream's file (its source's name)
+  const CliRun r = run_cli(fmt::format("export {} {}", quote(tmp / "run.gkr"), quote(out)));
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("clip.csv: is a folder"));
+  std::vector<std::string> left;
+  for (const auto& e : fs::directory_iterator(out)) left.push_back(e.path().filename().string());
+  EXPECT_EQ(left, std::vector<std::string>{"clip.csv"}) << "only what was there before";
+  const CliRun fresh =
+      run_cli(fmt::format("export {} {}", quote(tmp / "run.gkr"), quote(tmp / "new" / "x")));
+  EXPECT_EQ(fresh.exit_code, 0) << fresh.output;
 }
 
 TEST(CliIo, MissingInputsAndUsage) {
