@@ -19,6 +19,7 @@
 #include "input_error.hpp"
 #include "live_server.hpp"
 #include "pain_check.hpp"
+#include "session_job.hpp"
 #include "session_report.hpp"
 #include "session_store.hpp"
 #include "svg_chart.hpp"
@@ -230,10 +231,7 @@ void run_coach(const CoachOptions& opt) {
                                  "--token SECRET (required for any non-loopback address)",
                                  opt.bind));
   }
-  const std::filesystem::path path = opt.db.empty() ? default_db_path() : opt.db;
-  if (!std::filesystem::exists(path)) {
-    throw InputError(path, 0, "no session store here: `gaitkeeper analyze` stores sessions");
-  }
+  const std::filesystem::path path = existing_store(opt.db);
   SessionStore store(path);  // used on the server thread only, after start()
   // Block the stop signals before the server thread starts so only this
   // thread receives them.

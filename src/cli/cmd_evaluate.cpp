@@ -11,6 +11,7 @@
 #include "placement.hpp"
 #include "session.hpp"
 #include "session_analysis.hpp"
+#include "session_job.hpp"
 
 namespace gk::cli {
 namespace {
@@ -27,6 +28,12 @@ nlohmann::json opt_json(const std::optional<double>& v) {
 void run_evaluate(const EvaluateOptions& opt) {
   const std::filesystem::path truth_dir =
       opt.truth_dir.empty() ? truth_dir_for(opt.session) : opt.truth_dir;
+  if (!opt.truth_dir.empty() && std::filesystem::is_regular_file(opt.truth_dir)) {
+    throw InputError(opt.truth_dir, 0,
+                     "--truth takes the folder that holds events.csv and/or knee.csv, not a "
+                     "file: give " +
+                         opt.truth_dir.parent_path().string());
+  }
   const Truth truth = read_truth(truth_dir);
   if (!truth.events && !truth.knee) {
     throw InputError(truth_dir / "events.csv", 0,
@@ -36,9 +43,9 @@ void run_evaluate(const EvaluateOptions& opt) {
   }
   Warnings load_warnings;
   const Session session = load_session(opt.session, load_warnings);
-  for (const std::string& w : load_warnings) fmt::print(stderr, "warning: {}\n", w);
+  for (const std::string& w : load_warnings) print_input_warning(opt.session, w);
   const GaitAnalysis a = analyze_gait(session);
-  for (const std::string& w : a.warnings) fmt::print(stderr, "warning: {}\n", w);
+  for (const std::string& w : a.warnings) print_input_warning(opt.session, w);
   nlohmann::json j;
   j["session"] = opt.session.string();
   if (truth.knee) {

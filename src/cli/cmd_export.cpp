@@ -13,6 +13,7 @@
 #include "input_error.hpp"
 #include "placement.hpp"
 #include "session.hpp"
+#include "session_job.hpp"
 
 namespace gk::cli {
 namespace {
@@ -28,7 +29,7 @@ void run_fit_export(const ExportOptions& opt) {
   const AssessProfile profile = opt.profile.empty() ? AssessProfile{} : load_profile(opt.profile);
   Warnings warnings;
   const SessionReportData d = analyze_for_report(opt.session, profile, warnings);
-  for (const std::string& w : warnings) fmt::print(stderr, "warning: {}\n", w);
+  for (const std::string& w : warnings) print_input_warning(opt.session, w);
   write_fit(opt.fit, d);
   fmt::print("wrote FIT activity {} ({} steps in {} records, {} bytes)\n", opt.fit.string(),
              d.steps.size(), fit_records(d).size(), std::filesystem::file_size(opt.fit));
@@ -48,7 +49,7 @@ void run_export(const ExportOptions& opt) {
   Warnings warnings;
   const Session session = load_session(opt.session, warnings);
   const Truth truth = read_truth(truth_dir_for(opt.session));
-  for (const std::string& w : warnings) fmt::print(stderr, "warning: {}\n", w);
+  for (const std::string& w : warnings) print_input_warning(opt.session, w);
 
   write_csv_session(opt.out_dir, session);
   const std::vector<std::string> names = csv_file_names(session);

@@ -11,6 +11,7 @@
 #include "input_error.hpp"
 #include "placement.hpp"
 #include "session.hpp"
+#include "session_job.hpp"
 
 namespace gk::cli {
 namespace {
@@ -32,7 +33,7 @@ void run_import(const ImportOptions& opt) {
   Warnings warnings;
   const Session session = read_csv_session(opt.csv_dir, warnings);
   const Truth truth = read_truth(truth_dir_for(opt.csv_dir));
-  for (const std::string& w : warnings) fmt::print(stderr, "warning: {}\n", w);
+  for (const std::string& w : warnings) print_input_warning(opt.csv_dir, w);
 
   write_recording(opt.out, session, opt.samples_per_packet);
   fmt::print("wrote {} ({} bytes, session '{}')\n", opt.out.string(),

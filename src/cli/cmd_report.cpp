@@ -41,14 +41,8 @@ std::filesystem::path db_path(const ReportOptions& opt) {
 }
 
 /// The store's path, which must exist (reports never create one).
-std::filesystem::path existing_store(const ReportOptions& opt) {
-  const std::filesystem::path path = db_path(opt);
-  if (!std::filesystem::exists(path)) {
-    throw InputError(path, 0,
-                     "no session store here: `gaitkeeper analyze` stores sessions (or pass "
-                     "--db PATH, or the session files themselves)");
-  }
-  return path;
+std::filesystem::path report_store(const ReportOptions& opt) {
+  return existing_store(opt.db, " (or pass --db PATH, or the session files themselves)");
 }
 
 constexpr int64_t kDay_us = 86400LL * 1000000;
@@ -83,7 +77,7 @@ void run_athlete(const ReportOptions& opt, const AssessProfile& profile) {
   data.weeks = opt.weeks;
   std::optional<SessionStore> store;
   if (opt.sessions.empty()) {
-    store.emplace(existing_store(opt));
+    store.emplace(report_store(opt));
     data.sessions = store->athlete_rows(opt.athlete);
     if (data.sessions.empty()) {
       throw InputError(store->db().path(), 0,
@@ -95,7 +89,7 @@ void run_athlete(const ReportOptions& opt, const AssessProfile& profile) {
     for (const std::filesystem::path& p : opt.sessions) {
       Warnings w;
       const SessionReportData d = analyze_for_report(p, profile, w);
-      for (const std::string& s : w) fmt::print(stderr, "warning: {}\n", s);
+      for (const std::string& s : w) print_input_warning(p, s);
       if (!d.header.athlete().empty() && d.header.athlete() != opt.athlete) {
         fmt::print(stderr, "warning: {}: athlete is '{}', not '{}'\n", p.string(),
                    d.header.athlete(), opt.athlete);
@@ -138,7 +132,7 @@ void run_report(const ReportOptions& opt) {
     SessionJobSettings job;
     job.profile = profile;
     d = run_session_job(session, job).data;
-    for (const std::string& s : d.warnings) fmt::print(stderr, "warning: {}\n", s);
+    for (const std::string& s : d.warnings) print_input_warning(session, s);
     // Training load against the stored history, when there is one.
     if (std::filesystem::exists(db_path(opt))) {
       SessionStore store(db_path(opt));
@@ -148,7 +142,7 @@ void run_report(const ReportOptions& opt) {
     }
   } else {
     // Not a file: a stored session by id, content hash or name.
-    SessionStore store(existing_store(opt));
+    SessionStore store(report_store(opt));
     std::optional<SessionReportData> stored = store.load(session.string());
     if (!stored) {
       throw InputError(session, 0,

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "commands.hpp"
+#include "session_job.hpp"
 #include "session_store.hpp"
 #include "utc_time.hpp"
 
@@ -18,7 +19,7 @@ struct SessionsOptions {
 };
 
 void run_sessions(const SessionsOptions& opt) {
-  SessionStore store(opt.db.empty() ? default_db_path() : opt.db);
+  SessionStore store(existing_store(opt.db));
   const auto list = store.list(opt.athlete);
   fmt::print("{:>4}  {:<12} {:<16} {:<16} {:>8} {:>6} {:>8} {:>7} {:>5}\n", "id", "hash", "athlete",
              "start (UTC)", "duration", "steps", "cadence", "target", "flags");

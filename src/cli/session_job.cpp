@@ -167,6 +167,14 @@ std::vector<std::filesystem::path> collect_sessions(
   return out;
 }
 
+std::filesystem::path existing_store(const std::filesystem::path& db, const std::string& hint) {
+  const std::filesystem::path path = db.empty() ? default_db_path() : db;
+  if (!std::filesystem::exists(path)) {
+    throw InputError(path, 0, "no session store here: `gaitkeeper analyze` stores sessions" + hint);
+  }
+  return path;
+}
+
 void print_input_warning(const std::filesystem::path& file, const std::string& warning) {
   const std::string prefix = file.string() + ": ";
   if (warning.rfind(prefix, 0) == 0) {

@@ -63,6 +63,10 @@ std::vector<BatchOutcome> run_batch(const std::vector<std::filesystem::path>& fi
 /// Throws InputError naming the store when nothing matches.
 int64_t resolve_stored_session(SessionStore& store, const std::string& arg);
 
+/// The session store at db (the default store where db is empty), which must exist: commands
+/// that only read it never create an empty one. `hint` follows the message's own advice.
+std::filesystem::path existing_store(const std::filesystem::path& db, const std::string& hint = "");
+
 /// Prints a warning about one input as "warning: FILE: ...", naming the file once (the
 /// recording reader's own warnings already begin with it).
 void print_input_warning(const std::filesystem::path& file, const std::string& warning);
