@@ -158,18 +158,15 @@ void run_analyze(const AnalyzeOptions& opt) {
   }
   if (!opt.no_store) fmt::print("stored in {}\n", db_path.string());
   // InputError messages already begin with the file; the others get it here, once.
-  const auto without_file = [&](size_t i) {
-    const std::string prefix = files[i].string() + ": ";
-    const std::string& e = outcomes[i].error;
-    return e.rfind(prefix, 0) == 0 ? e.substr(prefix.size()) : e;
-  };
   if (files.size() == 1 && !outcomes[0].error.empty()) {
-    throw InputError(files[0], 0, without_file(0));  // printed once, by main
+    throw InputError(files[0], 0,
+                     without_file_prefix(files[0], outcomes[0].error));  // printed once, by main
   }
   size_t first_failed = files.size();
   for (size_t i = 0; i < files.size(); ++i) {
     if (outcomes[i].error.empty()) continue;
-    fmt::print(stderr, "error: {}: {}\n", files[i].string(), without_file(i));
+    fmt::print(stderr, "error: {}: {}\n", files[i].string(),
+               without_file_prefix(files[i], outcomes[i].error));
     first_failed = std::min(first_failed, i);
   }
   if (first_failed < files.size()) {

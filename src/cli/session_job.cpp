@@ -175,13 +175,13 @@ std::filesystem::path existing_store(const std::filesystem::path& db, const std:
   return path;
 }
 
-void print_input_warning(const std::filesystem::path& file, const std::string& warning) {
+std::string without_file_prefix(const std::filesystem::path& file, const std::string& message) {
   const std::string prefix = file.string() + ": ";
-  if (warning.rfind(prefix, 0) == 0) {
-    fmt::print(stderr, "warning: {}\n", warning);
-  } else {
-    fmt::print(stderr, "warning: {}{}\n", prefix, warning);
-  }
+  return message.rfind(prefix, 0) == 0 ? message.substr(prefix.size()) : message;
+}
+
+void print_input_warning(const std::filesystem::path& file, const std::string& warning) {
+  fmt::print(stderr, "warning: {}: {}\n", file.string(), without_file_prefix(file, warning));
 }
 
 }  // namespace gk::cli

@@ -67,6 +67,10 @@ int64_t resolve_stored_session(SessionStore& store, const std::string& arg);
 /// that only read it never create an empty one. `hint` follows the message's own advice.
 std::filesystem::path existing_store(const std::filesystem::path& db, const std::string& hint = "");
 
+/// The message without a leading "FILE: " (InputError and the recording reader begin their
+/// messages with the file), for a caller that names the file itself.
+std::string without_file_prefix(const std::filesystem::path& file, const std::string& message);
+
 /// Prints a warning about one input as "warning: FILE: ...", naming the file once (the
 /// recording reader's own warnings already begin with it).
 void print_input_warning(const std::filesystem::path& file, const std::string& warning);
