@@ -36,6 +36,7 @@
 #include "packetizer.hpp"
 #include "placement.hpp"
 #include "recording.hpp"
+#include "sample_period.hpp"
 #include "session.hpp"
 #include "session_analysis.hpp"
 #include "shank_step_detector.hpp"
@@ -1752,6 +1753,110 @@ TEST(BadInput, SampleRateChangesMidSession) {
   // A 100 Hz foot sensor is still a fine step detector: nothing is lost.
   const EventEvaluation e = evaluate_events(a.steps, *r.truth.events);
   EXPECT_GE(e.f1, 0.98) << e.matched << "/" << e.steps_true << "/" << e.steps_detected;
+}
+
+// A new period is settled only by a run of intervals that agree with each other; a gap, a burst
+// of lost packets or jitter around the period is not a rate change.
+TEST(SamplePeriod, SettlesOnlyOnARunOfAgreeingIntervals) {
+  SamplePeriod p({.nominal_period_us = 5'000});
+  int64_t t = 0;
+  const auto feed = [&](int64_t dt_us, int n) {
+    size_t settled = 0;
+    for (int i = 0; i < n; ++i) settled += p.push(t += dt_us) ? 1 : 0;
+    return settled;
+  };
+  EXPECT_EQ(feed(5'000, 100), 0u);
+  EXPECT_EQ(p.period_us(), 5'000);
+  // A gap, then the old period again.
+  EXPECT_EQ(feed(400'000, 1) + feed(5'000, 50), 0u);
+  // Jitter: every interval 20 % off, alternating sides.
+  for (int i = 0; i < 50; ++i) EXPECT_FALSE(p.push(t += i % 2 ? 6'000 : 4'000));
+  // Off the period but not agreeing with each other (lost packets here and there).
+  for (int i = 0; i < 50; ++i) EXPECT_FALSE(p.push(t += i % 2 ? 15'000 : 10'000));
+  EXPECT_EQ(p.period_us(), 5'000);
+  EXPECT_EQ(p.changes(), 0u);
+  // Down to 100 Hz: settled on the 20th interval, dated at the last sample before the change.
+  const int64_t before_us = t;
+  EXPECT_EQ(feed(10'000, 19), 0u);
+  EXPECT_TRUE(p.push(t += 10'000));
+  EXPECT_EQ(p.period_us(), 10'000);
+  EXPECT_EQ(p.previous_period_us(), 5'000);
+  EXPECT_EQ(p.change_start_us(), before_us);
+  EXPECT_EQ(p.changes(), 1u);
+  // Timestamps that do not advance are ignored.
+  EXPECT_FALSE(p.push(t));
+  EXPECT_FALSE(p.push(t - 3'000));
+  EXPECT_EQ(feed(1'000, 30), 1u);
+  EXPECT_EQ(p.period_us(), 1'000);
+  p.reset();
+  EXPECT_EQ(p.period_us(), 5'000);
+  EXPECT_EQ(p.changes(), 0u);
+}
+
+TEST(SamplePeriod, UnknownNominalIsTakenFromTheFirstInterval) {
+  SamplePeriod p;
+  EXPECT_EQ(p.period_us(), 0);
+  EXPECT_FALSE(p.push(1'000'000));
+  EXPECT_TRUE(p.push(1'004'000));
+  EXPECT_EQ(p.period_us(), 4'000);
+  EXPECT_EQ(p.previous_period_us(), 0);
+  // A pause longer than any sample period never becomes one.
+  SamplePeriod q;
+  EXPECT_FALSE(q.push(0));
+  EXPECT_FALSE(q.push(5'000'000));
+  EXPECT_EQ(q.period_us(), 0);
+  EXPECT_EQ(period_from_rate_us(200.0), 5'000);
+  EXPECT_EQ(period_from_rate_us(0.0), 0);
+  EXPECT_EQ(period_from_rate_us(std::numeric_limits<double>::quiet_NaN()), 0);
+  EXPECT_EQ(period_from_rate_us(1e300), 0);
+}
+
+/// Keeps every `keep_every`-th sample of every sensor in [from_s, to_s): the device's output
+/// rate divided there.
+Session decimated(const Session& in, double from_s, double to_s, int keep_every) {
+  Session out = in;
+  for (size_t k = 0; k < in.sensors.size(); ++k) {
+    int n = 0;
+    out = edited(out, k, from_s, to_s, [&](ImuSample&) { return n++ % keep_every == 0; });
+  }
+  return out;
+}
+
+// Accelerometer-only detectors measure a jump over, or average, a number of samples. Sized once
+// from the nominal rate, a 1 kHz -> 200 Hz change made the tibial detector's 10 ms lag span 50 ms
+// and fail its own check on every sample: every step after the change was lost (F1 0.67,
+// cadence error 83 steps/min), and the change itself went unreported because an interval five
+// times the period read as a gap. Both directions, each accelerometer-only detector.
+TEST(BadInput, AccelerometerOnlySensorsFollowARateChange) {
+  const std::vector<std::pair<std::string, std::vector<sim::SensorSettings>>> setups = {
+      {"shanks", sim::shank_sensors(1000.0, /*accel_only=*/true)},
+      {"shoes", sim::feet_sensors(1000.0, /*accel_only=*/true)},
+      {"pelvis", sim::pelvis_sensors(1000.0, /*accel_only=*/true)},
+  };
+  for (const auto& [name, sensors] : setups) {
+    const sim::SimResult r = simulate_run(405, steady_run(30.0), sensors);
+    // Down from 1 kHz to 200 Hz at 15 s, and up from 200 Hz to 1 kHz at 15 s.
+    for (const bool down : {true, false}) {
+      SCOPED_TRACE(name + (down ? ": 1000 -> 200 Hz" : ": 200 -> 1000 Hz"));
+      const Session s =
+          down ? decimated(r.session, 15.0, 1e9, 5) : decimated(r.session, 0.0, 15.0, 5);
+      const GaitAnalysis a = analyze_gait(s);
+      for (const SensorStream& stream : s.sensors) {
+        const std::string sensor(placement_name(stream.info.placement()));
+        EXPECT_TRUE(has_warning(a.warnings, sensor, {"rate changed"}, 15.0)) << joined(a.warnings);
+      }
+      expect_all_sane(a.steps, s);
+      const EventEvaluation e = evaluate_events(a.steps, *r.truth.events);
+      EXPECT_GE(e.f1, 0.99) << e.matched << "/" << e.steps_true << "/" << e.steps_detected;
+      ASSERT_TRUE(e.cadence_mae_spm && e.ic_mae_ms);
+      std::printf(
+          "[rate] %s %s: %zu / %zu / %zu, F1 %.4f, cadence error %.3f spm, IC error %.2f ms\n",
+          name.c_str(), down ? "1000 -> 200 Hz" : "200 -> 1000 Hz", e.steps_true, e.steps_detected,
+          e.matched, e.f1, *e.cadence_mae_spm, *e.ic_mae_ms);
+      EXPECT_LE(*e.cadence_mae_spm, 0.5);
+      EXPECT_LE(*e.ic_mae_ms, 5.0);
+    }
+  }
 }
 
 /// Every sensor's clock jumps by `jump_s` at `at_s`; the truth moves with it.

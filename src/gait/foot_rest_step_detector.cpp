@@ -22,25 +22,31 @@ int64_t us(double s) { return static_cast<int64_t>(std::llround(s * 1e6)); }
 }  // namespace
 
 FootRestStepDetector::FootRestStepDetector(const FootRestDetectorSettings& settings)
-    : settings_(settings) {
+    : settings_(settings), period_({period_from_rate_us(settings.nominal_rate_hz)}) {
   assert(settings.rest_min_s > 0.0 && settings.min_swing_s > 0.0);
   // The horizon and the trim keep onset_search_s (and a lag) before the largest change; the
   // landing's search reaches back first_search_s and onset_max_lead_s from there.
   assert(settings.first_search_s + settings.onset_max_lead_s <= settings.onset_search_s);
-  const double period_us = settings.nominal_rate_hz > 0.0 ? 1e6 / settings.nominal_rate_hz : 0.0;
-  gap_us_ = std::max<int64_t>(settings.gap_min_us,
-                              static_cast<int64_t>(settings.gap_periods * period_us));
-  if (settings.nominal_rate_hz > 0.0) {
-    lag_n_ = std::max<size_t>(
-        1, static_cast<size_t>(std::lround(settings.change_lag_s * settings.nominal_rate_hz)));
-  }
   bridge_us_ = us(settings.dropout_bridge_max_s);
+  retime(settings.nominal_rate_hz);
+}
+
+void FootRestStepDetector::retime(double rate_hz) {
+  const double period_us = rate_hz > 0.0 ? 1e6 / rate_hz : 0.0;
+  gap_us_ = std::max<int64_t>(settings_.gap_min_us,
+                              static_cast<int64_t>(settings_.gap_periods * period_us));
+  lag_n_ =
+      rate_hz > 0.0
+          ? std::max<size_t>(1, static_cast<size_t>(std::lround(settings_.change_lag_s * rate_hz)))
+          : 1;
   period_us_ = static_cast<int64_t>(std::llround(period_us));
-  lag_us_ = std::max(us(settings.change_lag_s),
+  lag_us_ = std::max(us(settings_.change_lag_s),
                      static_cast<int64_t>(static_cast<double>(lag_n_) * period_us));
 }
 
 void FootRestStepDetector::reset() {
+  period_.reset();
+  retime(settings_.nominal_rate_hz);
   rows_.clear();
   template_placement_.reset();
   quiet_from_us_.reset();
@@ -86,6 +92,8 @@ int64_t FootRestStepDetector::horizon_us() const {
 
 void FootRestStepDetector::push(const ImuSample& s) {
   if (!admit(s, s.acc_mps2.allFinite(), last_t_us_)) return;
+  // The change is measured over a number of samples: it follows the rate the data has now.
+  if (period_.push(s.t_us)) retime(settled_rate_hz(period_));
   if (last_t_us_ != INT64_MIN && s.t_us - last_t_us_ > gap_us_ &&
       s.t_us - last_t_us_ <= bridge_us_) {
     ++flags_.bridged_dropouts;

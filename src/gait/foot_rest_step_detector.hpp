@@ -23,6 +23,7 @@
 #include <utility>
 #include <vector>
 
+#include "sample_period.hpp"
 #include "step.hpp"
 #include "stride_autocorrelation.hpp"
 #include "template_placement.hpp"
@@ -158,11 +159,15 @@ class FootRestStepDetector final : public StepDetector {
   int64_t placed_landing_us(size_t k);
   void trim();
 
+  /// Sizes the lag, the gap and the period for this sample rate (0: unknown).
+  void retime(double rate_hz);
+
   FootRestDetectorSettings settings_;
+  SamplePeriod period_;  ///< the rate the data has now (SamplePeriod)
   size_t lag_n_ = 1;
   int64_t gap_us_ = 0;
   int64_t lag_us_ = 0;
-  /// Nominal sample period (0: unknown): each still sample stands for one (see rest_min_s).
+  /// Sample period (0: unknown): each still sample stands for one (see rest_min_s).
   int64_t period_us_ = 0;
   std::deque<Row> rows_;
   /// Places each landing by aligning its stride to the foot's recent strides. The landing's

@@ -24,8 +24,12 @@ SensorRole role_for(const pb::SensorInfo& info) {
 
 namespace {
 
-/// Consecutive samples at a new period before a rate change is reported.
-constexpr size_t kRateChangeSamples = 20;
+/// The sensor's expected period from its nominal rate (0 = unknown).
+SamplePeriodSettings period_settings(const pb::SensorInfo& info) {
+  SamplePeriodSettings p;
+  p.nominal_period_us = period_from_rate_us(info.nominal_rate_hz());
+  return p;
+}
 
 /// A shank sampled slower than about 1 kHz (with room for a clock a little
 /// off nominal) gets a warning that its tibial shock reads low.
@@ -103,9 +107,7 @@ GaitEngine::GaitEngine(const pb::SessionHeader& header, const EngineSettings& se
       case SensorRole::kOrientationOnly:
         break;
     }
-    if (info.nominal_rate_hz() > 0.0) {
-      s.period_us = static_cast<int64_t>(std::llround(1e6 / info.nominal_rate_hz()));
-    }
+    s.period = SamplePeriod(period_settings(info));
     if (settings.run_orientation) {
       s.filter = make_orientation_filter(settings.orientation_method, settings.orientation);
     }
@@ -157,7 +159,9 @@ void GaitEngine::push(size_t sensor, const ImuSample& sample) {
     }
   }
   if (sample.t_us > s.last_t_us) {
-    watch_rate(s, sample);
+    // A device that changes its output data rate mid-session keeps working (dt always comes
+    // from timestamps), but the user should know where.
+    if (s.period.push(sample.t_us) && s.period.previous_period_us() > 0) note_rate_change(s);
     s.last_t_us = sample.t_us;
     merger_.advance(sensor, sample.t_us, horizon_for(s));
   }
@@ -231,32 +235,12 @@ void GaitEngine::release_steps() {
   }
 }
 
-void GaitEngine::watch_rate(Sensor& s, const ImuSample& sample) {
-  // A device that changes its output data rate mid-session keeps working
-  // (dt always comes from timestamps), but the user should know where.
-  if (s.last_t_us == INT64_MIN) return;
-  const int64_t dt = sample.t_us - s.last_t_us;
-  if (s.period_us <= 0) {
-    s.period_us = dt;
-    return;
-  }
-  const bool gap = dt > 4 * s.period_us;
-  const bool off = !gap && std::abs(dt - s.period_us) * 4 > s.period_us;
-  if (!off) {
-    s.off_rate_run = 0;
-    return;
-  }
-  if (s.off_rate_run++ == 0) s.off_rate_start_us = s.last_t_us;
-  if (s.off_rate_run >= kRateChangeSamples) note_rate_change(s, dt);
-}
-
-void GaitEngine::note_rate_change(Sensor& s, int64_t dt_us) {
+void GaitEngine::note_rate_change(Sensor& s) {
   s.rate_changes.push_back(
       fmt::format("sample rate changed from {:.1f} Hz to {:.1f} Hz at {:.3f} s",
-                  1e6 / static_cast<double>(s.period_us), 1e6 / static_cast<double>(dt_us),
-                  static_cast<double>(s.off_rate_start_us) * 1e-6));
-  s.period_us = dt_us;
-  s.off_rate_run = 0;
+                  1e6 / static_cast<double>(s.period.previous_period_us()),
+                  1e6 / static_cast<double>(s.period.period_us()),
+                  static_cast<double>(s.period.change_start_us()) * 1e-6));
 }
 
 int64_t GaitEngine::horizon_for(const Sensor& s) const {
@@ -313,10 +297,7 @@ void GaitEngine::reset() {
     s.samples = 0;
     s.last_t_us = INT64_MIN;
     s.max_abs_gyro = 0.0;
-    s.period_us = s.info.nominal_rate_hz() > 0.0
-                      ? static_cast<int64_t>(std::llround(1e6 / s.info.nominal_rate_hz()))
-                      : 0;
-    s.off_rate_run = 0;
+    s.period.reset();
     s.rate_changes.clear();
   }
   merger_.reset();
@@ -520,12 +501,12 @@ std::vector<std::string> GaitEngine::warnings() const {
     // 3 m/s: median 5.05 g at 1 kHz, 4.80 g at 500 Hz but 2.24 g on its
     // 5th-percentile step, 3.09 g at 200 Hz; docs/ACCURACY.md).
     if ((s.role == SensorRole::kShankGyro || s.role == SensorRole::kTibialImpact) &&
-        s.period_us > kShockMinPeriod_us && s.samples > 0) {
+        s.period.period_us() > kShockMinPeriod_us && s.samples > 0) {
       out.push_back(fmt::format(
           "{}: sampled at {:.0f} Hz, under the 1 kHz that catches the tibial shock peak: shock "
           "reads low and varies with the sampling phase; compare it only within one sensor and "
           "rate",
-          name, 1e6 / static_cast<double>(s.period_us)));
+          name, 1e6 / static_cast<double>(s.period.period_us())));
     }
     const bool gyro_role = s.role == SensorRole::kFootGyro || s.role == SensorRole::kShankGyro;
     if (gyro_role && s.max_abs_gyro < settings_.foot.segmenter.swing_peak_min_rps) {

@@ -19,6 +19,7 @@
 #include "knee_stage.hpp"
 #include "orientation_filter.hpp"
 #include "pelvic_drop.hpp"
+#include "sample_period.hpp"
 #include "shank_step_detector.hpp"
 #include "step_merger.hpp"
 #include "tibial_impact_step_detector.hpp"
@@ -91,14 +92,11 @@ class GaitEngine {
     uint64_t samples = 0;
     int64_t last_t_us = INT64_MIN;
     double max_abs_gyro = 0.0;
-    int64_t period_us = 0;    ///< current sample period (nominal, then as seen)
-    size_t off_rate_run = 0;  ///< consecutive samples at another period
-    int64_t off_rate_start_us = 0;
+    SamplePeriod period;  ///< current sample period (nominal, then as seen)
     std::vector<std::string> rate_changes;
   };
-  void watch_rate(Sensor& s, const ImuSample& sample);
-  /// The rate-change warning, out of line: watch_rate runs per sample, this almost never.
-  [[gnu::cold, gnu::noinline]] static void note_rate_change(Sensor& s, int64_t dt_us);
+  /// The rate-change warning, out of line: the period is watched per sample, this almost never.
+  [[gnu::cold, gnu::noinline]] static void note_rate_change(Sensor& s);
   void release_steps();
   int64_t horizon_for(const Sensor& s) const;
   /// Pairs the first left and the first right detector of a role (Detector::pair_with).

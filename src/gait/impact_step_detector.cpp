@@ -27,18 +27,21 @@ constexpr size_t kStepTimes = 7;
 }  // namespace
 
 ImpactStepDetector::ImpactStepDetector(const ImpactDetectorSettings& settings)
-    : settings_(settings) {
-  const double period_us = settings.nominal_rate_hz > 0.0 ? 1e6 / settings.nominal_rate_hz : 0.0;
-  gap_us_ = std::max<int64_t>(settings.gap_min_us,
-                              static_cast<int64_t>(settings.gap_periods * period_us));
+    : settings_(settings), period_({period_from_rate_us(settings.nominal_rate_hz)}) {
   bridge_us_ = static_cast<int64_t>(settings.dropout_bridge_max_s * 1e6);
   overdue_us_ = static_cast<int64_t>(settings.max_step_s * 1e6);
-  if (settings.nominal_rate_hz > 0.0) {
-    smoothing_n_ = std::max<size_t>(
-        1, static_cast<size_t>(std::lround(settings.smoothing_s * settings.nominal_rate_hz)));
-    transient_lag_n_ = std::max<size_t>(
-        1, static_cast<size_t>(std::lround(settings.transient_lag_s * settings.nominal_rate_hz)));
-  }
+  retime(settings.nominal_rate_hz);
+}
+
+void ImpactStepDetector::retime(double rate_hz) {
+  const double period_us = rate_hz > 0.0 ? 1e6 / rate_hz : 0.0;
+  gap_us_ = std::max<int64_t>(settings_.gap_min_us,
+                              static_cast<int64_t>(settings_.gap_periods * period_us));
+  const auto samples = [&](double s) {
+    return rate_hz > 0.0 ? std::max<size_t>(1, static_cast<size_t>(std::lround(s * rate_hz))) : 1;
+  };
+  smoothing_n_ = samples(settings_.smoothing_s);
+  transient_lag_n_ = samples(settings_.transient_lag_s);
 }
 
 int64_t ImpactStepDetector::horizon_us() const {
@@ -75,6 +78,8 @@ int64_t ImpactStepDetector::horizon_us() const {
 }
 
 void ImpactStepDetector::reset() {
+  period_.reset();
+  retime(settings_.nominal_rate_hz);
   up_.setZero();
   up_ready_ = false;
   raw_.clear();
@@ -112,6 +117,9 @@ void ImpactStepDetector::reset() {
 
 void ImpactStepDetector::push(const ImuSample& s) {
   if (!admit(s, s.acc_mps2.allFinite(), last_t_us_)) return;
+  // The moving average and the transient's lag are counted in samples: they follow the rate the
+  // data has now.
+  if (period_.push(s.t_us)) retime(settled_rate_hz(period_));
   double dt_s = 0.0;
   if (last_t_us_ != INT64_MIN) {
     dt_s = static_cast<double>(s.t_us - last_t_us_) * 1e-6;
@@ -161,7 +169,7 @@ void ImpactStepDetector::push(const ImuSample& s) {
   raw_.push_back({s.t_us, s.acc_mps2});
   raw_sum_ += s.acc_mps2;
   raw_t_sum_us_ += s.t_us;
-  if (raw_.size() > smoothing_n_) {
+  while (raw_.size() > smoothing_n_) {  // more than one after a change to a lower rate
     raw_sum_ -= raw_.front().acc;
     raw_t_sum_us_ -= raw_.front().t_us;
     raw_.pop_front();

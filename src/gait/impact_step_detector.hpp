@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "impact_placement.hpp"
+#include "sample_period.hpp"
 #include "step.hpp"
 
 namespace gk {
@@ -144,6 +145,8 @@ class ImpactStepDetector final : public StepDetector {
   size_t buffered_samples() const override { return rows_.size(); }
 
  private:
+  /// Sizes the moving average, the transient's lag and the gap for this sample rate (0: unknown).
+  void retime(double rate_hz);
   struct Row {
     int64_t t_us = 0;
     double v_g = 0.0;      ///< smoothed vertical specific force in g
@@ -254,6 +257,7 @@ class ImpactStepDetector final : public StepDetector {
   /// How long a pending contact waits for the next (see overdue_steps); cached at each step.
   int64_t overdue_us_ = 0;
   bool after_gap_ = false;
+  SamplePeriod period_;  ///< the rate the data has now (SamplePeriod)
   size_t smoothing_n_ = 1;
   size_t transient_lag_n_ = 1;
   /// The landing's onset against the rise's steadier midpoint (see on_peak()); a landing spike

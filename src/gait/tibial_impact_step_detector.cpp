@@ -19,22 +19,28 @@ int64_t us(double s) { return static_cast<int64_t>(std::llround(s * 1e6)); }
 }  // namespace
 
 TibialImpactStepDetector::TibialImpactStepDetector(const TibialImpactDetectorSettings& settings)
-    : settings_(settings) {
+    : settings_(settings), period_({period_from_rate_us(settings.nominal_rate_hz)}) {
   assert(settings.min_stride_s > 0.0 && settings.change_lag_s > 0.0);
-  const double period_us = settings.nominal_rate_hz > 0.0 ? 1e6 / settings.nominal_rate_hz : 0.0;
-  gap_us_ = std::max<int64_t>(settings.gap_min_us,
-                              static_cast<int64_t>(settings.gap_periods * period_us));
   bridge_us_ = us(settings.dropout_bridge_max_s);
-  if (settings.nominal_rate_hz > 0.0) {
-    lag_n_ = std::max<size_t>(
-        1, static_cast<size_t>(std::lround(settings.change_lag_s * settings.nominal_rate_hz)));
-  }
-  lag_us_ = std::max(us(settings.change_lag_s),
-                     static_cast<int64_t>(static_cast<double>(lag_n_) * period_us));
+  retime(settings.nominal_rate_hz);
   update_levels();
 }
 
+void TibialImpactStepDetector::retime(double rate_hz) {
+  const double period_us = rate_hz > 0.0 ? 1e6 / rate_hz : 0.0;
+  gap_us_ = std::max<int64_t>(settings_.gap_min_us,
+                              static_cast<int64_t>(settings_.gap_periods * period_us));
+  lag_n_ =
+      rate_hz > 0.0
+          ? std::max<size_t>(1, static_cast<size_t>(std::lround(settings_.change_lag_s * rate_hz)))
+          : 1;
+  lag_us_ = std::max(us(settings_.change_lag_s),
+                     static_cast<int64_t>(static_cast<double>(lag_n_) * period_us));
+}
+
 void TibialImpactStepDetector::reset() {
+  period_.reset();
+  retime(settings_.nominal_rate_hz);
   axis_.setZero();
   axis_ready_ = false;
   rows_.clear();
@@ -73,6 +79,8 @@ int64_t TibialImpactStepDetector::horizon_us() const {
 
 void TibialImpactStepDetector::push(const ImuSample& s) {
   if (!admit(s, s.acc_mps2.allFinite(), last_t_us_)) return;
+  // The jump is measured over a number of samples: it follows the rate the data has now.
+  if (period_.push(s.t_us)) retime(settled_rate_hz(period_));
   if (last_t_us_ != INT64_MIN && s.t_us - last_t_us_ > gap_us_) {
     if (s.t_us - last_t_us_ <= bridge_us_) {
       ++flags_.bridged_dropouts;

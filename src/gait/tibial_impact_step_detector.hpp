@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "impact_placement.hpp"
+#include "sample_period.hpp"
 #include "step.hpp"
 #include "stride_autocorrelation.hpp"
 #include "template_placement.hpp"
@@ -199,8 +200,11 @@ class TibialImpactStepDetector final : public StepDetector {
   /// Reports the impact at row k; a weak one (see weak_min_g) with a lower quality.
   void on_impact(size_t k, bool weak = false);
   void trim();
+  /// Sizes the lag and the gap for this sample rate (0: unknown).
+  void retime(double rate_hz);
 
   TibialImpactDetectorSettings settings_;
+  SamplePeriod period_;  ///< the rate the data has now (SamplePeriod)
   size_t lag_n_ = 1;
   int64_t lag_us_ = 0;
   int64_t gap_us_ = 0;
