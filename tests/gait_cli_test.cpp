@@ -239,6 +239,48 @@ TEST_F(GaitCli, RecordingWithoutSamplesIsBadInput) {
 
 // Options are checked finite and in range before anything runs or is written (CLI11's own range
 // check lets "nan" through).
+// A session folder whose left shoe logged "nan" for half a second: analysed end to end, the
+// stretch said in the file (its line) and in time (the engine's warning), the file named once,
+// and the steps away from the stretch all there.
+TEST_F(GaitCli, NanReadingsInACsvAreAnalysedAndMarked) {
+  const fs::path dir = root() / "nan_run";
+  fs::remove_all(dir);
+  fs::copy(session(), dir, fs::copy_options::recursive);
+  const fs::path shoe = dir / "left_foot.csv";
+  std::istringstream in(slurp(shoe));
+  std::string text, line;
+  size_t blanked = 0, first_line = 0, n = 0;
+  while (std::getline(in, line)) {
+    ++n;
+    const double t = n == 1 ? -1.0 : std::stod(line.substr(0, line.find(',')));
+    if (t >= 10.0 && t < 10.5) {
+      line = line.substr(0, line.find(',')) + ",nan,nan,nan,nan,nan,nan";
+      if (blanked++ == 0) first_line = n;
+    }
+    text += line + "\n";
+  }
+  ASSERT_EQ(blanked, 100u);
+  std::ofstream(shoe, std::ios::binary | std::ios::trunc) << text;
+
+  const fs::path csv = root() / "nan_steps.csv";
+  const CliRun r = cli("analyze " + dir.string() + " --no-store --steps-csv " + csv.string());
+  ASSERT_EQ(r.rc, 0) << r.err;
+  EXPECT_NE(r.err.find("warning: " + shoe.string() +
+                       ": 100 samples hold NaN or infinite "
+                       "readings, the first on line " +
+                       std::to_string(first_line)),
+            std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("left_foot: 100 NaN/infinite samples skipped (first at 10.000 s)"),
+            std::string::npos)
+      << r.err;
+  const CliRun e = cli("evaluate " + dir.string());
+  ASSERT_EQ(e.rc, 0) << e.err;
+  const auto j = nlohmann::json::parse(e.out);
+  // The right shoe and the shanks still see the contacts inside the stretch.
+  EXPECT_GE(j["f1"].get<double>(), 0.99) << e.out;
+}
+
 TEST_F(GaitCli, NonFiniteOptionIsBadInput) {
   const fs::path out = root() / "nan_run";
   const CliRun r = cli("simulate --out " + out.string() + " --duration-s nan");

@@ -3,6 +3,7 @@
 // live link speak. Ground truth travels along into <OUT>.truth/.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <memory>
 
@@ -39,16 +40,23 @@ void run_import(const ImportOptions& opt) {
   fmt::print("wrote {} ({} bytes, session '{}')\n", opt.out.string(),
              std::filesystem::file_size(opt.out), session.header.session_id());
   for (const SensorStream& s : session.sensors) {
-    const uint64_t packets =
-        (s.samples.size() + opt.samples_per_packet - 1) / opt.samples_per_packet;
+    // write_recording leaves NaN and infinite readings out (the reader warned about them).
+    const auto kept = static_cast<size_t>(
+        std::count_if(s.samples.begin(), s.samples.end(), [](const ImuSample& x) {
+          return x.acc_mps2.allFinite() && (!x.has_gyro || x.gyr_rps.allFinite());
+        }));
+    const uint64_t packets = (kept + opt.samples_per_packet - 1) / opt.samples_per_packet;
     fmt::print(
         "  device {} {:<12} {:>8} samples {:8.2f} Hz {:8.1f} s  accel +/-{} g  {}  "
-        "{} packets  from {}\n",
-        s.info.device_id(), placement_name(s.info.placement()), s.samples.size(),
-        s.info.nominal_rate_hz(), duration_s(s), s.info.accel_range_g(),
+        "{} packets  from {}{}\n",
+        s.info.device_id(), placement_name(s.info.placement()), kept, s.info.nominal_rate_hz(),
+        duration_s(s), s.info.accel_range_g(),
         s.info.gyro_range_dps() > 0 ? fmt::format("gyro +/-{} deg/s", s.info.gyro_range_dps())
                                     : std::string("no gyro"),
-        packets, s.info.source_file());
+        packets, s.info.source_file(),
+        kept < s.samples.size()
+            ? fmt::format(" ({} NaN or infinite left out)", s.samples.size() - kept)
+            : std::string());
   }
   if (truth.events || truth.knee) {
     const std::filesystem::path truth_out = truth_dir_for(opt.out);

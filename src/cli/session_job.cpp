@@ -181,6 +181,11 @@ std::string without_file_prefix(const std::filesystem::path& file, const std::st
 }
 
 void print_input_warning(const std::filesystem::path& file, const std::string& warning) {
+  // A warning about one file of a session folder names that file, which names the folder too.
+  if (warning.rfind((file / "").string(), 0) == 0) {
+    fmt::print(stderr, "warning: {}\n", warning);
+    return;
+  }
   fmt::print(stderr, "warning: {}: {}\n", file.string(), without_file_prefix(file, warning));
 }
 

@@ -64,9 +64,14 @@ struct MaxAbs {
   bool any_gyro = false;
 };
 
+bool finite(const ImuSample& s) {
+  return s.acc_mps2.allFinite() && (!s.has_gyro || s.gyr_rps.allFinite());
+}
+
 MaxAbs max_abs_of(const std::vector<ImuSample>& samples) {
   MaxAbs m;
   for (const ImuSample& s : samples) {
+    if (!finite(s)) continue;  // a reading the sensor did not give sets no range
     m.acc_mps2 = std::max(m.acc_mps2, s.acc_mps2.cwiseAbs().maxCoeff());
     if (s.has_gyro) {
       m.any_gyro = true;
@@ -152,12 +157,17 @@ size_t line_of(std::string_view text, std::string_view needle) {
                  std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(pos), '\n'));
 }
 
-bool parse_number(std::string_view cell, double& value) {
+/// A number, including "nan", "inf" and "infinity" in any case (std::from_chars takes them).
+bool parse_any_number(std::string_view cell, double& value) {
   cell = trim(cell);
   if (!cell.empty() && cell.front() == '+') cell.remove_prefix(1);  // from_chars rejects '+'
   if (cell.empty()) return false;
   const auto [end, ec] = std::from_chars(cell.data(), cell.data() + cell.size(), value);
-  return ec == std::errc() && end == cell.data() + cell.size() && std::isfinite(value);
+  return ec == std::errc() && end == cell.data() + cell.size();
+}
+
+bool parse_number(std::string_view cell, double& value) {
+  return parse_any_number(cell, value) && std::isfinite(value);
 }
 
 // ---- CSV ----------------------------------------------------------------------
@@ -281,6 +291,19 @@ class CsvFile {
     }
     return v * factor_[col];
   }
+  /// A sensor reading: a number, or NaN or infinity written as such ("nan", "inf"). A logger
+  /// writes those for a reading it did not get; they are sensor data for the analysis to skip
+  /// and mark (issue: bad input), not a broken file. Anything else that is no number is.
+  double reading(size_t col) const {
+    double v = 0.0;
+    if (!parse_any_number(cell(col), v)) {
+      fail(
+          fmt::format("column {}: {} is not a number (write nan for a reading the sensor did "
+                      "not give)",
+                      columns_[col].name, quoted_cell(cell(col))));
+    }
+    return v * factor_[col];
+  }
 
  private:
   bool next_line(std::string_view& line) {
@@ -399,6 +422,8 @@ SensorStream read_sensor_csv(const fs::path& path, const SensorEntry& entry, uin
   stream.samples.reserve(csv.approx_rows());
   std::string prev_t_text;
   size_t prev_line = 0;
+  size_t nonfinite = 0;
+  size_t first_nonfinite_line = 0;
   while (csv.next_row()) {
     ImuSample s;
     s.t_us = time_us(csv, kT);
@@ -406,17 +431,25 @@ SensorStream read_sensor_csv(const fs::path& path, const SensorEntry& entry, uin
       csv.fail(fmt::format("time not strictly increasing: t = {} here, t = {} on line {}",
                            csv.cell(kT), prev_t_text, prev_line));
     }
-    for (size_t k = 0; k < 3; ++k) s.acc_mps2[static_cast<Eigen::Index>(k)] = csv.number(kAx + k);
+    for (size_t k = 0; k < 3; ++k) s.acc_mps2[static_cast<Eigen::Index>(k)] = csv.reading(kAx + k);
     s.has_gyro = gyro;
     if (gyro) {
-      for (size_t k = 0; k < 3; ++k) s.gyr_rps[static_cast<Eigen::Index>(k)] = csv.number(kGx + k);
+      for (size_t k = 0; k < 3; ++k) s.gyr_rps[static_cast<Eigen::Index>(k)] = csv.reading(kGx + k);
     }
+    if (!finite(s) && nonfinite++ == 0) first_nonfinite_line = csv.line();
     stream.samples.push_back(s);
     prev_t_text.assign(csv.cell(kT));
     prev_line = csv.line();
   }
   if (stream.samples.empty()) {
     throw InputError(path, csv.header_line() + 1, "no samples after the header row");
+  }
+
+  if (nonfinite > 0) {
+    warnings.push_back(fmt::format(
+        "{}: {} samples hold NaN or infinite readings, the first on line {}; the analysis skips "
+        "them and says where, and a recording made from this file leaves them out",
+        path.string(), nonfinite, first_nonfinite_line));
   }
 
   pb::SensorInfo& info = stream.info;
@@ -996,6 +1029,9 @@ void write_recording(const std::filesystem::path& path, const Session& session,
     Packetizer packetizer(ps);
     int64_t first_us = 0;
     for (const ImuSample& x : s.samples) {
+      // A packet holds int16 counts: a NaN or infinite reading has none, and is left out (the
+      // reader warned). The analysis sees the hole it leaves, as it would have skipped it.
+      if (!finite(x)) continue;
       // Per-sample offsets are int32: a gap that long ends the packet early.
       if (packetizer.pending() && x.t_us - first_us > std::numeric_limits<int32_t>::max()) {
         packets.push_back(packetizer.take());
