@@ -1958,6 +1958,83 @@ TEST(BadInput, SensorThatNeverMoves) {
   EXPECT_GE(e.f1, 0.98) << e.matched << "/" << e.steps_true << "/" << e.steps_detected;
 }
 
+// The bad input on every kind of step detector, not the gyro feet alone: gyro shanks,
+// accelerometer-only shanks, shoes and a pelvis. Each case on the first sensor (or every
+// sensor's clock): no crash, every step sane, a warning that names the sensor and the time, and
+// every contact a stride away from the affected stretch found.
+TEST(BadInput, EveryDetectorKind) {
+  const std::vector<std::pair<std::string, std::vector<sim::SensorSettings>>> setups = {
+      {"gyro shanks", sim::shank_sensors(kRate_hz)},
+      {"accelerometer-only shanks", sim::shank_sensors(kRate_hz, /*accel_only=*/true)},
+      {"accelerometer-only shoes", sim::feet_sensors(kRate_hz, /*accel_only=*/true)},
+      {"accelerometer-only pelvis", sim::pelvis_sensors(kRate_hz, /*accel_only=*/true)},
+  };
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  for (const auto& [name, sensors] : setups) {
+    SCOPED_TRACE(name);
+    const sim::SimResult r = simulate_run(406, steady_run(30.0), sensors);
+    const std::string first(placement_name(r.session.sensors[0].info.placement()));
+    const auto check = [&](const std::string& what, const Session& s,
+                           const std::vector<TruthEvent>& truth, double from_s, double to_s,
+                           const std::vector<std::string>& words) {
+      SCOPED_TRACE(what);
+      const GaitAnalysis a = analyze_gait(s);
+      EXPECT_TRUE(has_warning(a.warnings, first, words, from_s)) << joined(a.warnings);
+      expect_all_sane(a.steps, s);
+      for (size_t i = 1; i < a.steps.size(); ++i) {
+        EXPECT_LT(a.steps[i - 1].event.ic_us, a.steps[i].event.ic_us) << i;
+      }
+      expect_found_outside(a.steps, truth, from_s, to_s);
+    };
+    check("NaN",
+          edited(r.session, 0, 10.0, 10.5,
+                 [&](ImuSample& x) {
+                   x.acc_mps2.y() = nan;
+                   return true;
+                 }),
+          *r.truth.events, 10.0, 10.5, {"nan", "infinite"});
+    // Clipped at 80 % of what the sensor reads there: the trunk's peaks reach about 2 g, a
+    // shank's and a shoe's several times more.
+    double acc_max = 0.0;
+    for (const ImuSample& x : r.session.sensors[0].samples) {
+      const double t = static_cast<double>(x.t_us) * 1e-6;
+      if (t >= 12.0 && t < 14.0)
+        acc_max = std::max(acc_max, 0.8 * x.acc_mps2.cwiseAbs().maxCoeff());
+    }
+    check("saturated",
+          edited(r.session, 0, 12.0, 14.0,
+                 [&](ImuSample& x) {
+                   const Eigen::Vector3d a = x.acc_mps2.cwiseMax(-acc_max).cwiseMin(acc_max);
+                   x.saturated = a != x.acc_mps2;
+                   x.acc_mps2 = a;
+                   return true;
+                 }),
+          *r.truth.events, 12.0, 14.0, {"saturat", "clip"});
+    const auto [ahead, ahead_truth] = clock_jump(r, 15.0, 0.5);
+    check("clock forward", ahead, ahead_truth, 15.0, 15.5, {"gap", "jump"});
+    const auto [back, back_truth] = clock_jump(r, 15.0, -0.3);
+    check("clock backward", back, back_truth, 14.7, 15.0, {"backward", "not after"});
+    check("lost packets", edited(r.session, 0, 18.0, 18.5, [](ImuSample&) { return false; }),
+          *r.truth.events, 18.0, 18.5, {"gap"});
+    // The first sensor on a shelf the whole session: no step from it, and the user is told.
+    const sim::SimResult still = simulate_run(407, {{Activity::kStand, 30.0, 0.0, 0.0}}, sensors);
+    Session shelf = r.session;
+    shelf.sensors[0].samples = still.session.sensors[0].samples;
+    const GaitAnalysis a = analyze_gait(shelf);
+    EXPECT_TRUE(has_warning(a.warnings, first, {"never moved"}, std::nullopt))
+        << joined(a.warnings);
+    expect_all_sane(a.steps, shelf);
+    if (shelf.sensors.size() == 1) {
+      EXPECT_TRUE(a.steps.empty()) << a.steps.size() << " steps from a sensor on a shelf";
+    } else {
+      const pb::Side other = side_of(shelf.sensors[1].info.placement());
+      for (const StepResult& step : a.steps) EXPECT_EQ(step.event.side, other);
+      const EventEvaluation e = evaluate_events(a.steps, truth_of_side(*r.truth.events, other));
+      EXPECT_GE(e.f1, 0.98) << e.matched << "/" << e.steps_true << "/" << e.steps_detected;
+    }
+  }
+}
+
 // A foot's pitch sign decided on thin evidence (here forced: the detector
 // asks for more stance votes than the warm-up can give, and lets no single
 // vote decide with the swing-lobe durations) is checked against

@@ -31,6 +31,11 @@ SamplePeriodSettings period_settings(const pb::SensorInfo& info) {
   return p;
 }
 
+/// An accelerometer-only sensor whose force magnitude never spans this much never moved like a
+/// body in gait: a walking trunk's bounce alone spans about half a g, a leg's impacts several g,
+/// while a sensor at rest reads its noise (hundredths of a g).
+constexpr double kStillAccRange_mps2 = 0.25 * kGravity_mps2;
+
 /// A shank sampled slower than about 1 kHz (with room for a clock a little
 /// off nominal) gets a warning that its tibial shock reads low.
 constexpr int64_t kShockMinPeriod_us = 1'100;
@@ -68,6 +73,8 @@ GaitEngine::GaitEngine(const pb::SessionHeader& header, const EngineSettings& se
     Sensor s;
     s.info = info;
     s.role = role_for(info);
+    s.impact_role = s.role == SensorRole::kFootRest || s.role == SensorRole::kTibialImpact ||
+                    s.role == SensorRole::kImpact;
     switch (s.role) {
       case SensorRole::kFootGyro: {
         FootDetectorSettings fs = settings.foot;
@@ -169,6 +176,14 @@ void GaitEngine::push(size_t sensor, const ImuSample& sample) {
   if (s.max_abs_gyro < settings_.foot.segmenter.swing_peak_min_rps && sample.has_gyro &&
       sample.gyr_rps.allFinite()) {
     s.max_abs_gyro = std::max(s.max_abs_gyro, sample.gyr_rps.cwiseAbs().maxCoeff());
+  }
+  // A detector that reads impacts (no gyroscope, or a trunk's): the same question asked of the
+  // force's magnitude (once it has moved, stop tracking).
+  if (s.impact_role && s.max_acc_norm_mps2 - s.min_acc_norm_mps2 < kStillAccRange_mps2 &&
+      sample.acc_mps2.allFinite()) {
+    const double n = sample.acc_mps2.norm();
+    s.min_acc_norm_mps2 = std::min(s.min_acc_norm_mps2, n);
+    s.max_acc_norm_mps2 = std::max(s.max_acc_norm_mps2, n);
   }
   knee_.push(sensor, sample);
   if (sensor == pelvis_sensor_) {
@@ -297,6 +312,8 @@ void GaitEngine::reset() {
     s.samples = 0;
     s.last_t_us = INT64_MIN;
     s.max_abs_gyro = 0.0;
+    s.min_acc_norm_mps2 = std::numeric_limits<double>::infinity();
+    s.max_acc_norm_mps2 = 0.0;
     s.period.reset();
     s.rate_changes.clear();
   }
@@ -513,6 +530,13 @@ std::vector<std::string> GaitEngine::warnings() const {
       out.push_back(fmt::format(
           "{}: the sensor never moved like a walking or running leg (peak rate {:.2f} rad/s)", name,
           s.max_abs_gyro));
+    }
+    const double acc_range_mps2 = s.max_acc_norm_mps2 - s.min_acc_norm_mps2;
+    if (s.impact_role && acc_range_mps2 >= 0.0 && acc_range_mps2 < kStillAccRange_mps2) {
+      out.push_back(fmt::format(
+          "{}: the sensor never moved like a walking or running body (its acceleration varied by "
+          "{:.2f} g in all)",
+          name, acc_range_mps2 / kGravity_mps2));
     }
   }
   return out;

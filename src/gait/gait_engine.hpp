@@ -7,6 +7,7 @@
 
 #include <Eigen/Geometry>
 #include <deque>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <string>
@@ -87,11 +88,16 @@ class GaitEngine {
   struct Sensor {
     pb::SensorInfo info;
     SensorRole role = SensorRole::kOrientationOnly;
+    bool impact_role = false;  ///< its detector reads impacts (kFootRest, kTibialImpact, kImpact)
     std::unique_ptr<StepDetector> detector;
     std::unique_ptr<OrientationFilter> filter;
     uint64_t samples = 0;
     int64_t last_t_us = INT64_MIN;
     double max_abs_gyro = 0.0;
+    /// Range of the specific force's magnitude over an accelerometer-only sensor's samples,
+    /// tracked until it shows motion (GaitEngine::warnings: "never moved").
+    double min_acc_norm_mps2 = std::numeric_limits<double>::infinity();
+    double max_acc_norm_mps2 = 0.0;
     SamplePeriod period;  ///< current sample period (nominal, then as seen)
     std::vector<std::string> rate_changes;
   };
