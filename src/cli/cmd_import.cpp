@@ -40,11 +40,12 @@ void run_import(const ImportOptions& opt) {
   fmt::print("wrote {} ({} bytes, session '{}')\n", opt.out.string(),
              std::filesystem::file_size(opt.out), session.header.session_id());
   for (const SensorStream& s : session.sensors) {
-    // write_recording leaves NaN and infinite readings out (the reader warned about them).
-    const auto kept = static_cast<size_t>(
-        std::count_if(s.samples.begin(), s.samples.end(), [](const ImuSample& x) {
-          return x.acc_mps2.allFinite() && (!x.has_gyro || x.gyr_rps.allFinite());
-        }));
+    // write_recording leaves out NaN and infinite readings and samples whose time does not
+    // advance (the reader warned about them).
+    RecordableSamples recordable;
+    const auto kept =
+        static_cast<size_t>(std::count_if(s.samples.begin(), s.samples.end(),
+                                          [&](const ImuSample& x) { return recordable.keep(x); }));
     const uint64_t packets = (kept + opt.samples_per_packet - 1) / opt.samples_per_packet;
     fmt::print(
         "  device {} {:<12} {:>8} samples {:8.2f} Hz {:8.1f} s  accel +/-{} g  {}  "
@@ -55,7 +56,8 @@ void run_import(const ImportOptions& opt) {
                                     : std::string("no gyro"),
         packets, s.info.source_file(),
         kept < s.samples.size()
-            ? fmt::format(" ({} NaN or infinite left out)", s.samples.size() - kept)
+            ? fmt::format(" ({} NaN, infinite or not after the time before: left out)",
+                          s.samples.size() - kept)
             : std::string());
   }
   if (truth.events || truth.knee) {

@@ -420,16 +420,28 @@ SensorStream read_sensor_csv(const fs::path& path, const SensorEntry& entry, uin
 
   SensorStream stream;
   stream.samples.reserve(csv.approx_rows());
-  std::string prev_t_text;
-  size_t prev_line = 0;
+  // The latest time so far, as written, and where.
+  int64_t latest_us = INT64_MIN;
+  std::string latest_text;
+  size_t latest_line = 0;
   size_t nonfinite = 0;
   size_t first_nonfinite_line = 0;
+  // A sensor's clock that steps back or repeats is sensor data (the bad input: the
+  // analysis skips the samples and marks where), not a broken file.
+  size_t behind = 0;
+  std::string first_behind;
   while (csv.next_row()) {
     ImuSample s;
     s.t_us = time_us(csv, kT);
-    if (!stream.samples.empty() && s.t_us <= stream.samples.back().t_us) {
-      csv.fail(fmt::format("time not strictly increasing: t = {} here, t = {} on line {}",
-                           csv.cell(kT), prev_t_text, prev_line));
+    if (s.t_us <= latest_us) {
+      if (behind++ == 0) {
+        first_behind = fmt::format("on line {} (t = {} after t = {} on line {})", csv.line(),
+                                   csv.cell(kT), latest_text, latest_line);
+      }
+    } else {
+      latest_us = s.t_us;
+      latest_text.assign(csv.cell(kT));
+      latest_line = csv.line();
     }
     for (size_t k = 0; k < 3; ++k) s.acc_mps2[static_cast<Eigen::Index>(k)] = csv.reading(kAx + k);
     s.has_gyro = gyro;
@@ -438,13 +450,18 @@ SensorStream read_sensor_csv(const fs::path& path, const SensorEntry& entry, uin
     }
     if (!finite(s) && nonfinite++ == 0) first_nonfinite_line = csv.line();
     stream.samples.push_back(s);
-    prev_t_text.assign(csv.cell(kT));
-    prev_line = csv.line();
   }
   if (stream.samples.empty()) {
     throw InputError(path, csv.header_line() + 1, "no samples after the header row");
   }
 
+  if (behind > 0) {
+    warnings.push_back(fmt::format(
+        "{}: time does not advance on {} lines, the first {}; the analysis skips samples that "
+        "are not after the latest time and says where, and a recording made from this file "
+        "leaves them out",
+        path.string(), behind, first_behind));
+  }
   if (nonfinite > 0) {
     warnings.push_back(fmt::format(
         "{}: {} samples hold NaN or infinite readings, the first on line {}; the analysis skips "
@@ -1028,10 +1045,10 @@ void write_recording(const std::filesystem::path& path, const Session& session,
     ps.samples_per_packet = samples_per_packet;
     Packetizer packetizer(ps);
     int64_t first_us = 0;
+    RecordableSamples recordable;
     for (const ImuSample& x : s.samples) {
-      // A packet holds int16 counts: a NaN or infinite reading has none, and is left out (the
-      // reader warned). The analysis sees the hole it leaves, as it would have skipped it.
-      if (!finite(x)) continue;
+      // The reader warned about what is left out; the analysis would have skipped it too.
+      if (!recordable.keep(x)) continue;
       // Per-sample offsets are int32: a gap that long ends the packet early.
       if (packetizer.pending() && x.t_us - first_us > std::numeric_limits<int32_t>::max()) {
         packets.push_back(packetizer.take());

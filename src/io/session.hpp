@@ -62,9 +62,27 @@ void write_csv_session(const std::filesystem::path& dir, const Session& session)
 /// info.source_file when set and unique, else <placement>.csv.
 std::vector<std::string> csv_file_names(const Session& session);
 
+/// Which samples of a stream a recording (or a device replaying it) can hold: a packet carries
+/// int16 counts, which a NaN or infinite reading has none of, and time offsets that advance. A
+/// sensor CSV may hold both kinds of sample (the analysis skips and marks them); they are left
+/// out, in order, by one of these per stream.
+class RecordableSamples {
+ public:
+  bool keep(const ImuSample& s) {
+    if (!s.acc_mps2.allFinite() || (s.has_gyro && !s.gyr_rps.allFinite())) return false;
+    if (s.t_us <= latest_us_) return false;
+    latest_us_ = s.t_us;
+    return true;
+  }
+
+ private:
+  int64_t latest_us_ = INT64_MIN;
+};
+
 /// Reads a .gkr recording whole, unpacking packets into per-device streams.
 Session read_recording(const std::filesystem::path& path, Warnings& warnings);
-/// Writes a session as a .gkr (packets of `samples_per_packet`), atomically.
+/// Writes a session as a .gkr (packets of `samples_per_packet`), atomically; leaves out what a
+/// recording cannot hold (RecordableSamples).
 void write_recording(const std::filesystem::path& path, const Session& session,
                      uint32_t samples_per_packet = 20);
 

@@ -48,9 +48,9 @@ ReplaySource::ReplaySource(const Session& session, ReplaySettings settings, Byte
       if (n == 0) return;  // cannot happen with <= 32 samples per packet
       frames_.push_back({last_t_us - t0, std::vector<uint8_t>(wire, wire + n)});
     };
+    RecordableSamples recordable;  // what a device could have sent of a CSV's stream
     for (const ImuSample& x : s.samples) {
-      // A device sends counts; a NaN or infinite reading (a CSV's "nan") has none to send.
-      if (!x.acc_mps2.allFinite() || (x.has_gyro && !x.gyr_rps.allFinite())) continue;
+      if (!recordable.keep(x)) continue;
       if (packetizer.push(x)) emit(x.t_us);
     }
     if (packetizer.pending()) emit(s.samples.back().t_us);
