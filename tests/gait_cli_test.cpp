@@ -238,8 +238,6 @@ TEST_F(GaitCli, RecordingWithoutSamplesIsBadInput) {
   EXPECT_EQ(r.err.find("empty.gkr: " + empty.string()), std::string::npos) << "named twice";
 }
 
-// Options are checked finite and in range before anything runs or is written (CLI11's own range
-// check lets "nan" through).
 // A session folder whose left shoe logged "nan" for half a second: analysed end to end, the
 // stretch said in the file (its line) and in time (the engine's warning), the file named once,
 // and the steps away from the stretch all there.
@@ -350,6 +348,8 @@ TEST_F(GaitCli, ATimeThatStepsBackInACsvIsAnalysedAndMarked) {
   }
 }
 
+// Options are checked finite and in range before anything runs or is written (CLI11's own range
+// check lets "nan" through).
 TEST_F(GaitCli, NonFiniteOptionIsBadInput) {
   const fs::path out = root() / "nan_run";
   const CliRun r = cli("simulate --out " + out.string() + " --duration-s nan");

@@ -716,14 +716,16 @@ TEST(CsvSession, NanReadingsAreSensorData) {
   write_text(dir / "session.json", R"({"sensors": [{"file": "x.csv", "placement": "left_foot"}]})");
   write_text(dir / "x.csv",
              "t,ax,ay,az,gx,gy,gz\n0,0,0,9.8,0,0,0\n0.01,0,0,9.8,0,0,0\n"
-             "0.02,0,NaN,9.8,0,0,0\n0.03,0,0,9.8,inf,0,0\n0.04,0,0,9.8,0,0,0\n");
+             "0.02,0,NaN,9.8,0,0,0\n0.03,-inf,0,9.8,inf,0,0\n0.04,0,0,9.8,0,0,0\n");
   Warnings w;
   const Session s = read_csv_session(dir, w);
   ASSERT_EQ(s.sensors.size(), 1u);
   ASSERT_EQ(s.sensors[0].samples.size(), 5u);
   EXPECT_TRUE(std::isnan(s.sensors[0].samples[2].acc_mps2.y()));
   EXPECT_TRUE(std::isinf(s.sensors[0].samples[3].gyr_rps.x()));
-  EXPECT_EQ(s.sensors[0].info.accel_range_g(), 2u) << "a NaN sets no range";
+  // An infinite reading sets no range (it would have taken the largest of each).
+  EXPECT_EQ(s.sensors[0].info.accel_range_g(), 2u);
+  EXPECT_EQ(s.sensors[0].info.gyro_range_dps(), 250u);
   ASSERT_EQ(w.size(), 1u);
   EXPECT_THAT(w[0],
               HasSubstr("x.csv: 2 samples hold NaN or infinite readings, the first on line 4"));

@@ -23,11 +23,6 @@ struct ImportOptions {
   uint32_t samples_per_packet = 20;
 };
 
-double duration_s(const SensorStream& s) {
-  if (s.samples.size() < 2) return 0.0;
-  return static_cast<double>(s.samples.back().t_us - s.samples.front().t_us) / 1e6;
-}
-
 void run_import(const ImportOptions& opt) {
   // Everything is read and checked before anything is written, so a bad
   // input leaves no output behind.
@@ -41,17 +36,21 @@ void run_import(const ImportOptions& opt) {
              std::filesystem::file_size(opt.out), session.header.session_id());
   for (const SensorStream& s : session.sensors) {
     // write_recording leaves out NaN and infinite readings and samples whose time does not
-    // advance (the reader warned about them).
+    // advance (the reader warned about them): count what it kept, and the span it covers.
     RecordableSamples recordable;
-    const auto kept =
-        static_cast<size_t>(std::count_if(s.samples.begin(), s.samples.end(),
-                                          [&](const ImuSample& x) { return recordable.keep(x); }));
+    size_t kept = 0;
+    int64_t first_us = 0, last_us = 0;
+    for (const ImuSample& x : s.samples) {
+      if (!recordable.keep(x)) continue;
+      if (kept++ == 0) first_us = x.t_us;
+      last_us = x.t_us;
+    }
     const uint64_t packets = (kept + opt.samples_per_packet - 1) / opt.samples_per_packet;
     fmt::print(
         "  device {} {:<12} {:>8} samples {:8.2f} Hz {:8.1f} s  accel +/-{} g  {}  "
         "{} packets  from {}{}\n",
         s.info.device_id(), placement_name(s.info.placement()), kept, s.info.nominal_rate_hz(),
-        duration_s(s), s.info.accel_range_g(),
+        static_cast<double>(last_us - first_us) / 1e6, s.info.accel_range_g(),
         s.info.gyro_range_dps() > 0 ? fmt::format("gyro +/-{} deg/s", s.info.gyro_range_dps())
                                     : std::string("no gyro"),
         packets, s.info.source_file(),

@@ -42,10 +42,14 @@ void FootRestStepDetector::retime(double rate_hz) {
   period_us_ = static_cast<int64_t>(std::llround(period_us));
   lag_us_ = std::max(us(settings_.change_lag_s),
                      static_cast<int64_t>(static_cast<double>(lag_n_) * period_us));
+  // The horizon promises no IC before it; a longer lag after a rate change may reach further
+  // back, so it is given the longest lag the stream has had and never steps back.
+  horizon_lag_us_ = std::max(horizon_lag_us_, lag_us_);
 }
 
 void FootRestStepDetector::reset() {
   period_.reset();
+  horizon_lag_us_ = 0;
   retime(settings_.nominal_rate_hz);
   rows_.clear();
   template_placement_.reset();
@@ -85,7 +89,7 @@ int64_t FootRestStepDetector::horizon_us() const {
     from = rest_from - us(settings_.impact_search_s);
     if (last_rest_end_us_) from = std::max(from, *last_rest_end_us_);
   }
-  int64_t h = from - us(settings_.onset_search_s) - lag_us_;
+  int64_t h = from - us(settings_.onset_search_s) - horizon_lag_us_;
   if (last_ic_us_) h = std::max(h, *last_ic_us_);
   return h;
 }

@@ -158,6 +158,10 @@ GaitEngine::~GaitEngine() = default;
 void GaitEngine::push(size_t sensor, const ImuSample& sample) {
   Sensor& s = sensors_[sensor];
   ++s.samples;
+  if (sample.t_us <= s.last_t_us) [[unlikely]] {
+    skip_behind(s, sample);
+    return;
+  }
   if (s.filter) s.filter->update(sample);
   if (s.detector) {
     s.detector->push(sample);
@@ -165,13 +169,11 @@ void GaitEngine::push(size_t sensor, const ImuSample& sample) {
       for (const DetectedStep& step : s.detector->take()) merger_.add(sensor, step);
     }
   }
-  if (sample.t_us > s.last_t_us) {
-    // A device that changes its output data rate mid-session keeps working (dt always comes
-    // from timestamps), but the user should know where.
-    if (s.period.push(sample.t_us) && s.period.previous_period_us() > 0) note_rate_change(s);
-    s.last_t_us = sample.t_us;
-    merger_.advance(sensor, sample.t_us, horizon_for(s));
-  }
+  // A device that changes its output data rate mid-session keeps working (dt always comes
+  // from timestamps), but the user should know where.
+  if (s.period.push(sample.t_us) && s.period.previous_period_us() > 0) note_rate_change(s);
+  s.last_t_us = sample.t_us;
+  merger_.advance(sensor, sample.t_us, horizon_for(s));
   // Only compared with the "never moved" threshold: once above it, stop tracking.
   if (s.max_abs_gyro < settings_.foot.segmenter.swing_peak_min_rps && sample.has_gyro &&
       sample.gyr_rps.allFinite()) {
@@ -250,6 +252,18 @@ void GaitEngine::release_steps() {
   }
 }
 
+void GaitEngine::skip_behind(Sensor& s, const ImuSample& sample) {
+  // Not after this sensor's latest time: a clock that stepped back or repeated a time (a sensor
+  // CSV may hold one). No stage sees it, so none integrates over a negative interval (a knee
+  // angle did, for the rest of the session); the detector counts and dates it for its warning,
+  // and a sensor without one is counted here.
+  if (s.detector) {
+    s.detector->push(sample);
+  } else if (s.behind++ == 0) {
+    s.first_behind_us = sample.t_us;
+  }
+}
+
 void GaitEngine::note_rate_change(Sensor& s) {
   s.rate_changes.push_back(
       fmt::format("sample rate changed from {:.1f} Hz to {:.1f} Hz at {:.3f} s",
@@ -312,6 +326,8 @@ void GaitEngine::reset() {
     s.samples = 0;
     s.last_t_us = INT64_MIN;
     s.max_abs_gyro = 0.0;
+    s.behind = 0;
+    s.first_behind_us = 0;
     s.min_acc_norm_mps2 = std::numeric_limits<double>::infinity();
     s.max_acc_norm_mps2 = 0.0;
     s.period.reset();
@@ -370,6 +386,11 @@ std::vector<std::string> GaitEngine::warnings() const {
     }
     for (const std::string& change : s.rate_changes)
       out.push_back(fmt::format("{}: {}", name, change));
+    if (s.behind > 0) {
+      out.push_back(fmt::format(
+          "{}: {} samples with time not after the previous one skipped (first at {:.3f} s)", name,
+          s.behind, static_cast<double>(s.first_behind_us) * 1e-6));
+    }
     if (!s.detector) continue;
     const DetectorFlags& f = s.detector->flags();
     if (f.non_finite > 0) {

@@ -94,6 +94,10 @@ class GaitEngine {
     uint64_t samples = 0;
     int64_t last_t_us = INT64_MIN;
     double max_abs_gyro = 0.0;
+    /// Samples not after the latest time, of a sensor without a detector (one with a detector
+    /// counts them in its flags).
+    uint64_t behind = 0;
+    int64_t first_behind_us = 0;
     /// Range of the specific force's magnitude over an accelerometer-only sensor's samples,
     /// tracked until it shows motion (GaitEngine::warnings: "never moved").
     double min_acc_norm_mps2 = std::numeric_limits<double>::infinity();
@@ -101,6 +105,8 @@ class GaitEngine {
     SamplePeriod period;  ///< current sample period (nominal, then as seen)
     std::vector<std::string> rate_changes;
   };
+  /// A sample not after its sensor's latest time, out of line: it almost never comes.
+  [[gnu::cold, gnu::noinline]] static void skip_behind(Sensor& s, const ImuSample& sample);
   /// The rate-change warning, out of line: the period is watched per sample, this almost never.
   [[gnu::cold, gnu::noinline]] static void note_rate_change(Sensor& s);
   void release_steps();

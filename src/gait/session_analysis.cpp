@@ -28,8 +28,11 @@ GaitAnalysis analyze_gait(const Session& session, const EngineSettings& settings
     const auto& samples = session.sensors[i].samples;
     if (samples.empty()) continue;
     heads.emplace(samples.front().t_us, i, 0);
-    t_min = std::min(t_min, samples.front().t_us);
-    t_max = std::max(t_max, samples.back().t_us);
+    // Over every sample, not the first and last: a sensor CSV may hold a clock that steps back.
+    for (const ImuSample& x : samples) {
+      t_min = std::min(t_min, x.t_us);
+      t_max = std::max(t_max, x.t_us);
+    }
   }
   GaitAnalysis out;
   while (!heads.empty()) {

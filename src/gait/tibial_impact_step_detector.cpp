@@ -36,10 +36,14 @@ void TibialImpactStepDetector::retime(double rate_hz) {
           : 1;
   lag_us_ = std::max(us(settings_.change_lag_s),
                      static_cast<int64_t>(static_cast<double>(lag_n_) * period_us));
+  // The horizon promises no IC before it; a longer lag after a rate change may reach further
+  // back, so it is given the longest lag the stream has had and never steps back.
+  horizon_lag_us_ = std::max(horizon_lag_us_, lag_us_);
 }
 
 void TibialImpactStepDetector::reset() {
   period_.reset();
+  horizon_lag_us_ = 0;
   retime(settings_.nominal_rate_hz);
   axis_.setZero();
   axis_ready_ = false;
@@ -67,12 +71,12 @@ void TibialImpactStepDetector::reset() {
 int64_t TibialImpactStepDetector::horizon_us() const {
   if (last_t_us_ == INT64_MIN) return INT64_MIN;
   // Nothing is decided before the axis is known.
-  if (!axis_ready_) return rows_.empty() ? last_t_us_ : rows_.front().t_us - lag_us_;
+  if (!axis_ready_) return rows_.empty() ? last_t_us_ : rows_.front().t_us - horizon_lag_us_;
   // The next IC is the onset of a jump at the candidate or later, or of a rival
   // of it (choose_impact), up to the onset search and one lag before it.
   int64_t from = candidate_ ? rows_[*candidate_].t_us - us(settings_.rival_window_s) : last_t_us_;
   if (weak_) from = std::min(from, rows_[*weak_].t_us);
-  int64_t h = from - us(settings_.onset_search_s) - us(settings_.first_search_s) - lag_us_;
+  int64_t h = from - us(settings_.onset_search_s) - us(settings_.first_search_s) - horizon_lag_us_;
   if (last_ic_us_) h = std::max(h, *last_ic_us_);
   return h;
 }
@@ -491,7 +495,7 @@ void TibialImpactStepDetector::trim() {
   int64_t from = candidate_ ? rows_[*candidate_].t_us - us(settings_.rival_window_s) : last_t_us_;
   if (weak_) from = std::min(from, rows_[*weak_].t_us);
   const int64_t keep_from =
-      from - us(settings_.onset_search_s) - us(settings_.first_search_s) - 2 * lag_us_;
+      from - us(settings_.onset_search_s) - us(settings_.first_search_s) - 2 * horizon_lag_us_;
   size_t drop = 0;
   while (drop + lag_n_ + 1 < rows_.size() && rows_[drop].t_us < keep_from) ++drop;
   rows_.erase(rows_.begin(), rows_.begin() + static_cast<std::ptrdiff_t>(drop));

@@ -204,7 +204,8 @@ class TibialImpactStepDetector final : public StepDetector {
   void retime(double rate_hz);
 
   TibialImpactDetectorSettings settings_;
-  SamplePeriod period_;  ///< the rate the data has now (SamplePeriod)
+  SamplePeriod period_;         ///< the rate the data has now (SamplePeriod)
+  int64_t horizon_lag_us_ = 0;  ///< the longest lag_us_ since the start (horizon_us())
   size_t lag_n_ = 1;
   int64_t lag_us_ = 0;
   int64_t gap_us_ = 0;

@@ -49,11 +49,13 @@ ReplaySource::ReplaySource(const Session& session, ReplaySettings settings, Byte
       frames_.push_back({last_t_us - t0, std::vector<uint8_t>(wire, wire + n)});
     };
     RecordableSamples recordable;  // what a device could have sent of a CSV's stream
+    int64_t last_kept_us = 0;
     for (const ImuSample& x : s.samples) {
       if (!recordable.keep(x)) continue;
+      last_kept_us = x.t_us;
       if (packetizer.push(x)) emit(x.t_us);
     }
-    if (packetizer.pending()) emit(s.samples.back().t_us);
+    if (packetizer.pending()) emit(last_kept_us);
   }
   // A device sends a packet when its last sample is in: interleave by that.
   std::stable_sort(frames_.begin(), frames_.end(),
