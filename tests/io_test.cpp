@@ -706,19 +706,26 @@ std::string csv_error(const TempDir& tmp, const std::string& csv) {
   return input_error_of([&] { read_csv_session(dir, w); });
 }
 
+/// A session folder of one left shoe whose CSV (x.csv) is `csv`.
+fs::path one_shoe_session(const TempDir& tmp, const std::string& csv) {
+  const fs::path dir = tmp / "s";
+  write_text(dir / "session.json", R"({"sensors": [{"file": "x.csv", "placement": "left_foot"}]})");
+  write_text(dir / "x.csv", csv);
+  return dir;
+}
+
 // A logger writes "nan" (or "inf") for a reading it did not get. That is degenerate sensor data
 // for the analysis to skip and mark (the issue's bad input), not a broken file: the samples are
 // read, the reader says how many and where, and a recording made from the file leaves them out
 // (a packet holds int16 counts, which a NaN has none of).
 TEST(CsvSession, NanReadingsAreSensorData) {
   TempDir tmp;
-  const fs::path dir = tmp / "s";
-  write_text(dir / "session.json", R"({"sensors": [{"file": "x.csv", "placement": "left_foot"}]})");
-  write_text(dir / "x.csv",
-             "t,ax,ay,az,gx,gy,gz\n0,0,0,9.8,0,0,0\n0.01,0,0,9.8,0,0,0\n"
-             "0.02,0,NaN,9.8,0,0,0\n0.03,-inf,0,9.8,inf,0,0\n0.04,0,0,9.8,0,0,0\n");
   Warnings w;
-  const Session s = read_csv_session(dir, w);
+  const Session s = read_csv_session(
+      one_shoe_session(tmp,
+                       "t,ax,ay,az,gx,gy,gz\n0,0,0,9.8,0,0,0\n0.01,0,0,9.8,0,0,0\n"
+                       "0.02,0,NaN,9.8,0,0,0\n0.03,-inf,0,9.8,inf,0,0\n0.04,0,0,9.8,0,0,0\n"),
+      w);
   ASSERT_EQ(s.sensors.size(), 1u);
   ASSERT_EQ(s.sensors[0].samples.size(), 5u);
   EXPECT_TRUE(std::isnan(s.sensors[0].samples[2].acc_mps2.y()));
@@ -745,13 +752,13 @@ TEST(CsvSession, NanReadingsAreSensorData) {
 // made from the file leaves them out.
 TEST(CsvSession, TimeThatStepsBackIsSensorData) {
   TempDir tmp;
-  const fs::path dir = tmp / "s";
-  write_text(dir / "session.json", R"({"sensors": [{"file": "x.csv", "placement": "left_foot"}]})");
-  write_text(dir / "x.csv",
-             "t,ax,ay,az,gx,gy,gz\n0,0,0,9.8,0,0,0\n0.01,0,0,9.8,0,0,0\n0.02,0,0,9.8,0,0,0\n"
-             "0.015,0,0,9.8,0,0,0\n0.02,0,0,9.8,0,0,0\n0.03,0,0,9.8,0,0,0\n");
   Warnings w;
-  const Session s = read_csv_session(dir, w);
+  const Session s = read_csv_session(
+      one_shoe_session(tmp,
+                       "t,ax,ay,az,gx,gy,gz\n0,0,0,9.8,0,0,0\n0.01,0,0,9.8,0,0,0\n"
+                       "0.02,0,0,9.8,0,0,0\n0.015,0,0,9.8,0,0,0\n0.02,0,0,9.8,0,0,0\n"
+                       "0.03,0,0,9.8,0,0,0\n"),
+      w);
   ASSERT_EQ(s.sensors.size(), 1u);
   std::vector<int64_t> read;
   for (const ImuSample& x : s.sensors[0].samples) read.push_back(x.t_us);

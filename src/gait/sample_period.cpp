@@ -18,6 +18,18 @@ int64_t period_from_rate_us(double rate_hz) {
   return static_cast<int64_t>(std::llround(1e6 / rate_hz));
 }
 
+LagSizes lag_sizes(double rate_hz, double lag_s, double gap_periods, int64_t gap_min_us) {
+  const double period_us = rate_hz > 0.0 ? 1e6 / rate_hz : 0.0;
+  LagSizes out;
+  out.gap_us = std::max<int64_t>(gap_min_us, static_cast<int64_t>(gap_periods * period_us));
+  if (rate_hz > 0.0)
+    out.lag_n = std::max<size_t>(1, static_cast<size_t>(std::lround(lag_s * rate_hz)));
+  out.period_us = static_cast<int64_t>(std::llround(period_us));
+  out.lag_us = std::max(static_cast<int64_t>(std::llround(lag_s * 1e6)),
+                        static_cast<int64_t>(static_cast<double>(out.lag_n) * period_us));
+  return out;
+}
+
 SamplePeriod::SamplePeriod(const SamplePeriodSettings& settings) : settings_(settings) {
   assert(settings.agree_samples > 0 && settings.tolerance > 0.0 && settings.nominal_period_us >= 0);
   reset();

@@ -85,6 +85,17 @@ class SamplePeriod {
   int64_t run_start_us_ = 0;
 };
 
+/// What a detector that measures a jump over a number of samples sizes from the rate (0:
+/// unknown): the lag in samples (at least one), the time it spans (at least `lag_s`), the sample
+/// period, and the interval that is a gap (`gap_periods` periods, at least `gap_min_us`).
+struct LagSizes {
+  size_t lag_n = 1;
+  int64_t lag_us = 0;
+  int64_t period_us = 0;
+  int64_t gap_us = 0;
+};
+LagSizes lag_sizes(double rate_hz, double lag_s, double gap_periods, int64_t gap_min_us);
+
 /// The rate of a tracker's settled period in Hz; 0 while it is unknown.
 inline double settled_rate_hz(const SamplePeriod& p) {
   return p.period_us() > 0 ? 1e6 / static_cast<double>(p.period_us()) : 0.0;

@@ -27,15 +27,11 @@ TibialImpactStepDetector::TibialImpactStepDetector(const TibialImpactDetectorSet
 }
 
 void TibialImpactStepDetector::retime(double rate_hz) {
-  const double period_us = rate_hz > 0.0 ? 1e6 / rate_hz : 0.0;
-  gap_us_ = std::max<int64_t>(settings_.gap_min_us,
-                              static_cast<int64_t>(settings_.gap_periods * period_us));
-  lag_n_ =
-      rate_hz > 0.0
-          ? std::max<size_t>(1, static_cast<size_t>(std::lround(settings_.change_lag_s * rate_hz)))
-          : 1;
-  lag_us_ = std::max(us(settings_.change_lag_s),
-                     static_cast<int64_t>(static_cast<double>(lag_n_) * period_us));
+  const LagSizes z =
+      lag_sizes(rate_hz, settings_.change_lag_s, settings_.gap_periods, settings_.gap_min_us);
+  gap_us_ = z.gap_us;
+  lag_n_ = z.lag_n;
+  lag_us_ = z.lag_us;
   // The horizon promises no IC before it; a longer lag after a rate change may reach further
   // back, so it is given the longest lag the stream has had and never steps back.
   horizon_lag_us_ = std::max(horizon_lag_us_, lag_us_);
