@@ -64,14 +64,10 @@ struct MaxAbs {
   bool any_gyro = false;
 };
 
-bool finite(const ImuSample& s) {
-  return s.acc_mps2.allFinite() && (!s.has_gyro || s.gyr_rps.allFinite());
-}
-
 MaxAbs max_abs_of(const std::vector<ImuSample>& samples) {
   MaxAbs m;
   for (const ImuSample& s : samples) {
-    if (!finite(s)) continue;  // a reading the sensor did not give sets no range
+    if (!readings_finite(s)) continue;  // a reading the sensor did not give sets no range
     m.acc_mps2 = std::max(m.acc_mps2, s.acc_mps2.cwiseAbs().maxCoeff());
     if (s.has_gyro) {
       m.any_gyro = true;
@@ -448,7 +444,7 @@ SensorStream read_sensor_csv(const fs::path& path, const SensorEntry& entry, uin
     if (gyro) {
       for (size_t k = 0; k < 3; ++k) s.gyr_rps[static_cast<Eigen::Index>(k)] = csv.reading(kGx + k);
     }
-    if (!finite(s) && nonfinite++ == 0) first_nonfinite_line = csv.line();
+    if (!readings_finite(s) && nonfinite++ == 0) first_nonfinite_line = csv.line();
     stream.samples.push_back(s);
   }
   if (stream.samples.empty()) {

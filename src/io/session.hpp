@@ -69,7 +69,7 @@ std::vector<std::string> csv_file_names(const Session& session);
 class RecordableSamples {
  public:
   bool keep(const ImuSample& s) {
-    if (!s.acc_mps2.allFinite() || (s.has_gyro && !s.gyr_rps.allFinite())) return false;
+    if (!readings_finite(s)) return false;
     if (s.t_us <= latest_us_) return false;
     latest_us_ = s.t_us;
     return true;

@@ -25,7 +25,14 @@ struct ImuSample {
   bool operator==(const ImuSample&) const = default;
 };
 
-/// All samples of one sensor, in time order, with what is known about it.
+/// Whether a sample's readings are all numbers (a sensor CSV may hold "nan" or "inf").
+inline bool readings_finite(const ImuSample& s) {
+  return s.acc_mps2.allFinite() && (!s.has_gyro || s.gyr_rps.allFinite());
+}
+
+/// All samples of one sensor, in the order received, with what is known about it. That is time
+/// order, except where a sensor CSV's clock stepped back or repeated a time (read as it is; the
+/// analysis skips those samples).
 struct SensorStream {
   pb::SensorInfo info;
   std::vector<ImuSample> samples;
