@@ -159,7 +159,7 @@ void GaitEngine::push(size_t sensor, const ImuSample& sample) {
   Sensor& s = sensors_[sensor];
   ++s.samples;
   if (sample.t_us <= s.last_t_us) [[unlikely]] {
-    skip_behind(s, sample);
+    skip_behind(sensor, sample);
     return;
   }
   if (s.filter) s.filter->update(sample);
@@ -252,7 +252,8 @@ void GaitEngine::release_steps() {
   }
 }
 
-void GaitEngine::skip_behind(Sensor& s, const ImuSample& sample) {
+void GaitEngine::skip_behind(size_t sensor, const ImuSample& sample) {
+  Sensor& s = sensors_[sensor];
   // Not after this sensor's latest time: a clock that stepped back or repeated a time (a sensor
   // CSV may hold one). No stage sees it, so none integrates over a negative interval (a knee
   // angle did, for the rest of the session); the detector counts and dates it for its warning,
@@ -261,6 +262,15 @@ void GaitEngine::skip_behind(Sensor& s, const ImuSample& sample) {
     s.detector->push(sample);
   } else if (s.behind++ == 0) {
     s.first_behind_us = sample.t_us;
+  }
+  // The motion of the skipped stretch is never seen, so the next sample that is seen follows
+  // an interval the filters cannot integrate across: for them it is a gap (orientation_filter.hpp,
+  // gap_reanchor_us).
+  if (s.filter) s.filter->mark_gap();
+  knee_.mark_gap(sensor);
+  if (sensor == pelvis_sensor_) pelvis_->mark_gap();
+  for (Hip& hip : hips_) {
+    if (sensor == hip.thigh_sensor) hip.thigh->mark_gap();
   }
 }
 

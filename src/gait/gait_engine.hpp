@@ -106,7 +106,7 @@ class GaitEngine {
     std::vector<std::string> rate_changes;
   };
   /// A sample not after its sensor's latest time, out of line: it almost never comes.
-  [[gnu::cold, gnu::noinline]] static void skip_behind(Sensor& s, const ImuSample& sample);
+  [[gnu::cold, gnu::noinline]] void skip_behind(size_t sensor, const ImuSample& sample);
   /// The rate-change warning, out of line: the period is watched per sample, this almost never.
   [[gnu::cold, gnu::noinline]] static void note_rate_change(Sensor& s);
   void release_steps();

@@ -46,7 +46,7 @@ std::optional<TimedImu> filter_sample(OrientationFilter& filter, const ImuSample
     return std::nullopt;
   }
   return TimedImu{sample.t_us, filter.orientation(), sample.gyr_rps - filter.gyro_bias_rps(),
-                  sample.acc_mps2};
+                  sample.acc_mps2, !after.reanchoring};
 }
 
 void keep_latest(std::vector<TimedImu>& buffer, double max_s) {

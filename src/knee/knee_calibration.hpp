@@ -31,6 +31,9 @@ struct TimedImu {
   Eigen::Quaterniond q_ws = Eigen::Quaterniond::Identity();  ///< sensor -> world (z up)
   Eigen::Vector3d gyr_rps = Eigen::Vector3d::Zero();         ///< bias-corrected
   Eigen::Vector3d acc_mps2 = Eigen::Vector3d::Zero();
+  /// False while the filter re-finds tilt after a gap (OrientationFlags::reanchoring): the
+  /// gyro still holds, the attitude does not.
+  bool anchored = true;
 };
 
 /// Runs the filter on one sample and returns it as a TimedImu (bias-corrected

@@ -48,6 +48,9 @@ OrientationSettings KneeSleeveSettings::knee_orientation_settings() {
   s.mahony_error_average_us = 3'000'000;
   s.unnormalised_accel = true;
   s.accel_rejection_mps2 = 1e3;  // every sample contributes: the mean is what counts
+  // After a gap a limb's single accelerometer sample is tens of degrees off gravity, which this
+  // small gain would take most of a minute to forget; two seconds of motion give it to a degree.
+  s.gap_reanchor_us = 2'000'000;
   return s;
 }
 
@@ -55,6 +58,7 @@ KneeSleeve::KneeSleeve(pb::Side side, const KneeSleeveSettings& settings)
     : side_(side),
       settings_(settings),
       decimator_(settings.output_rate_hz),
+      unanchored_(fmt::format("{} knee", side_name(side))),
       thigh_filter_(make_orientation_filter(OrientationMethod::kMahony, settings.orientation)),
       shank_filter_(make_orientation_filter(OrientationMethod::kMahony, settings.orientation)) {}
 
@@ -82,6 +86,9 @@ void KneeSleeve::reset() {
   monitor_shank_.clear();
   monitor_motion_s_ = 0.0;
   out_.clear();
+  unanchored_.reset();
+  unanchored_pairs_ = false;
+  settle_until_us_ = INT64_MIN;
   findings_.clear();
 }
 
@@ -260,10 +267,36 @@ void KneeSleeve::drain_pairs() {
     thigh_stopped_reported_ = false;
     const TimedImu th = thigh_queue_.size() >= 2 ? interpolate(thigh_queue_[0], thigh_queue_[1], t)
                                                  : thigh_queue_[0];
+    // Either segment's tilt being found again after a gap: its attitude is off by whatever the
+    // gap hid, so the pair gives no angle and does not move the heading mean or the monitor.
+    const bool anchored = s.anchored && thigh_queue_[0].anchored &&
+                          (thigh_queue_.size() < 2 || thigh_queue_[1].anchored);
+    if (!anchored) {
+      unanchored_pairs_ = true;
+    } else if (unanchored_pairs_) {
+      // Both headings moved by what the gap hid, differently: the heading mean starts again
+      // here (the tracker restarts it after a pause this long) and gives angles once it has
+      // averaged over its time constant.
+      unanchored_pairs_ = false;
+      tracker_->reset();
+      settle_until_us_ =
+          s.t_us + static_cast<int64_t>(settings_.tracker.heading_time_constant_s * 1e6);
+    }
+    const bool settled = anchored && s.t_us >= settle_until_us_;
+    if (std::optional<std::string> f = unanchored_.push(settled, s.t_us)) {
+      findings_.push_back(std::move(*f));
+    }
+    if (!anchored) {
+      last_tracked_t_us_ = s.t_us;
+      shank_queue_.pop_front();
+      continue;
+    }
     tracker_->observe(s.t_us, th.q_ws, s.q_ws, th.gyr_rps, s.gyr_rps);
     last_tracked_t_us_ = s.t_us;
-    if (decimator_.pass(s.t_us)) out_.push_back(tracker_->angles(s.t_us, th.q_ws, s.q_ws));
-    monitor(th, s);
+    if (settled) {
+      if (decimator_.pass(s.t_us)) out_.push_back(tracker_->angles(s.t_us, th.q_ws, s.q_ws));
+      monitor(th, s);
+    }
     shank_queue_.pop_front();
   }
 }
@@ -326,6 +359,9 @@ void KneeSleeve::finish() {
     }
   }
   if (calibration_) drain_pairs();
+  if (std::optional<std::string> f = unanchored_.finish(last_tracked_t_us_)) {
+    findings_.push_back(std::move(*f));
+  }
 }
 
 std::vector<KneeAngleSample> KneeSleeve::take() {

@@ -21,6 +21,7 @@
 #include "knee_tracker.hpp"
 #include "orientation_filter.hpp"
 #include "output_decimator.hpp"
+#include "unanchored_stretch.hpp"
 
 namespace gk {
 
@@ -60,6 +61,9 @@ class KneeSleeve {
 
   void push_thigh(const ImuSample& sample);
   void push_shank(const ImuSample& sample);
+  /// The next sample follows samples this stage never saw (a clock that stepped back): that
+  /// sensor's attitude filter treats it as the first after a gap.
+  void mark_gap(bool thigh) { (thigh ? thigh_filter_ : shank_filter_)->mark_gap(); }
   /// End of data: calibrates from what there is if it never could.
   void finish();
   void reset();
@@ -91,6 +95,7 @@ class KneeSleeve {
   pb::Side side_;
   KneeSleeveSettings settings_;
   OutputDecimator decimator_;
+  UnanchoredStretch unanchored_;
   std::unique_ptr<OrientationFilter> thigh_filter_;
   std::unique_ptr<OrientationFilter> shank_filter_;
   // Before the first calibration: everything, for the replay.
@@ -117,6 +122,8 @@ class KneeSleeve {
   std::vector<TimedImu> monitor_shank_;
   double monitor_motion_s_ = 0.0;
   std::vector<KneeAngleSample> out_;
+  bool unanchored_pairs_ = false;        ///< the last pair had a segment re-finding its tilt
+  int64_t settle_until_us_ = INT64_MIN;  ///< after that: heading mean restarted, no angles yet
   std::vector<std::string> findings_;
 };
 

@@ -58,6 +58,16 @@ void KneeStage::push(size_t sensor, const ImuSample& sample) {
   collect(*leg);
 }
 
+void KneeStage::mark_gap(size_t sensor) {
+  auto [leg, is_thigh] = route_[sensor];
+  if (leg == nullptr) return;
+  if (leg->tibia) {
+    leg->tibia->mark_gap();
+  } else {
+    leg->sleeve->mark_gap(is_thigh);
+  }
+}
+
 void KneeStage::collect(Leg& leg) {
   const auto keep = static_cast<int64_t>(settings_.history_s * 1e6);
   if (leg.tibia) {

@@ -53,6 +53,8 @@ class KneeStage {
   ~KneeStage();
 
   void push(size_t sensor, const ImuSample& sample);
+  /// The sensor's next sample follows samples this stage never saw (KneeSleeve::mark_gap).
+  void mark_gap(size_t sensor);
   void finish();
   void reset();
 

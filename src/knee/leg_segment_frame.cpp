@@ -32,6 +32,7 @@ LegSegmentFrame::LegSegmentFrame(pb::Side side, std::string name,
       name_(std::move(name)),
       settings_(settings),
       decimator_(settings.output_rate_hz),
+      unanchored_(fmt::format("{} {}", side == pb::RIGHT ? "right" : "left", name_)),
       filter_(make_orientation_filter(OrientationMethod::kMahony, settings.orientation)) {}
 
 LegSegmentFrame::~LegSegmentFrame() = default;
@@ -46,6 +47,7 @@ void LegSegmentFrame::reset() {
   decimator_.reset();
   finished_ = false;
   out_.clear();
+  unanchored_.reset();
   findings_.clear();
 }
 
@@ -95,7 +97,11 @@ void LegSegmentFrame::calibrate() {
 }
 
 void LegSegmentFrame::track(const TimedImu& s) {
-  if (!decimator_.pass(s.t_us)) return;
+  // Tilt being found again after a gap: no pose, and the stretch is said.
+  if (std::optional<std::string> f = unanchored_.push(s.anchored, s.t_us)) {
+    findings_.push_back(std::move(*f));
+  }
+  if (!s.anchored || !decimator_.pass(s.t_us)) return;
   out_.push_back({s.t_us, s.q_ws.toRotationMatrix() * *segment_});
 }
 
@@ -103,6 +109,9 @@ void LegSegmentFrame::finish() {
   if (finished_) return;
   finished_ = true;
   if (!segment_ && motion_s_ >= 0.3 * settings_.calibration_motion_s) calibrate();
+  if (std::optional<std::string> f = unanchored_.finish(last_t_us_)) {
+    findings_.push_back(std::move(*f));
+  }
 }
 
 std::vector<SegmentPose> LegSegmentFrame::take() {

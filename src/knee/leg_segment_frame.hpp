@@ -21,6 +21,7 @@
 #include "knee_calibration.hpp"
 #include "orientation_filter.hpp"
 #include "output_decimator.hpp"
+#include "unanchored_stretch.hpp"
 
 namespace gk {
 
@@ -55,6 +56,9 @@ class LegSegmentFrame {
   ~LegSegmentFrame();
 
   void push(const ImuSample& sample);
+  /// The next sample follows samples this stage never saw (a clock that stepped back): its
+  /// attitude filter treats it as the first after a gap.
+  void mark_gap() { filter_->mark_gap(); }
   void finish();
   void reset();
 
@@ -71,6 +75,7 @@ class LegSegmentFrame {
   std::string name_;
   LegSegmentSettings settings_;
   OutputDecimator decimator_;
+  UnanchoredStretch unanchored_;
   std::unique_ptr<OrientationFilter> filter_;
   std::vector<TimedImu> buffer_;
   double motion_s_ = 0.0;

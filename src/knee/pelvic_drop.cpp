@@ -16,6 +16,7 @@ PelvicDropSettings::PelvicDropSettings()
 PelvicDrop::PelvicDrop(const PelvicDropSettings& settings)
     : settings_(settings),
       decimator_(settings.output_rate_hz),
+      unanchored_("pelvis"),
       filter_(make_orientation_filter(OrientationMethod::kMahony, settings.orientation)) {}
 
 PelvicDrop::~PelvicDrop() = default;
@@ -31,6 +32,7 @@ void PelvicDrop::reset() {
   history_.clear();
   finished_ = false;
   poses_.clear();
+  unanchored_.reset();
   findings_.clear();
 }
 
@@ -85,7 +87,7 @@ void PelvicDrop::maybe_calibrate() {
     const auto until = st.ic_us + static_cast<int64_t>(settings_.braking_share *
                                                        static_cast<double>(st.end_us - st.ic_us));
     for (const TimedImu& s : data) {
-      if (s.t_us < st.ic_us || s.t_us > until) continue;
+      if (s.t_us < st.ic_us || s.t_us > until || !s.anchored) continue;
       const Eigen::Vector3d gravity = kGravity_mps2 * up_in_sensor(s.q_ws);
       braking += s.acc_mps2 - gravity;
     }
@@ -110,7 +112,11 @@ void PelvicDrop::maybe_calibrate() {
 }
 
 void PelvicDrop::track(const TimedImu& s) {
-  if (!decimator_.pass(s.t_us)) return;
+  // Tilt being found again after a gap: no obliquity, and the stretch is said.
+  if (std::optional<std::string> f = unanchored_.push(s.anchored, s.t_us)) {
+    findings_.push_back(std::move(*f));
+  }
+  if (!s.anchored || !decimator_.pass(s.t_us)) return;
   const Eigen::Matrix3d r = s.q_ws.toRotationMatrix() * *frame_;
   // Z-Y-X Cardan: R = Rz(heading) Ry(tilt) Rx(obliquity); R(2,1) = cos(tilt) sin(obliquity).
   const double obliquity = std::atan2(r(2, 1), r(2, 2)) * 180.0 / std::numbers::pi;
@@ -124,6 +130,9 @@ void PelvicDrop::finish() {
   if (finished_) return;
   finished_ = true;
   maybe_calibrate();
+  if (std::optional<std::string> f = unanchored_.finish(last_t_us_)) {
+    findings_.push_back(std::move(*f));
+  }
   if (!frame_) {
     findings_.push_back(fmt::format(
         "pelvis: no pelvic drop: {} steps with a known side (from foot or shank sensors) were "

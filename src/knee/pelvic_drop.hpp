@@ -25,6 +25,7 @@
 #include "orientation_filter.hpp"
 #include "output_decimator.hpp"
 #include "series_window.hpp"
+#include "unanchored_stretch.hpp"
 
 namespace gk {
 
@@ -49,6 +50,9 @@ class PelvicDrop {
   ~PelvicDrop();
 
   void push(const ImuSample& sample);
+  /// The next sample follows samples this stage never saw (a clock that stepped back): its
+  /// attitude filter treats it as the first after a gap.
+  void mark_gap() { filter_->mark_gap(); }
   /// A step released by the gait engine (in IC order).
   void add_step(pb::Side side, int64_t ic_us, std::optional<int64_t> to_us);
   void finish();
@@ -76,6 +80,7 @@ class PelvicDrop {
 
   PelvicDropSettings settings_;
   OutputDecimator decimator_;
+  UnanchoredStretch unanchored_;
   std::unique_ptr<OrientationFilter> filter_;
   std::vector<TimedImu> buffer_;
   std::vector<Step> steps_;

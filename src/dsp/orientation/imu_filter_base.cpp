@@ -1,6 +1,8 @@
 #include "imu_filter_base.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <numbers>
 #include <stdexcept>
 
 namespace gk {
@@ -39,7 +41,8 @@ ImuFilterBase::ImuFilterBase(const OrientationSettings& settings)
       !std::isfinite(s.mahony_ki_rps2)) {
     throw std::invalid_argument("orientation: gains must be finite and >= 0");
   }
-  if (s.accel_only_time_constant_us < 0 || s.rest_time_us < 0 || s.bias_time_constant_us < 0) {
+  if (s.accel_only_time_constant_us < 0 || s.rest_time_us < 0 || s.bias_time_constant_us < 0 ||
+      s.gap_reanchor_us < 0) {
     throw std::invalid_argument("orientation: time constants must be >= 0");
   }
   if (!(s.rest_gyro_rps >= 0.0) || !(s.rest_accel_mps2 >= 0.0) || !(s.max_gyro_bias_rps >= 0.0)) {
@@ -53,7 +56,7 @@ void ImuFilterBase::reset() {
   prev_gyr_rps_.setZero();
   prev_gyr_valid_ = false;
   initialised_ = false;
-  pending_tilt_init_ = false;
+  after_gap_ = AfterGap::kNone;
   last_t_us_ = 0;
   consecutive_backwards_ = 0;
   clear_rest();
@@ -64,7 +67,78 @@ void ImuFilterBase::reset() {
 OrientationFlags ImuFilterBase::flags() const {
   OrientationFlags f = flags_;
   f.at_rest = at_rest_;
+  f.reanchoring = after_gap_ == AfterGap::kAverage;
   return f;
+}
+
+void ImuFilterBase::mark_gap() {
+  // The next interval then reads as longer than any gap (no real clock is near INT64_MIN / 2),
+  // so the sample takes the gap path with no test added to every update.
+  if (initialised_) last_t_us_ = INT64_MIN / 2;
+}
+
+void ImuFilterBase::start_after_gap(const ImuSample& s, bool acc_ok) {
+  ++flags_.gaps;
+  clear_rest();
+  prev_gyr_rps_ = s.gyr_rps;
+  prev_gyr_valid_ = s.has_gyro;
+  if (settings_.gap_reanchor_us > 0 && s.has_gyro) {
+    // Keep the attitude we had (its tilt error is found over the next stretch) and drop any
+    // feedback state built on the old one.
+    after_gap_ = AfterGap::kAverage;
+    reanchor_start_us_ = s.t_us;
+    reanchor_force_sum_.setZero();
+    reanchor_weight_sum_ = 0.0;
+    reset_method();
+    return;
+  }
+  if (acc_ok) {
+    q_ws_ = correct_tilt_towards(q_ws_, s.acc_mps2, 1.0);
+    after_gap_ = AfterGap::kNone;
+  } else {
+    ++flags_.accel_rejected;
+    after_gap_ = AfterGap::kSnap;
+  }
+}
+
+void ImuFilterBase::step_after_gap(const ImuSample& s, const Eigen::Vector3d& gyr_rps, bool acc_ok,
+                                   double dt_s) {
+  if (after_gap_ == AfterGap::kSnap) {
+    if (acc_ok) {
+      q_ws_ = correct_tilt_towards(integrate(q_ws_, gyr_rps, dt_s), s.acc_mps2, 1.0);
+      after_gap_ = AfterGap::kNone;
+    } else {
+      step(gyr_rps, nullptr, dt_s);
+    }
+    return;
+  }
+  // Gyro only: the attitude then carries one constant world-frame error E (q = E q_true), so
+  // the world-frame specific force is E applied to the true one, whose weighted mean is
+  // gravity plus the weighted mean linear acceleration. With the Hann weight w the latter is
+  // -integral(w' v) / integral(w) (by parts, w = 0 at both ends): for a limb whose velocity
+  // swings with the stride, a few percent of a plain mean's error (the window's side lobes,
+  // F. J. Harris, Proc. IEEE 66(1):51, 1978). Every sample counts, impacts included: leaving
+  // any out would bias the mean.
+  step(gyr_rps, nullptr, dt_s);
+  const double span_s = static_cast<double>(settings_.gap_reanchor_us) * 1e-6;
+  const double x = static_cast<double>(s.t_us - reanchor_start_us_) * 1e-6 / span_s;
+  const double sw = std::sin(std::numbers::pi * std::min(x, 1.0));
+  reanchor_force_sum_ += (sw * sw) * (q_ws_ * s.acc_mps2);
+  reanchor_weight_sum_ += sw * sw;
+  if (x < 1.0) return;
+  const Eigen::Vector3d mean = reanchor_force_sum_ / std::max(reanchor_weight_sum_, 1e-12);
+  const double n = mean.norm();
+  if (!(n > 0.5 * kGravity_mps2 && n < 1.5 * kGravity_mps2)) {
+    // Not gravity (a fall, a clipped stretch): the next still-looking sample decides instead.
+    after_gap_ = AfterGap::kSnap;
+    return;
+  }
+  // E is the smallest rotation taking up to the measured mean; undo it (heading kept).
+  const Eigen::Quaterniond e =
+      Eigen::Quaterniond::FromTwoVectors(Eigen::Vector3d::UnitZ(), mean / n);
+  q_ws_ = (e.conjugate() * q_ws_).normalized();
+  after_gap_ = AfterGap::kNone;
+  reset_method();
 }
 
 bool ImuFilterBase::accel_usable(const ImuSample& s, double acc_norm_mps2) const {
@@ -163,7 +237,7 @@ void ImuFilterBase::update(const ImuSample& s) {
       ++flags_.gaps;
       last_t_us_ = s.t_us;
       prev_gyr_valid_ = false;
-      pending_tilt_init_ = true;
+      after_gap_ = AfterGap::kSnap;
       clear_rest();
     }
     return;
@@ -174,17 +248,7 @@ void ImuFilterBase::update(const ImuSample& s) {
   if (dt_us > settings_.max_dt_us) {
     // Integrating one held rate across a long gap is worse than knowing nothing: re-anchor tilt
     // on gravity, keep the heading we had.
-    ++flags_.gaps;
-    clear_rest();
-    prev_gyr_rps_ = s.gyr_rps;
-    prev_gyr_valid_ = s.has_gyro;
-    if (acc_ok) {
-      q_ws_ = correct_tilt_towards(q_ws_, s.acc_mps2, 1.0);
-      pending_tilt_init_ = false;
-    } else {
-      ++flags_.accel_rejected;
-      pending_tilt_init_ = true;
-    }
+    start_after_gap(s, acc_ok);
     return;
   }
 
@@ -199,10 +263,12 @@ void ImuFilterBase::update(const ImuSample& s) {
     clear_rest();
     prev_gyr_valid_ = false;
     if (acc_ok) {
-      const double alpha =
-          pending_tilt_init_ ? 1.0 : lowpass_alpha(dt_s, settings_.accel_only_time_constant_us);
+      // Without a gyro there is nothing to carry an average: a gap's tilt comes from here.
+      const double alpha = after_gap_ != AfterGap::kNone
+                               ? 1.0
+                               : lowpass_alpha(dt_s, settings_.accel_only_time_constant_us);
       q_ws_ = correct_tilt_towards(q_ws_, s.acc_mps2, alpha);
-      pending_tilt_init_ = false;
+      after_gap_ = AfterGap::kNone;
     }
   } else {
     update_rest(s, acc_norm_mps2, dt_s);
@@ -211,9 +277,8 @@ void ImuFilterBase::update(const ImuSample& s) {
         (prev_gyr_valid_ ? 0.5 * (prev_gyr_rps_ + s.gyr_rps) : s.gyr_rps) - bias_rps_;
     prev_gyr_rps_ = s.gyr_rps;
     prev_gyr_valid_ = true;
-    if (acc_ok && pending_tilt_init_) {
-      q_ws_ = correct_tilt_towards(integrate(q_ws_, gyr, dt_s), s.acc_mps2, 1.0);
-      pending_tilt_init_ = false;
+    if (after_gap_ != AfterGap::kNone) [[unlikely]] {
+      step_after_gap(s, gyr, acc_ok, dt_s);
     } else {
       // acc_ok implies |a| is within accel_rejection_mps2 of g, so the division is safe.
       const double scale = settings_.unnormalised_accel ? 1.0 / kGravity_mps2 : 1.0 / acc_norm_mps2;

@@ -19,6 +19,7 @@ class ImuFilterBase : public OrientationFilter {
 
   void update(const ImuSample& sample) final;
   void reset() final;
+  void mark_gap() final;
 
   Eigen::Quaterniond orientation() const final { return q_ws_; }
   Eigen::Vector3d gyro_bias_rps() const final { return bias_rps_; }
@@ -50,6 +51,9 @@ class ImuFilterBase : public OrientationFilter {
   bool accel_usable(const ImuSample& sample, double acc_norm_mps2) const;
   void update_rest(const ImuSample& sample, double acc_norm_mps2, double dt_s);
   void clear_rest();
+  void start_after_gap(const ImuSample& sample, bool acc_ok);
+  void step_after_gap(const ImuSample& sample, const Eigen::Vector3d& gyr_rps, bool acc_ok,
+                      double dt_s);
 
   OrientationSettings settings_;
   // Thresholds squared once, so the per-sample tests compare squared norms (no sqrt).
@@ -65,7 +69,16 @@ class ImuFilterBase : public OrientationFilter {
   Eigen::Vector3d prev_gyr_rps_ = Eigen::Vector3d::Zero();
   bool prev_gyr_valid_ = false;
   bool initialised_ = false;
-  bool pending_tilt_init_ = false;  ///< after a gap whose sample had no usable accel
+  /// What the samples after a gap do until tilt is found again (gap_reanchor_us).
+  enum class AfterGap : uint8_t {
+    kNone,
+    kSnap,     ///< the next usable accelerometer sample sets tilt
+    kAverage,  ///< gyro only, averaging the world-frame specific force
+  };
+  AfterGap after_gap_ = AfterGap::kNone;
+  int64_t reanchor_start_us_ = 0;
+  Eigen::Vector3d reanchor_force_sum_ = Eigen::Vector3d::Zero();  ///< Hann-weighted, world
+  double reanchor_weight_sum_ = 0.0;
   int64_t last_t_us_ = 0;
   int consecutive_backwards_ = 0;
 

@@ -22,6 +22,17 @@ struct OrientationSettings {
   /// Largest sample interval that is integrated. A longer gap (dropped packets, link loss) is
   /// not integrated across: tilt is re-initialised from the accelerometer instead.
   int64_t max_dt_us = 100'000;
+  /// How tilt is found again after a gap (an interval over max_dt_us, a clock restart, or
+  /// mark_gap()). 0: snapped to the first sample's accelerometer, which is right for a sensor
+  /// at rest and off by its linear acceleration otherwise (tens of degrees on a running limb).
+  /// > 0: for this long the attitude follows the gyro alone, then its tilt is corrected by the
+  /// world-frame mean of the specific force over that stretch, Hann-weighted. Over a stretch the
+  /// mean linear acceleration is the velocity change divided by its length, and the taper makes
+  /// a limb's periodic velocity nearly vanish from it, so the mean is gravity to a degree or so;
+  /// the heading error of the gyro-only stretch is the same at every sample, so the correction
+  /// found for the whole stretch holds at its end. While it lasts, flags().reanchoring is set:
+  /// the attitude is not anchored to gravity and nothing that needs tilt should use it.
+  int64_t gap_reanchor_us = 0;
 
   // --- Accelerometer correction ------------------------------------------------------------------
   /// The accelerometer corrects tilt only when | |a| - g | is below this. Running impacts reach
@@ -83,6 +94,7 @@ struct OrientationFlags {
   uint64_t accel_rejected = 0;      ///< no accel correction: impact, free fall, 0 g, saturated
   uint64_t accel_only_updates = 0;  ///< samples without gyro, tilt from accelerometer only
   bool at_rest = false;             ///< currently at rest (gyro bias being estimated)
+  bool reanchoring = false;         ///< after a gap, tilt not yet found again (gap_reanchor_us)
 
   bool operator==(const OrientationFlags&) const = default;
 };
@@ -104,6 +116,9 @@ class OrientationFilter {
   virtual void update(const ImuSample& sample) = 0;
   /// Back to the just-constructed state (settings kept).
   virtual void reset() = 0;
+  /// The next sample follows an interval whose motion was never seen (samples dropped upstream,
+  /// e.g. behind a clock that stepped back): it is treated as the first after a gap.
+  virtual void mark_gap() = 0;
 
   /// q_ws: sensor-to-world rotation, world z up. Identity until initialised().
   virtual Eigen::Quaterniond orientation() const = 0;
