@@ -513,6 +513,48 @@ TYPED_TEST(OrientationFilterTest, GapOnAMovingLimbReanchorsFromTheAveragedForce)
   }
 }
 
+// A hole that is integrated across (lost packets, under max_dt_us) leaves a swinging limb's
+// attitude off by the motion the interpolated rate missed; with gap_reanchor_us the tilt is
+// re-checked over the next stretch, the attitude staying in use. Holes shorter than
+// recheck_hole_us are left as they are.
+TYPED_TEST(OrientationFilterTest, BridgedHoleOnAMovingLimbIsRechecked) {
+  SwingingLimb limb;
+  limb.amplitude_rad = 50.0 * kDeg;
+  limb.freq_hz = 2.0;
+  constexpr int64_t kPeriod_us = 5'000;
+  constexpr int64_t kHoleFrom_us = 10'030'000;
+  for (const int64_t hole_us : {int64_t{90'000}, int64_t{30'000}}) {
+    double error[2] = {0.0, 0.0};
+    uint64_t rechecked[2] = {0, 0};
+    for (const bool recheck : {false, true}) {
+      OrientationSettings settings;
+      settings.gap_reanchor_us = recheck ? 2'000'000 : 0;
+      auto f = this->make(settings);
+      for (int64_t t = 0; t <= kHoleFrom_us + hole_us + 2'100'000; t += kPeriod_us) {
+        if (t >= kHoleFrom_us && t < kHoleFrom_us + hole_us) continue;
+        f->update(limb.sample(t));
+        ASSERT_FALSE(f->flags().reanchoring);  // the attitude stays in use
+      }
+      const Quaterniond truth =
+          limb.at(static_cast<double>(kHoleFrom_us + hole_us + 2'100'000) * 1e-6).q;
+      error[recheck] = tilt_error_deg(f->orientation(), truth);
+      rechecked[recheck] = f->flags().holes_rechecked;
+      EXPECT_EQ(f->flags().gaps, 0u);
+    }
+    std::printf("[hole] %.0f ms: tilt error 2.1 s after it %.2f deg, re-checked %.2f deg\n",
+                static_cast<double>(hole_us) * 1e-3, error[0], error[1]);
+    EXPECT_EQ(rechecked[0], 0u);
+    if (hole_us >= OrientationSettings{}.recheck_hole_us) {
+      EXPECT_EQ(rechecked[1], 1u);
+      EXPECT_GT(error[0], 2.0);  // the hole's error is real here
+      EXPECT_LT(error[1], 1.5);
+    } else {
+      EXPECT_EQ(rechecked[1], 0u);
+      EXPECT_DOUBLE_EQ(error[1], error[0]);
+    }
+  }
+}
+
 // --- The oracle itself -------------------------------------------------------------------------
 
 // The analytic body rate of SmoothMotion agrees with a central difference of its orientation.

@@ -42,7 +42,7 @@ ImuFilterBase::ImuFilterBase(const OrientationSettings& settings)
     throw std::invalid_argument("orientation: gains must be finite and >= 0");
   }
   if (s.accel_only_time_constant_us < 0 || s.rest_time_us < 0 || s.bias_time_constant_us < 0 ||
-      s.gap_reanchor_us < 0) {
+      s.gap_reanchor_us < 0 || s.recheck_hole_us < 0) {
     throw std::invalid_argument("orientation: time constants must be >= 0");
   }
   if (!(s.rest_gyro_rps >= 0.0) || !(s.rest_accel_mps2 >= 0.0) || !(s.max_gyro_bias_rps >= 0.0)) {
@@ -58,6 +58,7 @@ void ImuFilterBase::reset() {
   initialised_ = false;
   after_gap_ = AfterGap::kNone;
   last_t_us_ = 0;
+  last_dt_us_ = 0;
   consecutive_backwards_ = 0;
   clear_rest();
   flags_ = OrientationFlags{};
@@ -82,14 +83,10 @@ void ImuFilterBase::start_after_gap(const ImuSample& s, bool acc_ok) {
   clear_rest();
   prev_gyr_rps_ = s.gyr_rps;
   prev_gyr_valid_ = s.has_gyro;
+  last_dt_us_ = 0;
   if (settings_.gap_reanchor_us > 0 && s.has_gyro) {
-    // Keep the attitude we had (its tilt error is found over the next stretch) and drop any
-    // feedback state built on the old one.
-    after_gap_ = AfterGap::kAverage;
-    reanchor_start_us_ = s.t_us;
-    reanchor_force_sum_.setZero();
-    reanchor_weight_sum_ = 0.0;
-    reset_method();
+    // Keep the attitude we had (its tilt error is found over the next stretch).
+    start_average(s.t_us, AfterGap::kAverage);
     return;
   }
   if (acc_ok) {
@@ -101,10 +98,19 @@ void ImuFilterBase::start_after_gap(const ImuSample& s, bool acc_ok) {
   }
 }
 
-void ImuFilterBase::step_after_gap(const ImuSample& s, const Eigen::Vector3d& gyr_rps, bool acc_ok,
-                                   double dt_s) {
+void ImuFilterBase::start_average(int64_t t_us, AfterGap kind) {
+  after_gap_ = kind;
+  reanchor_start_us_ = t_us;
+  reanchor_force_sum_.setZero();
+  reanchor_weight_sum_ = 0.0;
+  // Feedback built on the attitude before the gap would keep acting on the one after it.
+  if (kind == AfterGap::kAverage) reset_method();
+}
+
+void ImuFilterBase::step_after_gap(const ImuSample& s, const Eigen::Vector3d& gyr_rps,
+                                   const Eigen::Vector3d* up_meas, double dt_s) {
   if (after_gap_ == AfterGap::kSnap) {
-    if (acc_ok) {
+    if (up_meas != nullptr) {
       q_ws_ = correct_tilt_towards(integrate(q_ws_, gyr_rps, dt_s), s.acc_mps2, 1.0);
       after_gap_ = AfterGap::kNone;
     } else {
@@ -119,7 +125,9 @@ void ImuFilterBase::step_after_gap(const ImuSample& s, const Eigen::Vector3d& gy
   // swings with the stride, a few percent of a plain mean's error (the window's side lobes,
   // F. J. Harris, Proc. IEEE 66(1):51, 1978). Every sample counts, impacts included: leaving
   // any out would bias the mean.
-  step(gyr_rps, nullptr, dt_s);
+  // After a bridged hole the feedback goes on (the attitude is in use): with the small gain this
+  // is for, it moves E by a few percent over the stretch.
+  step(gyr_rps, after_gap_ == AfterGap::kRecheck ? up_meas : nullptr, dt_s);
   const double span_s = static_cast<double>(settings_.gap_reanchor_us) * 1e-6;
   const double x = static_cast<double>(s.t_us - reanchor_start_us_) * 1e-6 / span_s;
   const double sw = std::sin(std::numbers::pi * std::min(x, 1.0));
@@ -129,8 +137,9 @@ void ImuFilterBase::step_after_gap(const ImuSample& s, const Eigen::Vector3d& gy
   const Eigen::Vector3d mean = reanchor_force_sum_ / std::max(reanchor_weight_sum_, 1e-12);
   const double n = mean.norm();
   if (!(n > 0.5 * kGravity_mps2 && n < 1.5 * kGravity_mps2)) {
-    // Not gravity (a fall, a clipped stretch): the next still-looking sample decides instead.
-    after_gap_ = AfterGap::kSnap;
+    // Not gravity (a fall, a clipped stretch): after a gap the next still-looking sample decides
+    // instead; after a bridged hole the attitude was usable and the filter simply goes on.
+    after_gap_ = after_gap_ == AfterGap::kAverage ? AfterGap::kSnap : AfterGap::kNone;
     return;
   }
   // E is the smallest rotation taking up to the measured mean; undo it (heading kept).
@@ -234,11 +243,8 @@ void ImuFilterBase::update(const ImuSample& s) {
     if (dt_us < 0 && ++consecutive_backwards_ >= kBackwardsRestart) {
       // The clock restarted: adopt the new timeline like a gap.
       consecutive_backwards_ = 0;
-      ++flags_.gaps;
       last_t_us_ = s.t_us;
-      prev_gyr_valid_ = false;
-      after_gap_ = AfterGap::kSnap;
-      clear_rest();
+      start_after_gap(s, acc_ok);
     }
     return;
   }
@@ -252,6 +258,19 @@ void ImuFilterBase::update(const ImuSample& s) {
     return;
   }
 
+  if (settings_.gap_reanchor_us > 0) [[unlikely]] {
+    // A hole the filter bridges (an interval over 2.5 times the one before: lost packets shorter
+    // than max_dt_us) hides motion too, only less of it: the rate across it is interpolated, so
+    // a swinging limb's attitude comes out of it a few degrees off, which a small gain would
+    // carry for most of a minute. Tilt is re-checked over the next stretch; the attitude stays
+    // usable meanwhile. A hole inside a stretch already being averaged does not restart it.
+    if (dt_us >= settings_.recheck_hole_us && last_dt_us_ > 0 && 2 * dt_us > 5 * last_dt_us_ &&
+        after_gap_ == AfterGap::kNone) {
+      ++flags_.holes_rechecked;
+      start_average(s.t_us, AfterGap::kRecheck);
+    }
+    last_dt_us_ = dt_us;
+  }
   const double dt_s = static_cast<double>(dt_us) * 1e-6;
   if (!acc_ok) ++flags_.accel_rejected;
   // Kept as scalars: a copy as a quaternion reads q_ws_ with 16-byte loads, which stall on the
@@ -277,13 +296,13 @@ void ImuFilterBase::update(const ImuSample& s) {
         (prev_gyr_valid_ ? 0.5 * (prev_gyr_rps_ + s.gyr_rps) : s.gyr_rps) - bias_rps_;
     prev_gyr_rps_ = s.gyr_rps;
     prev_gyr_valid_ = true;
+    // acc_ok implies |a| is within accel_rejection_mps2 of g, so the division is safe.
+    const double scale = settings_.unnormalised_accel ? 1.0 / kGravity_mps2 : 1.0 / acc_norm_mps2;
+    const Eigen::Vector3d up =
+        acc_ok ? Eigen::Vector3d(s.acc_mps2 * scale) : Eigen::Vector3d::Zero();
     if (after_gap_ != AfterGap::kNone) [[unlikely]] {
-      step_after_gap(s, gyr, acc_ok, dt_s);
+      step_after_gap(s, gyr, acc_ok ? &up : nullptr, dt_s);
     } else {
-      // acc_ok implies |a| is within accel_rejection_mps2 of g, so the division is safe.
-      const double scale = settings_.unnormalised_accel ? 1.0 / kGravity_mps2 : 1.0 / acc_norm_mps2;
-      const Eigen::Vector3d up =
-          acc_ok ? Eigen::Vector3d(s.acc_mps2 * scale) : Eigen::Vector3d::Zero();
       step(gyr, acc_ok ? &up : nullptr, dt_s);
     }
   }

@@ -52,8 +52,8 @@ class ImuFilterBase : public OrientationFilter {
   void update_rest(const ImuSample& sample, double acc_norm_mps2, double dt_s);
   void clear_rest();
   void start_after_gap(const ImuSample& sample, bool acc_ok);
-  void step_after_gap(const ImuSample& sample, const Eigen::Vector3d& gyr_rps, bool acc_ok,
-                      double dt_s);
+  void step_after_gap(const ImuSample& sample, const Eigen::Vector3d& gyr_rps,
+                      const Eigen::Vector3d* up_meas, double dt_s);
 
   OrientationSettings settings_;
   // Thresholds squared once, so the per-sample tests compare squared norms (no sqrt).
@@ -74,9 +74,12 @@ class ImuFilterBase : public OrientationFilter {
     kNone,
     kSnap,     ///< the next usable accelerometer sample sets tilt
     kAverage,  ///< gyro only, averaging the world-frame specific force
+    kRecheck,  ///< the same after a bridged hole, the attitude still usable meanwhile
   };
+  void start_average(int64_t t_us, AfterGap kind);
   AfterGap after_gap_ = AfterGap::kNone;
   int64_t reanchor_start_us_ = 0;
+  int64_t last_dt_us_ = 0;  ///< previous interval, for the bridged-hole test (0: none)
   Eigen::Vector3d reanchor_force_sum_ = Eigen::Vector3d::Zero();  ///< Hann-weighted, world
   double reanchor_weight_sum_ = 0.0;
   int64_t last_t_us_ = 0;

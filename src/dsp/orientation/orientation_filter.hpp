@@ -33,6 +33,11 @@ struct OrientationSettings {
   /// found for the whole stretch holds at its end. While it lasts, flags().reanchoring is set:
   /// the attitude is not anchored to gravity and nothing that needs tilt should use it.
   int64_t gap_reanchor_us = 0;
+  /// With gap_reanchor_us: a hole that is integrated across, at least this long and over 2.5
+  /// times the interval before it (lost packets), has its tilt re-checked the same way, with
+  /// the attitude in use meanwhile (flags().holes_rechecked). Shorter holes cost a swinging limb
+  /// well under a degree, less than the average's own error.
+  int64_t recheck_hole_us = 50'000;
 
   // --- Accelerometer correction ------------------------------------------------------------------
   /// The accelerometer corrects tilt only when | |a| - g | is below this. Running impacts reach
@@ -88,10 +93,12 @@ struct OrientationSettings {
 
 /// What the filter had to skip or distrust so far (counts since construction or reset()).
 struct OrientationFlags {
-  uint64_t nonfinite_skipped = 0;   ///< samples with NaN/inf in acc or gyr, ignored
-  uint64_t bad_dt_skipped = 0;      ///< duplicate or backwards timestamps, ignored
-  uint64_t gaps = 0;                ///< dt > max_dt_us (or a timeline restart): tilt re-init
-  uint64_t accel_rejected = 0;      ///< no accel correction: impact, free fall, 0 g, saturated
+  uint64_t nonfinite_skipped = 0;  ///< samples with NaN/inf in acc or gyr, ignored
+  uint64_t bad_dt_skipped = 0;     ///< duplicate or backwards timestamps, ignored
+  uint64_t gaps = 0;               ///< dt > max_dt_us (or a timeline restart): tilt re-init
+  uint64_t holes_rechecked =
+      0;                        ///< bridged holes after which tilt was re-checked (gap_reanchor_us)
+  uint64_t accel_rejected = 0;  ///< no accel correction: impact, free fall, 0 g, saturated
   uint64_t accel_only_updates = 0;  ///< samples without gyro, tilt from accelerometer only
   bool at_rest = false;             ///< currently at rest (gyro bias being estimated)
   bool reanchoring = false;         ///< after a gap, tilt not yet found again (gap_reanchor_us)
