@@ -513,6 +513,37 @@ TYPED_TEST(OrientationFilterTest, GapOnAMovingLimbReanchorsFromTheAveragedForce)
   }
 }
 
+// Data that start in motion: the first sample's accelerometer carries the swing, so with
+// gap_reanchor_us the first stretch finds tilt as after a gap; a start at rest is unchanged.
+TYPED_TEST(OrientationFilterTest, AStartInMotionFindsTiltFromTheMotion) {
+  SwingingLimb limb;
+  limb.start_s = -0.13;  // mid-swing at t = 0
+  double error[2] = {0.0, 0.0};
+  for (const bool average : {false, true}) {
+    OrientationSettings settings;
+    settings.gap_reanchor_us = average ? 2'000'000 : 0;
+    settings.accel_rejection_mps2 = 1e3;  // initialise on the first sample, as the knee does
+    auto f = this->make(settings);
+    f->update(limb.sample(0));
+    ASSERT_TRUE(f->initialised());
+    EXPECT_EQ(f->flags().reanchoring, average);
+    // Up to the sample that ends the 2 s (the feedback after it is this test's concern no more).
+    for (int64_t t = 5'000; t <= 2'000'000; t += 5'000) f->update(limb.sample(t));
+    EXPECT_FALSE(f->flags().reanchoring);
+    error[average] = tilt_error_deg(f->orientation(), limb.at(2.0).q);
+  }
+  std::printf("[start] in motion: tilt error at 2 s %.2f deg, averaged %.2f deg\n", error[0],
+              error[1]);
+  EXPECT_GT(error[0], 5.0);
+  EXPECT_LT(error[1], 1.5);
+  // At rest the first sample is gravity: nothing to find.
+  OrientationSettings settings;
+  settings.gap_reanchor_us = 2'000'000;
+  auto still = this->make(settings);
+  still->update(SwingingLimb{}.sample(0));
+  EXPECT_FALSE(still->flags().reanchoring);
+}
+
 // A hole that is integrated across (lost packets, under max_dt_us) leaves a swinging limb's
 // attitude off by the motion the interpolated rate missed; with gap_reanchor_us the tilt is
 // re-checked over the next stretch, the attitude staying in use. Holes shorter than

@@ -233,6 +233,13 @@ void ImuFilterBase::update(const ImuSample& s) {
     }
     q_ws_ = tilt_from_accel(s.acc_mps2);
     initialised_ = true;
+    // Data that start in motion (a sensor switched on mid-run, a recording cut from one): the
+    // first sample is no better a tilt reference than the first after a gap.
+    const bool moving = s.gyr_rps.squaredNorm() >= rest_gyro2_rps2_ ||
+                        std::abs(acc_norm_mps2 - kGravity_mps2) >= settings_.rest_accel_mps2;
+    if (settings_.gap_reanchor_us > 0 && s.has_gyro && moving) {
+      start_average(s.t_us, AfterGap::kAverage);
+    }
     return;
   }
 

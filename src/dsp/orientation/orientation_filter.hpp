@@ -31,7 +31,9 @@ struct OrientationSettings {
   /// a limb's periodic velocity nearly vanish from it, so the mean is gravity to a degree or so;
   /// the heading error of the gyro-only stretch is the same at every sample, so the correction
   /// found for the whole stretch holds at its end. While it lasts, flags().reanchoring is set:
-  /// the attitude is not anchored to gravity and nothing that needs tilt should use it.
+  /// the attitude is not anchored to gravity and nothing that needs tilt should use it. A first
+  /// sample that is not at rest (rest_gyro_rps, rest_accel_mps2) starts the same stretch: data
+  /// that begin in motion have no better tilt reference than data after a gap.
   int64_t gap_reanchor_us = 0;
   /// With gap_reanchor_us: a hole that is integrated across, at least this long and over 2.5
   /// times the interval before it (lost packets), has its tilt re-checked the same way, with
