@@ -2183,6 +2183,36 @@ TEST(BadInput, JointAnglesThroughRepeatedShortHoles) {
   }
 }
 
+// A time repeated once (a logger writing one row twice) hides no motion: it is skipped and
+// counted, and costs no joint angle (the first version of the gap handling took it for a gap and
+// left the knee 4 s without angles).
+TEST(BadInput, ARepeatedTimeCostsNoJointAngles) {
+  std::vector<sim::SensorSettings> sensors = sim::shoe_and_sleeve_sensors(kRate_hz);
+  const sim::SimResult r = simulate_run(
+      406, {{Activity::kStand, 5.0, 0.0, 0.0}, {Activity::kRun, 30.0, 3.2, kCadence_spm}}, sensors);
+  const GaitAnalysis clean = analyze_gait(r.session);
+  Session s = r.session;
+  for (SensorStream& stream : s.sensors) {
+    std::vector<ImuSample> out;
+    for (const ImuSample& x : stream.samples) {
+      out.push_back(x);
+      if (x.t_us == 20'000'000) out.push_back(x);
+    }
+    stream.samples = std::move(out);
+  }
+  const GaitAnalysis a = analyze_gait(s);
+  EXPECT_TRUE(has_warning(a.warnings, "left_thigh", {"not after"}, 20.0)) << joined(a.warnings);
+  for (const std::string& w : a.warnings) EXPECT_EQ(w.find("no angles"), std::string::npos) << w;
+  ASSERT_EQ(a.steps.size(), clean.steps.size());
+  for (size_t i = 0; i < a.steps.size(); ++i) {
+    EXPECT_EQ(a.steps[i].knee_flexion_ic_deg.has_value(),
+              clean.steps[i].knee_flexion_ic_deg.has_value());
+    if (a.steps[i].knee_flexion_ic_deg && clean.steps[i].knee_flexion_ic_deg) {
+      EXPECT_NEAR(*a.steps[i].knee_flexion_ic_deg, *clean.steps[i].knee_flexion_ic_deg, 0.5);
+    }
+  }
+}
+
 // A foot's pitch sign decided on thin evidence (here forced: the detector
 // asks for more stance votes than the warm-up can give, and lets no single
 // vote decide with the swing-lobe durations) is checked against

@@ -481,8 +481,8 @@ TYPED_TEST(OrientationFilterTest, GapOnAMovingLimbReanchorsFromTheAveragedForce)
       const bool in_gap = t >= kGapFrom_us && t < kGapTo_us;
       if (in_gap && !marked) continue;
       if (marked && t == kGapTo_us) {
-        snap->mark_gap();
-        avg->mark_gap();
+        snap->mark_gap(kGapTo_us - kGapFrom_us);
+        avg->mark_gap(kGapTo_us - kGapFrom_us);
       }
       const ImuSample s = limb.sample(t);
       const Quaterniond truth = limb.at(static_cast<double>(t) * 1e-6).q;

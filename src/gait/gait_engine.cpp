@@ -24,6 +24,10 @@ SensorRole role_for(const pb::SensorInfo& info) {
 
 namespace {
 
+/// A run of samples behind the latest time this long (count x period) is taken for hidden motion
+/// (skip_behind); the joint-angle filters' hole floor (OrientationSettings::recheck_hole_us).
+constexpr int64_t kHiddenMotionMin_us = 50'000;
+
 /// The sensor's expected period from its nominal rate (0 = unknown).
 SamplePeriodSettings period_settings(const pb::SensorInfo& info) {
   SamplePeriodSettings p;
@@ -263,14 +267,28 @@ void GaitEngine::skip_behind(size_t sensor, const ImuSample& sample) {
   } else if (s.behind++ == 0) {
     s.first_behind_us = sample.t_us;
   }
-  // The motion of the skipped stretch is never seen, so the next sample that is seen follows
-  // an interval the filters cannot integrate across: for them it is a gap (orientation_filter.hpp,
-  // gap_reanchor_us).
-  if (s.filter) s.filter->mark_gap();
-  knee_.mark_gap(sensor);
-  if (sensor == pelvis_sensor_) pelvis_->mark_gap();
+  // A run of skipped samples as long as a hole (50 ms) stands for motion no filter saw, a sample
+  // period per sample (a clock 0.3 s back: 0.3 s of it): the interval before the next sample
+  // they see counts as that much longer, and is a gap or a hole by its length. A shorter run is
+  // a repeated row or a late sample, which hides nothing; counting it would integrate motion
+  // that never happened.
+  if (s.skip_run_latest_us != s.last_t_us) {
+    s.skip_run_latest_us = s.last_t_us;
+    s.skip_run = 0;
+  }
+  const int64_t period_us = s.period.period_us();
+  if (period_us <= 0) return;
+  const auto run = static_cast<int64_t>(++s.skip_run);
+  int64_t hidden_us = 0;
+  if (run * period_us >= kHiddenMotionMin_us) {
+    hidden_us = run * period_us < kHiddenMotionMin_us + period_us ? run * period_us : period_us;
+  }
+  if (hidden_us <= 0) return;
+  if (s.filter) s.filter->mark_gap(hidden_us);
+  knee_.mark_gap(sensor, hidden_us);
+  if (sensor == pelvis_sensor_) pelvis_->mark_gap(hidden_us);
   for (Hip& hip : hips_) {
-    if (sensor == hip.thigh_sensor) hip.thigh->mark_gap();
+    if (sensor == hip.thigh_sensor) hip.thigh->mark_gap(hidden_us);
   }
 }
 

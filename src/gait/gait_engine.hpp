@@ -98,6 +98,10 @@ class GaitEngine {
     /// counts them in its flags).
     uint64_t behind = 0;
     int64_t first_behind_us = 0;
+    /// The current run of samples not after the latest time (skip_behind): its length, and the
+    /// latest time it is behind (a new latest time starts a new run).
+    uint64_t skip_run = 0;
+    int64_t skip_run_latest_us = INT64_MIN;
     /// Range of the specific force's magnitude over an accelerometer-only sensor's samples,
     /// tracked until it shows motion (GaitEngine::warnings: "never moved").
     double min_acc_norm_mps2 = std::numeric_limits<double>::infinity();

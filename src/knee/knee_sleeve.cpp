@@ -51,6 +51,9 @@ OrientationSettings KneeSleeveSettings::knee_orientation_settings() {
   // After a gap a limb's single accelerometer sample is tens of degrees off gravity, which this
   // small gain would take most of a minute to forget; two seconds of motion give it to a degree.
   s.gap_reanchor_us = 2'000'000;
+  // One lost radio packet (10-20 samples at 100-200 Hz: up to about 0.11 s) is a hole to
+  // integrate across and re-check, not a gap that costs the knee 4 s of angles.
+  s.max_dt_us = 150'000;
   return s;
 }
 
@@ -275,8 +278,7 @@ void KneeSleeve::drain_pairs() {
       unanchored_pairs_ = true;
     } else if (unanchored_pairs_) {
       // Both headings moved by what the gap hid, differently: the heading mean starts again
-      // here (the tracker restarts it after a pause this long) and gives angles once it has
-      // averaged over its time constant.
+      // here (reset) and gives angles once it has averaged over its time constant.
       unanchored_pairs_ = false;
       tracker_->reset();
       settle_until_us_ =

@@ -61,9 +61,11 @@ class KneeSleeve {
 
   void push_thigh(const ImuSample& sample);
   void push_shank(const ImuSample& sample);
-  /// The next sample follows samples this stage never saw (a clock that stepped back): that
-  /// sensor's attitude filter treats it as the first after a gap.
-  void mark_gap(bool thigh) { (thigh ? thigh_filter_ : shank_filter_)->mark_gap(); }
+  /// The next sample of that sensor follows hidden_us of motion this stage never saw (samples
+  /// behind a clock that stepped back): OrientationFilter::mark_gap.
+  void mark_gap(bool thigh, int64_t hidden_us) {
+    (thigh ? thigh_filter_ : shank_filter_)->mark_gap(hidden_us);
+  }
   /// End of data: calibrates from what there is if it never could.
   void finish();
   void reset();

@@ -58,13 +58,13 @@ void KneeStage::push(size_t sensor, const ImuSample& sample) {
   collect(*leg);
 }
 
-void KneeStage::mark_gap(size_t sensor) {
+void KneeStage::mark_gap(size_t sensor, int64_t hidden_us) {
   auto [leg, is_thigh] = route_[sensor];
   if (leg == nullptr) return;
   if (leg->tibia) {
-    leg->tibia->mark_gap();
+    leg->tibia->mark_gap(hidden_us);
   } else {
-    leg->sleeve->mark_gap(is_thigh);
+    leg->sleeve->mark_gap(is_thigh, hidden_us);
   }
 }
 

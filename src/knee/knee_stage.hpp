@@ -53,8 +53,9 @@ class KneeStage {
   ~KneeStage();
 
   void push(size_t sensor, const ImuSample& sample);
-  /// The sensor's next sample follows samples this stage never saw (KneeSleeve::mark_gap).
-  void mark_gap(size_t sensor);
+  /// The sensor's next sample follows hidden_us of motion this stage never saw
+  /// (OrientationFilter::mark_gap).
+  void mark_gap(size_t sensor, int64_t hidden_us);
   void finish();
   void reset();
 

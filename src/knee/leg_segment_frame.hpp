@@ -56,9 +56,9 @@ class LegSegmentFrame {
   ~LegSegmentFrame();
 
   void push(const ImuSample& sample);
-  /// The next sample follows samples this stage never saw (a clock that stepped back): its
-  /// attitude filter treats it as the first after a gap.
-  void mark_gap() { filter_->mark_gap(); }
+  /// The next sample follows hidden_us of motion this stage never saw (samples behind a clock
+  /// that stepped back): OrientationFilter::mark_gap.
+  void mark_gap(int64_t hidden_us) { filter_->mark_gap(hidden_us); }
   void finish();
   void reset();
 

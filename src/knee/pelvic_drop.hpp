@@ -50,9 +50,9 @@ class PelvicDrop {
   ~PelvicDrop();
 
   void push(const ImuSample& sample);
-  /// The next sample follows samples this stage never saw (a clock that stepped back): its
-  /// attitude filter treats it as the first after a gap.
-  void mark_gap() { filter_->mark_gap(); }
+  /// The next sample follows hidden_us of motion this stage never saw (samples behind a clock
+  /// that stepped back): OrientationFilter::mark_gap.
+  void mark_gap(int64_t hidden_us) { filter_->mark_gap(hidden_us); }
   /// A step released by the gait engine (in IC order).
   void add_step(pb::Side side, int64_t ic_us, std::optional<int64_t> to_us);
   void finish();

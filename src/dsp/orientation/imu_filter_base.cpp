@@ -12,6 +12,10 @@ namespace {
 // clock restarted, so the new timeline is adopted (as a gap) instead of skipping forever.
 constexpr int kBackwardsRestart = 3;
 
+// A first sample at least this far from rest is taken as data that start in motion.
+constexpr double kMovingRate_rps = 0.5;
+constexpr double kMovingForce_g = 0.2;
+
 bool finite(const ImuSample& s) { return s.acc_mps2.allFinite() && s.gyr_rps.allFinite(); }
 
 // Weight of the new value in a first-order low-pass with time constant tau over dt. Exact
@@ -27,7 +31,10 @@ ImuFilterBase::ImuFilterBase(const OrientationSettings& settings)
     : settings_(settings),
       rest_gyro2_rps2_(settings.rest_gyro_rps * settings.rest_gyro_rps),
       rest_accel2_mps4_(settings.rest_accel_mps2 * settings.rest_accel_mps2),
-      max_gyro_bias2_rps2_(settings.max_gyro_bias_rps * settings.max_gyro_bias_rps) {
+      max_gyro_bias2_rps2_(settings.max_gyro_bias_rps * settings.max_gyro_bias_rps),
+      special_dt_us_(settings.gap_reanchor_us > 0 && settings.recheck_hole_us > 0
+                         ? std::min(settings.max_dt_us, settings.recheck_hole_us)
+                         : settings.max_dt_us) {
   const auto& s = settings_;
   // Written as !(x > 0) so NaN settings are rejected too.
   if (s.max_dt_us <= 0) throw std::invalid_argument("orientation: max_dt_us must be > 0");
@@ -58,7 +65,6 @@ void ImuFilterBase::reset() {
   initialised_ = false;
   after_gap_ = AfterGap::kNone;
   last_t_us_ = 0;
-  last_dt_us_ = 0;
   consecutive_backwards_ = 0;
   clear_rest();
   flags_ = OrientationFlags{};
@@ -72,10 +78,14 @@ OrientationFlags ImuFilterBase::flags() const {
   return f;
 }
 
-void ImuFilterBase::mark_gap() {
-  // The next interval then reads as longer than any gap (no real clock is near INT64_MIN / 2),
-  // so the sample takes the gap path with no test added to every update.
-  if (initialised_) last_t_us_ = INT64_MIN / 2;
+void ImuFilterBase::mark_gap(int64_t hidden_us) {
+  // The next interval then reads as that much longer, and takes the path its length calls for
+  // (a gap, a hole to re-check, or an interval integrated across) with no test added to every
+  // update. Saturated at a gap: no real clock is near INT64_MIN / 2.
+  if (!initialised_ || hidden_us <= 0) return;
+  last_t_us_ = hidden_us > settings_.max_dt_us || last_t_us_ < INT64_MIN / 2 + hidden_us
+                   ? INT64_MIN / 2
+                   : last_t_us_ - hidden_us;
 }
 
 void ImuFilterBase::start_after_gap(const ImuSample& s, bool acc_ok) {
@@ -83,7 +93,6 @@ void ImuFilterBase::start_after_gap(const ImuSample& s, bool acc_ok) {
   clear_rest();
   prev_gyr_rps_ = s.gyr_rps;
   prev_gyr_valid_ = s.has_gyro;
-  last_dt_us_ = 0;
   if (settings_.gap_reanchor_us > 0 && s.has_gyro) {
     // Keep the attitude we had (its tilt error is found over the next stretch).
     start_average(s.t_us, AfterGap::kAverage);
@@ -131,15 +140,22 @@ void ImuFilterBase::step_after_gap(const ImuSample& s, const Eigen::Vector3d& gy
   const double span_s = static_cast<double>(settings_.gap_reanchor_us) * 1e-6;
   const double x = static_cast<double>(s.t_us - reanchor_start_us_) * 1e-6 / span_s;
   const double sw = std::sin(std::numbers::pi * std::min(x, 1.0));
-  reanchor_force_sum_ += (sw * sw) * (q_ws_ * s.acc_mps2);
-  reanchor_weight_sum_ += sw * sw;
+  // Weighted by the interval too: the mean is over time, not over samples, so uneven sampling
+  // (jitter, a lost sample) does not tilt it.
+  const double w = sw * sw * dt_s;
+  reanchor_force_sum_ += w * (q_ws_ * s.acc_mps2);
+  reanchor_weight_sum_ += w;
   if (x < 1.0) return;
   const Eigen::Vector3d mean = reanchor_force_sum_ / std::max(reanchor_weight_sum_, 1e-12);
   const double n = mean.norm();
   if (!(n > 0.5 * kGravity_mps2 && n < 1.5 * kGravity_mps2)) {
-    // Not gravity (a fall, a clipped stretch): after a gap the next still-looking sample decides
-    // instead; after a bridged hole the attitude was usable and the filter simply goes on.
-    after_gap_ = after_gap_ == AfterGap::kAverage ? AfterGap::kSnap : AfterGap::kNone;
+    // Not gravity (a fall, a clipped stretch): after a gap the next stretch is tried, the
+    // attitude still unanchored; after a bridged hole it was usable and the filter goes on.
+    if (after_gap_ == AfterGap::kAverage) {
+      start_average(s.t_us, AfterGap::kAverage);
+    } else {
+      after_gap_ = AfterGap::kNone;
+    }
     return;
   }
   // E is the smallest rotation taking up to the measured mean; undo it (heading kept).
@@ -235,8 +251,10 @@ void ImuFilterBase::update(const ImuSample& s) {
     initialised_ = true;
     // Data that start in motion (a sensor switched on mid-run, a recording cut from one): the
     // first sample is no better a tilt reference than the first after a gap.
-    const bool moving = s.gyr_rps.squaredNorm() >= rest_gyro2_rps2_ ||
-                        std::abs(acc_norm_mps2 - kGravity_mps2) >= settings_.rest_accel_mps2;
+    // Judged with wide margins (0.5 rad/s, 0.2 g), so that an uncalibrated gyro's bias or an
+    // accelerometer's scale error on a sensor at rest is not taken for motion.
+    const bool moving = s.gyr_rps.squaredNorm() >= kMovingRate_rps * kMovingRate_rps ||
+                        std::abs(acc_norm_mps2 - kGravity_mps2) >= kMovingForce_g * kGravity_mps2;
     if (settings_.gap_reanchor_us > 0 && s.has_gyro && moving) {
       start_average(s.t_us, AfterGap::kAverage);
     }
@@ -251,32 +269,40 @@ void ImuFilterBase::update(const ImuSample& s) {
       // The clock restarted: adopt the new timeline like a gap.
       consecutive_backwards_ = 0;
       last_t_us_ = s.t_us;
-      start_after_gap(s, acc_ok);
+      if (settings_.gap_reanchor_us > 0) {
+        start_after_gap(s, acc_ok);
+      } else {
+        ++flags_.gaps;
+        prev_gyr_valid_ = false;
+        after_gap_ = AfterGap::kSnap;
+        clear_rest();
+      }
     }
     return;
   }
   consecutive_backwards_ = 0;
   last_t_us_ = s.t_us;
 
-  if (dt_us > settings_.max_dt_us) {
-    // Integrating one held rate across a long gap is worse than knowing nothing: re-anchor tilt
-    // on gravity, keep the heading we had.
-    start_after_gap(s, acc_ok);
-    return;
-  }
-
-  if (settings_.gap_reanchor_us > 0) [[unlikely]] {
-    // A hole the filter bridges (an interval over 2.5 times the one before: lost packets shorter
-    // than max_dt_us) hides motion too, only less of it: the rate across it is interpolated, so
-    // a swinging limb's attitude comes out of it a few degrees off, which a small gain would
-    // carry for most of a minute. Tilt is re-checked over the next stretch; the attitude stays
-    // usable meanwhile. A hole inside a stretch already being averaged does not restart it.
-    if (dt_us >= settings_.recheck_hole_us && last_dt_us_ > 0 && 2 * dt_us > 5 * last_dt_us_ &&
-        after_gap_ == AfterGap::kNone) {
-      ++flags_.holes_rechecked;
-      start_average(s.t_us, AfterGap::kRecheck);
+  // One test for both kinds of long interval (special_dt_us_ is max_dt_us unless bridged holes
+  // are re-checked), so a filter that re-checks none pays nothing for the feature.
+  if (dt_us > special_dt_us_) [[unlikely]] {
+    if (dt_us > settings_.max_dt_us) {
+      // Integrating one held rate across a long gap is worse than knowing nothing: re-anchor
+      // tilt, keep the heading we had.
+      start_after_gap(s, acc_ok);
+      return;
     }
-    last_dt_us_ = dt_us;
+    // A hole the filter bridges (lost packets shorter than max_dt_us) hides motion too, only
+    // less of it: the rate across it is interpolated, so a swinging limb's attitude comes out
+    // of it a few degrees off, which a small gain would carry for most of a minute. Tilt is
+    // re-checked over the next stretch; the attitude stays usable meanwhile.
+    // Inside a stretch being averaged, the hole adds an error of its own that the stretch's
+    // mean would blend with the one before it: that stretch starts again from here.
+    if (after_gap_ != AfterGap::kSnap) {
+      ++flags_.holes_rechecked;
+      start_average(s.t_us,
+                    after_gap_ == AfterGap::kAverage ? AfterGap::kAverage : AfterGap::kRecheck);
+    }
   }
   const double dt_s = static_cast<double>(dt_us) * 1e-6;
   if (!acc_ok) ++flags_.accel_rejected;

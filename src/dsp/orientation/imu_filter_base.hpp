@@ -19,7 +19,7 @@ class ImuFilterBase : public OrientationFilter {
 
   void update(const ImuSample& sample) final;
   void reset() final;
-  void mark_gap() final;
+  void mark_gap(int64_t hidden_us) final;
 
   Eigen::Quaterniond orientation() const final { return q_ws_; }
   Eigen::Vector3d gyro_bias_rps() const final { return bias_rps_; }
@@ -60,6 +60,9 @@ class ImuFilterBase : public OrientationFilter {
   double rest_gyro2_rps2_;
   double rest_accel2_mps4_;
   double max_gyro_bias2_rps2_;
+  /// Intervals longer than this leave the fast path: max_dt_us, or recheck_hole_us when bridged
+  /// holes are re-checked.
+  int64_t special_dt_us_;
   // Low-pass weight of the at-rest bias for the last dt (a pure function of dt: an exp saved per
   // sample at a steady rate). dt is always > 0, so -1 means "none yet".
   double bias_alpha_dt_s_ = -1.0;
@@ -79,7 +82,6 @@ class ImuFilterBase : public OrientationFilter {
   void start_average(int64_t t_us, AfterGap kind);
   AfterGap after_gap_ = AfterGap::kNone;
   int64_t reanchor_start_us_ = 0;
-  int64_t last_dt_us_ = 0;  ///< previous interval, for the bridged-hole test (0: none)
   Eigen::Vector3d reanchor_force_sum_ = Eigen::Vector3d::Zero();  ///< Hann-weighted, world
   double reanchor_weight_sum_ = 0.0;
   int64_t last_t_us_ = 0;

@@ -35,10 +35,10 @@ struct OrientationSettings {
   /// sample that is not at rest (rest_gyro_rps, rest_accel_mps2) starts the same stretch: data
   /// that begin in motion have no better tilt reference than data after a gap.
   int64_t gap_reanchor_us = 0;
-  /// With gap_reanchor_us: a hole that is integrated across, at least this long and over 2.5
-  /// times the interval before it (lost packets), has its tilt re-checked the same way, with
+  /// With gap_reanchor_us: an interval that is integrated across but longer than this (lost
+  /// packets; a limb sensor samples at 50 Hz or more) has its tilt re-checked the same way, with
   /// the attitude in use meanwhile (flags().holes_rechecked). Shorter holes cost a swinging limb
-  /// well under a degree, less than the average's own error.
+  /// well under a degree, less than the average's own error. 0: never.
   int64_t recheck_hole_us = 50'000;
 
   // --- Accelerometer correction ------------------------------------------------------------------
@@ -125,9 +125,10 @@ class OrientationFilter {
   virtual void update(const ImuSample& sample) = 0;
   /// Back to the just-constructed state (settings kept).
   virtual void reset() = 0;
-  /// The next sample follows an interval whose motion was never seen (samples dropped upstream,
-  /// e.g. behind a clock that stepped back): it is treated as the first after a gap.
-  virtual void mark_gap() = 0;
+  /// The next sample follows hidden_us of motion this filter never saw (samples dropped
+  /// upstream, e.g. behind a clock that stepped back): the interval before it counts as that
+  /// much longer, so it is a gap, a hole to re-check or an interval like any other by its length.
+  virtual void mark_gap(int64_t hidden_us) = 0;
 
   /// q_ws: sensor-to-world rotation, world z up. Identity until initialised().
   virtual Eigen::Quaterniond orientation() const = 0;
