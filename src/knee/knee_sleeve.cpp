@@ -138,6 +138,9 @@ std::vector<double> KneeSleeve::probe_flexion(const KneeCalibration& cal,
     const int64_t t = s.t_us + cal.thigh_lag_us;
     while (k + 1 < thigh.size() && thigh[k + 1].t_us <= t) ++k;
     if (k + 1 >= thigh.size() || thigh[k].t_us > t) continue;
+    // A segment still finding its tilt (data that started moving, a gap) would bend the
+    // sign and zero the probe looks for.
+    if (!s.anchored || !thigh[k].anchored || !thigh[k + 1].anchored) continue;
     const TimedImu th = interpolate(thigh[k], thigh[k + 1], t);
     const double f =
         probe.update(s.t_us, th.q_ws, s.q_ws, th.gyr_rps, s.gyr_rps).angles.flexion_deg;

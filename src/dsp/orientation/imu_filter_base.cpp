@@ -74,7 +74,8 @@ void ImuFilterBase::reset() {
 OrientationFlags ImuFilterBase::flags() const {
   OrientationFlags f = flags_;
   f.at_rest = at_rest_;
-  f.reanchoring = after_gap_ == AfterGap::kAverage;
+  f.reanchoring = after_gap_ == AfterGap::kAverage ||
+                  (after_gap_ == AfterGap::kHole && before_hole_ == AfterGap::kAverage);
   return f;
 }
 
@@ -86,6 +87,42 @@ void ImuFilterBase::mark_gap(int64_t hidden_us) {
   last_t_us_ = hidden_us > settings_.max_dt_us || last_t_us_ < INT64_MIN / 2 + hidden_us
                    ? INT64_MIN / 2
                    : last_t_us_ - hidden_us;
+}
+
+void ImuFilterBase::initialise(const ImuSample& s, bool acc_ok, double acc_norm_mps2) {
+  // First usable sample: roll/pitch from gravity, yaw 0.
+  last_t_us_ = s.t_us;
+  prev_gyr_rps_ = s.gyr_rps;
+  prev_gyr_valid_ = s.has_gyro;
+  if (!acc_ok) {
+    ++flags_.accel_rejected;
+    return;
+  }
+  q_ws_ = tilt_from_accel(s.acc_mps2);
+  initialised_ = true;
+  // Data that start in motion (a sensor switched on mid-run, a recording cut from one): the
+  // first sample is no better a tilt reference than the first after a gap.
+  // Judged with wide margins (0.5 rad/s, 0.2 g), so that an uncalibrated gyro's bias or an
+  // accelerometer's scale error on a sensor at rest is not taken for motion.
+  const bool moving = s.gyr_rps.squaredNorm() >= kMovingRate_rps * kMovingRate_rps ||
+                      std::abs(acc_norm_mps2 - kGravity_mps2) >= kMovingForce_g * kGravity_mps2;
+  if (settings_.gap_reanchor_us > 0 && s.has_gyro && moving) {
+    start_average(s.t_us, AfterGap::kAverage);
+  }
+}
+
+void ImuFilterBase::restart_timeline(const ImuSample& s, bool acc_ok) {
+  // The clock restarted: adopt the new timeline like a gap.
+  consecutive_backwards_ = 0;
+  last_t_us_ = s.t_us;
+  if (settings_.gap_reanchor_us > 0) {
+    start_after_gap(s, acc_ok);
+  } else {
+    ++flags_.gaps;
+    prev_gyr_valid_ = false;
+    after_gap_ = AfterGap::kSnap;
+    clear_rest();
+  }
 }
 
 void ImuFilterBase::start_after_gap(const ImuSample& s, bool acc_ok) {
@@ -117,9 +154,17 @@ void ImuFilterBase::start_average(int64_t t_us, AfterGap kind) {
 }
 
 void ImuFilterBase::step_after_gap(const ImuSample& s, const Eigen::Vector3d& gyr_rps,
-                                   const Eigen::Vector3d* up_meas, double dt_s) {
+                                   const Eigen::Vector3d* usable_acc_mps2, double acc_norm_mps2,
+                                   double dt_s) {
+  if (after_gap_ == AfterGap::kHole) {
+    // A hole inside a stretch being averaged adds an error of its own that the stretch's mean
+    // would blend with the one before it: the stretch starts again from here.
+    ++flags_.holes_rechecked;
+    start_average(s.t_us,
+                  before_hole_ == AfterGap::kAverage ? AfterGap::kAverage : AfterGap::kRecheck);
+  }
   if (after_gap_ == AfterGap::kSnap) {
-    if (up_meas != nullptr) {
+    if (usable_acc_mps2 != nullptr) {
       q_ws_ = correct_tilt_towards(integrate(q_ws_, gyr_rps, dt_s), s.acc_mps2, 1.0);
       after_gap_ = AfterGap::kNone;
     } else {
@@ -136,7 +181,13 @@ void ImuFilterBase::step_after_gap(const ImuSample& s, const Eigen::Vector3d& gy
   // any out would bias the mean.
   // After a bridged hole the feedback goes on (the attitude is in use): with the small gain this
   // is for, it moves E by a few percent over the stretch.
-  step(gyr_rps, after_gap_ == AfterGap::kRecheck ? up_meas : nullptr, dt_s);
+  if (after_gap_ == AfterGap::kRecheck && usable_acc_mps2 != nullptr) {
+    const double scale = settings_.unnormalised_accel ? 1.0 / kGravity_mps2 : 1.0 / acc_norm_mps2;
+    const Eigen::Vector3d up = *usable_acc_mps2 * scale;
+    step(gyr_rps, &up, dt_s);
+  } else {
+    step(gyr_rps, nullptr, dt_s);
+  }
   const double span_s = static_cast<double>(settings_.gap_reanchor_us) * 1e-6;
   const double x = static_cast<double>(s.t_us - reanchor_start_us_) * 1e-6 / span_s;
   const double sw = std::sin(std::numbers::pi * std::min(x, 1.0));
@@ -238,45 +289,17 @@ void ImuFilterBase::update(const ImuSample& s) {
   const double acc_norm_mps2 = s.acc_mps2.norm();
   const bool acc_ok = accel_usable(s, acc_norm_mps2);
 
-  if (!initialised_) {
-    // First usable sample: roll/pitch from gravity, yaw 0.
-    last_t_us_ = s.t_us;
-    prev_gyr_rps_ = s.gyr_rps;
-    prev_gyr_valid_ = s.has_gyro;
-    if (!acc_ok) {
-      ++flags_.accel_rejected;
-      return;
-    }
-    q_ws_ = tilt_from_accel(s.acc_mps2);
-    initialised_ = true;
-    // Data that start in motion (a sensor switched on mid-run, a recording cut from one): the
-    // first sample is no better a tilt reference than the first after a gap.
-    // Judged with wide margins (0.5 rad/s, 0.2 g), so that an uncalibrated gyro's bias or an
-    // accelerometer's scale error on a sensor at rest is not taken for motion.
-    const bool moving = s.gyr_rps.squaredNorm() >= kMovingRate_rps * kMovingRate_rps ||
-                        std::abs(acc_norm_mps2 - kGravity_mps2) >= kMovingForce_g * kGravity_mps2;
-    if (settings_.gap_reanchor_us > 0 && s.has_gyro && moving) {
-      start_average(s.t_us, AfterGap::kAverage);
-    }
-    return;
-  }
+  // The rare paths below end in a call and return (a sibling call): no registers are saved
+  // for them on the per-sample path.
+  if (!initialised_) [[unlikely]]
+    return initialise(s, acc_ok, acc_norm_mps2);
 
   int64_t dt_us = 0;
   if (__builtin_sub_overflow(s.t_us, last_t_us_, &dt_us)) dt_us = -1;  // corrupt timestamp
   if (dt_us <= 0) {
     ++flags_.bad_dt_skipped;
     if (dt_us < 0 && ++consecutive_backwards_ >= kBackwardsRestart) {
-      // The clock restarted: adopt the new timeline like a gap.
-      consecutive_backwards_ = 0;
-      last_t_us_ = s.t_us;
-      if (settings_.gap_reanchor_us > 0) {
-        start_after_gap(s, acc_ok);
-      } else {
-        ++flags_.gaps;
-        prev_gyr_valid_ = false;
-        after_gap_ = AfterGap::kSnap;
-        clear_rest();
-      }
+      return restart_timeline(s, acc_ok);
     }
     return;
   }
@@ -289,19 +312,17 @@ void ImuFilterBase::update(const ImuSample& s) {
     if (dt_us > settings_.max_dt_us) {
       // Integrating one held rate across a long gap is worse than knowing nothing: re-anchor
       // tilt, keep the heading we had.
-      start_after_gap(s, acc_ok);
-      return;
+      return start_after_gap(s, acc_ok);
     }
     // A hole the filter bridges (lost packets shorter than max_dt_us) hides motion too, only
     // less of it: the rate across it is interpolated, so a swinging limb's attitude comes out
     // of it a few degrees off, which a small gain would carry for most of a minute. Tilt is
-    // re-checked over the next stretch; the attitude stays usable meanwhile.
-    // Inside a stretch being averaged, the hole adds an error of its own that the stretch's
-    // mean would blend with the one before it: that stretch starts again from here.
-    if (after_gap_ != AfterGap::kSnap) {
-      ++flags_.holes_rechecked;
-      start_average(s.t_us,
-                    after_gap_ == AfterGap::kAverage ? AfterGap::kAverage : AfterGap::kRecheck);
+    // re-checked over the next stretch; the attitude stays usable meanwhile. Only marked here
+    // (a call with the update going on after it would cost every sample a register saved and
+    // restored); step_after_gap starts the stretch.
+    if (after_gap_ != AfterGap::kSnap && after_gap_ != AfterGap::kHole) {
+      before_hole_ = after_gap_;
+      after_gap_ = AfterGap::kHole;
     }
   }
   const double dt_s = static_cast<double>(dt_us) * 1e-6;
@@ -315,12 +336,12 @@ void ImuFilterBase::update(const ImuSample& s) {
     clear_rest();
     prev_gyr_valid_ = false;
     if (acc_ok) {
-      // Without a gyro there is nothing to carry an average: a gap's tilt comes from here.
-      const double alpha = after_gap_ != AfterGap::kNone
-                               ? 1.0
-                               : lowpass_alpha(dt_s, settings_.accel_only_time_constant_us);
+      // Without a gyro there is nothing to carry an average: a gap's tilt comes from here (a
+      // re-check after a hole goes on with the next gyro sample).
+      const bool snap = after_gap_ == AfterGap::kSnap || after_gap_ == AfterGap::kAverage;
+      const double alpha = snap ? 1.0 : lowpass_alpha(dt_s, settings_.accel_only_time_constant_us);
       q_ws_ = correct_tilt_towards(q_ws_, s.acc_mps2, alpha);
-      after_gap_ = AfterGap::kNone;
+      if (snap) after_gap_ = AfterGap::kNone;
     }
   } else {
     update_rest(s, acc_norm_mps2, dt_s);
@@ -329,13 +350,13 @@ void ImuFilterBase::update(const ImuSample& s) {
         (prev_gyr_valid_ ? 0.5 * (prev_gyr_rps_ + s.gyr_rps) : s.gyr_rps) - bias_rps_;
     prev_gyr_rps_ = s.gyr_rps;
     prev_gyr_valid_ = true;
-    // acc_ok implies |a| is within accel_rejection_mps2 of g, so the division is safe.
-    const double scale = settings_.unnormalised_accel ? 1.0 / kGravity_mps2 : 1.0 / acc_norm_mps2;
-    const Eigen::Vector3d up =
-        acc_ok ? Eigen::Vector3d(s.acc_mps2 * scale) : Eigen::Vector3d::Zero();
     if (after_gap_ != AfterGap::kNone) [[unlikely]] {
-      step_after_gap(s, gyr, acc_ok ? &up : nullptr, dt_s);
+      step_after_gap(s, gyr, acc_ok ? &s.acc_mps2 : nullptr, acc_norm_mps2, dt_s);
     } else {
+      // acc_ok implies |a| is within accel_rejection_mps2 of g, so the division is safe.
+      const double scale = settings_.unnormalised_accel ? 1.0 / kGravity_mps2 : 1.0 / acc_norm_mps2;
+      const Eigen::Vector3d up =
+          acc_ok ? Eigen::Vector3d(s.acc_mps2 * scale) : Eigen::Vector3d::Zero();
       step(gyr, acc_ok ? &up : nullptr, dt_s);
     }
   }

@@ -51,9 +51,16 @@ class ImuFilterBase : public OrientationFilter {
   bool accel_usable(const ImuSample& sample, double acc_norm_mps2) const;
   void update_rest(const ImuSample& sample, double acc_norm_mps2, double dt_s);
   void clear_rest();
-  void start_after_gap(const ImuSample& sample, bool acc_ok);
-  void step_after_gap(const ImuSample& sample, const Eigen::Vector3d& gyr_rps,
-                      const Eigen::Vector3d* up_meas, double dt_s);
+  // Off the per-sample path: kept out of update() so that its hot part compiles as before.
+  [[gnu::cold, gnu::noinline]] void initialise(const ImuSample& sample, bool acc_ok,
+                                               double acc_norm_mps2);
+  [[gnu::cold, gnu::noinline]] void restart_timeline(const ImuSample& sample, bool acc_ok);
+  [[gnu::cold, gnu::noinline]] void start_after_gap(const ImuSample& sample, bool acc_ok);
+  /// usable_acc_mps2: the sample's accelerometer when it passed the rejection gate, else null.
+  [[gnu::cold, gnu::noinline]] void step_after_gap(const ImuSample& sample,
+                                                   const Eigen::Vector3d& gyr_rps,
+                                                   const Eigen::Vector3d* usable_acc_mps2,
+                                                   double acc_norm_mps2, double dt_s);
 
   OrientationSettings settings_;
   // Thresholds squared once, so the per-sample tests compare squared norms (no sqrt).
@@ -78,10 +85,12 @@ class ImuFilterBase : public OrientationFilter {
     kSnap,     ///< the next usable accelerometer sample sets tilt
     kAverage,  ///< gyro only, averaging the world-frame specific force
     kRecheck,  ///< the same after a bridged hole, the attitude still usable meanwhile
+    kHole,     ///< a bridged hole seen; the next gyro sample starts its stretch
   };
   void start_average(int64_t t_us, AfterGap kind);
   AfterGap after_gap_ = AfterGap::kNone;
   int64_t reanchor_start_us_ = 0;
+  AfterGap before_hole_ = AfterGap::kNone;  ///< the state a bridged hole interrupted
   Eigen::Vector3d reanchor_force_sum_ = Eigen::Vector3d::Zero();  ///< Hann-weighted, world
   double reanchor_weight_sum_ = 0.0;
   int64_t last_t_us_ = 0;
