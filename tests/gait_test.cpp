@@ -2213,6 +2213,51 @@ TEST(BadInput, ARepeatedTimeCostsNoJointAngles) {
   }
 }
 
+// Over a radio link a packet can arrive after the next one (the link layer delivers it late
+// rather than drop it). Its samples are behind the latest time but inside the hole the stages
+// already bridged: they hide no motion and must not add any, so the session reads as if the
+// packet had been lost. Every sensor's 20-sample packet at 10, 13.3, 16.6 ... s arrives after the
+// one that follows it.
+TEST(BadInput, LatePacketsAddNoJointMotion) {
+  std::vector<sim::SensorSettings> sensors = sim::shoe_and_sleeve_sensors(kRate_hz);
+  const sim::SimResult r = simulate_run(
+      406, {{Activity::kStand, 5.0, 0.0, 0.0}, {Activity::kRun, 30.0, 3.2, kCadence_spm}}, sensors);
+  constexpr int64_t kPacket_us = 100'000;  // 20 samples at 200 Hz
+  const auto reordered = [&](bool deliver_late) {
+    Session s = r.session;
+    for (SensorStream& stream : s.sensors) {
+      std::vector<ImuSample> late, out;
+      for (const ImuSample& x : stream.samples) {
+        const int64_t t = x.t_us - 10'000'000;
+        if (t >= 0 && t % 3'300'000 < kPacket_us) {
+          late.push_back(x);
+          continue;
+        }
+        out.push_back(x);
+        if (!late.empty() && t % 3'300'000 == 2 * kPacket_us - 5'000) {
+          if (deliver_late) out.insert(out.end(), late.begin(), late.end());
+          late.clear();
+        }
+      }
+      stream.samples = std::move(out);
+    }
+    return analyze_gait(s);
+  };
+  const GaitAnalysis late = reordered(true);
+  const GaitAnalysis lost = reordered(false);
+  EXPECT_TRUE(has_warning(late.warnings, "left_thigh", {"not after"}, 10.0))
+      << joined(late.warnings);
+  ASSERT_EQ(late.steps.size(), lost.steps.size());
+  size_t with_knee = 0;
+  for (size_t i = 0; i < late.steps.size(); ++i) {
+    EXPECT_EQ(late.steps[i].event.ic_us, lost.steps[i].event.ic_us) << i;
+    EXPECT_EQ(late.steps[i].knee_flexion_ic_deg, lost.steps[i].knee_flexion_ic_deg) << i;
+    EXPECT_EQ(late.steps[i].peak_valgus_deg, lost.steps[i].peak_valgus_deg) << i;
+    with_knee += late.steps[i].knee_flexion_ic_deg.has_value();
+  }
+  EXPECT_GT(with_knee, 40u);
+}
+
 // A foot's pitch sign decided on thin evidence (here forced: the detector
 // asks for more stance votes than the warm-up can give, and lets no single
 // vote decide with the swing-lobe durations) is checked against

@@ -462,14 +462,14 @@ struct SwingingLimb {
 
 // After a gap on a moving limb, tilt found from the averaged specific force (gap_reanchor_us) is
 // within a degree or two of the truth, where a snap to the first sample's accelerometer is tens
-// of degrees off; while it is being found the filter says so, and mark_gap() (samples dropped
+// of degrees off; while it is being found the filter says so, and mark_gap(0.3 s) (samples dropped
 // upstream; here none are missing) takes the same path at the same sample.
 TYPED_TEST(OrientationFilterTest, GapOnAMovingLimbReanchorsFromTheAveragedForce) {
   const SwingingLimb limb;
   constexpr int64_t kPeriod_us = 5'000;  // 200 Hz
   constexpr int64_t kGapFrom_us = 10'000'000, kGapTo_us = 10'300'000;
   for (const bool marked : {false, true}) {
-    SCOPED_TRACE(marked ? "mark_gap()" : "lost samples");
+    SCOPED_TRACE(marked ? "mark_gap(0.3 s)" : "lost samples");
     OrientationSettings snap_settings;
     OrientationSettings avg_settings;
     avg_settings.gap_reanchor_us = 2'000'000;
@@ -504,7 +504,7 @@ TYPED_TEST(OrientationFilterTest, GapOnAMovingLimbReanchorsFromTheAveragedForce)
     EXPECT_EQ(avg->flags().gaps, 1u);
     EXPECT_EQ(snap->flags().gaps, 1u);
     std::printf("[reanchor] %s: tilt error after the gap, snapped %.1f deg, averaged %.2f deg\n",
-                marked ? "mark_gap()" : "lost samples", snap_worst, avg_at_end);
+                marked ? "mark_gap(0.3 s)" : "lost samples", snap_worst, avg_at_end);
     if (!marked) {
       EXPECT_GT(snap_worst, 10.0);  // the problem is real on this motion
     }

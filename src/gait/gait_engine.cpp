@@ -271,7 +271,9 @@ void GaitEngine::skip_behind(size_t sensor, const ImuSample& sample) {
   // period per sample (a clock 0.3 s back: 0.3 s of it): the interval before the next sample
   // they see counts as that much longer, and is a gap or a hole by its length. A shorter run is
   // a repeated row or a late sample, which hides nothing; counting it would integrate motion
-  // that never happened.
+  // that never happened. So is a sample inside the hole the stages last bridged or re-anchored
+  // across (a radio packet that arrived after the next one): that motion was already counted.
+  if (s.period.inside_last_hole(sample.t_us)) return;
   if (s.skip_run_latest_us != s.last_t_us) {
     s.skip_run_latest_us = s.last_t_us;
     s.skip_run = 0;
@@ -280,7 +282,7 @@ void GaitEngine::skip_behind(size_t sensor, const ImuSample& sample) {
   if (period_us <= 0) return;
   const auto run = static_cast<int64_t>(++s.skip_run);
   int64_t hidden_us = 0;
-  if (run * period_us >= kHiddenMotionMin_us) {
+  if (run >= 2 && run * period_us >= kHiddenMotionMin_us) {
     hidden_us = run * period_us < kHiddenMotionMin_us + period_us ? run * period_us : period_us;
   }
   if (hidden_us <= 0) return;
@@ -356,6 +358,8 @@ void GaitEngine::reset() {
     s.max_abs_gyro = 0.0;
     s.behind = 0;
     s.first_behind_us = 0;
+    s.skip_run = 0;
+    s.skip_run_latest_us = INT64_MIN;
     s.min_acc_norm_mps2 = std::numeric_limits<double>::infinity();
     s.max_acc_norm_mps2 = 0.0;
     s.period.reset();

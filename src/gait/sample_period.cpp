@@ -55,6 +55,8 @@ void SamplePeriod::reset() {
   run_first_us_ = 0;
   run_sum_us_ = 0;
   run_start_us_ = 0;
+  long_from_us_ = 0;
+  long_to_us_ = 0;
 }
 
 bool SamplePeriod::off(int64_t dt_us, int64_t reference_us) const {
@@ -71,6 +73,11 @@ bool SamplePeriod::push_off_period(int64_t t_us) {
   const bool overflow = __builtin_sub_overflow(t_us, last_t_us_, &dt_us);
   const int64_t before_us = last_t_us_;
   last_t_us_ = t_us;
+  if (overflow || dt_us > period_us_) {
+    // Longer than a period: a hole or a gap, which samples arriving late may still fill.
+    long_from_us_ = before_us;
+    long_to_us_ = t_us;
+  }
   if (overflow || dt_us > kLongestPeriod_us) {
     run_ = 0;
     return false;

@@ -63,6 +63,9 @@ class SamplePeriod {
   int64_t change_start_us() const { return change_start_us_; }
   /// Sample periods settled since the start (the first one not counted when it was unknown).
   size_t changes() const { return changes_; }
+  /// True when t lies strictly inside the latest interval that was longer than the period: a
+  /// sample there arrives late into a hole, it does not stand for motion after the latest time.
+  bool inside_last_hole(int64_t t_us) const { return t_us > long_from_us_ && t_us < long_to_us_; }
 
  private:
   bool push_off_period(int64_t t_us);
@@ -76,6 +79,8 @@ class SamplePeriod {
   uint64_t on_max_us_ = 0;
   int64_t previous_period_us_ = 0;
   int64_t change_start_us_ = 0;
+  int64_t long_from_us_ = 0;  ///< the latest interval longer than the period (inside_last_hole)
+  int64_t long_to_us_ = 0;
   size_t changes_ = 0;
   int64_t last_t_us_ = INT64_MIN;
   // The run of off intervals that may become the new period.

@@ -51,8 +51,10 @@ OrientationSettings KneeSleeveSettings::knee_orientation_settings() {
   // After a gap a limb's single accelerometer sample is tens of degrees off gravity, which this
   // small gain would take most of a minute to forget; two seconds of motion give it to a degree.
   s.gap_reanchor_us = 2'000'000;
-  // One lost radio packet (10-20 samples at 100-200 Hz: up to about 0.11 s) is a hole to
-  // integrate across and re-check, not a gap that costs the knee 4 s of angles.
+  // One lost radio packet of 20 samples at 200 Hz (a 0.105 s interval) is a hole to integrate
+  // across and re-check, not a gap that costs the knee 4 s of angles. At 100 Hz the same packet
+  // (0.21 s) is still a gap: integrated across, so long a hole would leave the attitude tens of
+  // degrees off while it is in use.
   s.max_dt_us = 150'000;
   return s;
 }

@@ -146,6 +146,7 @@ void ImuFilterBase::start_after_gap(const ImuSample& s, bool acc_ok) {
 
 void ImuFilterBase::start_average(int64_t t_us, AfterGap kind) {
   after_gap_ = kind;
+  average_restarted_ = false;
   reanchor_start_us_ = t_us;
   reanchor_force_sum_.setZero();
   reanchor_weight_sum_ = 0.0;
@@ -157,11 +158,19 @@ void ImuFilterBase::step_after_gap(const ImuSample& s, const Eigen::Vector3d& gy
                                    const Eigen::Vector3d* usable_acc_mps2, double acc_norm_mps2,
                                    double dt_s) {
   if (after_gap_ == AfterGap::kHole) {
-    // A hole inside a stretch being averaged adds an error of its own that the stretch's mean
-    // would blend with the one before it: the stretch starts again from here.
+    // A bridged hole starts a re-check. Inside a stretch being averaged it adds an error of its
+    // own that the stretch's mean would blend with the one before it, so that stretch starts
+    // again from here, once: with holes coming faster than the stretch is long it would never
+    // end, and the sensor would give no angles at all; after that the mean takes the holes in.
     ++flags_.holes_rechecked;
-    start_average(s.t_us,
-                  before_hole_ == AfterGap::kAverage ? AfterGap::kAverage : AfterGap::kRecheck);
+    if (before_hole_ != AfterGap::kAverage) {
+      start_average(s.t_us, AfterGap::kRecheck);
+    } else if (!average_restarted_) {
+      start_average(s.t_us, AfterGap::kAverage);
+      average_restarted_ = true;
+    } else {
+      after_gap_ = AfterGap::kAverage;
+    }
   }
   if (after_gap_ == AfterGap::kSnap) {
     if (usable_acc_mps2 != nullptr) {

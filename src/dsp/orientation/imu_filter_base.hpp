@@ -91,6 +91,7 @@ class ImuFilterBase : public OrientationFilter {
   AfterGap after_gap_ = AfterGap::kNone;
   int64_t reanchor_start_us_ = 0;
   AfterGap before_hole_ = AfterGap::kNone;  ///< the state a bridged hole interrupted
+  bool average_restarted_ = false;          ///< the current kAverage began again after a hole
   Eigen::Vector3d reanchor_force_sum_ = Eigen::Vector3d::Zero();  ///< Hann-weighted, world
   double reanchor_weight_sum_ = 0.0;
   int64_t last_t_us_ = 0;

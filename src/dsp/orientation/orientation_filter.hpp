@@ -22,22 +22,25 @@ struct OrientationSettings {
   /// Largest sample interval that is integrated. A longer gap (dropped packets, link loss) is
   /// not integrated across: tilt is re-initialised from the accelerometer instead.
   int64_t max_dt_us = 100'000;
-  /// How tilt is found again after a gap (an interval over max_dt_us, a clock restart, or
-  /// mark_gap()). 0: snapped to the first sample's accelerometer, which is right for a sensor
-  /// at rest and off by its linear acceleration otherwise (tens of degrees on a running limb).
-  /// > 0: for this long the attitude follows the gyro alone, then its tilt is corrected by the
-  /// world-frame mean of the specific force over that stretch, Hann-weighted. Over a stretch the
-  /// mean linear acceleration is the velocity change divided by its length, and the taper makes
-  /// a limb's periodic velocity nearly vanish from it, so the mean is gravity to a degree or so;
-  /// the heading error of the gyro-only stretch is the same at every sample, so the correction
-  /// found for the whole stretch holds at its end. While it lasts, flags().reanchoring is set:
-  /// the attitude is not anchored to gravity and nothing that needs tilt should use it. A first
-  /// sample that is not at rest (rest_gyro_rps, rest_accel_mps2) starts the same stretch: data
-  /// that begin in motion have no better tilt reference than data after a gap.
+  /// How tilt is found again after a gap (an interval over max_dt_us, counting any time
+  /// mark_gap() added, or a clock restart). 0: snapped to the first sample's accelerometer, which
+  /// is right for a sensor at rest and off by its linear acceleration otherwise (tens of degrees on
+  /// a running limb). > 0: for this long the attitude follows the gyro alone, then its tilt is
+  /// corrected by the world-frame mean of the specific force over that stretch, weighted by the
+  /// Hann taper and each sample's interval (a mean over time, not samples). Over a stretch the mean
+  /// linear acceleration is the velocity change divided by its length, and the taper makes a limb's
+  /// periodic velocity nearly vanish from it, so the mean is gravity to a degree or so (a bridged
+  /// hole inside the stretch restarts it once; later ones are taken in); the heading error of the
+  /// gyro-only stretch is the same at every sample, so the correction found for the whole stretch
+  /// holds at its end. While it lasts, flags().reanchoring is set: the attitude is not anchored to
+  /// gravity and nothing that needs tilt should use it. A first sample that is clearly moving (0.5
+  /// rad/s, or 0.2 g off 1 g: wide of a sensor's bias and scale error) starts the same stretch:
+  /// data that begin in motion have no better tilt reference than data after a gap.
   int64_t gap_reanchor_us = 0;
   /// With gap_reanchor_us: an interval that is integrated across but longer than this (lost
   /// packets; a limb sensor samples at 50 Hz or more) has its tilt re-checked the same way, with
-  /// the attitude in use meanwhile (flags().holes_rechecked). Shorter holes cost a swinging limb
+  /// the attitude in use meanwhile (flags().holes_rechecked counts every such hole, including
+  /// one that restarted a stretch being averaged). Shorter holes cost a swinging limb
   /// well under a degree, less than the average's own error. 0: never.
   int64_t recheck_hole_us = 50'000;
 
