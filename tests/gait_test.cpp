@@ -2051,12 +2051,81 @@ TEST(BadInput, EveryDetectorKind) {
 // session (knee flexion at IC off by 20-190 degrees, pelvic drop by up to 130, still tens of
 // degrees 20 s later). Now the stretch while tilt is found again has no angles and says so, and
 // after it every step's knee, hip and pelvis values agree with the clean run's.
-TEST(BadInput, JointAnglesRecoverAfterAGapOrAClockStep) {
+/// Shoes, sleeves and a pelvis at 200 Hz: a stand first, so that the clean run's filters have
+/// settled before trouble at 20 s, then 40 s of running.
+sim::SimResult joint_run() {
   std::vector<sim::SensorSettings> sensors = sim::shoe_and_sleeve_sensors(kRate_hz);
   for (const sim::SensorSettings& p : sim::pelvis_sensors(kRate_hz)) sensors.push_back(p);
-  // A stand first, so that the clean run's filters have settled before the trouble at 20 s.
-  const sim::SimResult r = simulate_run(
+  return simulate_run(
       406, {{Activity::kStand, 5.0, 0.0, 0.0}, {Activity::kRun, 40.0, 3.2, kCadence_spm}}, sensors);
+}
+
+/// The largest per-step differences of joint angles from a clean analysis after trouble.
+struct JointDifference {
+  double flexion = 0.0, valgus = 0.0, drop = 0.0, hip = 0.0;
+  size_t compared = 0;  ///< steps with a knee value, from 4 s after the trouble
+};
+
+/// Compares an analysis with trouble (its first sample after the trouble at `resume_s`, its clock
+/// `shift_s` ahead of the true one from there) with the clean one, and checks that each joint
+/// stage said it gave no angles while it found its tilt again, and gave none then.
+JointDifference joint_difference(const GaitAnalysis& a, const GaitAnalysis& clean, double resume_s,
+                                 double shift_s) {
+  for (const char* stage : {"left knee", "right knee", "pelvis", "left thigh", "right thigh"}) {
+    EXPECT_TRUE(std::any_of(a.warnings.begin(), a.warnings.end(),
+                            [&](const std::string& w) {
+                              return w.find(stage) != std::string::npos &&
+                                     w.find("no angles from") != std::string::npos;
+                            }))
+        << stage << ": " << joined(a.warnings);
+  }
+  JointDifference d;
+  for (const StepResult& x : a.steps) {
+    const double t = ic_s(x.event);
+    if (t < resume_s) continue;
+    // The 2 s while tilt is found again: no joint angle at all; the knee's heading mean then
+    // restarts and averages for its 2 s time constant before the knee gives angles again.
+    const bool knee_back = t >= resume_s + 4.0;
+    if (!knee_back) {
+      EXPECT_FALSE(x.knee_flexion_ic_deg.has_value()) << "knee angle at " << t << " s";
+    }
+    if (t < resume_s + 2.0) {
+      EXPECT_FALSE(x.pelvic_drop_deg.has_value()) << "pelvic drop at " << t << " s";
+      continue;
+    }
+    const double true_t = t - shift_s;
+    for (const StepResult& y : clean.steps) {
+      if (y.event.side != x.event.side || std::abs(ic_s(y.event) - true_t) > 0.01) continue;
+      const auto diff = [](const std::optional<double>& p, const std::optional<double>& q) {
+        return p && q ? std::abs(*p - *q) : 0.0;
+      };
+      // The hip's thigh frame calibrates after 10 s of motion, which the trouble can delay
+      // past a step; the knee and the pelvis calibrated before it.
+      EXPECT_EQ(x.pelvic_drop_deg.has_value(), y.pelvic_drop_deg.has_value()) << t;
+      if (knee_back) {
+        EXPECT_EQ(x.knee_flexion_ic_deg.has_value(), y.knee_flexion_ic_deg.has_value()) << t;
+        d.flexion = std::max(d.flexion, diff(x.knee_flexion_ic_deg, y.knee_flexion_ic_deg));
+        d.valgus = std::max(d.valgus, diff(x.peak_valgus_deg, y.peak_valgus_deg));
+        ++d.compared;
+      }
+      d.drop = std::max(d.drop, diff(x.pelvic_drop_deg, y.pelvic_drop_deg));
+      d.hip = std::max(d.hip, diff(x.peak_hip_adduction_deg, y.peak_hip_adduction_deg));
+    }
+  }
+  std::printf(
+      "%zu steps from 4 s after it, largest difference from the clean run: knee flexion at IC "
+      "%.2f deg, peak valgus %.2f, pelvic drop %.2f, hip adduction %.2f\n",
+      d.compared, d.flexion, d.valgus, d.drop, d.hip);
+  EXPECT_GE(d.compared, 50u);
+  EXPECT_LT(d.flexion, 3.0);
+  EXPECT_LT(d.valgus, 1.5);
+  EXPECT_LT(d.drop, 1.0);
+  EXPECT_LT(d.hip, 1.0);
+  return d;
+}
+
+TEST(BadInput, JointAnglesRecoverAfterAGapOrAClockStep) {
+  const sim::SimResult r = joint_run();
   const GaitAnalysis clean = analyze_gait(r.session);
   Session lost = r.session;
   for (size_t i = 0; i < lost.sensors.size(); ++i) {
@@ -2075,59 +2144,39 @@ TEST(BadInput, JointAnglesRecoverAfterAGapOrAClockStep) {
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.name);
-    const GaitAnalysis a = analyze_gait(c.session);
-    for (const char* stage : {"left knee", "right knee", "pelvis", "left thigh", "right thigh"}) {
-      EXPECT_TRUE(std::any_of(a.warnings.begin(), a.warnings.end(),
-                              [&](const std::string& w) {
-                                return w.find(stage) != std::string::npos &&
-                                       w.find("no angles from") != std::string::npos;
-                              }))
-          << stage << ": " << joined(a.warnings);
-    }
-    double flexion = 0.0, valgus = 0.0, drop = 0.0, hip = 0.0;
-    size_t compared = 0;
-    for (const StepResult& x : a.steps) {
-      const double t = ic_s(x.event);
-      if (t < c.resume_s) continue;
-      // The 2 s while tilt is found again: no joint angle at all; the knee's heading mean then
-      // restarts and averages for its 2 s time constant before the knee gives angles again.
-      const bool knee_back = t >= c.resume_s + 4.0;
-      if (!knee_back) {
-        EXPECT_FALSE(x.knee_flexion_ic_deg.has_value()) << "knee angle at " << t << " s";
-      }
-      if (t < c.resume_s + 2.0) {
-        EXPECT_FALSE(x.pelvic_drop_deg.has_value()) << "pelvic drop at " << t << " s";
-        continue;
-      }
-      const double true_t = t - c.shift_s;
-      for (const StepResult& y : clean.steps) {
-        if (y.event.side != x.event.side || std::abs(ic_s(y.event) - true_t) > 0.01) continue;
-        const auto diff = [](const std::optional<double>& p, const std::optional<double>& q) {
-          return p && q ? std::abs(*p - *q) : 0.0;
-        };
-        // The hip's thigh frame calibrates after 10 s of motion, which the trouble can delay
-        // past a step; the knee and the pelvis calibrated before it.
-        EXPECT_EQ(x.pelvic_drop_deg.has_value(), y.pelvic_drop_deg.has_value()) << t;
-        if (knee_back) {
-          EXPECT_EQ(x.knee_flexion_ic_deg.has_value(), y.knee_flexion_ic_deg.has_value()) << t;
-          flexion = std::max(flexion, diff(x.knee_flexion_ic_deg, y.knee_flexion_ic_deg));
-          valgus = std::max(valgus, diff(x.peak_valgus_deg, y.peak_valgus_deg));
-          ++compared;
-        }
-        drop = std::max(drop, diff(x.pelvic_drop_deg, y.pelvic_drop_deg));
-        hip = std::max(hip, diff(x.peak_hip_adduction_deg, y.peak_hip_adduction_deg));
-      }
-    }
-    std::printf(
-        "[joint gap] %s: %zu steps from 4 s after it, largest difference from the clean run: knee "
-        "flexion at IC %.2f deg, peak valgus %.2f, pelvic drop %.2f, hip adduction %.2f\n",
-        c.name.c_str(), compared, flexion, valgus, drop, hip);
-    EXPECT_GE(compared, 50u);
-    EXPECT_LT(flexion, 3.0);
-    EXPECT_LT(valgus, 1.5);
-    EXPECT_LT(drop, 1.0);
-    EXPECT_LT(hip, 1.0);
+    std::printf("[joint gap] %s: ", c.name.c_str());
+    joint_difference(analyze_gait(c.session), clean, c.resume_s, c.shift_s);
   }
+}
+
+// A clock that stepped back, made into a recording, reaches the engine as it would from the CSV:
+// the recording keeps the samples behind the clock (signed time offsets, packets in their
+// device's order by sequence number), so the engine counts the motion they hid. Before, the
+// recording left them out and the joint angles after the step were as wrong as with no gap
+// handling at all (53 deg of knee flexion at IC 10 s later). The same recording streamed packet
+// by packet and read whole gives the very same analysis.
+TEST(BadInput, AClockStepBackCarriesIntoARecording) {
+  const sim::SimResult r = joint_run();
+  const std::filesystem::path dir = temp_dir("clock_back_gkr");
+  write_recording(dir / "clean.gkr", r.session);
+  write_recording(dir / "back.gkr", clock_jump(r, 20.0, -0.3).first);
+  Warnings w;
+  const GaitAnalysis clean = analyze_gait(read_recording(dir / "clean.gkr", w));
+  const GaitAnalysis whole = analyze_gait(read_recording(dir / "back.gkr", w));
+  EXPECT_TRUE(w.empty()) << joined(w);
+  pb::SessionHeader header;
+  const GaitAnalysis streamed = analyze_recording(dir / "back.gkr", header, {}, false);
+  EXPECT_TRUE(has_warning(streamed.warnings, "left_thigh", {"not after"}, 20.0))
+      << joined(streamed.warnings);
+  std::printf("[joint gap] clock back, through a .gkr: ");
+  joint_difference(streamed, clean, 20.0, -0.3);
+  ASSERT_EQ(whole.steps.size(), streamed.steps.size());
+  for (size_t i = 0; i < whole.steps.size(); ++i) {
+    EXPECT_EQ(whole.steps[i].event.ic_us, streamed.steps[i].event.ic_us) << i;
+    EXPECT_EQ(whole.steps[i].knee_flexion_ic_deg, streamed.steps[i].knee_flexion_ic_deg) << i;
+    EXPECT_EQ(whole.steps[i].pelvic_drop_deg, streamed.steps[i].pelvic_drop_deg) << i;
+  }
+  std::filesystem::remove_all(dir);
 }
 
 // Lost packets shorter than a gap are integrated across; on a joint-angle sensor the rate
@@ -2136,10 +2185,7 @@ TEST(BadInput, JointAnglesRecoverAfterAGapOrAClockStep) {
 // (OrientationSettings::recheck_hole_us). Holes every 3.3 s on every sensor of a shoe, sleeve and
 // pelvis run; per-step differences from the clean run.
 TEST(BadInput, JointAnglesThroughRepeatedShortHoles) {
-  std::vector<sim::SensorSettings> sensors = sim::shoe_and_sleeve_sensors(kRate_hz);
-  for (const sim::SensorSettings& p : sim::pelvis_sensors(kRate_hz)) sensors.push_back(p);
-  const sim::SimResult r = simulate_run(
-      406, {{Activity::kStand, 5.0, 0.0, 0.0}, {Activity::kRun, 40.0, 3.2, kCadence_spm}}, sensors);
+  const sim::SimResult r = joint_run();
   const GaitAnalysis clean = analyze_gait(r.session);
   for (const double hole_s : {0.03, 0.06, 0.095}) {
     Session s = r.session;

@@ -23,6 +23,7 @@
 #include "atomic_file.hpp"
 #include "input_error.hpp"
 #include "packet_dedup.hpp"
+#include "packet_order.hpp"
 #include "packetizer.hpp"
 #include "placement.hpp"
 #include "recording.hpp"
@@ -749,7 +750,8 @@ TEST(CsvSession, NanReadingsAreSensorData) {
 // A sensor clock that steps back or repeats a time is sensor data too (the bad input):
 // the samples are read in file order, the reader says where the time first failed to advance,
 // the analysis skips them and marks where (BadInput.TimestampsGoBackwards), and a recording
-// made from the file leaves them out.
+// made from the file keeps them where they were (signed time offsets, packets in sequence order),
+// so that its analysis meets them as the CSV's does.
 TEST(CsvSession, TimeThatStepsBackIsSensorData) {
   TempDir tmp;
   Warnings w;
@@ -774,7 +776,70 @@ TEST(CsvSession, TimeThatStepsBackIsSensorData) {
   ASSERT_EQ(back.sensors.size(), 1u);
   std::vector<int64_t> kept;
   for (const ImuSample& x : back.sensors[0].samples) kept.push_back(x.t_us);
-  EXPECT_EQ(kept, (std::vector<int64_t>{0, 10'000, 20'000, 30'000}));
+  EXPECT_EQ(kept, read);
+  // The same across packets: the step back at a packet's start.
+  write_recording(tmp / "s3.gkr", s, 3);
+  const Session back3 = read_recording(tmp / "s3.gkr", rw);
+  kept.clear();
+  for (const ImuSample& x : back3.sensors[0].samples) kept.push_back(x.t_us);
+  EXPECT_EQ(kept, read);
+  EXPECT_TRUE(rw.empty());
+}
+
+// A recording's packets are journaled as they arrived: a late packet goes back into its place by
+// its sequence number (not by time, which a device clock may step back), across the 2^32 wrap;
+// a number far behind is a device restart, whose packets follow everything before.
+TEST(PacketOrder, SequenceNotArrivalNorTime) {
+  PacketOrder o;
+  const uint32_t start = 0xFFFF'FFFEu;
+  std::vector<int64_t> keys;
+  for (const uint32_t seq : {start, start + 2, start + 1, start + 3, start + 5, start + 4}) {
+    keys.push_back(o.key(seq));
+  }
+  EXPECT_EQ(keys, (std::vector<int64_t>{0, 2, 1, 3, 5, 4}));
+  EXPECT_EQ(o.key(7), 9);  // 4 ahead of 0xFFFF'FFFE + 5, which wrapped to 3
+  const int64_t far = o.key(100'000);
+  EXPECT_EQ(far, 9 + 99'993);
+  EXPECT_EQ(o.key(96'000), far - 4'000);  // late, within the window
+  const int64_t restarted = o.key(0);     // 100'000 behind: the device started again
+  EXPECT_EQ(restarted, far + 1);
+  EXPECT_EQ(o.key(1), restarted + 1);
+}
+
+TEST(Recording, LatePacketsGoBackByTheirSequenceNumber) {
+  TempDir tmp;
+  pb::SessionHeader h;
+  h.set_session_id("late");
+  pb::SensorInfo* info = h.add_sensors();
+  info->set_device_id(1);
+  info->set_placement(pb::LEFT_FOOT);
+  info->set_nominal_rate_hz(100.0);
+  PacketizerSettings ps;
+  ps.placement = pb::LEFT_FOOT;
+  ps.sample_period_us = 10'000;
+  ps.samples_per_packet = 2;
+  Packetizer packetizer(ps);
+  std::vector<pb::SensorPacket> packets;
+  // Times 0, 10, 20, 30 ms, then the clock steps back to 25 ms: 25, 35, 45, 55.
+  for (const int64_t t_ms : {0, 10, 20, 30, 25, 35, 45, 55}) {
+    ImuSample x;
+    x.t_us = t_ms * 1000;
+    x.acc_mps2.z() = kGravity_mps2;
+    if (packetizer.push(x)) packets.push_back(packetizer.take());
+  }
+  ASSERT_EQ(packets.size(), 4u);
+  {
+    RecordingWriter writer(tmp / "late.gkr", h);
+    // Arrival order: the second packet after the third.
+    for (const size_t i : {0u, 2u, 1u, 3u}) writer.write(packets[i]);
+    writer.close();
+  }
+  Warnings w;
+  const Session s = read_recording(tmp / "late.gkr", w);
+  ASSERT_EQ(s.sensors.size(), 1u);
+  std::vector<int64_t> times;
+  for (const ImuSample& x : s.sensors[0].samples) times.push_back(x.t_us / 1000);
+  EXPECT_EQ(times, (std::vector<int64_t>{0, 10, 20, 30, 25, 35, 45, 55}));
 }
 
 TEST(CsvSession, ErrorsNameFileLineAndWhat) {

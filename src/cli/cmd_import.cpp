@@ -35,16 +35,17 @@ void run_import(const ImportOptions& opt) {
   fmt::print("wrote {} ({} bytes, session '{}')\n", opt.out.string(),
              std::filesystem::file_size(opt.out), session.header.session_id());
   for (const SensorStream& s : session.sensors) {
-    // write_recording leaves out NaN and infinite readings and samples whose time does not
-    // advance (the reader warned about them): count what it kept, and the span it covers.
-    RecordableSamples recordable;
+    // write_recording leaves out NaN and infinite readings (the reader warned about them): count
+    // what it kept, and the span it covers (over every sample: the clock may have stepped back).
     size_t kept = 0;
-    int64_t first_us = 0, last_us = 0;
+    int64_t first_us = INT64_MAX, last_us = INT64_MIN;
     for (const ImuSample& x : s.samples) {
-      if (!recordable.keep(x)) continue;
-      if (kept++ == 0) first_us = x.t_us;
-      last_us = x.t_us;
+      if (!recordable(x)) continue;
+      ++kept;
+      first_us = std::min(first_us, x.t_us);
+      last_us = std::max(last_us, x.t_us);
     }
+    if (kept == 0) first_us = last_us = 0;
     const uint64_t packets = (kept + opt.samples_per_packet - 1) / opt.samples_per_packet;
     fmt::print(
         "  device {} {:<12} {:>8} samples {:8.2f} Hz {:8.1f} s  accel +/-{} g  {}  "
@@ -55,8 +56,7 @@ void run_import(const ImportOptions& opt) {
                                     : std::string("no gyro"),
         packets, s.info.source_file(),
         kept < s.samples.size()
-            ? fmt::format(" ({} NaN, infinite or not after the time before: left out)",
-                          s.samples.size() - kept)
+            ? fmt::format(" ({} with NaN or infinite readings left out)", s.samples.size() - kept)
             : std::string());
   }
   if (truth.events || truth.knee) {

@@ -21,6 +21,7 @@
 #include "atomic_file.hpp"
 #include "input_error.hpp"
 #include "packet_dedup.hpp"
+#include "packet_order.hpp"
 #include "packetizer.hpp"
 #include "placement.hpp"
 #include "recording.hpp"
@@ -963,6 +964,14 @@ Session read_recording(const std::filesystem::path& path, Warnings& warnings) {
 
   PacketDedup seen;
   std::map<uint32_t, uint64_t> duplicates;
+  // Per stream, where each packet's samples went and its place in the device's order.
+  struct Placed {
+    int64_t key;
+    size_t begin, count;
+  };
+  std::vector<PacketOrder> order(session.sensors.size());
+  std::vector<std::vector<Placed>> placed(session.sensors.size());
+  std::vector<bool> reordered(session.sensors.size(), false);
   while (auto packet = reader.next()) {
     if (packet->accel_size() == 0) continue;  // carries no samples (and no sequence)
     const uint32_t device = packet->device_id();
@@ -982,12 +991,20 @@ Session read_recording(const std::filesystem::path& path, Warnings& warnings) {
       *session.header.add_sensors() = info;
       it = index.emplace(device, session.sensors.size()).first;
       session.sensors.push_back(SensorStream{info, {}});
+      order.emplace_back();
+      placed.emplace_back();
+      reordered.push_back(false);
     }
     if (!seen.first_time(device, packet->sequence())) {
       ++duplicates[device];
       continue;
     }
-    unpack(*packet, session.sensors[it->second].samples);
+    const size_t i = it->second;
+    std::vector<ImuSample>& samples = session.sensors[i].samples;
+    const Placed p{order[i].key(packet->sequence()), samples.size(), 0};
+    if (!placed[i].empty() && p.key < placed[i].back().key) reordered[i] = true;
+    unpack(*packet, samples);
+    placed[i].push_back({p.key, p.begin, samples.size() - p.begin});
   }
   if (!reader.warning().empty()) warnings.push_back(reader.warning());
   for (const auto& [device, n] : duplicates) {
@@ -996,11 +1013,20 @@ Session read_recording(const std::filesystem::path& path, Warnings& warnings) {
                     "number seen before)",
                     path.string(), n, n == 1 ? "" : "s", device));
   }
-  for (SensorStream& s : session.sensors) {
-    const auto by_time = [](const ImuSample& a, const ImuSample& b) { return a.t_us < b.t_us; };
-    if (!std::is_sorted(s.samples.begin(), s.samples.end(), by_time)) {
-      std::stable_sort(s.samples.begin(), s.samples.end(), by_time);
+  // Late packets back into their place (by sequence, not time: a clock that stepped back stays
+  // where the device stepped it, for the analysis to skip and mark as it would live).
+  for (size_t i = 0; i < session.sensors.size(); ++i) {
+    if (!reordered[i]) continue;
+    std::stable_sort(placed[i].begin(), placed[i].end(),
+                     [](const Placed& a, const Placed& b) { return a.key < b.key; });
+    std::vector<ImuSample>& samples = session.sensors[i].samples;
+    std::vector<ImuSample> in_order;
+    in_order.reserve(samples.size());
+    for (const Placed& p : placed[i]) {
+      const auto from = samples.begin() + static_cast<std::ptrdiff_t>(p.begin);
+      in_order.insert(in_order.end(), from, from + static_cast<std::ptrdiff_t>(p.count));
     }
+    samples = std::move(in_order);
   }
   return session;
 }
@@ -1012,7 +1038,11 @@ void write_recording(const std::filesystem::path& path, const Session& session,
   }
   pb::SessionHeader header = session.header;
   header.clear_sensors();
-  std::vector<pb::SensorPacket> packets;
+  struct SentPacket {
+    int64_t sent_us;
+    pb::SensorPacket packet;
+  };
+  std::vector<SentPacket> packets;
   std::set<uint32_t> devices;
   for (size_t i = 0; i < session.sensors.size(); ++i) {
     const SensorStream& s = session.sensors[i];
@@ -1041,26 +1071,32 @@ void write_recording(const std::filesystem::path& path, const Session& session,
     ps.samples_per_packet = samples_per_packet;
     Packetizer packetizer(ps);
     int64_t first_us = 0;
-    RecordableSamples recordable;
+    // When the device would have sent each packet: its latest time so far, so that a clock that
+    // stepped back does not move a packet ahead of the ones sent before it.
+    int64_t sent_us = INT64_MIN;
+    const auto emit = [&] {
+      pb::SensorPacket p = packetizer.take();
+      sent_us = std::max(sent_us, p.t_first_us());
+      packets.push_back({sent_us, std::move(p)});
+    };
     for (const ImuSample& x : s.samples) {
       // The reader warned about what is left out; the analysis would have skipped it too.
-      if (!recordable.keep(x)) continue;
-      // Per-sample offsets are int32: a gap that long ends the packet early.
-      if (packetizer.pending() && x.t_us - first_us > std::numeric_limits<int32_t>::max()) {
-        packets.push_back(packetizer.take());
+      if (!recordable(x)) continue;
+      // Per-sample offsets are int32: a gap (or a clock step back) that long ends the packet.
+      if (packetizer.pending() && (x.t_us - first_us > std::numeric_limits<int32_t>::max() ||
+                                   x.t_us - first_us < std::numeric_limits<int32_t>::min())) {
+        emit();
       }
       if (!packetizer.pending()) first_us = x.t_us;
-      if (packetizer.push(x)) packets.push_back(packetizer.take());
+      if (packetizer.push(x)) emit();
     }
-    if (packetizer.pending()) packets.push_back(packetizer.take());
+    if (packetizer.pending()) emit();
   }
-  // Stable: equal start times keep sensor order, as one hub would forward them.
+  // Stable: equal times keep sensor order, as one hub would forward them.
   std::stable_sort(packets.begin(), packets.end(),
-                   [](const pb::SensorPacket& a, const pb::SensorPacket& b) {
-                     return a.t_first_us() < b.t_first_us();
-                   });
+                   [](const SentPacket& a, const SentPacket& b) { return a.sent_us < b.sent_us; });
   RecordingWriter writer(path, header, RecordingWriterSettings{.atomic = true});
-  for (const pb::SensorPacket& p : packets) writer.write(p);
+  for (const SentPacket& p : packets) writer.write(p.packet);
   writer.close();
 }
 

@@ -62,27 +62,19 @@ void write_csv_session(const std::filesystem::path& dir, const Session& session)
 /// info.source_file when set and unique, else <placement>.csv.
 std::vector<std::string> csv_file_names(const Session& session);
 
-/// Which samples of a stream a recording (or a device replaying it) can hold: a packet carries
-/// int16 counts, which a NaN or infinite reading has none of, and time offsets that advance. A
-/// sensor CSV may hold both kinds of sample (the analysis skips and marks them); they are left
-/// out, in order, by one of these per stream.
-class RecordableSamples {
- public:
-  bool keep(const ImuSample& s) {
-    if (!readings_finite(s)) return false;
-    if (s.t_us <= latest_us_) return false;
-    latest_us_ = s.t_us;
-    return true;
-  }
+/// Whether a recording (or a device replaying it) can hold a sample: a packet carries int16
+/// counts, which a NaN or infinite reading has none of (a sensor CSV may hold one; the analysis
+/// skips and marks it). A time that steps back or repeats is kept: per-sample time offsets are
+/// signed and packets keep their device's order by sequence number, so the engine meets it as
+/// it would in the CSV, and counts what it hid (GaitEngine::skip_behind).
+inline bool recordable(const ImuSample& s) { return readings_finite(s); }
 
- private:
-  int64_t latest_us_ = INT64_MIN;
-};
-
-/// Reads a .gkr recording whole, unpacking packets into per-device streams.
+/// Reads a .gkr recording whole, unpacking packets into per-device streams, each in its device's
+/// order: by sequence number (a packet that arrived after a later one goes back into its place),
+/// not by time, so a device clock that stepped back reads as it was sent.
 Session read_recording(const std::filesystem::path& path, Warnings& warnings);
 /// Writes a session as a .gkr (packets of `samples_per_packet`), atomically; leaves out what a
-/// recording cannot hold (RecordableSamples).
+/// recording cannot hold (recordable()).
 void write_recording(const std::filesystem::path& path, const Session& session,
                      uint32_t samples_per_packet = 20);
 

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cmath>
 #include <csignal>
+#include <limits>
 
 #include "frame.h"
 #include "packetizer.hpp"
@@ -40,24 +41,33 @@ ReplaySource::ReplaySource(const Session& session, ReplaySettings settings, Byte
                               : 1000;
     ps.samples_per_packet = settings_.samples_per_packet;
     Packetizer packetizer(ps);
+    // A device sends a packet when its last sample is in, and never before one it sent already:
+    // a clock that stepped back (a sensor CSV may hold one) leaves the order as it was.
+    int64_t due_us = INT64_MIN;
     auto emit = [&](int64_t last_t_us) {
       const pb::SensorPacket p = packetizer.take();
       p.SerializeToString(&payload);
       const size_t n = gkfw_frame_encode(reinterpret_cast<const uint8_t*>(payload.data()),
                                          payload.size(), wire, sizeof wire);
       if (n == 0) return;  // cannot happen with <= 32 samples per packet
-      frames_.push_back({last_t_us - t0, std::vector<uint8_t>(wire, wire + n)});
+      due_us = std::max(due_us, last_t_us - t0);
+      frames_.push_back({due_us, std::vector<uint8_t>(wire, wire + n)});
     };
-    RecordableSamples recordable;  // what a device could have sent of a CSV's stream
-    int64_t last_kept_us = 0;
+    int64_t first_us = 0, last_kept_us = 0;
     for (const ImuSample& x : s.samples) {
-      if (!recordable.keep(x)) continue;
+      if (!recordable(x)) continue;  // what a device could have sent of a CSV's stream
+      // Per-sample offsets are int32: a gap (or a clock step back) that long ends the packet.
+      if (packetizer.pending() && (x.t_us - first_us > std::numeric_limits<int32_t>::max() ||
+                                   x.t_us - first_us < std::numeric_limits<int32_t>::min())) {
+        emit(last_kept_us);
+      }
+      if (!packetizer.pending()) first_us = x.t_us;
       last_kept_us = x.t_us;
       if (packetizer.push(x)) emit(x.t_us);
     }
     if (packetizer.pending()) emit(last_kept_us);
   }
-  // A device sends a packet when its last sample is in: interleave by that.
+  // Interleave the devices by when each packet is due.
   std::stable_sort(frames_.begin(), frames_.end(),
                    [](const Frame& a, const Frame& b) { return a.due_us < b.due_us; });
   if (settings_.stop_on_signals) {

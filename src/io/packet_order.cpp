@@ -1,0 +1,26 @@
+#include "packet_order.hpp"
+
+namespace gk {
+
+int64_t PacketOrder::key(uint32_t sequence) {
+  if (!started_) {
+    started_ = true;
+    highest_ = sequence;
+    highest_key_ = 0;
+    return 0;
+  }
+  // Serial number arithmetic: the signed 32-bit difference, so a wrap 0xFFFFFFFF -> 0 is +1.
+  const int64_t ahead = static_cast<int32_t>(sequence - highest_);
+  if (ahead > 0) {
+    highest_ = sequence;
+    highest_key_ += ahead;
+    return highest_key_;
+  }
+  if (ahead >= -kLateWindow) return highest_key_ + ahead;
+  // A restart: the device counts again from wherever it began, after all it sent before.
+  highest_ = sequence;
+  highest_key_ += 1;
+  return highest_key_;
+}
+
+}  // namespace gk

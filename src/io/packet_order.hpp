@@ -1,0 +1,31 @@
+// The order a device sent its packets in, from their sequence numbers, for a recording read
+// whole. Packets are journaled in arrival order: a radio link may deliver one after a later one,
+// and it goes back into its place. Time is no guide to that order, since a device clock may step
+// back (a sensor CSV made into a recording can), and the analysis must meet such a step where
+// the device made it, as it does live.
+//
+// The numbers are compared as serial numbers (RFC 1982, as docs/protocol.md's sequence check): a
+// packet up to kLateWindow behind the highest so far is late; further behind, the device
+// restarted, and its new packets follow everything before.
+#pragma once
+
+#include <cstdint>
+
+namespace gk {
+
+class PacketOrder {
+ public:
+  /// As docs/protocol.md: a packet further behind than this is a restart, not a late one.
+  static constexpr int64_t kLateWindow = 4096;
+
+  /// A key that sorts this device's packets into the order it sent them (ties: arrival order).
+  int64_t key(uint32_t sequence);
+  void reset() { started_ = false; }
+
+ private:
+  bool started_ = false;
+  uint32_t highest_ = 0;
+  int64_t highest_key_ = 0;
+};
+
+}  // namespace gk
