@@ -561,11 +561,16 @@ TYPED_TEST(OrientationFilterTest, BridgedHoleOnAMovingLimbIsRechecked) {
       OrientationSettings settings;
       settings.gap_reanchor_us = recheck ? 2'000'000 : 0;
       auto f = this->make(settings);
+      int64_t rechecking_us = 0;
       for (int64_t t = 0; t <= kHoleFrom_us + hole_us + 2'100'000; t += kPeriod_us) {
         if (t >= kHoleFrom_us && t < kHoleFrom_us + hole_us) continue;
         f->update(limb.sample(t));
         ASSERT_FALSE(f->flags().reanchoring);  // the attitude stays in use
+        // ... and says so while its tilt is being re-checked: from the hole's end, for 2 s.
+        if (f->flags().rechecking) rechecking_us += kPeriod_us;
       }
+      const bool checked = recheck && hole_us >= OrientationSettings{}.recheck_hole_us;
+      EXPECT_EQ(rechecking_us, checked ? 2'000'000 : 0) << hole_us;
       const Quaterniond truth =
           limb.at(static_cast<double>(kHoleFrom_us + hole_us + 2'100'000) * 1e-6).q;
       error[recheck] = tilt_error_deg(f->orientation(), truth);

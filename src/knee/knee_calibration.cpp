@@ -45,8 +45,8 @@ std::optional<TimedImu> filter_sample(OrientationFilter& filter, const ImuSample
       after.bad_dt_skipped != before.bad_dt_skipped || !filter.initialised() || !sample.has_gyro) {
     return std::nullopt;
   }
-  return TimedImu{sample.t_us, filter.orientation(), sample.gyr_rps - filter.gyro_bias_rps(),
-                  sample.acc_mps2, !after.reanchoring};
+  return TimedImu{sample.t_us,     filter.orientation(), sample.gyr_rps - filter.gyro_bias_rps(),
+                  sample.acc_mps2, !after.reanchoring,   after.rechecking};
 }
 
 void keep_latest(std::vector<TimedImu>& buffer, double max_s) {

@@ -34,6 +34,9 @@ struct TimedImu {
   /// False while the filter re-finds tilt after a gap (OrientationFlags::reanchoring): the
   /// gyro still holds, the attitude does not.
   bool anchored = true;
+  /// True while the filter re-checks tilt after a bridged hole (OrientationFlags::rechecking):
+  /// the attitude is in use but may be off by what the hole missed.
+  bool rechecking = false;
 };
 
 /// Runs the filter on one sample and returns it as a TimedImu (bias-corrected

@@ -140,9 +140,16 @@ std::vector<double> KneeSleeve::probe_flexion(const KneeCalibration& cal,
     const int64_t t = s.t_us + cal.thigh_lag_us;
     while (k + 1 < thigh.size() && thigh[k + 1].t_us <= t) ++k;
     if (k + 1 >= thigh.size() || thigh[k].t_us > t) continue;
-    // A segment still finding its tilt (data that started moving, a gap) would bend the
-    // sign and zero the probe looks for.
-    if (!s.anchored || !thigh[k].anchored || !thigh[k + 1].anchored) continue;
+    // Lost thigh packets: an angle interpolated across them is no knee angle (as drain_pairs).
+    if (thigh[k + 1].t_us - thigh[k].t_us > settings_.max_pair_gap_us) continue;
+    // A segment still finding its tilt (data that started moving, a gap) or re-checking it after
+    // lost packets would bend the sign and zero the probe looks for: the zero comes from an
+    // extreme percentile, which one such stretch moves by its whole error for the rest of the
+    // session (two lost shank packets 0.3 s apart moved it by 10 deg).
+    if (!s.anchored || !thigh[k].anchored || !thigh[k + 1].anchored || s.rechecking ||
+        thigh[k].rechecking || thigh[k + 1].rechecking) {
+      continue;
+    }
     const TimedImu th = interpolate(thigh[k], thigh[k + 1], t);
     const double f =
         probe.update(s.t_us, th.q_ws, s.q_ws, th.gyr_rps, s.gyr_rps).angles.flexion_deg;

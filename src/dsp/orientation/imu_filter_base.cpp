@@ -76,6 +76,8 @@ OrientationFlags ImuFilterBase::flags() const {
   f.at_rest = at_rest_;
   f.reanchoring = after_gap_ == AfterGap::kAverage ||
                   (after_gap_ == AfterGap::kHole && before_hole_ == AfterGap::kAverage);
+  f.rechecking = after_gap_ == AfterGap::kRecheck ||
+                 (after_gap_ == AfterGap::kHole && before_hole_ != AfterGap::kAverage);
   return f;
 }
 

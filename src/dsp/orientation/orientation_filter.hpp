@@ -107,6 +107,9 @@ struct OrientationFlags {
   uint64_t accel_only_updates = 0;  ///< samples without gyro, tilt from accelerometer only
   bool at_rest = false;             ///< currently at rest (gyro bias being estimated)
   bool reanchoring = false;         ///< after a gap, tilt not yet found again (gap_reanchor_us)
+  /// After a bridged hole, tilt being re-checked (recheck_hole_us): the attitude is in use, but
+  /// off by whatever rotation the hole's interpolated rate missed until the check ends.
+  bool rechecking = false;
 
   bool operator==(const OrientationFlags&) const = default;
 };
