@@ -801,9 +801,60 @@ TEST(PacketOrder, SequenceNotArrivalNorTime) {
   const int64_t far = o.key(100'000);
   EXPECT_EQ(far, 9 + 99'993);
   EXPECT_EQ(o.key(96'000), far - 4'000);  // late, within the window
-  const int64_t restarted = o.key(0);     // 100'000 behind: the device started again
-  EXPECT_EQ(restarted, far + 1);
-  EXPECT_EQ(o.key(1), restarted + 1);
+  EXPECT_FALSE(o.restarted());
+  const int64_t restarted = o.key(2);  // 99'998 behind: the device started again ...
+  EXPECT_TRUE(o.restarted());
+  EXPECT_GT(restarted, far);
+  // ... and its own late packets still come after everything it sent before.
+  EXPECT_EQ(o.key(0), restarted - 2);
+  EXPECT_EQ(o.key(1), restarted - 1);
+  EXPECT_GT(o.key(0), far);
+  EXPECT_FALSE(o.restarted());
+  // As the live link's sequence check: 4095 behind is late, 4096 a restart.
+  PacketOrder w;
+  w.key(10'000);
+  w.key(10'000 - 4'095);
+  EXPECT_FALSE(w.restarted());
+  w.key(10'000 - 4'096);
+  EXPECT_TRUE(w.restarted());
+}
+
+// A device that restarts counts its packets from 0 again: those numbers were seen before, but
+// are new packets, kept after the old run (the live link's sequence check delivers them too).
+TEST(Recording, ADeviceRestartIsNoDuplicate) {
+  TempDir tmp;
+  pb::SessionHeader h;
+  pb::SensorInfo* info = h.add_sensors();
+  info->set_device_id(1);
+  info->set_placement(pb::LEFT_FOOT);
+  info->set_nominal_rate_hz(100.0);
+  PacketizerSettings ps;
+  ps.placement = pb::LEFT_FOOT;
+  ps.sample_period_us = 10'000;
+  ps.samples_per_packet = 1;
+  {
+    RecordingWriter writer(tmp / "restart.gkr", h);
+    int64_t t_us = 0;
+    for (const uint32_t count : {5'000u, 10u}) {
+      Packetizer packetizer(ps);  // numbers from 0
+      for (uint32_t i = 0; i < count; ++i, t_us += 10'000) {
+        ImuSample x;
+        x.t_us = t_us;
+        x.acc_mps2.z() = kGravity_mps2;
+        ASSERT_TRUE(packetizer.push(x));
+        writer.write(packetizer.take());
+      }
+    }
+    writer.close();
+  }
+  Warnings w;
+  const Session s = read_recording(tmp / "restart.gkr", w);
+  EXPECT_TRUE(w.empty()) << w.front();
+  ASSERT_EQ(s.sensors.size(), 1u);
+  ASSERT_EQ(s.sensors[0].samples.size(), 5'010u);
+  for (size_t i = 0; i < s.sensors[0].samples.size(); ++i) {
+    ASSERT_EQ(s.sensors[0].samples[i].t_us, static_cast<int64_t>(i) * 10'000) << i;
+  }
 }
 
 TEST(Recording, LatePacketsGoBackByTheirSequenceNumber) {

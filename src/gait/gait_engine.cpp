@@ -144,6 +144,10 @@ GaitEngine::GaitEngine(const pb::SessionHeader& header, const EngineSettings& se
       hip.angles = std::make_unique<HipAdduction>(side, settings.hip);
     }
   }
+  for (size_t i = 0; i < sensors_.size(); ++i) {
+    sensors_[i].joints = knee_.uses(i) || i == pelvis_sensor_ || i == hips_[0].thigh_sensor ||
+                         i == hips_[1].thigh_sensor;
+  }
 }
 
 bool GaitEngine::hip_resolved(const Hip& hip, int64_t ic_us, int64_t end_us) const {
@@ -191,6 +195,13 @@ void GaitEngine::push(size_t sensor, const ImuSample& sample) {
     s.min_acc_norm_mps2 = std::min(s.min_acc_norm_mps2, n);
     s.max_acc_norm_mps2 = std::max(s.max_acc_norm_mps2, n);
   }
+  if (s.joints) push_joints(sensor, sample);
+  // Steps are settled here, at a point fixed by the data, not when a caller
+  // happens to take() them: live and batch attach the same knee values.
+  if (!waiting_.empty() || merger_.has_output()) release_steps();
+}
+
+void GaitEngine::push_joints(size_t sensor, const ImuSample& sample) {
   knee_.push(sensor, sample);
   if (sensor == pelvis_sensor_) {
     pelvis_->push(sample);
@@ -205,9 +216,6 @@ void GaitEngine::push(size_t sensor, const ImuSample& sample) {
     hip.thigh->push(sample);
     for (const SegmentPose& p : hip.thigh->take()) hip.angles->push_thigh(p);
   }
-  // Steps are settled here, at a point fixed by the data, not when a caller
-  // happens to take() them: live and batch attach the same knee values.
-  if (!waiting_.empty() || merger_.has_output()) release_steps();
 }
 
 void GaitEngine::release_steps() {

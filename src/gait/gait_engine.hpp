@@ -89,6 +89,9 @@ class GaitEngine {
     pb::SensorInfo info;
     SensorRole role = SensorRole::kOrientationOnly;
     bool impact_role = false;  ///< its detector reads impacts (kFootRest, kTibialImpact, kImpact)
+    /// Its samples feed a joint stage (knee, pelvis, hip): tested once per sample, so that a
+    /// session of shoes alone pays nothing for the stages it does not use.
+    bool joints = false;
     std::unique_ptr<StepDetector> detector;
     std::unique_ptr<OrientationFilter> filter;
     uint64_t samples = 0;
@@ -114,6 +117,8 @@ class GaitEngine {
   /// The rate-change warning, out of line: the period is watched per sample, this almost never.
   [[gnu::cold, gnu::noinline]] static void note_rate_change(Sensor& s);
   void release_steps();
+  /// The knee, pelvis and hip stages' share of push().
+  void push_joints(size_t sensor, const ImuSample& sample);
   int64_t horizon_for(const Sensor& s) const;
   /// Pairs the first left and the first right detector of a role (Detector::pair_with).
   template <class Detector>

@@ -7,6 +7,7 @@
 #include <unordered_map>
 
 #include "packet_dedup.hpp"
+#include "packet_order.hpp"
 #include "packetizer.hpp"
 #include "recording.hpp"
 
@@ -65,6 +66,7 @@ GaitAnalysis analyze_recording(const std::filesystem::path& path, pb::SessionHea
   }
   // A link that resends a packet must not count its steps twice.
   PacketDedup seen;
+  std::unordered_map<uint32_t, PacketOrder> order_of;
   std::unordered_map<uint32_t, uint64_t> duplicates, unknown;
   GaitAnalysis out;
   std::vector<ImuSample> samples;
@@ -82,6 +84,10 @@ GaitAnalysis analyze_recording(const std::filesystem::path& path, pb::SessionHea
       ++unknown[packet.device_id()];
       continue;
     }
+    // A device that restarted sends numbers again that it used before: no duplicates then.
+    PacketOrder& order = order_of[packet.device_id()];
+    order.key(packet.sequence());
+    if (order.restarted()) seen.forget(packet.device_id());
     if (!seen.first_time(packet.device_id(), packet.sequence())) {
       ++duplicates[packet.device_id()];
       continue;

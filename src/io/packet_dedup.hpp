@@ -22,6 +22,8 @@ class PacketDedup {
  public:
   /// True the first time this device delivers this sequence number.
   bool first_time(uint32_t device, uint32_t sequence);
+  /// The device restarted (PacketOrder::restarted): the numbers it sent before count no more.
+  void forget(uint32_t device) { devices_.erase(device); }
   void reset() { devices_.clear(); }
 
  private:

@@ -3,6 +3,7 @@
 namespace gk {
 
 int64_t PacketOrder::key(uint32_t sequence) {
+  restarted_ = false;
   if (!started_) {
     started_ = true;
     highest_ = sequence;
@@ -16,10 +17,12 @@ int64_t PacketOrder::key(uint32_t sequence) {
     highest_key_ += ahead;
     return highest_key_;
   }
-  if (ahead >= -kLateWindow) return highest_key_ + ahead;
-  // A restart: the device counts again from wherever it began, after all it sent before.
+  if (ahead > -kLateWindow) return highest_key_ + ahead;
+  // A restart: the device counts again from wherever it began, after all it sent before (a
+  // window's length on, so that the new run's own late packets still sort after the old run).
+  restarted_ = true;
   highest_ = sequence;
-  highest_key_ += 1;
+  highest_key_ += kLateWindow + 1;
   return highest_key_;
 }
 

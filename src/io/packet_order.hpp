@@ -5,7 +5,7 @@
 // the device made it, as it does live.
 //
 // The numbers are compared as serial numbers (RFC 1982, as docs/protocol.md's sequence check): a
-// packet up to kLateWindow behind the highest so far is late; further behind, the device
+// packet less than kLateWindow behind the highest so far is late; further behind, the device
 // restarted, and its new packets follow everything before.
 #pragma once
 
@@ -20,10 +20,17 @@ class PacketOrder {
 
   /// A key that sorts this device's packets into the order it sent them (ties: arrival order).
   int64_t key(uint32_t sequence);
-  void reset() { started_ = false; }
+  /// Whether the last key() took its packet for a device restart: the numbers it used before
+  /// come again, and are no duplicates (PacketDedup::forget).
+  bool restarted() const { return restarted_; }
+  void reset() {
+    started_ = false;
+    restarted_ = false;
+  }
 
  private:
   bool started_ = false;
+  bool restarted_ = false;
   uint32_t highest_ = 0;
   int64_t highest_key_ = 0;
 };

@@ -455,8 +455,8 @@ SensorStream read_sensor_csv(const fs::path& path, const SensorEntry& entry, uin
   if (behind > 0) {
     warnings.push_back(fmt::format(
         "{}: time does not advance on {} lines, the first {}; the analysis skips samples that "
-        "are not after the latest time and says where, and a recording made from this file "
-        "leaves them out",
+        "are not after the latest time and says where (a recording made from this file keeps "
+        "them, in this order)",
         path.string(), behind, first_behind));
   }
   if (nonfinite > 0) {
@@ -995,13 +995,17 @@ Session read_recording(const std::filesystem::path& path, Warnings& warnings) {
       placed.emplace_back();
       reordered.push_back(false);
     }
+    const size_t i = it->second;
+    // Keyed first: a duplicate leaves the order as it was, and a device that restarted sends
+    // numbers again that it used before, which are no duplicates then (as SequenceTracker live).
+    const int64_t key = order[i].key(packet->sequence());
+    if (order[i].restarted()) seen.forget(device);
     if (!seen.first_time(device, packet->sequence())) {
       ++duplicates[device];
       continue;
     }
-    const size_t i = it->second;
     std::vector<ImuSample>& samples = session.sensors[i].samples;
-    const Placed p{order[i].key(packet->sequence()), samples.size(), 0};
+    const Placed p{key, samples.size(), 0};
     if (!placed[i].empty() && p.key < placed[i].back().key) reordered[i] = true;
     unpack(*packet, samples);
     placed[i].push_back({p.key, p.begin, samples.size() - p.begin});
@@ -1071,8 +1075,9 @@ void write_recording(const std::filesystem::path& path, const Session& session,
     ps.samples_per_packet = samples_per_packet;
     Packetizer packetizer(ps);
     int64_t first_us = 0;
-    // When the device would have sent each packet: its latest time so far, so that a clock that
-    // stepped back does not move a packet ahead of the ones sent before it.
+    // Where each packet goes among the other devices' packets: by its first sample's time, as
+    // before, but never ahead of one this device sent already (a clock that stepped back leaves
+    // the device's own order as it was).
     int64_t sent_us = INT64_MIN;
     const auto emit = [&] {
       pb::SensorPacket p = packetizer.take();

@@ -15,7 +15,9 @@ namespace gk {
 
 struct Session {
   pb::SessionHeader header;
-  std::vector<SensorStream> sensors;  ///< one per device, samples in time order
+  /// One per device, samples in the order the device made them: time order, except where a
+  /// clock stepped back or repeated a time (a sensor CSV, or a recording made from one).
+  std::vector<SensorStream> sensors;
 };
 
 /// One ground contact from a reference system (truth/events.csv).

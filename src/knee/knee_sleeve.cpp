@@ -11,6 +11,9 @@ namespace {
 
 double seconds(int64_t t_us) { return static_cast<double>(t_us) * 1e-6; }
 
+/// Fewest moving samples the probe behind the flexion sign and zero decides from (settle_sign).
+constexpr size_t kMinProbeSamples = 10;
+
 /// Knee flexion at its most extended in a running stride (see settle_sign).
 constexpr double kRunningMinFlexion_deg = 7.0;
 
@@ -132,7 +135,8 @@ void KneeSleeve::push(bool thigh, const ImuSample& sample) {
 
 std::vector<double> KneeSleeve::probe_flexion(const KneeCalibration& cal,
                                               const std::vector<TimedImu>& thigh,
-                                              const std::vector<TimedImu>& shank) const {
+                                              const std::vector<TimedImu>& shank,
+                                              bool skip_rechecking) const {
   KneeTracker probe(side_, cal, settings_.tracker);
   std::vector<double> flexion;
   size_t k = 0;
@@ -146,8 +150,8 @@ std::vector<double> KneeSleeve::probe_flexion(const KneeCalibration& cal,
     // lost packets would bend the sign and zero the probe looks for: the zero comes from an
     // extreme percentile, which one such stretch moves by its whole error for the rest of the
     // session (two lost shank packets 0.3 s apart moved it by 10 deg).
-    if (!s.anchored || !thigh[k].anchored || !thigh[k + 1].anchored || s.rechecking ||
-        thigh[k].rechecking || thigh[k + 1].rechecking) {
+    if (!s.anchored || !thigh[k].anchored || !thigh[k + 1].anchored) continue;
+    if (skip_rechecking && (s.rechecking || thigh[k].rechecking || thigh[k + 1].rechecking)) {
       continue;
     }
     const TimedImu th = interpolate(thigh[k], thigh[k + 1], t);
@@ -160,15 +164,34 @@ std::vector<double> KneeSleeve::probe_flexion(const KneeCalibration& cal,
 }
 
 void KneeSleeve::settle_sign(KneeCalibration& cal, const std::vector<TimedImu>& thigh,
-                             const std::vector<TimedImu>& shank) const {
+                             const std::vector<TimedImu>& shank) {
   // Which way the flexion axis points (lateral or medial) is the one thing
   // the gyros cannot tell: flip it and flexion changes sign. A knee flexes,
   // so: with a standing reference (0 deg), flexion during motion is mostly
   // positive; without one, a running knee spends its time near the extended
   // end of its range (stance 15-45 deg, swing peak ~90-100 deg), so the
   // extended end is the one closer to the median.
-  std::vector<double> flexion = probe_flexion(cal, thigh, shank);
-  if (flexion.size() < 10) return;
+  // Packet loss so heavy that little motion is left outside the re-checks: those samples are
+  // better than no sign at all (a flipped flexion), and the findings say so.
+  bool skip_rechecking = true;
+  std::vector<double> flexion = probe_flexion(cal, thigh, shank, skip_rechecking);
+  if (flexion.size() < kMinProbeSamples) {
+    skip_rechecking = false;
+    flexion = probe_flexion(cal, thigh, shank, skip_rechecking);
+    if (flexion.size() >= kMinProbeSamples) {
+      findings_.push_back(fmt::format(
+          "{} knee: lost packets left too little motion outside their re-checks to settle the "
+          "flexion sign and zero; samples after lost packets used, flexion less certain",
+          side_name(side_)));
+    }
+  }
+  if (flexion.size() < kMinProbeSamples) {
+    findings_.push_back(fmt::format(
+        "{} knee: too little steady motion to settle the flexion sign and zero; flexion may read "
+        "inverted or offset",
+        side_name(side_)));
+    return;
+  }
   auto percentile = [&](double p) {
     return flexion[static_cast<size_t>(p * static_cast<double>(flexion.size() - 1))];
   };
@@ -191,8 +214,8 @@ void KneeSleeve::settle_sign(KneeCalibration& cal, const std::vector<TimedImu>& 
   // the knee comes closest to extension, about 5-10 deg, in terminal swing
   // (Novacheck 1998, Gait Posture 7:77, fig. 7). Turning the thigh frame
   // about its flexion axis by -d adds exactly d to flexion (R -> Ry(d) R).
-  flexion = probe_flexion(cal, thigh, shank);
-  if (flexion.size() < 10) return;
+  flexion = probe_flexion(cal, thigh, shank, skip_rechecking);
+  if (flexion.size() < kMinProbeSamples) return;
   const double shift_deg = kRunningMinFlexion_deg - percentile(0.02);
   cal.thigh_segment = cal.thigh_segment * Eigen::AngleAxisd(-shift_deg * std::numbers::pi / 180.0,
                                                             Eigen::Vector3d::UnitY())

@@ -87,10 +87,14 @@ class KneeSleeve {
  private:
   void push(bool thigh, const ImuSample& sample);
   void try_calibrate(bool at_end);
+  /// Sorted flexion of the moving samples under `cal`; skip_rechecking leaves out those whose
+  /// tilt is being re-checked after lost packets.
   std::vector<double> probe_flexion(const KneeCalibration& cal, const std::vector<TimedImu>& thigh,
-                                    const std::vector<TimedImu>& shank) const;
+                                    const std::vector<TimedImu>& shank, bool skip_rechecking) const;
+  /// Flexion sign, and the zero without a standing pose; adds a finding when it had to use
+  /// samples after lost packets.
   void settle_sign(KneeCalibration& cal, const std::vector<TimedImu>& thigh,
-                   const std::vector<TimedImu>& shank) const;
+                   const std::vector<TimedImu>& shank);
   void drain_pairs();
   void monitor(const TimedImu& thigh, const TimedImu& shank);
 

@@ -53,6 +53,8 @@ class KneeStage {
   ~KneeStage();
 
   void push(size_t sensor, const ImuSample& sample);
+  /// Whether the sensor's samples feed a knee (a thigh or shank of a leg this stage tracks).
+  bool uses(size_t sensor) const { return sensor < route_.size() && route_[sensor].first; }
   /// The sensor's next sample follows hidden_us of motion this stage never saw
   /// (OrientationFilter::mark_gap).
   void mark_gap(size_t sensor, int64_t hidden_us);
