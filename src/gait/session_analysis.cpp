@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <deque>
 #include <queue>
 #include <tuple>
 #include <unordered_map>
@@ -12,6 +14,25 @@
 #include "recording.hpp"
 
 namespace gk {
+
+namespace {
+
+/// How many packets the streamed reader holds back, in arrival order, so that one which arrived
+/// after later ones of its device (a radio link reorders by a packet or a few) goes back into
+/// its place, as read_recording puts every late packet: `analyze` and `report` then read the
+/// same samples. Every packet waits the same number of arrivals, so the devices stay interleaved
+/// as they arrived. A packet later than this reaches the engine late, as it did live, and is
+/// skipped there as part of the hole already bridged.
+constexpr size_t kReorderPackets = 64;
+
+/// One packet's samples, waiting (PacketOrder key within its device).
+struct HeldPacket {
+  size_t sensor = 0;
+  int64_t key = 0;
+  std::vector<ImuSample> samples;
+};
+
+}  // namespace
 
 GaitAnalysis analyze_gait(const Session& session, const EngineSettings& settings) {
   pb::SessionHeader header = session.header;
@@ -69,13 +90,27 @@ GaitAnalysis analyze_recording(const std::filesystem::path& path, pb::SessionHea
   std::unordered_map<uint32_t, PacketOrder> order_of;
   std::unordered_map<uint32_t, uint64_t> duplicates, unknown;
   GaitAnalysis out;
-  std::vector<ImuSample> samples;
   int64_t t_min = INT64_MAX;
   int64_t t_max = INT64_MIN;
   auto drain = [&] {
     for (StepResult& r : engine.take()) out.steps.push_back(std::move(r));
     std::vector<KneeAngleSample> knee = engine.take_knee();
     if (keep_knee_series) out.knee.insert(out.knee.end(), knee.begin(), knee.end());
+  };
+  std::deque<HeldPacket> held;
+  std::vector<int64_t> newest_key(index_of.size(), INT64_MIN);
+  std::vector<std::vector<ImuSample>> spare;  // emptied buffers, reused
+  const auto feed = [&] {
+    HeldPacket& h = held.front();
+    for (const ImuSample& s : h.samples) {
+      engine.push(h.sensor, s);
+      t_min = std::min(t_min, s.t_us);
+      t_max = std::max(t_max, s.t_us);
+    }
+    drain();
+    h.samples.clear();
+    spare.push_back(std::move(h.samples));
+    held.pop_front();
   };
   pb::SensorPacket packet;  // reused: its arrays keep their capacity
   while (reader.next(packet)) {
@@ -86,21 +121,32 @@ GaitAnalysis analyze_recording(const std::filesystem::path& path, pb::SessionHea
     }
     // A device that restarted sends numbers again that it used before: no duplicates then.
     PacketOrder& order = order_of[packet.device_id()];
-    order.key(packet.sequence());
+    const int64_t key = order.key(packet.sequence());
     if (order.restarted()) seen.forget(packet.device_id());
     if (!seen.first_time(packet.device_id(), packet.sequence())) {
       ++duplicates[packet.device_id()];
       continue;
     }
-    samples.clear();
-    unpack(packet, samples);
-    for (const ImuSample& s : samples) {
-      engine.push(it->second, s);
-      t_min = std::min(t_min, s.t_us);
-      t_max = std::max(t_max, s.t_us);
+    const size_t sensor = it->second;
+    HeldPacket h{sensor, key, {}};
+    if (!spare.empty()) {
+      h.samples = std::move(spare.back());
+      spare.pop_back();
     }
-    drain();
+    unpack(packet, h.samples);
+    auto at = held.end();
+    if (key > newest_key[sensor]) {
+      newest_key[sensor] = key;
+    } else {
+      // Late: before the first held packet of its device that it preceded (at the back when
+      // those have all gone to the engine already).
+      at = std::find_if(held.begin(), held.end(),
+                        [&](const HeldPacket& x) { return x.sensor == sensor && x.key > key; });
+    }
+    held.insert(at, std::move(h));
+    if (held.size() > kReorderPackets) feed();
   }
+  while (!held.empty()) feed();
   engine.finish();
   drain();
   out.minutes = engine.minutes();
