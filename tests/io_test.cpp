@@ -819,19 +819,29 @@ TEST(PacketOrder, SequenceNotArrivalNorTime) {
   EXPECT_TRUE(w.restarted());
 }
 
-// A device that restarts counts its packets from 0 again: those numbers were seen before, but
-// are new packets, kept after the old run (the live link's sequence check delivers them too).
-TEST(Recording, ADeviceRestartIsNoDuplicate) {
-  TempDir tmp;
+/// A header with one left shoe (device 1) at 100 Hz, and its packets of `samples` samples.
+pb::SessionHeader one_shoe_at_100hz() {
   pb::SessionHeader h;
   pb::SensorInfo* info = h.add_sensors();
   info->set_device_id(1);
   info->set_placement(pb::LEFT_FOOT);
   info->set_nominal_rate_hz(100.0);
+  return h;
+}
+PacketizerSettings one_shoe_packets(uint32_t samples) {
   PacketizerSettings ps;
   ps.placement = pb::LEFT_FOOT;
   ps.sample_period_us = 10'000;
-  ps.samples_per_packet = 1;
+  ps.samples_per_packet = samples;
+  return ps;
+}
+
+// A device that restarts counts its packets from 0 again: those numbers were seen before, but
+// are new packets, kept after the old run (the live link's sequence check delivers them too).
+TEST(Recording, ADeviceRestartIsNoDuplicate) {
+  TempDir tmp;
+  const pb::SessionHeader h = one_shoe_at_100hz();
+  const PacketizerSettings ps = one_shoe_packets(1);
   {
     RecordingWriter writer(tmp / "restart.gkr", h);
     int64_t t_us = 0;
@@ -859,17 +869,8 @@ TEST(Recording, ADeviceRestartIsNoDuplicate) {
 
 TEST(Recording, LatePacketsGoBackByTheirSequenceNumber) {
   TempDir tmp;
-  pb::SessionHeader h;
-  h.set_session_id("late");
-  pb::SensorInfo* info = h.add_sensors();
-  info->set_device_id(1);
-  info->set_placement(pb::LEFT_FOOT);
-  info->set_nominal_rate_hz(100.0);
-  PacketizerSettings ps;
-  ps.placement = pb::LEFT_FOOT;
-  ps.sample_period_us = 10'000;
-  ps.samples_per_packet = 2;
-  Packetizer packetizer(ps);
+  const pb::SessionHeader h = one_shoe_at_100hz();
+  Packetizer packetizer(one_shoe_packets(2));
   std::vector<pb::SensorPacket> packets;
   // Times 0, 10, 20, 30 ms, then the clock steps back to 25 ms: 25, 35, 45, 55.
   for (const int64_t t_ms : {0, 10, 20, 30, 25, 35, 45, 55}) {
