@@ -1546,12 +1546,15 @@ struct DelaySummary {
   double worst_at_s = 0.0;
   double bound_s = 0.0;
 };
-DelaySummary check_delays(const Streamed& live, double stride_s, const std::string& label) {
+/// Every step with its IC from from_s on: left within one stride (and the time of two samples and
+/// a contact decision's confirmation) of its IC.
+DelaySummary check_delays(const Streamed& live, double stride_s, const std::string& label,
+                          double from_s = 5.0) {
   DelaySummary d;
   d.bound_s = stride_s + 2.0 / kRate_hz + 0.04;
   for (size_t i = 0; i < live.steps.size(); ++i) {
     const double ic = static_cast<double>(live.steps[i].event.ic_us) * 1e-6;
-    if (ic < 5.0 || live.emit_t_us[i] == INT64_MAX) continue;
+    if (ic < from_s || live.emit_t_us[i] == INT64_MAX) continue;
     const double delay_s =
         static_cast<double>(live.emit_t_us[i] - live.steps[i].event.ic_us) * 1e-6;
     ++d.checked;
@@ -1581,6 +1584,51 @@ TEST(BoundedDelay, StepsLeaveWithinOneStrideOfTheirContact) {
       "[delay] largest emit - IC over %zu steps: %.3f s = %.2f strides (step at %.2f s); "
       "bound 1 stride + margin = %.3f s\n",
       d.checked, d.worst_strides * kStride_s, d.worst_strides, d.worst_at_s, d.bound_s);
+}
+
+// A foot's first steps: its pitch axis and the axis' sign are decided on its first stride between
+// two rests whose path confirms them (GyroSegmenterSettings::axis_from_first_stride), so every step
+// from each foot's second contact on leaves within one stride, whether the run starts from standing
+// or the data starts in the middle of a run. With the axis from two seconds of data (1.2 s of
+// motion) alone, the steps until about 2 s after the motion began left up to 2.6 strides after
+// their contact (from the first sample: the third and fourth contacts 1.58 and 1.08 strides). A
+// foot's first contact still waits: in data that starts mid-run it comes before the foot's first
+// rest, and from standing the first stride is too short for its path to tell a direction (the
+// simulated runner gains speed over the first steps).
+TEST(BoundedDelay, AFootsFirstStepsLeaveWithinOneStride) {
+  for (const double stand_s : {0.0, 3.0}) {
+    sim::SimSettings s;
+    s.seed = 305;
+    s.runner.schedule = steady_run(20.0);
+    if (stand_s > 0.0) {
+      s.runner.schedule.insert(s.runner.schedule.begin(), {Activity::kStand, stand_s, 0.0, 0.0});
+    }
+    s.sensors = sim::feet_sensors(kRate_hz);
+    const sim::SimResult r = sim::simulate(s);
+    GaitEngine engine(engine_header(r.session));
+    const Streamed live = stream_by_time(engine, r.session);
+    // Each foot's first contact, and the first delays, for the record.
+    std::map<pb::Side, double> first_ic_s;
+    for (size_t i = 0; i < live.steps.size(); ++i) {
+      const double ic = static_cast<double>(live.steps[i].event.ic_us) * 1e-6;
+      if (first_ic_s.emplace(live.steps[i].event.side, ic).second) {
+        std::printf(
+            "[delay] feet, %s: first contact of a foot at %.2f s left %.2f strides later\n",
+            stand_s > 0.0 ? "after a stand" : "from the first sample", ic,
+            static_cast<double>(live.emit_t_us[i] - live.steps[i].event.ic_us) * 1e-6 / kStride_s);
+      }
+    }
+    ASSERT_EQ(first_ic_s.size(), 2u);
+    const double from_s = std::max(first_ic_s.begin()->second, first_ic_s.rbegin()->second) + 1e-3;
+    EXPECT_LT(from_s, stand_s + 1.2);
+    const std::string label = stand_s > 0.0 ? "after a stand" : "from the first sample";
+    const DelaySummary d = check_delays(live, kStride_s, label, from_s);
+    EXPECT_GT(d.checked, 50u) << label;
+    std::printf(
+        "[delay] feet, %s: from %.2f s, largest emit - IC %.2f strides (step at %.2f s) "
+        "over %zu steps\n",
+        label.c_str(), from_s, d.worst_strides, d.worst_at_s, d.checked);
+  }
 }
 
 // Accelerometer-only shanks decide a landing after half a shortest stride (0.21 s) without a
@@ -2364,6 +2412,64 @@ TEST(BadInput, LatePacketsAddNoJointMotion) {
 // every later stance, and the warning says whether they bear it out. To get
 // a wrong decision the rates of the first seconds are negated (as from a
 // sensor on the other foot's mounting): the stances after that contradict it.
+// The first-stride decision (GyroSegmenterSettings::axis_from_first_stride) rests on the stride's
+// path, in a right-handed sensor frame; the stances after it check it. A sensor whose axes are
+// mirrored (one axis negated: a left-handed frame) turns the path's test around, and the stances
+// say so.
+TEST(FootPitchSign, AFirstStrideDecisionIsCheckedByTheStancesAfterIt) {
+  sim::SimSettings s;
+  s.seed = 809;
+  s.runner.schedule = {{Activity::kStand, 3.0, 0.0, 0.0}, {Activity::kWalk, 30.0, 1.4, 110.0}};
+  s.sensors = sim::feet_sensors(kRate_hz);
+  const sim::SimResult r = sim::simulate(s);
+  const auto run = [&](bool mirrored) {
+    FootDetectorSettings fs;
+    fs.segmenter.placement = r.session.sensors[0].info.placement();
+    fs.segmenter.nominal_rate_hz = kRate_hz;
+    FootStepDetector d(fs);
+    size_t steps = 0;
+    for (ImuSample smp : r.session.sensors[0].samples) {
+      if (mirrored) {
+        smp.acc_mps2.y() = -smp.acc_mps2.y();
+        smp.gyr_rps.y() = -smp.gyr_rps.y();
+      }
+      d.push(smp);
+      steps += d.take().size();
+    }
+    d.finish();
+    steps += d.take().size();
+    std::printf(
+        "[sign] %s: first-stride decision at %.2f s, %llu agree / %llu contradict, %zu steps\n",
+        mirrored ? "mirrored" : "as simulated",
+        static_cast<double>(d.flags().first_stride_axis_t_us) * 1e-6,
+        static_cast<unsigned long long>(d.flags().first_stride_confirmed),
+        static_cast<unsigned long long>(d.flags().first_stride_contradicted), steps);
+    return d.flags();
+  };
+  const DetectorFlags right = run(false);
+  ASSERT_GE(right.first_stride_axis_t_us, 0);
+  EXPECT_LT(right.first_stride_axis_t_us, 6'000'000);
+  EXPECT_GE(right.first_stride_confirmed, 8u);
+  EXPECT_EQ(right.first_stride_contradicted, 0u);
+  const DetectorFlags mirrored = run(true);
+  ASSERT_GE(mirrored.first_stride_axis_t_us, 0);
+  EXPECT_GE(mirrored.first_stride_contradicted, 8u);
+  EXPECT_LE(mirrored.first_stride_confirmed, 1u);
+  // The engine's warning names the foot and the mirrored frame as the likely cause.
+  Session mirrored_session = r.session;
+  for (ImuSample& smp : mirrored_session.sensors[0].samples) {
+    smp.acc_mps2.y() = -smp.acc_mps2.y();
+    smp.gyr_rps.y() = -smp.gyr_rps.y();
+  }
+  const std::string foot(placement_name(r.session.sensors[0].info.placement()));
+  const std::vector<std::string> warnings =
+      analyze_gait(mirrored_session, EngineSettings{}).warnings;
+  EXPECT_TRUE(has_warning(warnings, foot, {"first stride's path"}, std::nullopt));
+  EXPECT_TRUE(has_warning(warnings, foot, {"mirrored"}, std::nullopt));
+  EXPECT_FALSE(has_warning(analyze_gait(r.session, EngineSettings{}).warnings, foot,
+                           {"first stride's path"}, std::nullopt));
+}
+
 TEST(FootPitchSign, AThinDecisionIsCheckedByTheStancesAfterIt) {
   sim::SimSettings s;
   s.seed = 808;
@@ -2376,6 +2482,7 @@ TEST(FootPitchSign, AThinDecisionIsCheckedByTheStancesAfterIt) {
     fs.segmenter.nominal_rate_hz = kRate_hz;
     fs.segmenter.sign_min_votes = 1000;  // never enough: the fallback decides
     fs.segmenter.sign_one_vote_with_lobes = false;
+    fs.segmenter.axis_from_first_stride = false;  // the stillness rule alone
     FootStepDetector d(fs);
     const double negate_to_s = fs.segmenter.sign_wait_max_s * 2.0 + 1.0;
     for (ImuSample smp : r.session.sensors[0].samples) {
@@ -2408,6 +2515,7 @@ TEST(FootPitchSign, AThinDecisionIsCheckedByTheStancesAfterIt) {
   EngineSettings forced;
   forced.foot.segmenter.sign_min_votes = 1000;
   forced.foot.segmenter.sign_one_vote_with_lobes = false;
+  forced.foot.segmenter.axis_from_first_stride = false;
   Session negated = r.session;
   for (ImuSample& smp : negated.sensors[0].samples) {
     if (smp.t_us < static_cast<int64_t>((forced.foot.segmenter.sign_wait_max_s * 2.0 + 1.0) * 1e6))

@@ -19,6 +19,7 @@ namespace gk {
 inline GyroSegmenterSettings foot_segmenter_defaults() {
   GyroSegmenterSettings s;
   s.axis_horizontal_at_rest = true;
+  s.axis_from_first_stride = true;
   return s;
 }
 

@@ -506,6 +506,17 @@ std::vector<std::string> GaitEngine::warnings() const {
                                   f.thin_sign_confirmed + f.thin_sign_contradicted));
       }
     }
+    if (f.first_stride_axis_t_us >= 0 && f.first_stride_contradicted > f.first_stride_confirmed) {
+      // Decided on the path of the foot's first stride between two rests, which went along the
+      // direction the swing makes forward; the stances after it say otherwise.
+      out.push_back(fmt::format(
+          "{}: the foot's swing direction was decided at {:.1f} s on its first stride's path, "
+          "and {} of the {} stances seen after it contradict it: this foot's contacts are "
+          "probably timed at mid-swing; re-check the sensor (a sensor whose axes are mirrored, "
+          "left-handed, is read the wrong way round)",
+          name, static_cast<double>(f.first_stride_axis_t_us) * 1e-6, f.first_stride_contradicted,
+          f.first_stride_confirmed + f.first_stride_contradicted));
+    }
     if (f.ic_at_first_rise + f.ic_at_rise_crossing > 0) {
       out.push_back(fmt::format(
           "{}: IC at the landing's first sharp rise on {} contacts, at the loading rise's 10 % "

@@ -6,10 +6,12 @@
 #include <cmath>
 #include <deque>
 #include <limits>
+#include <numbers>
 #include <utility>
 #include <vector>
 
 #include "upper_median.hpp"
+#include "zupt_integrator.hpp"
 
 namespace gk {
 namespace {
@@ -43,6 +45,8 @@ constexpr int64_t kLandedWithin_us = 1'000'000;
 /// forefoot's heel coming down after it read as heel-off (a simulated foot at 1 kHz, forefoot,
 /// 157 ms contacts, twice the default noise: every vote and the sign wrong, F1 0).
 constexpr int64_t kStillHold_us = 10'000;
+/// How many stances after it check a sign decided on the first stride's path.
+constexpr uint64_t kFirstStrideChecks = 10;
 /// While the sign is undecided the search is repeated this often (it scans
 /// the whole buffer).
 constexpr int64_t kAxisRetry_us = 100'000;
@@ -157,6 +161,9 @@ void GyroStrideSegmenter::reset() {
   undecided_moving_rows_ = 0;
   moving_trimmed_ = false;
   first_fast_us_.reset();
+  rest_.reset();
+  last_rest_.reset();
+  fast_since_rest_ = false;
   last_peak_.reset();
   candidate_.reset();
   min_since_peak_ = 0.0;
@@ -252,6 +259,9 @@ void GyroStrideSegmenter::clear_after_gap() {
   undecided_moving_rows_ = 0;
   moving_trimmed_ = false;
   first_fast_us_.reset();
+  rest_.reset();
+  last_rest_.reset();
+  fast_since_rest_ = false;
   processed_ = 0;
   last_peak_.reset();
   candidate_.reset();
@@ -266,7 +276,8 @@ void GyroStrideSegmenter::accept(const GyroRow& row) {
   if (!axis_) {
     if (counts_as_motion(row.w)) ++undecided_moving_rows_;
     if (!first_fast_us_ && row.w.norm() >= settings_.swing_peak_min_rps) first_fast_us_ = row.t_us;
-    find_axis();
+    if (settings_.axis_from_first_stride) track_rest(row);
+    if (!axis_) find_axis();
     if (!axis_) {
       // Standing or too little motion yet: keep a bounded window.
       const int64_t keep_us = static_cast<int64_t>(undecided_keep_s() * 1e6);
@@ -324,6 +335,101 @@ void GyroStrideSegmenter::accept(const GyroRow& row) {
     // The last mid-swing's row may go: only its time is read from here on.
     *last_peak_ = *last_peak_ > drop ? *last_peak_ - drop : 0;
   }
+}
+
+void GyroStrideSegmenter::track_rest(const GyroRow& row) {
+  // A rest: at least kRestRows rows over kRestMin_us, turning slower than kRestRate_rps (a
+  // running foot's mid-stance at 100 Hz holds a few such rows) with the accelerometer reading
+  // gravity alone.
+  constexpr double kRestRate_rps = 0.5;
+  constexpr size_t kRestRows = 3;
+  constexpr int64_t kRestMin_us = 20'000;
+  const double rate2 = row.w.squaredNorm();
+  const bool still = rate2 < kRestRate_rps * kRestRate_rps &&
+                     std::abs(row.a.norm() - kGravity_mps2) < kStillAccel_mps2;
+  if (!still) {
+    if (rest_ && rest_->rows >= kRestRows && rest_->end_us - rest_->begin_us >= kRestMin_us) {
+      last_rest_ = rest_;
+      fast_since_rest_ = false;
+    }
+    rest_.reset();
+    if (rate2 >= settings_.swing_peak_min_rps * settings_.swing_peak_min_rps) {
+      fast_since_rest_ = true;
+    }
+    return;
+  }
+  if (!rest_) rest_ = Rest{row.t_us, row.t_us, row.t_us, rate2, 0, false};
+  rest_->end_us = row.t_us;
+  ++rest_->rows;
+  if (rate2 < rest_->still_rps) {
+    rest_->still_rps = rate2;
+    rest_->still_us = row.t_us;
+  }
+  if (rest_->tried || !last_rest_ || !fast_since_rest_ || rest_->rows < kRestRows ||
+      rest_->end_us - rest_->begin_us < kRestMin_us) {
+    return;
+  }
+  rest_->tried = true;
+  if (rest_->begin_us - last_rest_->end_us > static_cast<int64_t>(settings_.max_stride_s * 1e6)) {
+    return;
+  }
+  // The path runs from the first rest's last row, where the motion began (a stand before a first
+  // stride sways, and integrating across it adds its drift: one ipol-walking foot's path from the
+  // stillest moment of a 2.5 s stand pointed backwards), to the stillest row of this rest so far.
+  first_stride_axis(last_rest_->end_us, rest_->still_us, last_rest_->begin_us, last_rest_->end_us);
+}
+
+bool GyroStrideSegmenter::first_stride_axis(int64_t t0_us, int64_t t1_us, int64_t rest_begin_us,
+                                            int64_t rest_end_us) {
+  const auto row_at = [&](int64_t t_us) -> std::optional<size_t> {
+    const auto it = std::lower_bound(rows_.begin(), rows_.end(), t_us,
+                                     [](const GyroRow& r, int64_t t) { return r.t_us < t; });
+    if (it == rows_.end() || it->t_us != t_us) return std::nullopt;
+    return static_cast<size_t>(it - rows_.begin());
+  };
+  const auto i0 = row_at(t0_us);
+  const auto i1 = row_at(t1_us);
+  const auto r0 = row_at(rest_begin_us);
+  const auto r1 = row_at(rest_end_us);
+  if (!i0 || !i1 || !r0 || !r1) return false;
+  // The stride's rates: their principal axis, as find_axis() takes it from longer spans.
+  Eigen::Matrix3d m = Eigen::Matrix3d::Zero();
+  size_t moving = 0;
+  for (size_t i = *i0; i <= *i1; ++i) {
+    if (counts_as_motion(rows_[i].w)) {
+      m += rows_[i].w * rows_[i].w.transpose();
+      ++moving;
+    }
+  }
+  if (moving == 0) return false;
+  // Up: the rest's specific force (every row of a rest reads gravity alone).
+  Eigen::Vector3d f = Eigen::Vector3d::Zero();
+  for (size_t i = *r0; i <= *r1; ++i) f += rows_[i].a;
+  const std::optional<RestToRestPath> path = rest_to_rest_path(rows_, *i0, *i1);
+  if (!path) return false;
+  const Eigen::Vector3d& d = path->displacement_m;
+  const Eigen::Vector3d up = f.normalized();
+  const Eigen::Vector3d axis = principal_axis(m);
+  const Eigen::Vector3d axis_h = axis - axis.dot(up) * up;
+  const Eigen::Vector3d d_h = d - d.dot(up) * up;
+  const double cos_max = std::cos(settings_.first_stride_max_angle_deg * std::numbers::pi / 180.0);
+  const Eigen::Vector3d forward = up.cross(axis_h.normalized());
+  const double along = forward.dot(d_h.normalized());
+  // The axis within the angle of horizontal, the path long enough to be a stride and along the
+  // direction the axis makes forward (up x axis: a foot's swing turns it toes-up, about its
+  // right-hand side).
+  if (axis_h.norm() < cos_max || d_h.norm() < settings_.first_stride_min_m) return false;
+  if (std::abs(along) < cos_max) return false;
+  const int sign = along > 0.0 ? 1 : -1;
+  const double period_s = static_cast<double>(t1_us - t0_us) * 1e-6 /
+                          static_cast<double>(std::max<size_t>(*i1 - *i0, 1));
+  axis_ = sign * axis_h.normalized();
+  still_g_ = up;
+  axis_m_ = m;
+  axis_m_moving_s_ = static_cast<double>(moving) * period_s;
+  axis_m_t_us_ = t1_us;
+  flags_.first_stride_axis_t_us = rows_.back().t_us;
+  return true;
 }
 
 double GyroStrideSegmenter::undecided_keep_s() const {
@@ -664,6 +770,14 @@ void GyroStrideSegmenter::on_peak(size_t k) {
     const int v = stance_votes(rows_, *last_peak_, k + 1, *axis_, 0.3 * rows_[k].p);
     if (v > 0) ++flags_.thin_sign_confirmed;
     if (v < 0) ++flags_.thin_sign_contradicted;
+  }
+  if (flags_.first_stride_axis_t_us >= 0 && last_peak_ &&
+      flags_.first_stride_confirmed + flags_.first_stride_contradicted < kFirstStrideChecks) {
+    // A sign decided on one stride's path is checked against the stances of the next few, as a
+    // thin decision is (a bounded number: the check scans each cycle's rows).
+    const int v = stance_votes(rows_, *last_peak_, k + 1, *axis_, 0.3 * rows_[k].p);
+    if (v > 0) ++flags_.first_stride_confirmed;
+    if (v < 0) ++flags_.first_stride_contradicted;
   }
   if (axis_m_moving_s_ < settings_.axis_settle_moving_s) {
     // Settling: the axis was found on the least motion that holds a couple

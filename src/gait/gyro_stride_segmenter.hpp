@@ -65,6 +65,17 @@ struct GyroSegmenterSettings {
   /// ... but not beyond this much motion, nor once the buffer kept for the
   /// wait is full (then a single vote or the lobe durations decide).
   double sign_wait_max_s = 4.0;
+  /// kAfterStillness: the axis and its sign may also be decided on the first stride between two
+  /// rests, before axis_warmup_s, where the stride's own path confirms them: the segment went
+  /// forward (its strapdown displacement between the rests, horizontal part at least
+  /// first_stride_min_m) along up x axis to within first_stride_max_angle_deg, the axis of the
+  /// stride's rates lying within that angle of horizontal. A foot's path tells the direction of
+  /// travel without knowing the axes; the rates' principal axis alone needs about two strides
+  /// (gait initiation and first turns rotate the foot about other axes, which the path test
+  /// rejects), and the stance votes a stance after the swing.
+  bool axis_from_first_stride = false;
+  double first_stride_min_m = 0.3;
+  double first_stride_max_angle_deg = 25.0;
   double axis_follow_rate = 0.1;  ///< per-stride update of the axis (slow slips)
   /// Keep the pitch axis perpendicular to gravity as read while the segment
   /// is still. True for a foot (foot_segmenter_defaults()): it is still only at mid-stance, flat on
@@ -187,6 +198,11 @@ class GyroStrideSegmenter : public StepDetector {
   void accept(const GyroRow& row);
   void process(size_t index);
   void find_axis();
+  /// While the axis is unknown: follows the rests (rows still and reading gravity alone), and at
+  /// each new rest after a fast rotation tries the first-stride decision
+  /// (GyroSegmenterSettings::axis_from_first_stride) on the stride from the rest before.
+  void track_rest(const GyroRow& row);
+  bool first_stride_axis(int64_t t0_us, int64_t t1_us, int64_t rest_begin_us, int64_t rest_end_us);
   /// Motion that counts toward finding the axis (standing does not).
   bool counts_as_motion(const Eigen::Vector3d& w) const {
     return w.norm() > 0.5 * settings_.swing_peak_min_rps;
@@ -243,6 +259,19 @@ class GyroStrideSegmenter : public StepDetector {
   /// the first row whose rate reached swing_peak_min_rps (see undecided_horizon_us()).
   bool moving_trimmed_ = false;
   std::optional<int64_t> first_fast_us_;
+  /// The rest being followed (first row, last row, stillest row, its rate), the last rest before
+  /// it (first, last and stillest row), and whether a fast rotation came since that one ended.
+  struct Rest {
+    int64_t begin_us = INT64_MIN;
+    int64_t end_us = INT64_MIN;
+    int64_t still_us = INT64_MIN;
+    double still_rps = 0.0;
+    size_t rows = 0;
+    bool tried = false;  ///< the stride ending at this rest was tried
+  };
+  std::optional<Rest> rest_;
+  std::optional<Rest> last_rest_;
+  bool fast_since_rest_ = false;
   std::optional<size_t> last_peak_;   ///< index of the last confirmed MS
   int64_t last_peak_t_us_ = 0;        ///< its time (cached for the per-sample test)
   std::optional<int64_t> stride_us_;  ///< typical stride (median of recent), for partial cycles

@@ -38,18 +38,25 @@ std::optional<std::pair<size_t, size_t>> row_span(const GyroRows& rows, int64_t 
 /// Strapdown integration of rows [i0, i1] from rest, level at i0; calls
 /// on_sample(t_us, position) after each step and returns the end velocity
 /// and position (uncorrected), or nullopt without a usable start.
-template <typename OnSample>
-std::optional<std::pair<Eigen::Vector3d, Eigen::Vector3d>> strapdown(const GyroRows& rows,
-                                                                     size_t i0, size_t i1,
-                                                                     OnSample&& on_sample) {
-  // Level start: the specific force at rest points up. Average a few
-  // samples around mid-stance to soften noise.
+/// The level frame at rest row i0: the rotation taking the sensor frame to
+/// one whose z points up, from the specific force (which points up at
+/// rest) averaged over a few rows around i0 to soften noise.
+std::optional<Eigen::Quaterniond> level_at(const GyroRows& rows, size_t i0) {
   Eigen::Vector3d f = Eigen::Vector3d::Zero();
   const size_t lo = i0 >= 2 ? i0 - 2 : 0;
   const size_t hi = std::min(i0 + 2, rows.size() - 1);
   for (size_t i = lo; i <= hi; ++i) f += rows[i].a;
   if (f.norm() < 1e-6) return std::nullopt;
-  Eigen::Quaterniond q = Eigen::Quaterniond::FromTwoVectors(f, Eigen::Vector3d::UnitZ());
+  return Eigen::Quaterniond::FromTwoVectors(f, Eigen::Vector3d::UnitZ());
+}
+
+template <typename OnSample>
+std::optional<std::pair<Eigen::Vector3d, Eigen::Vector3d>> strapdown(const GyroRows& rows,
+                                                                     size_t i0, size_t i1,
+                                                                     OnSample&& on_sample) {
+  const std::optional<Eigen::Quaterniond> level = level_at(rows, i0);
+  if (!level) return std::nullopt;
+  const Eigen::Quaterniond& q = *level;
 
   // The loop below is written on scalars, not Eigen's small vectors and quaternions: GCC packs
   // pairs of their coefficients through stack memory (8-byte stores read back as one 16-byte
@@ -160,6 +167,15 @@ std::optional<double> foot_clearance_m(const GyroRows& rows, int64_t t0_us, int6
   double top = 0.0;
   for (const auto& [t, z] : heights) top = std::max(top, z - 0.5 * vz_end * t * t / T);
   return top;
+}
+
+std::optional<RestToRestPath> rest_to_rest_path(const GyroRows& rows, size_t i0, size_t i1) {
+  if (i1 <= i0 || i1 >= rows.size()) return std::nullopt;
+  const auto end = strapdown(rows, i0, i1, [](int64_t, const Eigen::Vector3d&) {});
+  if (!end) return std::nullopt;
+  const double T = static_cast<double>(rows[i1].t_us - rows[i0].t_us) * 1e-6;
+  const Eigen::Vector3d p = end->second - 0.5 * end->first * T;
+  return RestToRestPath{level_at(rows, i0)->conjugate() * p, end->first.norm()};
 }
 
 }  // namespace gk

@@ -29,4 +29,19 @@ std::optional<ZuptStride> integrate_stride(const GyroRows& rows, int64_t t0_us, 
 /// ground does not.
 std::optional<double> foot_clearance_m(const GyroRows& rows, int64_t t0_us, int64_t t1_us);
 
+/// The path of a segment between two rests, where its axes are not known yet
+/// (GyroSegmenterSettings::axis_from_first_stride).
+struct RestToRestPath {
+  Eigen::Vector3d displacement_m;  ///< in the sensor frame as it sat at the first rest
+  /// Speed the integration reached at the second rest, where the segment was at rest: its drift
+  /// (removed from the displacement as growing linearly). Rates read in a frame of the wrong
+  /// handedness integrate to an attitude that turns the wrong way, and gravity then leaks into
+  /// this by metres per second.
+  double end_speed_mps = 0.0;
+};
+
+/// Rows i0 and i1 both at rest: the same integration as integrate_stride(). nullopt without a
+/// usable start or across a hole.
+std::optional<RestToRestPath> rest_to_rest_path(const GyroRows& rows, size_t i0, size_t i1);
+
 }  // namespace gk
