@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <Eigen/Geometry>
 #include <algorithm>
 #include <cctype>
 #include <cmath>
@@ -49,6 +50,7 @@
 #include "tibial_impact_step_detector.hpp"
 #include "turn_step_finder.hpp"
 #include "zero_velocity.hpp"
+#include "zupt_integrator.hpp"
 
 namespace gk {
 namespace {
@@ -1584,6 +1586,50 @@ TEST(BoundedDelay, StepsLeaveWithinOneStrideOfTheirContact) {
       "[delay] largest emit - IC over %zu steps: %.3f s = %.2f strides (step at %.2f s); "
       "bound 1 stride + margin = %.3f s\n",
       d.checked, d.worst_strides * kStride_s, d.worst_strides, d.worst_at_s, d.bound_s);
+}
+
+// The path between two rests against its closed form: a sensor strapped on at a slant moves 1.2 m
+// forward in 0.6 s (a velocity of L/T (1 - cos 2 pi t/T), zero at both ends) while it pitches up
+// to 40 degrees and back; the displacement comes out in the sensor's own frame at the first rest.
+TEST(RestToRestPath, AClosedFormStrideInASlantedSensor) {
+  constexpr double kPathRate_hz = 1000.0, kMove_s = 0.6, kRest_s = 0.2, kLength_m = 1.2;
+  constexpr double kPitch_rad = 40.0 * std::numbers::pi / 180.0;
+  const Eigen::Matrix3d mount =
+      (Eigen::AngleAxisd(0.7, Eigen::Vector3d(0.3, -0.5, 0.8).normalized()) *
+       Eigen::AngleAxisd(2.2, Eigen::Vector3d::UnitX()))
+          .toRotationMatrix();  // sensor to world at rest
+  GyroRows rows(4096);
+  const int n = static_cast<int>((2.0 * kRest_s + kMove_s) * kPathRate_hz);
+  for (int i = 0; i <= n; ++i) {
+    const double t = static_cast<double>(i) / kPathRate_hz;
+    const double tau = std::clamp((t - kRest_s) / kMove_s, 0.0, 1.0);
+    const bool moving = tau > 0.0 && tau < 1.0;
+    const double c = std::cos(2.0 * std::numbers::pi * tau);
+    const double sn = std::sin(2.0 * std::numbers::pi * tau);
+    // Pitch theta = A (1 - cos 2 pi tau) / 2 about world y; forward acceleration from the velocity.
+    const double theta = 0.5 * kPitch_rad * (1.0 - c);
+    const double theta_rate = moving ? kPitch_rad * std::numbers::pi / kMove_s * sn : 0.0;
+    const double accel =
+        moving ? kLength_m / (kMove_s * kMove_s) * 2.0 * std::numbers::pi * sn : 0.0;
+    const Eigen::Matrix3d to_world = Eigen::AngleAxisd(theta, Eigen::Vector3d::UnitY()) * mount;
+    GyroRow row;
+    row.t_us = static_cast<int64_t>(std::llround(t * 1e6));
+    row.a = to_world.transpose() * Eigen::Vector3d(accel, 0.0, kGravity_mps2);
+    row.w = mount.transpose() * Eigen::Vector3d(0.0, theta_rate, 0.0);
+    rows.push_back(row);
+  }
+  const size_t i0 = static_cast<size_t>(kRest_s * kPathRate_hz) - 20;
+  const size_t i1 = static_cast<size_t>((kRest_s + kMove_s) * kPathRate_hz) + 20;
+  const std::optional<RestToRestPath> path = rest_to_rest_path(rows, i0, i1);
+  ASSERT_TRUE(path.has_value());
+  const Eigen::Vector3d expected = mount.transpose() * Eigen::Vector3d(kLength_m, 0.0, 0.0);
+  EXPECT_LT((path->displacement_m - expected).norm(), 0.01)
+      << path->displacement_m.transpose() << " against " << expected.transpose();
+  EXPECT_LT(path->end_speed_mps, 0.01);
+  // Across a hole longer than the integration bridges there is no path.
+  GyroRows holed = rows;
+  holed.erase(holed.begin() + 400, holed.begin() + 550);
+  EXPECT_FALSE(rest_to_rest_path(holed, i0, i1 - 150).has_value());
 }
 
 // A foot's first steps: its pitch axis and the axis' sign are decided on its first stride between

@@ -361,8 +361,8 @@ void GyroStrideSegmenter::track_rest(const GyroRow& row) {
   if (!rest_) rest_ = Rest{row.t_us, row.t_us, row.t_us, rate2, 0, false};
   rest_->end_us = row.t_us;
   ++rest_->rows;
-  if (rate2 < rest_->still_rps) {
-    rest_->still_rps = rate2;
+  if (rate2 < rest_->still_rate2) {
+    rest_->still_rate2 = rate2;
     rest_->still_us = row.t_us;
   }
   if (rest_->tried || !last_rest_ || !fast_since_rest_ || rest_->rows < kRestRows ||

@@ -259,13 +259,14 @@ class GyroStrideSegmenter : public StepDetector {
   /// the first row whose rate reached swing_peak_min_rps (see undecided_horizon_us()).
   bool moving_trimmed_ = false;
   std::optional<int64_t> first_fast_us_;
-  /// The rest being followed (first row, last row, stillest row, its rate), the last rest before
-  /// it (first, last and stillest row), and whether a fast rotation came since that one ended.
+  /// The rest being followed (first row, last row, stillest row and its squared rate), the last
+  /// rest before it (first, last and stillest row), and whether a fast rotation came since that one
+  /// ended.
   struct Rest {
     int64_t begin_us = INT64_MIN;
     int64_t end_us = INT64_MIN;
     int64_t still_us = INT64_MIN;
-    double still_rps = 0.0;
+    double still_rate2 = 0.0;
     size_t rows = 0;
     bool tried = false;  ///< the stride ending at this rest was tried
   };
