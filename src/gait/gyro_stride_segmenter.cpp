@@ -45,8 +45,8 @@ constexpr int64_t kLandedWithin_us = 1'000'000;
 /// forefoot's heel coming down after it read as heel-off (a simulated foot at 1 kHz, forefoot,
 /// 157 ms contacts, twice the default noise: every vote and the sign wrong, F1 0).
 constexpr int64_t kStillHold_us = 10'000;
-/// How many stances after it check a sign decided on the first stride's path.
-constexpr uint64_t kFirstStrideChecks = 10;
+/// How many cycles after it check a sign decided on the first stride's path.
+constexpr int kFirstStrideChecks = 4;
 /// While the sign is undecided the search is repeated this often (it scans
 /// the whole buffer).
 constexpr int64_t kAxisRetry_us = 100'000;
@@ -164,6 +164,7 @@ void GyroStrideSegmenter::reset() {
   rest_.reset();
   last_rest_.reset();
   fast_since_rest_ = false;
+  first_stride_checks_left_ = 0;
   last_peak_.reset();
   candidate_.reset();
   min_since_peak_ = 0.0;
@@ -429,6 +430,7 @@ bool GyroStrideSegmenter::first_stride_axis(int64_t t0_us, int64_t t1_us, int64_
   axis_m_moving_s_ = static_cast<double>(moving) * period_s;
   axis_m_t_us_ = t1_us;
   flags_.first_stride_axis_t_us = rows_.back().t_us;
+  first_stride_checks_left_ = kFirstStrideChecks;
   return true;
 }
 
@@ -771,10 +773,11 @@ void GyroStrideSegmenter::on_peak(size_t k) {
     if (v > 0) ++flags_.thin_sign_confirmed;
     if (v < 0) ++flags_.thin_sign_contradicted;
   }
-  if (flags_.first_stride_axis_t_us >= 0 && last_peak_ &&
-      flags_.first_stride_confirmed + flags_.first_stride_contradicted < kFirstStrideChecks) {
-    // A sign decided on one stride's path is checked against the stances of the next few, as a
-    // thin decision is (a bounded number: the check scans each cycle's rows).
+  if (first_stride_checks_left_ > 0 && last_peak_) {
+    // A sign decided on one stride's path is checked against the stances of the next few cycles,
+    // as a thin decision is (a bounded number of cycles, whether or not each holds a clear
+    // stance: the check scans the cycle's rows).
+    --first_stride_checks_left_;
     const int v = stance_votes(rows_, *last_peak_, k + 1, *axis_, 0.3 * rows_[k].p);
     if (v > 0) ++flags_.first_stride_confirmed;
     if (v < 0) ++flags_.first_stride_contradicted;

@@ -273,6 +273,8 @@ class GyroStrideSegmenter : public StepDetector {
   std::optional<Rest> rest_;
   std::optional<Rest> last_rest_;
   bool fast_since_rest_ = false;
+  /// Cycles still to check a first-stride sign against (their stances vote).
+  int first_stride_checks_left_ = 0;
   std::optional<size_t> last_peak_;   ///< index of the last confirmed MS
   int64_t last_peak_t_us_ = 0;        ///< its time (cached for the per-sample test)
   std::optional<int64_t> stride_us_;  ///< typical stride (median of recent), for partial cycles
