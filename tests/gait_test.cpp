@@ -2452,12 +2452,14 @@ TEST(BadInput, LatePacketsAddNoJointMotion) {
   EXPECT_GT(with_knee, 40u);
 }
 
-// A foot's pitch sign decided on thin evidence (here forced: the detector
-// asks for more stance votes than the warm-up can give, and lets no single
-// vote decide with the swing-lobe durations) is checked against
-// every later stance, and the warning says whether they bear it out. To get
-// a wrong decision the rates of the first seconds are negated (as from a
-// sensor on the other foot's mounting): the stances after that contradict it.
+/// A foot detector's settings for the first sensor of a simulated session.
+FootDetectorSettings first_foot_settings(const sim::SimResult& r) {
+  FootDetectorSettings fs;
+  fs.segmenter.placement = r.session.sensors[0].info.placement();
+  fs.segmenter.nominal_rate_hz = kRate_hz;
+  return fs;
+}
+
 // The first-stride decision (GyroSegmenterSettings::axis_from_first_stride) rests on the stride's
 // path, in a right-handed sensor frame; the stances after it check it. A sensor whose axes are
 // mirrored (one axis negated: a left-handed frame) turns the path's test around, and the stances
@@ -2469,10 +2471,7 @@ TEST(FootPitchSign, AFirstStrideDecisionIsCheckedByTheStancesAfterIt) {
   s.sensors = sim::feet_sensors(kRate_hz);
   const sim::SimResult r = sim::simulate(s);
   const auto run = [&](bool mirrored) {
-    FootDetectorSettings fs;
-    fs.segmenter.placement = r.session.sensors[0].info.placement();
-    fs.segmenter.nominal_rate_hz = kRate_hz;
-    FootStepDetector d(fs);
+    FootStepDetector d(first_foot_settings(r));
     size_t steps = 0;
     for (ImuSample smp : r.session.sensors[0].samples) {
       if (mirrored) {
@@ -2516,6 +2515,12 @@ TEST(FootPitchSign, AFirstStrideDecisionIsCheckedByTheStancesAfterIt) {
                            {"first stride's path"}, std::nullopt));
 }
 
+// A foot's pitch sign decided on thin evidence (here forced: the detector
+// asks for more stance votes than the warm-up can give, and lets no single
+// vote decide with the swing-lobe durations) is checked against
+// every later stance, and the warning says whether they bear it out. To get
+// a wrong decision the rates of the first seconds are negated (as from a
+// sensor on the other foot's mounting): the stances after that contradict it.
 TEST(FootPitchSign, AThinDecisionIsCheckedByTheStancesAfterIt) {
   sim::SimSettings s;
   s.seed = 808;
@@ -2523,9 +2528,7 @@ TEST(FootPitchSign, AThinDecisionIsCheckedByTheStancesAfterIt) {
   s.sensors = sim::feet_sensors(kRate_hz);
   const sim::SimResult r = sim::simulate(s);
   const auto run = [&](bool negate_start) {
-    FootDetectorSettings fs;
-    fs.segmenter.placement = r.session.sensors[0].info.placement();
-    fs.segmenter.nominal_rate_hz = kRate_hz;
+    FootDetectorSettings fs = first_foot_settings(r);
     fs.segmenter.sign_min_votes = 1000;  // never enough: the fallback decides
     fs.segmenter.sign_one_vote_with_lobes = false;
     fs.segmenter.axis_from_first_stride = false;  // the stillness rule alone
