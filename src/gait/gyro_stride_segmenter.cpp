@@ -380,19 +380,13 @@ void GyroStrideSegmenter::track_rest(const GyroRow& row) {
   first_stride_axis(last_rest_->end_us, rest_->still_us, last_rest_->begin_us, last_rest_->end_us);
 }
 
-bool GyroStrideSegmenter::first_stride_axis(int64_t t0_us, int64_t t1_us, int64_t rest_begin_us,
+void GyroStrideSegmenter::first_stride_axis(int64_t t0_us, int64_t t1_us, int64_t rest_begin_us,
                                             int64_t rest_end_us) {
-  const auto row_at = [&](int64_t t_us) -> std::optional<size_t> {
-    const auto it = std::lower_bound(rows_.begin(), rows_.end(), t_us,
-                                     [](const GyroRow& r, int64_t t) { return r.t_us < t; });
-    if (it == rows_.end() || it->t_us != t_us) return std::nullopt;
-    return static_cast<size_t>(it - rows_.begin());
-  };
-  const auto i0 = row_at(t0_us);
-  const auto i1 = row_at(t1_us);
-  const auto r0 = row_at(rest_begin_us);
-  const auto r1 = row_at(rest_end_us);
-  if (!i0 || !i1 || !r0 || !r1) return false;
+  const auto i0 = row_at_time(rows_, t0_us);
+  const auto i1 = row_at_time(rows_, t1_us);
+  const auto r0 = row_at_time(rows_, rest_begin_us);
+  const auto r1 = row_at_time(rows_, rest_end_us);
+  if (!i0 || !i1 || !r0 || !r1) return;
   // The stride's rates: their principal axis, as find_axis() takes it from longer spans.
   Eigen::Matrix3d m = Eigen::Matrix3d::Zero();
   size_t moving = 0;
@@ -402,12 +396,12 @@ bool GyroStrideSegmenter::first_stride_axis(int64_t t0_us, int64_t t1_us, int64_
       ++moving;
     }
   }
-  if (moving == 0) return false;
+  if (moving == 0) return;
   // Up: the rest's specific force (every row of a rest reads gravity alone).
   Eigen::Vector3d f = Eigen::Vector3d::Zero();
   for (size_t i = *r0; i <= *r1; ++i) f += rows_[i].a;
   const std::optional<RestToRestPath> path = rest_to_rest_path(rows_, *i0, *i1);
-  if (!path) return false;
+  if (!path) return;
   const Eigen::Vector3d& d = path->displacement_m;
   const Eigen::Vector3d up = f.normalized();
   const Eigen::Vector3d axis = principal_axis(m);
@@ -419,8 +413,8 @@ bool GyroStrideSegmenter::first_stride_axis(int64_t t0_us, int64_t t1_us, int64_
   // The axis within the angle of horizontal, the path long enough to be a stride and along the
   // direction the axis makes forward (up x axis: a foot's swing turns it toes-up, about its
   // right-hand side).
-  if (axis_h.norm() < cos_max || d_h.norm() < settings_.first_stride_min_m) return false;
-  if (std::abs(along) < cos_max) return false;
+  if (axis_h.norm() < cos_max || d_h.norm() < settings_.first_stride_min_m) return;
+  if (std::abs(along) < cos_max) return;
   const int sign = along > 0.0 ? 1 : -1;
   const double period_s = static_cast<double>(t1_us - t0_us) * 1e-6 /
                           static_cast<double>(std::max<size_t>(*i1 - *i0, 1));
@@ -431,7 +425,6 @@ bool GyroStrideSegmenter::first_stride_axis(int64_t t0_us, int64_t t1_us, int64_
   axis_m_t_us_ = t1_us;
   flags_.first_stride_axis_t_us = rows_.back().t_us;
   first_stride_checks_left_ = kFirstStrideChecks;
-  return true;
 }
 
 double GyroStrideSegmenter::undecided_keep_s() const {

@@ -13,6 +13,7 @@
 #pragma once
 
 #include <Eigen/Core>
+#include <algorithm>
 #include <boost/circular_buffer.hpp>
 #include <cassert>
 #include <cstdint>
@@ -72,7 +73,9 @@ struct GyroSegmenterSettings {
   /// stride's rates lying within that angle of horizontal. A foot's path tells the direction of
   /// travel without knowing the axes; the rates' principal axis alone needs about two strides
   /// (gait initiation and first turns rotate the foot about other axes, which the path test
-  /// rejects), and the stance votes a stance after the swing.
+  /// rejects), and the stance votes need a stance after the swing. The stances of the next few
+  /// cycles check the decision (DetectorFlags::first_stride_confirmed). The path is read in a
+  /// right-handed frame: a sensor whose axes are mirrored fools it, and those stances say so.
   bool axis_from_first_stride = false;
   double first_stride_min_m = 0.3;
   double first_stride_max_angle_deg = 25.0;
@@ -143,6 +146,14 @@ bool for_each_row(const GyroRows& rows, size_t lo, size_t hi, F&& f) {
   return true;
 }
 
+/// Index of the row at exactly t_us (the rows are in time order); nullopt when no row is.
+inline std::optional<size_t> row_at_time(const GyroRows& rows, int64_t t_us) {
+  const auto it = std::lower_bound(rows.begin(), rows.end(), t_us,
+                                   [](const GyroRow& r, int64_t t) { return r.t_us < t; });
+  if (it == rows.end() || it->t_us != t_us) return std::nullopt;
+  return static_cast<size_t>(it - rows.begin());
+}
+
 /// One MS-to-MS cycle. At the ends of the data (start, end, either side of
 /// a gap) the cycle is partial: the missing mid-swing is placed one typical
 /// stride away, and events that fall outside the data are not claimed.
@@ -202,7 +213,7 @@ class GyroStrideSegmenter : public StepDetector {
   /// each new rest after a fast rotation tries the first-stride decision
   /// (GyroSegmenterSettings::axis_from_first_stride) on the stride from the rest before.
   void track_rest(const GyroRow& row);
-  bool first_stride_axis(int64_t t0_us, int64_t t1_us, int64_t rest_begin_us, int64_t rest_end_us);
+  void first_stride_axis(int64_t t0_us, int64_t t1_us, int64_t rest_begin_us, int64_t rest_end_us);
   /// Motion that counts toward finding the axis (standing does not).
   bool counts_as_motion(const Eigen::Vector3d& w) const {
     return w.norm() > 0.5 * settings_.swing_peak_min_rps;

@@ -120,14 +120,14 @@ struct DetectorFlags {
   int64_t first_gap_t_us = -1;
   int64_t first_bad_t_us = -1;
   int64_t first_saturated_t_us = -1;
-  /// When a foot's pitch-axis sign had to be decided without the stance
-  /// votes it waits for (a walk of only a stride or two before a stop or a
-  /// turn); -1 when it was not. The sign sets which lobe is the swing.
   /// Gyro foot: when the pitch axis and its sign were decided on the first stride between two
   /// rests (GyroSegmenterSettings::axis_from_first_stride), -1 if not.
   int64_t first_stride_axis_t_us = -1;
   uint64_t first_stride_confirmed = 0;     ///< stances of the next four cycles that agree ...
   uint64_t first_stride_contradicted = 0;  ///< ... and those that do not
+  /// When a foot's pitch-axis sign had to be decided without the stance
+  /// votes it waits for (a walk of only a stride or two before a stop or a
+  /// turn); -1 when it was not. The sign sets which lobe is the swing.
   int64_t thin_sign_t_us = -1;
   uint64_t thin_sign_confirmed = 0;     ///< later stances that agree with it ...
   uint64_t thin_sign_contradicted = 0;  ///< ... and that do not

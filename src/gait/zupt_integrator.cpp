@@ -24,15 +24,11 @@ constexpr double kMaxStrapdownStep_s = 0.1;
 /// Rows [i0, i1] of the interval, if both ends are rows.
 std::optional<std::pair<size_t, size_t>> row_span(const GyroRows& rows, int64_t t0_us,
                                                   int64_t t1_us) {
-  if (rows.empty() || t1_us <= t0_us) return std::nullopt;
-  const auto by_time = [](const GyroRow& r, int64_t t) { return r.t_us < t; };
-  const auto first = std::lower_bound(rows.begin(), rows.end(), t0_us, by_time);
-  const auto last = std::lower_bound(rows.begin(), rows.end(), t1_us, by_time);
-  if (first == rows.end() || last == rows.end() || first->t_us != t0_us || last->t_us != t1_us) {
-    return std::nullopt;
-  }
-  return std::make_pair(static_cast<size_t>(first - rows.begin()),
-                        static_cast<size_t>(last - rows.begin()));
+  if (t1_us <= t0_us) return std::nullopt;
+  const std::optional<size_t> first = row_at_time(rows, t0_us);
+  const std::optional<size_t> last = row_at_time(rows, t1_us);
+  if (!first || !last) return std::nullopt;
+  return std::make_pair(*first, *last);
 }
 
 /// Strapdown integration of rows [i0, i1] from rest, level at i0; calls
