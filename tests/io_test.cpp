@@ -819,6 +819,42 @@ TEST(PacketOrder, SequenceNotArrivalNorTime) {
   EXPECT_TRUE(w.restarted());
 }
 
+// Over a recording's devices: a resent packet is a duplicate and leaves the order as it was; after
+// a device's restart the numbers it used before are new packets again, and each device keeps its
+// own order.
+TEST(PacketArrivals, DuplicatesUntilTheDeviceRestarts) {
+  PacketArrivals a;
+  EXPECT_EQ(a.accept(1, 50), 0);
+  EXPECT_EQ(a.accept(2, 7), 0);
+  EXPECT_EQ(a.accept(1, 52), 2);
+  EXPECT_EQ(a.accept(1, 51), 1);
+  EXPECT_EQ(a.accept(1, 52), std::nullopt);  // resent
+  EXPECT_EQ(a.accept(2, 7), std::nullopt);
+  EXPECT_EQ(a.accept(2, 8), 1);
+  const std::optional<int64_t> restarted = a.accept(1, 52 + 10'000);
+  ASSERT_TRUE(restarted.has_value());
+  const std::optional<int64_t> again = a.accept(1, 51);  // 10'001 behind: a restart
+  ASSERT_TRUE(again.has_value());
+  EXPECT_GT(*again, *restarted);
+  EXPECT_EQ(a.accept(1, 51), std::nullopt);  // and now a duplicate of the new run
+}
+
+// A packet's per-sample offsets are int32 microseconds: a sample more than 2^31 us from the
+// pending packet's first does not fit, either way.
+TEST(Packetizer, ASampleFitsWhereItsOffsetIsAnInt32) {
+  Packetizer p{PacketizerSettings{}};
+  EXPECT_TRUE(p.fits(INT64_MAX));  // nothing pending
+  ImuSample x;
+  x.t_us = 1'000'000;
+  p.push(x);
+  EXPECT_TRUE(p.fits(x.t_us + 2'147'483'647));
+  EXPECT_FALSE(p.fits(x.t_us + 2'147'483'648));
+  EXPECT_TRUE(p.fits(x.t_us - 2'147'483'648));
+  EXPECT_FALSE(p.fits(x.t_us - 2'147'483'649));
+  p.take();
+  EXPECT_TRUE(p.fits(x.t_us + 2'147'483'648));
+}
+
 /// A header with one left shoe (device 1) at 100 Hz, and its packets of `samples` samples.
 pb::SessionHeader one_shoe_at_100hz() {
   pb::SessionHeader h;

@@ -51,18 +51,24 @@ constexpr int kFirstStrideChecks = 4;
 /// the whole buffer).
 constexpr int64_t kAxisRetry_us = 100'000;
 
+/// A row of a segment at rest: turning slower than kStillRate_rps, with the accelerometer reading
+/// gravity alone (within kStillAccel_mps2 of 1 g).
+constexpr double kStillRate_rps = 0.5;
+bool is_still(const GyroRow& r) {
+  return r.w.squaredNorm() < kStillRate_rps * kStillRate_rps &&
+         std::abs(r.a.norm() - kGravity_mps2) < kStillAccel_mps2;
+}
+
 /// Direction of the mean accelerometer reading over the rows in [from, to)
 /// where the segment is still (gravity in the sensor frame); nullopt when
 /// fewer than a few rows are.
 std::optional<Eigen::Vector3d> still_gravity(const GyroRows& rows, size_t from, size_t to) {
-  constexpr double kStillRate_rps = 0.5;
   constexpr size_t kMinStillRows = 5;
   Eigen::Vector3d sum = Eigen::Vector3d::Zero();
   size_t n = 0;
   const auto stop = rows.begin() + static_cast<std::ptrdiff_t>(std::max(from, to));
   for (auto r = rows.begin() + static_cast<std::ptrdiff_t>(from); r != stop; ++r) {
-    if (r->w.squaredNorm() < kStillRate_rps * kStillRate_rps &&
-        std::abs(r->a.norm() - kGravity_mps2) < kStillAccel_mps2) {
+    if (is_still(*r)) {
       sum += r->a;
       ++n;
     }
@@ -339,16 +345,12 @@ void GyroStrideSegmenter::accept(const GyroRow& row) {
 }
 
 void GyroStrideSegmenter::track_rest(const GyroRow& row) {
-  // A rest: at least kRestRows rows over kRestMin_us, turning slower than kRestRate_rps (a
-  // running foot's mid-stance at 100 Hz holds a few such rows) with the accelerometer reading
-  // gravity alone.
-  constexpr double kRestRate_rps = 0.5;
+  // A rest: at least kRestRows still rows over kRestMin_us (a running foot's mid-stance at 100 Hz
+  // holds a few such rows).
   constexpr size_t kRestRows = 3;
   constexpr int64_t kRestMin_us = 20'000;
   const double rate2 = row.w.squaredNorm();
-  const bool still = rate2 < kRestRate_rps * kRestRate_rps &&
-                     std::abs(row.a.norm() - kGravity_mps2) < kStillAccel_mps2;
-  if (!still) {
+  if (!is_still(row)) {
     if (rest_ && rest_->rows >= kRestRows && rest_->end_us - rest_->begin_us >= kRestMin_us) {
       last_rest_ = rest_;
       fast_since_rest_ = false;
@@ -408,12 +410,12 @@ void GyroStrideSegmenter::first_stride_axis(int64_t t0_us, int64_t t1_us, int64_
   const Eigen::Vector3d axis_h = axis - axis.dot(up) * up;
   const Eigen::Vector3d d_h = d - d.dot(up) * up;
   const double cos_max = std::cos(settings_.first_stride_max_angle_deg * std::numbers::pi / 180.0);
-  const Eigen::Vector3d forward = up.cross(axis_h.normalized());
-  const double along = forward.dot(d_h.normalized());
   // The axis within the angle of horizontal, the path long enough to be a stride and along the
   // direction the axis makes forward (up x axis: a foot's swing turns it toes-up, about its
   // right-hand side).
   if (axis_h.norm() < cos_max || d_h.norm() < settings_.first_stride_min_m) return;
+  const Eigen::Vector3d forward = up.cross(axis_h.normalized());
+  const double along = forward.dot(d_h.normalized());
   if (std::abs(along) < cos_max) return;
   const int sign = along > 0.0 ? 1 : -1;
   const double period_s = static_cast<double>(t1_us - t0_us) * 1e-6 /

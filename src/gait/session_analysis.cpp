@@ -8,7 +8,6 @@
 #include <tuple>
 #include <unordered_map>
 
-#include "packet_dedup.hpp"
 #include "packet_order.hpp"
 #include "packetizer.hpp"
 #include "recording.hpp"
@@ -86,8 +85,7 @@ GaitAnalysis analyze_recording(const std::filesystem::path& path, pb::SessionHea
     index_of.emplace(header_out.sensors(i).device_id(), static_cast<size_t>(i));
   }
   // A link that resends a packet must not count its steps twice.
-  PacketDedup seen;
-  std::unordered_map<uint32_t, PacketOrder> order_of;
+  PacketArrivals arrivals;
   std::unordered_map<uint32_t, uint64_t> duplicates, unknown;
   GaitAnalysis out;
   int64_t t_min = INT64_MAX;
@@ -119,14 +117,12 @@ GaitAnalysis analyze_recording(const std::filesystem::path& path, pb::SessionHea
       ++unknown[packet.device_id()];
       continue;
     }
-    // A device that restarted sends numbers again that it used before: no duplicates then.
-    PacketOrder& order = order_of[packet.device_id()];
-    const int64_t key = order.key(packet.sequence());
-    if (order.restarted()) seen.forget(packet.device_id());
-    if (!seen.first_time(packet.device_id(), packet.sequence())) {
+    const std::optional<int64_t> arrival = arrivals.accept(packet.device_id(), packet.sequence());
+    if (!arrival) {
       ++duplicates[packet.device_id()];
       continue;
     }
+    const int64_t key = *arrival;
     const size_t sensor = it->second;
     HeldPacket h{sensor, key, {}};
     if (!spare.empty()) {

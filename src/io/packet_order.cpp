@@ -26,4 +26,12 @@ int64_t PacketOrder::key(uint32_t sequence) {
   return highest_key_;
 }
 
+std::optional<int64_t> PacketArrivals::accept(uint32_t device, uint32_t sequence) {
+  PacketOrder& order = order_[device];
+  const int64_t key = order.key(sequence);
+  if (order.restarted()) seen_.forget(device);
+  if (!seen_.first_time(device, sequence)) return std::nullopt;
+  return key;
+}
+
 }  // namespace gk

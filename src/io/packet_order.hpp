@@ -10,6 +10,10 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
+#include <unordered_map>
+
+#include "packet_dedup.hpp"
 
 namespace gk {
 
@@ -33,6 +37,25 @@ class PacketOrder {
   bool restarted_ = false;
   uint32_t highest_ = 0;
   int64_t highest_key_ = 0;
+};
+
+/// A recording's packets as they arrive, over all its devices: each one's place in the order its
+/// device sent it (PacketOrder), and whether it came before (a link that resent it, the journal
+/// keeping both). A device that restarted sends numbers again that it used before, which are no
+/// duplicates then (as SequenceTracker live). Keyed before the duplicate test, so a duplicate
+/// leaves the order as it was.
+class PacketArrivals {
+ public:
+  /// The packet's order key within its device, or nullopt for a duplicate.
+  std::optional<int64_t> accept(uint32_t device, uint32_t sequence);
+  void reset() {
+    order_.clear();
+    seen_.reset();
+  }
+
+ private:
+  std::unordered_map<uint32_t, PacketOrder> order_;
+  PacketDedup seen_;
 };
 
 }  // namespace gk

@@ -8,7 +8,6 @@
 #include <cmath>
 #include <fstream>
 #include <iterator>
-#include <limits>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -20,7 +19,6 @@
 
 #include "atomic_file.hpp"
 #include "input_error.hpp"
-#include "packet_dedup.hpp"
 #include "packet_order.hpp"
 #include "packetizer.hpp"
 #include "placement.hpp"
@@ -962,14 +960,13 @@ Session read_recording(const std::filesystem::path& path, Warnings& warnings) {
     session.sensors.push_back(SensorStream{info, {}});
   }
 
-  PacketDedup seen;
+  PacketArrivals arrivals;
   std::map<uint32_t, uint64_t> duplicates;
   // Per stream, where each packet's samples went and its place in the device's order.
   struct Placed {
     int64_t key;
     size_t begin, count;
   };
-  std::vector<PacketOrder> order(session.sensors.size());
   std::vector<std::vector<Placed>> placed(session.sensors.size());
   std::vector<bool> reordered(session.sensors.size(), false);
   while (auto packet = reader.next()) {
@@ -991,21 +988,17 @@ Session read_recording(const std::filesystem::path& path, Warnings& warnings) {
       *session.header.add_sensors() = info;
       it = index.emplace(device, session.sensors.size()).first;
       session.sensors.push_back(SensorStream{info, {}});
-      order.emplace_back();
       placed.emplace_back();
       reordered.push_back(false);
     }
     const size_t i = it->second;
-    // Keyed first: a duplicate leaves the order as it was, and a device that restarted sends
-    // numbers again that it used before, which are no duplicates then (as SequenceTracker live).
-    const int64_t key = order[i].key(packet->sequence());
-    if (order[i].restarted()) seen.forget(device);
-    if (!seen.first_time(device, packet->sequence())) {
+    const std::optional<int64_t> key = arrivals.accept(device, packet->sequence());
+    if (!key) {
       ++duplicates[device];
       continue;
     }
     std::vector<ImuSample>& samples = session.sensors[i].samples;
-    const Placed p{key, samples.size(), 0};
+    const Placed p{*key, samples.size(), 0};
     if (!placed[i].empty() && p.key < placed[i].back().key) reordered[i] = true;
     unpack(*packet, samples);
     placed[i].push_back({p.key, p.begin, samples.size() - p.begin});
@@ -1074,7 +1067,6 @@ void write_recording(const std::filesystem::path& path, const Session& session,
             : 0;
     ps.samples_per_packet = samples_per_packet;
     Packetizer packetizer(ps);
-    int64_t first_us = 0;
     // Where each packet goes among the other devices' packets: by its first sample's time, as
     // before, but never ahead of one this device sent already (a clock that stepped back leaves
     // the device's own order as it was).
@@ -1087,12 +1079,7 @@ void write_recording(const std::filesystem::path& path, const Session& session,
     for (const ImuSample& x : s.samples) {
       // The reader warned about what is left out; the analysis would have skipped it too.
       if (!recordable(x)) continue;
-      // Per-sample offsets are int32: a gap (or a clock step back) that long ends the packet.
-      if (packetizer.pending() && (x.t_us - first_us > std::numeric_limits<int32_t>::max() ||
-                                   x.t_us - first_us < std::numeric_limits<int32_t>::min())) {
-        emit();
-      }
-      if (!packetizer.pending()) first_us = x.t_us;
+      if (!packetizer.fits(x.t_us)) emit();
       if (packetizer.push(x)) emit();
     }
     if (packetizer.pending()) emit();

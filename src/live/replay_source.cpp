@@ -4,7 +4,6 @@
 #include <chrono>
 #include <cmath>
 #include <csignal>
-#include <limits>
 
 #include "frame.h"
 #include "packetizer.hpp"
@@ -53,15 +52,10 @@ ReplaySource::ReplaySource(const Session& session, ReplaySettings settings, Byte
       due_us = std::max(due_us, last_t_us - t0);
       frames_.push_back({due_us, std::vector<uint8_t>(wire, wire + n)});
     };
-    int64_t first_us = 0, last_kept_us = 0;
+    int64_t last_kept_us = 0;
     for (const ImuSample& x : s.samples) {
       if (!recordable(x)) continue;  // what a device could have sent of a CSV's stream
-      // Per-sample offsets are int32: a gap (or a clock step back) that long ends the packet.
-      if (packetizer.pending() && (x.t_us - first_us > std::numeric_limits<int32_t>::max() ||
-                                   x.t_us - first_us < std::numeric_limits<int32_t>::min())) {
-        emit(last_kept_us);
-      }
-      if (!packetizer.pending()) first_us = x.t_us;
+      if (!packetizer.fits(x.t_us)) emit(last_kept_us);
       last_kept_us = x.t_us;
       if (packetizer.push(x)) emit(x.t_us);
     }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cassert>
 #include <cmath>
+#include <limits>
 #include <numbers>
 
 namespace gk {
@@ -41,7 +42,15 @@ Packetizer::Packetizer(const PacketizerSettings& settings) : settings_(settings)
   buffer_.reserve(settings.samples_per_packet);
 }
 
+bool Packetizer::fits(int64_t t_us) const {
+  if (buffer_.empty()) return true;
+  const int64_t offset_us = t_us - buffer_.front().t_us;
+  return offset_us >= std::numeric_limits<int32_t>::min() &&
+         offset_us <= std::numeric_limits<int32_t>::max();
+}
+
 bool Packetizer::push(const ImuSample& s) {
+  assert(fits(s.t_us));
   buffer_.push_back(s);
   return buffer_.size() >= settings_.samples_per_packet;
 }

@@ -35,6 +35,10 @@ class Packetizer {
   /// with no samples if none pending.
   pb::SensorPacket take();
   bool pending() const { return !buffer_.empty(); }
+  /// Whether a sample at t_us may join the pending ones: per-sample time offsets from the
+  /// packet's first sample are int32, so a gap (or a clock step back) longer than about 35 min
+  /// must end the packet first (take()). True when nothing is pending.
+  bool fits(int64_t t_us) const;
   void reset();
   uint32_t next_sequence() const { return sequence_; }
 
