@@ -1632,6 +1632,45 @@ TEST(RestToRestPath, AClosedFormStrideInASlantedSensor) {
   EXPECT_FALSE(rest_to_rest_path(holed, i0, i1 - 150).has_value());
 }
 
+/// A leg's first steps, streamed: a 20 s run at 170 steps/min (seed 305) after a stand of stand_s
+/// (none: from the first sample of the run), on two sensors of one kind. Checks every step whose
+/// IC lies after each leg's first contact, or after the stand where with_first, against one
+/// stride (check_delays), and prints each leg's first contact and the largest delay.
+void check_first_steps(const std::vector<sim::SensorSettings>& sensors, const std::string& what,
+                       double stand_s, bool with_first) {
+  sim::SimSettings s;
+  s.seed = 305;
+  s.runner.schedule = steady_run(20.0);
+  if (stand_s > 0.0) {
+    s.runner.schedule.insert(s.runner.schedule.begin(), {Activity::kStand, stand_s, 0.0, 0.0});
+  }
+  s.sensors = sensors;
+  const sim::SimResult r = sim::simulate(s);
+  GaitEngine engine(engine_header(r.session));
+  const Streamed live = stream_by_time(engine, r.session);
+  const std::string label = what + (stand_s > 0.0 ? ", after a stand" : ", from the first sample");
+  std::map<pb::Side, double> first_ic_s;
+  for (size_t i = 0; i < live.steps.size(); ++i) {
+    const double ic = static_cast<double>(live.steps[i].event.ic_us) * 1e-6;
+    if (first_ic_s.emplace(live.steps[i].event.side, ic).second) {
+      std::printf(
+          "[delay] %s: first contact of a leg at %.2f s left %.2f strides later\n", label.c_str(),
+          ic,
+          static_cast<double>(live.emit_t_us[i] - live.steps[i].event.ic_us) * 1e-6 / kStride_s);
+    }
+  }
+  ASSERT_EQ(first_ic_s.size(), 2u) << label;
+  const double from_s =
+      with_first ? stand_s
+                 : std::max(first_ic_s.begin()->second, first_ic_s.rbegin()->second) + 1e-3;
+  EXPECT_LT(from_s, stand_s + 1.2) << label;
+  const DelaySummary d = check_delays(live, kStride_s, label, from_s);
+  EXPECT_GT(d.checked, 50u) << label;
+  std::printf(
+      "[delay] %s: from %.2f s, largest emit - IC %.2f strides (step at %.2f s) over %zu steps\n",
+      label.c_str(), from_s, d.worst_strides, d.worst_at_s, d.checked);
+}
+
 // A foot's first steps: its pitch axis and the axis' sign are decided on its first stride between
 // two rests whose path confirms them (GyroSegmenterSettings::axis_from_first_stride), so every step
 // from each foot's second contact on leaves within one stride, whether the run starts from standing
@@ -1643,38 +1682,21 @@ TEST(RestToRestPath, AClosedFormStrideInASlantedSensor) {
 // simulated runner gains speed over the first steps).
 TEST(BoundedDelay, AFootsFirstStepsLeaveWithinOneStride) {
   for (const double stand_s : {0.0, 3.0}) {
-    sim::SimSettings s;
-    s.seed = 305;
-    s.runner.schedule = steady_run(20.0);
-    if (stand_s > 0.0) {
-      s.runner.schedule.insert(s.runner.schedule.begin(), {Activity::kStand, stand_s, 0.0, 0.0});
-    }
-    s.sensors = sim::feet_sensors(kRate_hz);
-    const sim::SimResult r = sim::simulate(s);
-    GaitEngine engine(engine_header(r.session));
-    const Streamed live = stream_by_time(engine, r.session);
-    // Each foot's first contact, and the first delays, for the record.
-    std::map<pb::Side, double> first_ic_s;
-    for (size_t i = 0; i < live.steps.size(); ++i) {
-      const double ic = static_cast<double>(live.steps[i].event.ic_us) * 1e-6;
-      if (first_ic_s.emplace(live.steps[i].event.side, ic).second) {
-        std::printf(
-            "[delay] feet, %s: first contact of a foot at %.2f s left %.2f strides later\n",
-            stand_s > 0.0 ? "after a stand" : "from the first sample", ic,
-            static_cast<double>(live.emit_t_us[i] - live.steps[i].event.ic_us) * 1e-6 / kStride_s);
-      }
-    }
-    ASSERT_EQ(first_ic_s.size(), 2u);
-    const double from_s = std::max(first_ic_s.begin()->second, first_ic_s.rbegin()->second) + 1e-3;
-    EXPECT_LT(from_s, stand_s + 1.2);
-    const std::string label = stand_s > 0.0 ? "after a stand" : "from the first sample";
-    const DelaySummary d = check_delays(live, kStride_s, label, from_s);
-    EXPECT_GT(d.checked, 50u) << label;
-    std::printf(
-        "[delay] feet, %s: from %.2f s, largest emit - IC %.2f strides (step at %.2f s) "
-        "over %zu steps\n",
-        label.c_str(), from_s, d.worst_strides, d.worst_at_s, d.checked);
+    check_first_steps(sim::feet_sensors(kRate_hz), "feet", stand_s, /*with_first=*/false);
   }
+}
+
+// A shank's first steps: its pitch axis and the axis' sign are decided on about one stride of
+// motion (shank_segmenter_defaults(): 1 s of data holding 0.6 s of motion; 1.2 s where the swing
+// and stance lobes are of a size and no impact tells them apart), so after a stand every step
+// leaves within one stride, and from the first sample of a run every step from each shank's
+// second contact (the first comes before a stride of data). On 2 s of data with 1.2 s of motion,
+// as a foot without its first-stride path, the first four steps from the first sample left 2.58,
+// 2.09, 1.58 and 1.07 strides after their contact, and after a 3 s stand, where this run's first
+// lobes are of a size, the first five 3.15 to 1.15 strides.
+TEST(BoundedDelay, AShanksFirstStepsLeaveWithinOneStride) {
+  check_first_steps(sim::shank_sensors(kRate_hz), "shanks", 0.0, /*with_first=*/false);
+  check_first_steps(sim::shank_sensors(kRate_hz), "shanks", 3.0, /*with_first=*/true);
 }
 
 // Accelerometer-only shanks decide a landing after half a shortest stride (0.21 s) without a

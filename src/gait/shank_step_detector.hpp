@@ -14,8 +14,23 @@
 
 namespace gk {
 
+/// The segmenter's defaults for a shank: its pitch axis and sign from about one stride of motion.
+/// A shank turns in its sagittal plane throughout the stride (no yaw in the swing as a foot has,
+/// no stance at rest), so one stride's rates hold the axis, and its swing, the fastest rotation,
+/// gives the sign (ShankStepDetector). Where the swing and stance lobes are of a size and no
+/// impact tells them apart (the first strides from standing) the decision waits for twice this
+/// motion. On the foot's 2 s of data with 1.2 s of motion, a shank's first steps left up to 2.6
+/// strides after their contact from the first sample of a run, and 3.2 strides after a stand
+/// (BoundedDelay.AShanksFirstStepsLeaveWithinOneStride).
+inline GyroSegmenterSettings shank_segmenter_defaults() {
+  GyroSegmenterSettings s;
+  s.axis_warmup_s = 1.0;
+  s.axis_min_moving_s = 0.6;
+  return s;
+}
+
 struct ShankDetectorSettings {
-  GyroSegmenterSettings segmenter;
+  GyroSegmenterSettings segmenter = shank_segmenter_defaults();
   /// Where the impact is looked for around the shank's IC feature (the
   /// reversal after late swing, which the landing causes and so follows the
   /// contact, within a few tens of ms): up to 80 ms before it and 20 ms
