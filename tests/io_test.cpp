@@ -1049,6 +1049,31 @@ TEST(CsvSession, AccelerometerOnlyWithGForcesAndRangeWarning) {
   EXPECT_EQ(back.sensors[0].info.accel_range_g(), 32u);
 }
 
+TEST(CsvSession, ReadingsAtTheNamedRangeAreMarkedSaturated) {
+  TempDir tmp;
+  const fs::path dir = tmp / "narrow";
+  write_text(dir / "session.json",
+             R"({"activity": "running", "sensors": [{"file": "lf.csv", "placement": "left_foot",
+                 "accel_range_g": 8, "gyro_range_dps": 500}]})");
+  // At +/-500 deg/s a count is 500/32768 deg/s: the largest positive reading is 32767 counts
+  // (499.985), the largest negative -32768 (-500).
+  write_text(dir / "lf.csv",
+             "t[s],ax[g],ay[g],az[g],gx[deg/s],gy[deg/s],gz[deg/s]\n"
+             "0.00,0,0,1,0,0,0\n"
+             "0.01,8,0,1,0,0,0\n"
+             "0.02,0,0,-8,0,0,0\n"
+             "0.03,0,0,1,499.99,0,0\n"
+             "0.04,0,0,1,0,-500,0\n"
+             "0.05,0,0,1,0,0,-499.98\n"
+             "0.06,7.99,0,1,400,0,0\n");
+  Warnings w;
+  const Session s = read_csv_session(dir, w);
+  ASSERT_EQ(s.sensors[0].samples.size(), 7u);
+  std::vector<bool> marked;
+  for (const ImuSample& x : s.sensors[0].samples) marked.push_back(x.saturated);
+  EXPECT_EQ(marked, (std::vector<bool>{false, true, true, true, true, false, false}));
+}
+
 TEST(CsvSession, LargeFileLoadsWhole) {
   TempDir tmp;
   const fs::path dir = tmp / "big";

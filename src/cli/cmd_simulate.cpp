@@ -44,6 +44,8 @@ struct SimulateOptions {
   std::string sensors = "shoe+sleeve";
   bool accel_only = false;
   bool averaged_samples = false;
+  uint32_t accel_range_g = 0;   ///< 0 = each sensor's default (16 g; 8 g on the pelvis)
+  uint32_t gyro_range_dps = 0;  ///< 0 = each sensor's default (2000 deg/s)
   double noise_scale = 1.0;
   double mounting_max_deg = 30.0;
   double drop_pct = 0.0;
@@ -142,6 +144,8 @@ sim::SimSettings settings_from(const SimulateOptions& o) {
     sensor.errors.packet_drop_pct = o.drop_pct;
     sensor.errors.timestamp_jitter_us = o.jitter_us;
     sensor.averaged = o.averaged_samples;
+    if (o.accel_range_g > 0) sensor.accel_range_g = o.accel_range_g;
+    if (o.gyro_range_dps > 0 && sensor.gyro_range_dps > 0) sensor.gyro_range_dps = o.gyro_range_dps;
   }
   return s;
 }
@@ -290,6 +294,13 @@ void add_simulate_command(CLI::App& app) {
   cmd->add_flag("--averaged-samples", opt->averaged_samples,
                 "Each sample the mean motion over its sample period (an oversampling\n"
                 "converter's decimation), not the motion at its instant");
+  cmd->add_option("--accel-range-g", opt->accel_range_g,
+                  "Accelerometer full scale of every sensor (default 16 g, 8 g on the pelvis);\n"
+                  "readings beyond it clip, as a real sensor's do")
+      ->check(CLI::IsMember({2, 4, 8, 16, 32}));
+  cmd->add_option("--gyro-range-dps", opt->gyro_range_dps,
+                  "Gyroscope full scale of every sensor with a gyroscope (default 2000 deg/s)")
+      ->check(CLI::IsMember({250, 500, 1000, 2000, 4000}));
   cmd->add_option("--noise-scale", opt->noise_scale,
                   "Multiplies noise, bias, bias drift and scale error (0 = ideal readings,\n"
                   "still quantised to int16 counts and clipped at full scale)")

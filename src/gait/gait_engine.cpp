@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <numbers>
 
 #include "placement.hpp"
 
@@ -44,6 +45,12 @@ constexpr double kStillAccRange_mps2 = 0.25 * kGravity_mps2;
 /// off nominal) gets a warning that its tibial shock reads low.
 constexpr int64_t kShockMinPeriod_us = 1'100;
 
+/// A sensor's full scales in SI units (gyroscope 0 without one).
+FullScale full_scale(const pb::SensorInfo& info) {
+  return {.gyro_rps = static_cast<double>(info.gyro_range_dps()) * std::numbers::pi / 180.0,
+          .accel_mps2 = static_cast<double>(info.accel_range_g()) * kGravity_mps2};
+}
+
 MergerSettings merger_settings(const pb::SessionHeader& header, MergerSettings s) {
   if (header.has_treadmill_speed_mps() && !s.treadmill_speed_mps) {
     s.treadmill_speed_mps = header.treadmill_speed_mps();
@@ -84,6 +91,7 @@ GaitEngine::GaitEngine(const pb::SessionHeader& header, const EngineSettings& se
         FootDetectorSettings fs = settings.foot;
         fs.segmenter.placement = info.placement();
         fs.segmenter.nominal_rate_hz = info.nominal_rate_hz();
+        fs.segmenter.full_scale = full_scale(info);
         s.detector = std::make_unique<FootStepDetector>(fs);
         break;
       }
@@ -91,6 +99,7 @@ GaitEngine::GaitEngine(const pb::SessionHeader& header, const EngineSettings& se
         ShankDetectorSettings ss = settings.shank;
         ss.segmenter.placement = info.placement();
         ss.segmenter.nominal_rate_hz = info.nominal_rate_hz();
+        ss.segmenter.full_scale = full_scale(info);
         s.detector = std::make_unique<ShankStepDetector>(ss);
         break;
       }
@@ -484,8 +493,20 @@ std::vector<std::string> GaitEngine::warnings() const {
     if (f.saturated > 0) {
       out.push_back(fmt::format(
           "{}: {} samples at the sensor's full-scale limit (saturated, first at {:.3f} s); "
-          "impact peaks are underestimated there",
-          name, f.saturated, static_cast<double>(f.first_saturated_t_us) * 1e-6));
+          "impact peaks are underestimated there{}{}",
+          name, f.saturated, static_cast<double>(f.first_saturated_t_us) * 1e-6,
+          f.clipped_rebuilt > 0
+              ? fmt::format("; {} stretches of one axis held at the limit were rebuilt from "
+                            "the readings on either side (a parabola each) before the contacts "
+                            "were timed and the strides integrated",
+                            f.clipped_rebuilt)
+              : std::string(),
+          f.clipped_as_read > 0
+              ? fmt::format("; {} such stretches were too long or too near a gap to rebuild "
+                            "and are read as clipped (toe-offs and stride lengths near them may "
+                            "be off: a sensor range too small for the motion)",
+                            f.clipped_as_read)
+              : std::string()));
     }
     counted(f.rejected_strides, "cycles failed the plausibility checks and were skipped");
     if (f.thin_sign_t_us >= 0) {

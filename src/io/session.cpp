@@ -392,6 +392,29 @@ int64_t time_us(const CsvFile& csv, size_t col) {
 
 // ---- IMU CSV ------------------------------------------------------------------
 
+/// Whether a reading sits at the limit of its range: it would pack to the largest count of either
+/// sign, as a sensor's own clipped reading does (unpack() marks those counts).
+bool at_full_scale(double value, double lsb) {
+  const double counts = std::round(value / lsb);
+  return counts >= kUnclippedCounts + 1.0 || counts <= -(kUnclippedCounts + 2.0);
+}
+
+/// Marks the samples of a sensor CSV that read at the limit of the sensor's range, as a
+/// recording's are on unpacking: the detectors count them, and a gyro foot's or shank's rebuild
+/// the clipped readings (declip.hpp). A file whose session.json names no range gets the smallest
+/// range that holds its readings, so none of them is marked.
+void mark_full_scale(SensorStream& stream) {
+  const double alsb = accel_lsb_mps2(stream.info.accel_range_g());
+  const double glsb =
+      stream.info.gyro_range_dps() > 0 ? gyro_lsb_rps(stream.info.gyro_range_dps()) : 0.0;
+  for (ImuSample& s : stream.samples) {
+    for (Eigen::Index k = 0; k < 3; ++k) {
+      s.saturated = s.saturated || at_full_scale(s.acc_mps2[k], alsb) ||
+                    (s.has_gyro && glsb > 0.0 && at_full_scale(s.gyr_rps[k], glsb));
+    }
+  }
+}
+
 struct SensorEntry {
   std::string file;  ///< as written in session.json
   pb::Placement placement = pb::PLACEMENT_UNKNOWN;
@@ -512,6 +535,7 @@ SensorStream read_sensor_csv(const fs::path& path, const SensorEntry& entry, uin
   } else {
     info.set_gyro_range_dps(0);
   }
+  mark_full_scale(stream);
   return stream;
 }
 
