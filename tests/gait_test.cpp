@@ -1913,63 +1913,87 @@ TEST(BadInput, SaturatedRun) {
 // ---------------------------------------------------------------------------
 // Readings clipped at full scale (declip.hpp).
 
-/// Rows at 1 kHz over 0.5 s: swing-like rate peaks of 12 rad/s on x (a 3 Hz sine), a steady
+/// Samples at 1 kHz over 0.5 s: swing-like rate peaks of 12 rad/s on x (a 3 Hz sine), a steady
 /// 2 rad/s on y, and force peaks of 10 g on z.
-GyroRows sine_rows() {
-  GyroRows rows(500);
+std::vector<ImuSample> sine_samples() {
+  std::vector<ImuSample> out;
   for (int i = 0; i < 500; ++i) {
-    GyroRow r;
-    r.t_us = i * 1000;
+    ImuSample x;
+    x.t_us = i * 1000;
     const double t = i * 1e-3;
-    r.w = Eigen::Vector3d(12.0 * std::sin(2.0 * std::numbers::pi * 3.0 * t), 2.0, 0.0);
-    r.a = Eigen::Vector3d(0.0, 0.0,
-                          10.0 * kGravity_mps2 * std::sin(2.0 * std::numbers::pi * 3.0 * t));
-    rows.push_back(r);
+    const double wave = std::sin(2.0 * std::numbers::pi * 3.0 * t);
+    x.gyr_rps = Eigen::Vector3d(12.0 * wave, 2.0, 0.0);
+    x.acc_mps2 = Eigen::Vector3d(0.0, 0.0, 10.0 * kGravity_mps2 * wave);
+    out.push_back(x);
   }
-  return rows;
+  return out;
+}
+
+/// The samples clipped at `limits`, marked as a sensor marks them.
+std::vector<ImuSample> clipped(std::vector<ImuSample> samples, const FullScale& limits) {
+  for (ImuSample& x : samples) {
+    const Eigen::Vector3d g = x.gyr_rps.cwiseMax(-limits.gyro_rps).cwiseMin(limits.gyro_rps);
+    const Eigen::Vector3d a = x.acc_mps2.cwiseMax(-limits.accel_mps2).cwiseMin(limits.accel_mps2);
+    x.saturated = g != x.gyr_rps || a != x.acc_mps2;
+    x.gyr_rps = g;
+    x.acc_mps2 = a;
+  }
+  return samples;
+}
+
+std::vector<ImuSample> declipped(SampleDeclipper& d, const std::vector<ImuSample>& in) {
+  std::vector<ImuSample> out;
+  for (const ImuSample& x : in) d.push(x, out);
+  d.flush(out);
+  return out;
 }
 
 TEST(Declip, RebuildsAClippedPeakAxisByAxis) {
-  const GyroRows truth = sine_rows();
-  GyroRows rows = truth;
+  const std::vector<ImuSample> truth = sine_samples();
   const FullScale limits{.gyro_rps = 10.0, .accel_mps2 = 8.0 * kGravity_mps2};
-  for (GyroRow& r : rows) {
-    r.w = r.w.cwiseMax(-limits.gyro_rps).cwiseMin(limits.gyro_rps);
-    r.a = r.a.cwiseMax(-limits.accel_mps2).cwiseMin(limits.accel_mps2);
-  }
   // Clipped, each of the three peaks reads 2 rad/s low for 62 ms, or 2 g low for 68 ms.
-  const DeclipCounts n = declip_rows(rows, 0, rows.size(), limits, DeclipSettings{});
-  EXPECT_EQ(n.rebuilt, 6u);  // three stretches of w.x and three of a.z
-  EXPECT_EQ(n.as_read, 0u);
-  double worst_w = 0.0, worst_a = 0.0, lost_w = 0.0, left_w = 0.0;
-  for (size_t i = 0; i < rows.size(); ++i) {
-    worst_w = std::max(worst_w, std::abs(rows[i].w.x() - truth[i].w.x()));
-    worst_a = std::max(worst_a, std::abs(rows[i].a.z() - truth[i].a.z()));
-    EXPECT_EQ(rows[i].w.y(), truth[i].w.y());  // an axis never at its limit is untouched
-    lost_w += std::max(0.0, truth[i].w.x() - limits.gyro_rps) * 1e-3;
-    left_w += (truth[i].w.x() - rows[i].w.x()) * 1e-3;
+  SampleDeclipper d(limits);
+  const std::vector<ImuSample> rebuilt = declipped(d, clipped(truth, limits));
+  ASSERT_EQ(rebuilt.size(), truth.size());
+  EXPECT_EQ(d.counts().rebuilt, 6u);  // three stretches of gyro x and three of accel z
+  EXPECT_EQ(d.counts().as_read, 0u);
+  double worst_w = 0.0, worst_a = 0.0, missing = 0.0, left = 0.0;
+  for (size_t i = 0; i < truth.size(); ++i) {
+    EXPECT_EQ(rebuilt[i].t_us, truth[i].t_us);
+    worst_w = std::max(worst_w, std::abs(rebuilt[i].gyr_rps.x() - truth[i].gyr_rps.x()));
+    worst_a = std::max(worst_a, std::abs(rebuilt[i].acc_mps2.z() - truth[i].acc_mps2.z()));
+    EXPECT_EQ(rebuilt[i].gyr_rps.y(), truth[i].gyr_rps.y());  // never at its limit: untouched
+    missing += std::max(0.0, std::abs(truth[i].gyr_rps.x()) - limits.gyro_rps) * 1e-3;
+    left += std::abs(truth[i].gyr_rps.x() - rebuilt[i].gyr_rps.x()) * 1e-3;
   }
   std::printf(
       "[declip] sine peaks: rate within %.3f rad/s, force within %.3f g; rotation "
       "missing %.4f rad clipped, %.4f rad rebuilt\n",
-      worst_w, worst_a / kGravity_mps2, lost_w, left_w);
+      worst_w, worst_a / kGravity_mps2, missing, left);
   EXPECT_LT(worst_w, 0.1);
   EXPECT_LT(worst_a, 0.1 * kGravity_mps2);
-  EXPECT_LT(std::abs(left_w), 0.05 * lost_w);
+  EXPECT_LT(left, 0.05 * missing);
 }
 
-TEST(Declip, AStretchTooLongOrWithoutNeighboursIsLeftAsRead) {
-  GyroRows rows = sine_rows();
+TEST(Declip, AStretchTooLongOrWithoutNeighboursIsReadAsClipped) {
+  std::vector<ImuSample> in = sine_samples();
   const FullScale limits{.gyro_rps = 20.0};  // the sine stays under it
+  // At the limit from the first sample: nothing before it to fit.
+  for (size_t i = 0; i < 3; ++i) {
+    in[i].gyr_rps.y() = -limits.gyro_rps;
+    in[i].saturated = true;
+  }
   // 0.2 s at the limit (a sensor stuck there): no swing's peak.
-  for (size_t i = 100; i < 300; ++i) rows[i].w.x() = limits.gyro_rps;
-  // At the limit from the first row: nothing before it to fit.
-  for (size_t i = 0; i < 3; ++i) rows[i].w.y() = -limits.gyro_rps;
-  const GyroRows before = rows;
-  const DeclipCounts n = declip_rows(rows, 0, rows.size(), limits, DeclipSettings{});
-  EXPECT_EQ(n.rebuilt, 0u);
-  EXPECT_EQ(n.as_read, 2u);
-  for (size_t i = 0; i < rows.size(); ++i) EXPECT_EQ(rows[i].w, before[i].w) << i;
+  for (size_t i = 100; i < 300; ++i) {
+    in[i].gyr_rps.x() = limits.gyro_rps;
+    in[i].saturated = true;
+  }
+  SampleDeclipper d(limits);
+  const std::vector<ImuSample> out = declipped(d, in);
+  EXPECT_EQ(d.counts().rebuilt, 0u);
+  EXPECT_EQ(d.counts().as_read, 2u);  // the first; the stuck one, longer than any swing's peak
+  EXPECT_EQ(d.counts().first_as_read_t_us, 0);
+  EXPECT_TRUE(out == in);
 }
 
 /// Feet read at +/-500 deg/s and +/-8 g, as many IMUs are set by default, running at 5 m/s.

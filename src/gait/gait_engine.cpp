@@ -91,7 +91,6 @@ GaitEngine::GaitEngine(const pb::SessionHeader& header, const EngineSettings& se
         FootDetectorSettings fs = settings.foot;
         fs.segmenter.placement = info.placement();
         fs.segmenter.nominal_rate_hz = info.nominal_rate_hz();
-        fs.segmenter.full_scale = full_scale(info);
         s.detector = std::make_unique<FootStepDetector>(fs);
         break;
       }
@@ -99,7 +98,6 @@ GaitEngine::GaitEngine(const pb::SessionHeader& header, const EngineSettings& se
         ShankDetectorSettings ss = settings.shank;
         ss.segmenter.placement = info.placement();
         ss.segmenter.nominal_rate_hz = info.nominal_rate_hz();
-        ss.segmenter.full_scale = full_scale(info);
         s.detector = std::make_unique<ShankStepDetector>(ss);
         break;
       }
@@ -175,6 +173,33 @@ GaitEngine::~GaitEngine() = default;
 void GaitEngine::push(size_t sensor, const ImuSample& sample) {
   Sensor& s = sensors_[sensor];
   ++s.samples;
+  if (sample.saturated || s.declip) [[unlikely]]
+    return push_declipped(sensor, sample);
+  push_sample(sensor, sample);
+}
+
+void GaitEngine::push_declipped(size_t sensor, const ImuSample& sample) {
+  Sensor& s = sensors_[sensor];
+  if (!s.declip) {
+    const FullScale limits = full_scale(s.info);
+    if (limits.gyro_rps <= 0.0 && limits.accel_mps2 <= 0.0) return push_sample(sensor, sample);
+    s.declip = std::make_unique<SampleDeclipper>(limits, settings_.declip);
+  }
+  declipped_.clear();
+  if (sample.t_us > s.declip->newest_t_us() && readings_finite(sample)) {
+    s.declip->push(sample, declipped_);
+  } else {
+    // Out of order or not finite: the held samples go first, then this one as it is (the
+    // stages after skip and count it).
+    s.declip->flush(declipped_);
+    declipped_.push_back(sample);
+  }
+  // (push_sample() does not come back here: the vector is not touched while it is read.)
+  for (const ImuSample& x : declipped_) push_sample(sensor, x);
+}
+
+void GaitEngine::push_sample(size_t sensor, const ImuSample& sample) {
+  Sensor& s = sensors_[sensor];
   if (sample.t_us <= s.last_t_us) [[unlikely]] {
     skip_behind(sensor, sample);
     return;
@@ -338,6 +363,12 @@ int64_t GaitEngine::horizon_for(const Sensor& s) const {
 
 void GaitEngine::finish() {
   for (size_t i = 0; i < sensors_.size(); ++i) {
+    if (!sensors_[i].declip) continue;
+    declipped_.clear();
+    sensors_[i].declip->flush(declipped_);
+    for (const ImuSample& x : declipped_) push_sample(i, x);
+  }
+  for (size_t i = 0; i < sensors_.size(); ++i) {
     if (!sensors_[i].detector) continue;
     sensors_[i].detector->finish();
     for (const DetectedStep& step : sensors_[i].detector->take()) merger_.add(i, step);
@@ -368,6 +399,7 @@ void GaitEngine::finish() {
 
 void GaitEngine::reset() {
   for (Sensor& s : sensors_) {
+    s.declip.reset();
     if (s.detector) s.detector->reset();
     if (s.filter) s.filter->reset();
     s.samples = 0;
@@ -440,6 +472,31 @@ std::vector<std::string> GaitEngine::warnings() const {
           "{}: {} samples with time not after the previous one skipped (first at {:.3f} s)", name,
           s.behind, static_cast<double>(s.first_behind_us) * 1e-6));
     }
+    if (s.declip) {
+      const DeclipCounts& c = s.declip->counts();
+      if (c.rebuilt > 0) {
+        out.push_back(fmt::format(
+            "{}: {} stretches of one axis held at the sensor's full-scale limit were rebuilt from "
+            "the readings on either side (a parabola each) before anything read them",
+            name, c.rebuilt));
+      }
+      if (s.joints && c.gyro_stretches > 0) {
+        // The knee and hip stages integrate the rates; rebuilt stretches still leave them far
+        // off (docs/ACCURACY.md, "Readings clipped at full scale").
+        out.push_back(fmt::format(
+            "{}: its rotation rate reached the gyroscope's limit {} times; the joint angles "
+            "from it are not reliable (set its gyroscope to +/-1000 deg/s or more)",
+            name, c.gyro_stretches));
+      }
+      if (c.as_read > 0) {
+        out.push_back(fmt::format(
+            "{}: {} stretches of one axis at the full-scale limit (first at {:.3f} s) were read as "
+            "clipped: the first of a sensor, or too long to rebuild (a range too small for the "
+            "motion); rotation and speed integrated across them, and the toe-offs and knee angles "
+            "there, may be off",
+            name, c.as_read, static_cast<double>(c.first_as_read_t_us) * 1e-6));
+      }
+    }
     if (!s.detector) continue;
     const DetectorFlags& f = s.detector->flags();
     if (f.non_finite > 0) {
@@ -493,20 +550,8 @@ std::vector<std::string> GaitEngine::warnings() const {
     if (f.saturated > 0) {
       out.push_back(fmt::format(
           "{}: {} samples at the sensor's full-scale limit (saturated, first at {:.3f} s); "
-          "impact peaks are underestimated there{}{}",
-          name, f.saturated, static_cast<double>(f.first_saturated_t_us) * 1e-6,
-          f.clipped_rebuilt > 0
-              ? fmt::format("; {} stretches of one axis held at the limit were rebuilt from "
-                            "the readings on either side (a parabola each) before the contacts "
-                            "were timed and the strides integrated",
-                            f.clipped_rebuilt)
-              : std::string(),
-          f.clipped_as_read > 0
-              ? fmt::format("; {} such stretches were too long or too near a gap to rebuild "
-                            "and are read as clipped (toe-offs and stride lengths near them may "
-                            "be off: a sensor range too small for the motion)",
-                            f.clipped_as_read)
-              : std::string()));
+          "impact peaks are underestimated there",
+          name, f.saturated, static_cast<double>(f.first_saturated_t_us) * 1e-6));
     }
     counted(f.rejected_strides, "cycles failed the plausibility checks and were skipped");
     if (f.thin_sign_t_us >= 0) {

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "declip.hpp"
 #include "foot_rest_step_detector.hpp"
 #include "foot_step_detector.hpp"
 #include "hip_adduction.hpp"
@@ -43,6 +44,8 @@ struct EngineSettings {
   PelvicDropSettings pelvis;
   LegSegmentSettings thigh;  ///< thigh frame for the hip angles
   HipAdductionSettings hip;
+  /// Readings clipped at the sensor's full scale, rebuilt before any stage reads them.
+  DeclipSettings declip;
 };
 
 /// What kind of analysis a sensor gets.
@@ -111,7 +114,15 @@ class GaitEngine {
     double max_acc_norm_mps2 = 0.0;
     SamplePeriod period;  ///< current sample period (nominal, then as seen)
     std::vector<std::string> rate_changes;
+    /// Made at the sensor's first clipped sample (declip.hpp); from then on every sample of the
+    /// sensor passes through it.
+    std::unique_ptr<SampleDeclipper> declip;
   };
+  /// push() of one sample that the declipper has passed on (or of every sample, without one).
+  void push_sample(size_t sensor, const ImuSample& sample);
+  /// push() for a sensor that clips: through its declipper, out of line.
+  [[gnu::noinline]] void push_declipped(size_t sensor, const ImuSample& sample);
+  std::vector<ImuSample> declipped_;  ///< push_declipped()'s samples, reused
   /// A sample not after its sensor's latest time, out of line: it almost never comes.
   [[gnu::cold, gnu::noinline]] void skip_behind(size_t sensor, const ImuSample& sample);
   /// The rate-change warning, out of line: the period is watched per sample, this almost never.

@@ -20,8 +20,6 @@
 #include <optional>
 #include <vector>
 
-#include "declip.hpp"
-#include "gyro_row.hpp"
 #include "step.hpp"
 
 namespace gk {
@@ -103,12 +101,6 @@ struct GyroSegmenterSettings {
   /// stride around each (docs/ACCURACY.md, "Lost packets"). Longer gaps
   /// end the stretch.
   double dropout_bridge_max_s = 0.25;
-  /// The sensor's full scales (0 = unknown). Where samples come marked as clipped
-  /// (ImuSample::saturated), the axes at these limits are rebuilt before the rows are read
-  /// (declip.hpp): the rows of a clipped run are held until declip.side_rows rows after it
-  /// have come.
-  FullScale full_scale;
-  DeclipSettings declip;
   pb::Placement placement = pb::PLACEMENT_UNKNOWN;
   /// How the sign of the pitch axis is decided (see find_axis()).
   enum class SignRule {
@@ -117,6 +109,50 @@ struct GyroSegmenterSettings {
     kLargestPeak,     ///< shank: the swing (ankle passing the knee) is the fastest rotation
   } sign_rule = SignRule::kLongestLobe;
 };
+
+/// One buffered sample with its projection on the pitch axis.
+struct GyroRow {
+  int64_t t_us = 0;
+  Eigen::Vector3d w = Eigen::Vector3d::Zero();  ///< rad/s, sensor frame
+  Eigen::Vector3d a = Eigen::Vector3d::Zero();  ///< m/s^2, sensor frame
+  double p = 0.0;                               ///< pitch rate, + = swing direction
+};
+
+/// The segmenter's window of rows: a ring buffer (Boost.CircularBuffer), not
+/// a deque. Every sample indexes it several times and a deque index costs a
+/// block lookup (eight 64-byte rows per libstdc++ block); the ring's is an
+/// add and a compare. Its capacity is grown by the owner before it fills
+/// (a full circular_buffer would overwrite its oldest row).
+using GyroRows = boost::circular_buffer<GyroRow>;
+
+/// Calls f(row) for rows [lo, hi] of the ring in order, until f returns false. The rows lie in
+/// at most two contiguous arrays (the ring's storage before and after its wrap); walking those
+/// by pointer costs no wrap test per step, which the scans over every row of a stride (the
+/// strapdown integration, the pitch-rate minimum) notice at 1 kHz. Returns false if f stopped
+/// the walk.
+template <typename F>
+bool for_each_row(const GyroRows& rows, size_t lo, size_t hi, F&& f) {
+  assert(lo > hi || hi < rows.size());
+  const auto one = rows.array_one();
+  const auto two = rows.array_two();
+  for (size_t i = lo; i <= hi && i < one.second; ++i) {
+    if (!f(one.first[i])) return false;
+  }
+  const size_t from = lo > one.second ? lo - one.second : 0;
+  if (hi < one.second) return true;
+  for (size_t i = from; i <= hi - one.second && i < two.second; ++i) {
+    if (!f(two.first[i])) return false;
+  }
+  return true;
+}
+
+/// Index of the row at exactly t_us (the rows are in time order); nullopt when no row is.
+inline std::optional<size_t> row_at_time(const GyroRows& rows, int64_t t_us) {
+  const auto it = std::lower_bound(rows.begin(), rows.end(), t_us,
+                                   [](const GyroRow& r, int64_t t) { return r.t_us < t; });
+  if (it == rows.end() || it->t_us != t_us) return std::nullopt;
+  return static_cast<size_t>(it - rows.begin());
+}
 
 /// One MS-to-MS cycle. At the ends of the data (start, end, either side of
 /// a gap) the cycle is partial: the missing mid-swing is placed one typical
@@ -170,13 +206,7 @@ class GyroStrideSegmenter : public StepDetector {
   }
 
  private:
-  void accept(const GyroRow& row, bool clipped);
-  /// Follows the rows with a reading at a limit among the newest (clip_rows_, after_rows_), and
-  /// rebuilds them once declip.side_rows clean rows have come after them; held_ says how many
-  /// of the newest rows wait for that.
-  void follow_clip(bool clipped);
-  /// Rebuilds the held rows' clipped readings where it can (declip.hpp) and lets them be read.
-  void release_clip();
+  void accept(const GyroRow& row);
   void process(size_t index);
   void find_axis();
   /// While the axis is unknown: follows the rests (rows still and reading gravity alone), and at
@@ -226,12 +256,6 @@ class GyroStrideSegmenter : public StepDetector {
   GyroSegmenterSettings settings_;
   GyroRows rows_;
   size_t processed_ = 0;  ///< rows already run through process()
-  /// Rows with a reading at a limit among the newest: from the first of them to the last, the
-  /// clean rows after that, and the two together, the newest rows not yet processed (held for
-  /// the rebuild; see follow_clip()).
-  size_t clip_rows_ = 0;
-  size_t after_rows_ = 0;
-  size_t held_ = 0;
   std::optional<Eigen::Vector3d> axis_;
   std::optional<Eigen::Vector3d> still_g_;  ///< gravity at rest, sensor frame (horizontal prior)
   Eigen::Matrix3d axis_m_ = Eigen::Matrix3d::Zero();  ///< rate second moment while settling

@@ -48,8 +48,6 @@ struct DetectorFlags {
   uint64_t gaps = 0;                   ///< jumps in time larger than the gap limit
   uint64_t bridged_dropouts = 0;       ///< shorter jumps (a few lost samples), bridged
   uint64_t saturated = 0;              ///< samples at full scale
-  uint64_t clipped_rebuilt = 0;        ///< stretches of one axis at full scale, rebuilt (declip)
-  uint64_t clipped_as_read = 0;        ///< ... too long or too near a gap to rebuild, left as read
   uint64_t rejected_strides = 0;       ///< failed the plausibility gates
   uint64_t turn_steps = 0;             ///< contacts found without a forward swing (TurnStepFinder)
   uint64_t ic_from_stride_rhythm = 0;  ///< landings lost in a hole, timed from the strides before
