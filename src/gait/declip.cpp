@@ -8,8 +8,9 @@
 namespace gk {
 namespace {
 
-/// A reading within half a count of the limit is at it (a 16-bit count is limit / 32768).
-constexpr double kAtLimit = 1.0 - 0.5 / 32768.0;
+/// A reading at the largest count of either sign is at the limit: a 16-bit count is
+/// limit / 32768, and the largest positive count, 32767, reads one count under the limit.
+constexpr double kAtLimit = 1.0 - 1.5 / 32768.0;
 
 double& reading(ImuSample& s, int c) { return c < 3 ? s.gyr_rps[c] : s.acc_mps2[c - 3]; }
 double reading(const ImuSample& s, int c) { return c < 3 ? s.gyr_rps[c] : s.acc_mps2[c - 3]; }
