@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <array>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -1056,7 +1057,8 @@ TEST(CsvSession, ReadingsAtTheNamedRangeAreMarkedSaturated) {
              R"({"activity": "running", "sensors": [{"file": "lf.csv", "placement": "left_foot",
                  "accel_range_g": 8, "gyro_range_dps": 500}]})");
   // At +/-500 deg/s a count is 500/32768 deg/s: the largest positive reading is 32767 counts
-  // (499.985), the largest negative -32768 (-500).
+  // (499.985), the largest negative -32768 (-500); a sensor that clips symmetrically stops at
+  // -32767 (-499.985). One count inside either, +/-32766 (+/-499.97), is a reading.
   write_text(dir / "lf.csv",
              "t[s],ax[g],ay[g],az[g],gx[deg/s],gy[deg/s],gz[deg/s]\n"
              "0.00,0,0,1,0,0,0\n"
@@ -1065,13 +1067,35 @@ TEST(CsvSession, ReadingsAtTheNamedRangeAreMarkedSaturated) {
              "0.03,0,0,1,499.99,0,0\n"
              "0.04,0,0,1,0,-500,0\n"
              "0.05,0,0,1,0,0,-499.98\n"
-             "0.06,7.99,0,1,400,0,0\n");
+             "0.06,7.99,0,1,400,0,0\n"
+             "0.07,0,0,1,499.97,-499.97,0\n");
   Warnings w;
   const Session s = read_csv_session(dir, w);
-  ASSERT_EQ(s.sensors[0].samples.size(), 7u);
+  ASSERT_EQ(s.sensors[0].samples.size(), 8u);
   std::vector<bool> marked;
   for (const ImuSample& x : s.sensors[0].samples) marked.push_back(x.saturated);
-  EXPECT_EQ(marked, (std::vector<bool>{false, true, true, true, true, false, false}));
+  EXPECT_EQ(marked, (std::vector<bool>{false, true, true, true, true, true, false, false}));
+}
+
+TEST(Packets, CountsAtEitherLimitMarkTheSampleSaturated) {
+  // The same rule on unpacking: +32767 and -32767 or -32768 counts are at the limit, +/-32766
+  // are readings.
+  pb::SensorPacket p;
+  p.set_t_first_us(0);
+  p.set_sample_period_us(1000);
+  p.set_accel_range_g(8);
+  p.set_gyro_range_dps(500);
+  const std::array<int32_t, 7> gyro_x{0, 32767, -32767, -32768, 32766, -32766, 100};
+  for (int32_t g : gyro_x) {
+    for (int32_t a : {0, 0, 4096}) p.add_accel(a);
+    for (int32_t w : {g, 0, 0}) p.add_gyro(w);
+  }
+  std::vector<ImuSample> out;
+  unpack(p, out);
+  ASSERT_EQ(out.size(), gyro_x.size());
+  std::vector<bool> marked;
+  for (const ImuSample& x : out) marked.push_back(x.saturated);
+  EXPECT_EQ(marked, (std::vector<bool>{false, true, true, true, false, false, false}));
 }
 
 TEST(CsvSession, LargeFileLoadsWhole) {

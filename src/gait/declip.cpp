@@ -5,12 +5,10 @@
 #include <cassert>
 #include <cmath>
 
+#include "packetizer.hpp"
+
 namespace gk {
 namespace {
-
-/// A reading at the largest count of either sign is at the limit: a 16-bit count is
-/// limit / 32768, and the largest positive count, 32767, reads one count under the limit.
-constexpr double kAtLimit = 1.0 - 1.5 / 32768.0;
 
 double& reading(ImuSample& s, int c) { return c < 3 ? s.gyr_rps[c] : s.acc_mps2[c - 3]; }
 double reading(const ImuSample& s, int c) { return c < 3 ? s.gyr_rps[c] : s.acc_mps2[c - 3]; }
@@ -31,7 +29,7 @@ void SampleDeclipper::reset() {
 
 bool SampleDeclipper::at_limit(const ImuSample& s, int c) const {
   const double limit = c < 3 ? (s.has_gyro ? limits_.gyro_rps : 0.0) : limits_.accel_mps2;
-  return limit > 0.0 && std::abs(reading(s, c)) >= kAtLimit * limit;
+  return limit > 0.0 && reading_at_limit(reading(s, c), limit / kFullScaleCounts);
 }
 
 void SampleDeclipper::push(const ImuSample& sample, std::vector<ImuSample>& out) {

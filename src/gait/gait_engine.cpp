@@ -3,8 +3,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <numbers>
 
+#include "packetizer.hpp"
 #include "placement.hpp"
 
 namespace gk {
@@ -47,8 +47,8 @@ constexpr int64_t kShockMinPeriod_us = 1'100;
 
 /// A sensor's full scales in SI units (gyroscope 0 without one).
 FullScale full_scale(const pb::SensorInfo& info) {
-  return {.gyro_rps = static_cast<double>(info.gyro_range_dps()) * std::numbers::pi / 180.0,
-          .accel_mps2 = static_cast<double>(info.accel_range_g()) * kGravity_mps2};
+  return {.gyro_rps = gyro_lsb_rps(info.gyro_range_dps()) * kFullScaleCounts,
+          .accel_mps2 = accel_lsb_mps2(info.accel_range_g()) * kFullScaleCounts};
 }
 
 MergerSettings merger_settings(const pb::SessionHeader& header, MergerSettings s) {

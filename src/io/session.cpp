@@ -35,8 +35,7 @@ using nlohmann::ordered_json;
 
 constexpr std::array<uint32_t, 5> kAccelRangesG{2, 4, 8, 16, 32};
 constexpr std::array<uint32_t, 5> kGyroRangesDps{250, 500, 1000, 2000, 4000};
-// Largest count magnitude that neither clips nor reads back as saturated
-// (unpack flags +32767 and -32768 as the limits).
+// Largest count magnitude that neither clips nor reads back as saturated (count_at_limit).
 constexpr double kUnclippedCounts = 32766.0;
 
 bool range_holds(double max_abs, uint32_t range, double (*lsb)(uint32_t)) {
@@ -392,13 +391,6 @@ int64_t time_us(const CsvFile& csv, size_t col) {
 
 // ---- IMU CSV ------------------------------------------------------------------
 
-/// Whether a reading sits at the limit of its range: it would pack to the largest count of either
-/// sign, as a sensor's own clipped reading does (unpack() marks those counts).
-bool at_full_scale(double value, double lsb) {
-  const double counts = std::round(value / lsb);
-  return counts >= kUnclippedCounts + 1.0 || counts <= -(kUnclippedCounts + 2.0);
-}
-
 /// Marks the samples of a sensor CSV that read at the limit of the sensor's range, as a
 /// recording's are on unpacking: the detectors count them, and a gyro foot's or shank's rebuild
 /// the clipped readings (declip.hpp). A file whose session.json names no range gets the smallest
@@ -409,8 +401,8 @@ void mark_full_scale(SensorStream& stream) {
       stream.info.gyro_range_dps() > 0 ? gyro_lsb_rps(stream.info.gyro_range_dps()) : 0.0;
   for (ImuSample& s : stream.samples) {
     for (Eigen::Index k = 0; k < 3; ++k) {
-      s.saturated = s.saturated || at_full_scale(s.acc_mps2[k], alsb) ||
-                    (s.has_gyro && glsb > 0.0 && at_full_scale(s.gyr_rps[k], glsb));
+      s.saturated = s.saturated || reading_at_limit(s.acc_mps2[k], alsb) ||
+                    (s.has_gyro && glsb > 0.0 && reading_at_limit(s.gyr_rps[k], glsb));
     }
   }
 }

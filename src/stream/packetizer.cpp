@@ -9,8 +9,6 @@
 namespace gk {
 namespace {
 
-constexpr double kFullScaleCounts = 32768.0;
-
 int32_t quantize(double value, double lsb, bool& saturated) {
   const double counts = std::round(value / lsb);
   if (!(counts > -kFullScaleCounts)) {  // also catches NaN
@@ -23,8 +21,6 @@ int32_t quantize(double value, double lsb, bool& saturated) {
   }
   return static_cast<int32_t>(counts);
 }
-
-bool at_limit(int32_t c) { return c <= -32768 || c >= 32767; }
 
 }  // namespace
 
@@ -108,11 +104,11 @@ void unpack(const pb::SensorPacket& packet, std::vector<ImuSample>& out) {
     for (int k = 0; k < 3; ++k) {
       const int32_t a = packet.accel(3 * i + k);
       s.acc_mps2[k] = a * alsb;
-      s.saturated = s.saturated || at_limit(a);
+      s.saturated = s.saturated || count_at_limit(a);
       if (gyro) {
         const int32_t g = packet.gyro(3 * i + k);
         s.gyr_rps[k] = g * glsb;
-        s.saturated = s.saturated || at_limit(g);
+        s.saturated = s.saturated || count_at_limit(g);
       }
     }
     out.push_back(s);

@@ -1,6 +1,7 @@
 // Conversion between SI samples and the int16 FIFO packets of the schema.
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <vector>
 
@@ -18,9 +19,23 @@ struct PacketizerSettings {
   uint32_t samples_per_packet = 20;
 };
 
+/// Counts from zero to an int16 full scale: a reading of exactly the full scale would be this many.
+inline constexpr double kFullScaleCounts = 32768.0;
+
 /// Scale of one int16 count in SI units.
 double accel_lsb_mps2(uint32_t range_g);
 double gyro_lsb_rps(uint32_t range_dps);
+
+/// Whether a count sits at the limit of its range, as a clipped reading does: 32767, the largest
+/// positive count (one under the limit), and -32767 or -32768 (some sensors clip their negative
+/// side at -32767 to keep the range symmetric). The one definition of clipped readings: packets
+/// on unpacking, sensor CSVs (io/session.cpp) and the declip stage (gait/declip.cpp) all use it.
+constexpr bool count_at_limit(int32_t c) { return c >= 32767 || c <= -32767; }
+
+/// Whether a reading in SI units, one count being `lsb`, rounds to a count at the limit.
+inline bool reading_at_limit(double value, double lsb) {
+  return std::abs(value) >= (32767.0 - 0.5) * lsb;
+}
 
 /// Turns a sample stream into packets as a FIFO would deliver them. Samples
 /// whose spacing departs from the nominal period are carried exactly through
