@@ -5,6 +5,7 @@
 #include <benchmark/benchmark.h>
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <queue>
 #include <tuple>
@@ -26,12 +27,18 @@ struct Run {
   std::vector<Tagged> samples;
 };
 
-// Both feet at 1 kHz through one stretch (30 s: 60k samples), interleaved by time.
-Run simulate_feet(const gk::sim::Stretch& stretch) {
+// Both feet at 1 kHz through one stretch (30 s: 60k samples), interleaved by time; the sensors at
+// the simulator's default full scales (which a foot does not reach), or at the ranges given.
+Run simulate_feet(const gk::sim::Stretch& stretch, uint32_t gyro_range_dps = 0,
+                  uint32_t accel_range_g = 0) {
   gk::sim::SimSettings s;
   s.seed = 11;
   s.runner.schedule = {stretch};
   s.sensors = gk::sim::feet_sensors(1000.0);
+  for (gk::sim::SensorSettings& sensor : s.sensors) {
+    if (gyro_range_dps > 0) sensor.gyro_range_dps = gyro_range_dps;
+    if (accel_range_g > 0) sensor.accel_range_g = accel_range_g;
+  }
   const gk::sim::SimResult sim = gk::sim::simulate(s);
   Run r;
   r.header = sim.session.header;
@@ -56,6 +63,13 @@ Run simulate_feet(const gk::sim::Stretch& stretch) {
 // 30 s of running: about 85 steps per side.
 const Run& simulated_run() {
   static const Run run = simulate_feet({gk::sim::Activity::kRun, 30.0, 3.2, 170.0});
+  return run;
+}
+
+// The same run read by sensors left at +/-500 deg/s and +/-8 g: each foot's swing and push-off
+// clip twice a stride, so every sample passes the declip stage (gait/declip.hpp).
+const Run& simulated_clipped_run() {
+  static const Run run = simulate_feet({gk::sim::Activity::kRun, 30.0, 3.2, 170.0}, 500, 8);
   return run;
 }
 
@@ -95,6 +109,12 @@ void BM_EngineDetectorsOnly(benchmark::State& state) {
   run_engine(state, settings);
 }
 BENCHMARK(BM_EngineDetectorsOnly)->Unit(benchmark::kMillisecond);
+
+// The whole engine on feet whose readings clip: the declip stage's cost on top of BM_Engine.
+void BM_EngineClipping(benchmark::State& state) {
+  run_engine(state, gk::EngineSettings{}, simulated_clipped_run());
+}
+BENCHMARK(BM_EngineClipping)->Unit(benchmark::kMillisecond);
 
 // The whole engine while the runner stands (before a run, at a traffic light).
 void BM_EngineStanding(benchmark::State& state) {

@@ -2622,6 +2622,44 @@ TEST(BadInput, LatePacketsAddNoJointMotion) {
 }
 
 /// A foot detector's settings for the first sensor of a simulated session.
+// Of one foot's steps from `from_us` on: how many lie within 30 ms of a true contact of that
+// foot, and how many true contacts from one second after from_us to one second before the end
+// have no step within 30 ms (a foot whose sign was reversed at from_us times its contacts right
+// from there on).
+struct StepsAfter {
+  size_t steps = 0;
+  size_t on_contacts = 0;
+  size_t contacts_missed = 0;
+};
+StepsAfter steps_after(const std::vector<DetectedStep>& steps, const sim::SimResult& r,
+                       int64_t from_us) {
+  constexpr int64_t kTol_us = 30'000;
+  const pb::Side side = side_of(r.session.sensors[0].info.placement());
+  std::vector<int64_t> truth;
+  for (const TruthEvent& e : *r.truth.events) {
+    if (e.side == side) truth.push_back(static_cast<int64_t>(std::llround(e.ic_s * 1e6)));
+  }
+  const auto near = [&](int64_t t_us, const auto& ts) {
+    return std::any_of(ts.begin(), ts.end(),
+                       [&](int64_t u) { return std::llabs(u - t_us) <= kTol_us; });
+  };
+  std::vector<int64_t> found;
+  StepsAfter out;
+  for (const DetectedStep& st : steps) {
+    if (st.ic_us < from_us) continue;
+    ++out.steps;
+    found.push_back(st.ic_us);
+    if (near(st.ic_us, truth)) ++out.on_contacts;
+  }
+  const int64_t end_us = r.session.sensors[0].samples.back().t_us;
+  for (int64_t t : truth) {
+    if (t >= from_us + 1'000'000 && t <= end_us - 1'000'000 && !near(t, found)) {
+      ++out.contacts_missed;
+    }
+  }
+  return out;
+}
+
 FootDetectorSettings first_foot_settings(const sim::SimResult& r) {
   FootDetectorSettings fs;
   fs.segmenter.placement = r.session.sensors[0].info.placement();
@@ -2631,44 +2669,67 @@ FootDetectorSettings first_foot_settings(const sim::SimResult& r) {
 
 // The first-stride decision (GyroSegmenterSettings::axis_from_first_stride) rests on the stride's
 // path, in a right-handed sensor frame; the stances after it check it. A sensor whose axes are
-// mirrored (one axis negated: a left-handed frame) turns the path's test around, and the stances
-// say so.
+// mirrored (one axis negated: a left-handed frame) turns the path's test around; the stances say
+// so, and three of them in a row reverse the sign, after which the contacts are found.
 TEST(FootPitchSign, AFirstStrideDecisionIsCheckedByTheStancesAfterIt) {
   sim::SimSettings s;
   s.seed = 809;
   s.runner.schedule = {{Activity::kStand, 3.0, 0.0, 0.0}, {Activity::kWalk, 30.0, 1.4, 110.0}};
   s.sensors = sim::feet_sensors(kRate_hz);
   const sim::SimResult r = sim::simulate(s);
+  struct Run {
+    DetectorFlags flags;
+    std::vector<DetectedStep> steps;
+  };
   const auto run = [&](bool mirrored) {
     FootStepDetector d(first_foot_settings(r));
-    size_t steps = 0;
+    Run out;
+    const auto take = [&] {
+      for (const DetectedStep& st : d.take()) out.steps.push_back(st);
+    };
     for (ImuSample smp : r.session.sensors[0].samples) {
       if (mirrored) {
         smp.acc_mps2.y() = -smp.acc_mps2.y();
         smp.gyr_rps.y() = -smp.gyr_rps.y();
       }
       d.push(smp);
-      steps += d.take().size();
+      take();
     }
     d.finish();
-    steps += d.take().size();
+    take();
+    out.flags = d.flags();
     std::printf(
-        "[sign] %s: first-stride decision at %.2f s, %llu agree / %llu contradict, %zu steps\n",
+        "[sign] %s: first-stride decision at %.2f s, %llu agree / %llu contradict, reversed at "
+        "%.2f s (%llu / %llu after it), %zu steps\n",
         mirrored ? "mirrored" : "as simulated",
-        static_cast<double>(d.flags().first_stride_axis_t_us) * 1e-6,
-        static_cast<unsigned long long>(d.flags().first_stride_confirmed),
-        static_cast<unsigned long long>(d.flags().first_stride_contradicted), steps);
-    return d.flags();
+        static_cast<double>(out.flags.first_stride_axis_t_us) * 1e-6,
+        static_cast<unsigned long long>(out.flags.first_stride_confirmed),
+        static_cast<unsigned long long>(out.flags.first_stride_contradicted),
+        static_cast<double>(out.flags.sign_reversed_t_us) * 1e-6,
+        static_cast<unsigned long long>(out.flags.reversed_sign_confirmed),
+        static_cast<unsigned long long>(out.flags.reversed_sign_contradicted), out.steps.size());
+    return out;
   };
-  const DetectorFlags right = run(false);
-  ASSERT_GE(right.first_stride_axis_t_us, 0);
-  EXPECT_LT(right.first_stride_axis_t_us, 6'000'000);
-  EXPECT_GE(right.first_stride_confirmed, 3u);
-  EXPECT_EQ(right.first_stride_contradicted, 0u);
-  const DetectorFlags mirrored = run(true);
-  ASSERT_GE(mirrored.first_stride_axis_t_us, 0);
-  EXPECT_GE(mirrored.first_stride_contradicted, 3u);
-  EXPECT_EQ(mirrored.first_stride_confirmed, 0u);
+  const Run right = run(false);
+  ASSERT_GE(right.flags.first_stride_axis_t_us, 0);
+  EXPECT_LT(right.flags.first_stride_axis_t_us, 6'000'000);
+  EXPECT_GE(right.flags.first_stride_confirmed, 3u);
+  EXPECT_EQ(right.flags.first_stride_contradicted, 0u);
+  EXPECT_EQ(right.flags.sign_reversed_t_us, -1);
+  const Run mirrored = run(true);
+  ASSERT_GE(mirrored.flags.first_stride_axis_t_us, 0);
+  EXPECT_GE(mirrored.flags.first_stride_contradicted, 3u);
+  EXPECT_EQ(mirrored.flags.first_stride_confirmed, 0u);
+  // Reversed after those three stances, and borne out by the stances after it.
+  ASSERT_GE(mirrored.flags.sign_reversed_t_us, mirrored.flags.first_stride_axis_t_us);
+  EXPECT_LT(mirrored.flags.sign_reversed_t_us, mirrored.flags.first_stride_axis_t_us + 5'000'000);
+  EXPECT_GE(mirrored.flags.reversed_sign_confirmed, 3u);
+  EXPECT_EQ(mirrored.flags.reversed_sign_contradicted, 0u);
+  // From the reversal on, the steps are the contacts (before it, they were timed at mid-swing).
+  const StepsAfter after = steps_after(mirrored.steps, r, mirrored.flags.sign_reversed_t_us);
+  EXPECT_GE(after.steps, 20u);
+  EXPECT_EQ(after.on_contacts, after.steps);
+  EXPECT_EQ(after.contacts_missed, 0u);
   // The engine's warning names the foot and the mirrored frame as the likely cause.
   Session mirrored_session = r.session;
   for (ImuSample& smp : mirrored_session.sensors[0].samples) {
@@ -2678,8 +2739,17 @@ TEST(FootPitchSign, AFirstStrideDecisionIsCheckedByTheStancesAfterIt) {
   const std::string foot(placement_name(r.session.sensors[0].info.placement()));
   const std::vector<std::string> warnings =
       analyze_gait(mirrored_session, EngineSettings{}).warnings;
-  EXPECT_TRUE(has_warning(warnings, foot, {"first stride's path"}, std::nullopt));
+  EXPECT_TRUE(has_warning(warnings, foot, {"first stride's path", "reversed at"}, std::nullopt));
   EXPECT_TRUE(has_warning(warnings, foot, {"mirrored"}, std::nullopt));
+  // The reversal rereads rows the engine had already ruled on: streamed sample by sample, both
+  // feet, the steps still leave in order and are the batch's.
+  const GaitAnalysis batch = analyze_gait(mirrored_session);
+  GaitEngine engine(engine_header(mirrored_session));
+  const Streamed live = stream_by_time(engine, mirrored_session);
+  EXPECT_TRUE(batch.steps == live.steps);
+  for (size_t i = 1; i < live.steps.size(); ++i) {
+    EXPECT_LE(live.steps[i - 1].event.ic_us, live.steps[i].event.ic_us) << i;
+  }
   EXPECT_FALSE(has_warning(analyze_gait(r.session, EngineSettings{}).warnings, foot,
                            {"first stride's path"}, std::nullopt));
 }
@@ -2703,32 +2773,52 @@ TEST(FootPitchSign, AThinDecisionIsCheckedByTheStancesAfterIt) {
     fs.segmenter.axis_from_first_stride = false;  // the stillness rule alone
     FootStepDetector d(fs);
     const double negate_to_s = fs.segmenter.sign_wait_max_s * 2.0 + 1.0;
+    std::vector<DetectedStep> steps;
+    const auto take = [&] {
+      for (const DetectedStep& st : d.take()) steps.push_back(st);
+    };
     for (ImuSample smp : r.session.sensors[0].samples) {
       if (negate_start && static_cast<double>(smp.t_us) * 1e-6 < negate_to_s) {
         smp.gyr_rps = -smp.gyr_rps;
       }
       d.push(smp);
-      (void)d.take();
+      take();
     }
     d.finish();
-    return d.flags();
+    take();
+    return std::make_pair(d.flags(), steps);
   };
-  const DetectorFlags right = run(false);
-  const DetectorFlags wrong = run(true);
+  const auto [right, right_steps] = run(false);
+  const auto [wrong, wrong_steps] = run(true);
   std::printf(
-      "[sign] thin decision at %.1f s: %llu agree / %llu contradict; negated start: %llu / %llu\n",
+      "[sign] thin decision at %.1f s: %llu agree / %llu contradict; negated start: %llu / %llu, "
+      "reversed at %.1f s, %llu / %llu after it\n",
       static_cast<double>(right.thin_sign_t_us) * 1e-6,
       static_cast<unsigned long long>(right.thin_sign_confirmed),
       static_cast<unsigned long long>(right.thin_sign_contradicted),
       static_cast<unsigned long long>(wrong.thin_sign_confirmed),
-      static_cast<unsigned long long>(wrong.thin_sign_contradicted));
+      static_cast<unsigned long long>(wrong.thin_sign_contradicted),
+      static_cast<double>(wrong.sign_reversed_t_us) * 1e-6,
+      static_cast<unsigned long long>(wrong.reversed_sign_confirmed),
+      static_cast<unsigned long long>(wrong.reversed_sign_contradicted));
   ASSERT_GE(right.thin_sign_t_us, 0);
   EXPECT_GT(right.thin_sign_confirmed, 10u);
   EXPECT_LE(right.thin_sign_contradicted, 1u);
+  EXPECT_EQ(right.sign_reversed_t_us, -1);
   ASSERT_GE(wrong.thin_sign_t_us, 0);
-  // The stances still inside the negated stretch agree with the wrong sign.
-  EXPECT_GT(wrong.thin_sign_contradicted, 10u);
-  EXPECT_GT(wrong.thin_sign_contradicted, 3 * wrong.thin_sign_confirmed);
+  // The stances still inside the negated stretch agree with the wrong sign; the first three after
+  // it contradict it in a row and reverse it, and every stance after that agrees.
+  EXPECT_GE(wrong.thin_sign_confirmed, 1u);
+  EXPECT_EQ(wrong.thin_sign_contradicted, 3u);
+  const double negated_to_s = first_foot_settings(r).segmenter.sign_wait_max_s * 2.0 + 1.0;
+  ASSERT_GE(wrong.sign_reversed_t_us, static_cast<int64_t>(negated_to_s * 1e6));
+  EXPECT_LT(wrong.sign_reversed_t_us, static_cast<int64_t>((negated_to_s + 5.0) * 1e6));
+  EXPECT_GT(wrong.reversed_sign_confirmed, 10u);
+  EXPECT_EQ(wrong.reversed_sign_contradicted, 0u);
+  const StepsAfter after = steps_after(wrong_steps, r, wrong.sign_reversed_t_us);
+  EXPECT_GE(after.steps, 20u);
+  EXPECT_EQ(after.on_contacts, after.steps);
+  EXPECT_EQ(after.contacts_missed, 0u);
   // And the engine's warning says so, naming the foot.
   EngineSettings forced;
   forced.foot.segmenter.sign_min_votes = 1000;
@@ -2740,8 +2830,8 @@ TEST(FootPitchSign, AThinDecisionIsCheckedByTheStancesAfterIt) {
       smp.gyr_rps = -smp.gyr_rps;
   }
   const std::string foot(placement_name(r.session.sensors[0].info.placement()));
-  EXPECT_TRUE(
-      has_warning(analyze_gait(negated, forced).warnings, foot, {"contradict"}, std::nullopt));
+  EXPECT_TRUE(has_warning(analyze_gait(negated, forced).warnings, foot,
+                          {"contradicted", "reversed at"}, std::nullopt));
   EXPECT_TRUE(
       has_warning(analyze_gait(r.session, forced).warnings, foot, {"agree with it"}, std::nullopt));
   // Without the forced fallback this walk decides on two clear stances.

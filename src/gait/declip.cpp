@@ -16,7 +16,11 @@ double reading(const ImuSample& s, int c) { return c < 3 ? s.gyr_rps[c] : s.acc_
 }  // namespace
 
 SampleDeclipper::SampleDeclipper(const FullScale& limits, const DeclipSettings& settings)
-    : limits_(limits), settings_(settings) {
+    : limits_(limits),
+      settings_(settings),
+      gyro_lsb_rps_(limits.gyro_rps / kFullScaleCounts),
+      accel_lsb_mps2_(limits.accel_mps2 / kFullScaleCounts),
+      buf_(64) {
   assert(settings.side_samples >= 2);
 }
 
@@ -28,12 +32,13 @@ void SampleDeclipper::reset() {
 }
 
 bool SampleDeclipper::at_limit(const ImuSample& s, int c) const {
-  const double limit = c < 3 ? (s.has_gyro ? limits_.gyro_rps : 0.0) : limits_.accel_mps2;
-  return limit > 0.0 && reading_at_limit(reading(s, c), limit / kFullScaleCounts);
+  const double lsb = c < 3 ? (s.has_gyro ? gyro_lsb_rps_ : 0.0) : accel_lsb_mps2_;
+  return lsb > 0.0 && reading_at_limit(reading(s, c), lsb);
 }
 
 void SampleDeclipper::push(const ImuSample& sample, std::vector<ImuSample>& out) {
   assert(sample.t_us > newest_t_us());
+  if (buf_.full()) buf_.set_capacity(2 * buf_.capacity());
   buf_.push_back(sample);
   if (sample.saturated) {
     // A second clip among the samples that were to close the first: one hold.
@@ -66,7 +71,8 @@ void SampleDeclipper::release(std::vector<ImuSample>& out) {
       while (e < buf_.size() && at_limit(buf_[e], c)) ++e;
       // [b, e): one stretch of this axis at its limit, and its clean neighbours of that axis
       // within max_run_s: n before it (the samples kept, or held before it) and n after it.
-      std::vector<size_t> side;
+      std::vector<size_t>& side = side_;
+      side.clear();
       for (size_t i = b; i-- > 0 && side.size() < n && buf_[b].t_us - buf_[i].t_us <= span_us;) {
         if (!at_limit(buf_[i], c)) side.push_back(i);
       }

@@ -19,9 +19,9 @@
 // so a sensor that never clips pays nothing.
 #pragma once
 
+#include <boost/circular_buffer.hpp>
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <vector>
 
 #include "sample.hpp"
@@ -76,8 +76,15 @@ class SampleDeclipper {
 
   FullScale limits_;
   DeclipSettings settings_;
-  /// The last side_samples samples passed on, then the held ones (the newest held_).
-  std::deque<ImuSample> buf_;
+  /// One count of each sensor (0 = unknown), for reading_at_limit.
+  double gyro_lsb_rps_ = 0.0;
+  double accel_lsb_mps2_ = 0.0;
+  /// The last side_samples samples passed on, then the held ones (the newest held_). A ring that
+  /// doubles when full: every sample of a clipping sensor passes through it, and a deque
+  /// allocated and freed a block every few samples.
+  boost::circular_buffer<ImuSample> buf_;
+  /// Scratch for release(): the clean neighbours of one stretch.
+  std::vector<size_t> side_;
   size_t held_ = 0;
   size_t after_ = 0;  ///< clean samples held after the last clipped one
   DeclipCounts counts_;

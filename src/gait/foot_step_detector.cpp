@@ -64,6 +64,14 @@ void FootStepDetector::reset() {
   placement_.reset();
 }
 
+void FootStepDetector::on_sign_reversed() {
+  // The mid-stance, the landing lags and the placement's pooled lag were all taken on cycles cut
+  // at stance peaks.
+  last_midstance_us_.reset();
+  ic_offsets_us_.clear();
+  placement_.reset();
+}
+
 void FootStepDetector::push(const ImuSample& sample) {
   GyroStrideSegmenter::push(sample);
   if (!settings_.find_turn_steps) return;

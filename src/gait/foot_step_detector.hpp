@@ -68,6 +68,7 @@ class FootStepDetector final : public GyroStrideSegmenter {
  protected:
   std::optional<DetectedStep> analyze(const StrideSpan& span) override;
   double context_s() const override { return 0.5 * settings_.segmenter.max_stride_s; }
+  void on_sign_reversed() override;
 
  private:
   /// Keeps the turn-step proposals the segmenter did not cover, once it can

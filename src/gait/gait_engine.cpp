@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <string_view>
 
 #include "packetizer.hpp"
 #include "placement.hpp"
@@ -49,6 +50,20 @@ constexpr int64_t kShockMinPeriod_us = 1'100;
 FullScale full_scale(const pb::SensorInfo& info) {
   return {.gyro_rps = gyro_lsb_rps(info.gyro_range_dps()) * kFullScaleCounts,
           .accel_mps2 = accel_lsb_mps2(info.accel_range_g()) * kFullScaleCounts};
+}
+
+/// A foot's swing direction decided on thin evidence and reversed by the stances after it
+/// (GyroSegmenterSettings::sign_reverse_votes): what the steps before the reversal are worth, and
+/// whether the stances since bear the reversal out.
+std::string reversal_warning(const std::string& decided, const DetectorFlags& f, uint64_t confirmed,
+                             uint64_t contradicted, std::string_view cause) {
+  return fmt::format(
+      "{}, and {} of the {} stances checked after it contradicted it, so it was reversed at "
+      "{:.1f} s: this foot's contacts before then were probably timed at mid-swing; {} of the {} "
+      "stances seen since agree with the reversed direction{}",
+      decided, contradicted, confirmed + contradicted,
+      static_cast<double>(f.sign_reversed_t_us) * 1e-6, f.reversed_sign_confirmed,
+      f.reversed_sign_confirmed + f.reversed_sign_contradicted, cause);
 }
 
 MergerSettings merger_settings(const pb::SessionHeader& header, MergerSettings s) {
@@ -561,7 +576,10 @@ std::vector<std::string> GaitEngine::warnings() const {
       const std::string decided = fmt::format(
           "{}: the foot's swing direction was decided at {:.1f} s on fewer than two clear stances",
           name, static_cast<double>(f.thin_sign_t_us) * 1e-6);
-      if (f.thin_sign_contradicted > f.thin_sign_confirmed) {
+      if (f.sign_reversed_t_us >= 0) {
+        out.push_back(
+            reversal_warning(decided, f, f.thin_sign_confirmed, f.thin_sign_contradicted, ""));
+      } else if (f.thin_sign_contradicted > f.thin_sign_confirmed) {
         out.push_back(fmt::format(
             "{} and {} of the {} stances seen later contradict it: this foot's contacts are "
             "probably timed at mid-swing; re-check the sensor or analyse a longer recording",
@@ -572,7 +590,16 @@ std::vector<std::string> GaitEngine::warnings() const {
                                   f.thin_sign_confirmed + f.thin_sign_contradicted));
       }
     }
-    if (f.first_stride_axis_t_us >= 0 && f.first_stride_contradicted > f.first_stride_confirmed) {
+    if (f.first_stride_axis_t_us >= 0 && f.sign_reversed_t_us >= 0) {
+      out.push_back(reversal_warning(
+          fmt::format("{}: the foot's swing direction was decided at {:.1f} s on its first "
+                      "stride's path",
+                      name, static_cast<double>(f.first_stride_axis_t_us) * 1e-6),
+          f, f.first_stride_confirmed, f.first_stride_contradicted,
+          " (a sensor whose axes are mirrored, left-handed, misleads the path's test: re-check "
+          "it)"));
+    } else if (f.first_stride_axis_t_us >= 0 &&
+               f.first_stride_contradicted > f.first_stride_confirmed) {
       // Decided on the path of the foot's first stride between two rests, which went along the
       // direction the swing makes forward; the stances after it say otherwise.
       out.push_back(fmt::format(

@@ -184,6 +184,8 @@ void GyroStrideSegmenter::reset() {
   head_pending_ = true;
   tail_closed_ = false;
   last_emitted_ic_us_.reset();
+  horizon_floor_us_ = INT64_MIN;
+  contradicting_run_ = 0;
   ready_.clear();
   flags_ = {};
 }
@@ -214,7 +216,7 @@ int64_t GyroStrideSegmenter::horizon_us() const {
     const int64_t head_end_us = last_peak_ && !tail_closed_ ? last_peak_t_us_ : next_mid_swing_us;
     if (stretch_start_us_ > head_end_us - max_stride_us_) h = std::min(h, rows_.front().t_us);
   }
-  return std::max(h, emitted);
+  return std::max({h, emitted, horizon_floor_us_});
 }
 
 int64_t GyroStrideSegmenter::undecided_horizon_us() const {
@@ -668,6 +670,8 @@ void GyroStrideSegmenter::emit(const StrideSpan& span) {
     // Cycles around a stop (the tail before it, the head after it) can see
     // the same contact; one foot cannot land twice within a stance.
     if (last_emitted_ic_us_ && step->ic_us < *last_emitted_ic_us_ + kMinContactSpacing_us) return;
+    // Before the horizon promised when the sign was reversed: it would come out of order.
+    if (step->ic_us < horizon_floor_us_) return;
     last_emitted_ic_us_ = step->ic_us;
     step->after_gap = after_gap_;
     after_gap_ = false;
@@ -765,8 +769,7 @@ void GyroStrideSegmenter::on_peak(size_t k) {
     // A sign decided on thin evidence is checked against every stance that
     // follows, so the warning can say whether the walk bore it out.
     const int v = stance_votes(rows_, *last_peak_, k + 1, *axis_, 0.3 * rows_[k].p);
-    if (v > 0) ++flags_.thin_sign_confirmed;
-    if (v < 0) ++flags_.thin_sign_contradicted;
+    if (check_sign(v, flags_.thin_sign_confirmed, flags_.thin_sign_contradicted)) return;
   }
   if (first_stride_checks_left_ > 0 && last_peak_) {
     // A sign decided on one stride's path is checked against the stances of the next few cycles,
@@ -774,8 +777,7 @@ void GyroStrideSegmenter::on_peak(size_t k) {
     // stance: the check scans the cycle's rows).
     --first_stride_checks_left_;
     const int v = stance_votes(rows_, *last_peak_, k + 1, *axis_, 0.3 * rows_[k].p);
-    if (v > 0) ++flags_.first_stride_confirmed;
-    if (v < 0) ++flags_.first_stride_contradicted;
+    if (check_sign(v, flags_.first_stride_confirmed, flags_.first_stride_contradicted)) return;
   }
   if (axis_m_moving_s_ < settings_.axis_settle_moving_s) {
     // Settling: the axis was found on the least motion that holds a couple
@@ -819,6 +821,49 @@ void GyroStrideSegmenter::on_peak(size_t k) {
   tail_closed_ = false;
   min_since_peak_ = rows_[k].p;
   trim();
+}
+
+bool GyroStrideSegmenter::check_sign(int vote, uint64_t& confirmed, uint64_t& contradicted) {
+  const bool reversed = flags_.sign_reversed_t_us >= 0;
+  uint64_t& yes = reversed ? flags_.reversed_sign_confirmed : confirmed;
+  uint64_t& no = reversed ? flags_.reversed_sign_contradicted : contradicted;
+  if (vote > 0) {
+    ++yes;
+    contradicting_run_ = 0;
+  }
+  if (vote < 0) {
+    ++no;
+    ++contradicting_run_;
+  }
+  if (reversed || settings_.sign_reverse_votes <= 0 ||
+      contradicting_run_ < settings_.sign_reverse_votes) {
+    return false;
+  }
+  reverse_sign();
+  return true;
+}
+
+void GyroStrideSegmenter::reverse_sign() {
+  // The sign was taken on a walk's first stride or two (a stance vote that the gait initiation or
+  // a turn got wrong, a mirrored sensor's path), and the stances since say the other lobe is the
+  // swing: every contact until now was timed at mid-swing, and every one after would be. The
+  // mid-swings just taken were stance peaks, so the peak state starts afresh, as at the axis'
+  // decision, and the buffered rows are read again with the other sign; the stride's length and
+  // the axis itself (its direction up to sign) are kept.
+  horizon_floor_us_ = horizon_us();
+  flags_.sign_reversed_t_us = rows_.back().t_us;
+  axis_ = -*axis_;
+  for (GyroRow& r : rows_) r.p = r.w.dot(*axis_);
+  last_peak_.reset();
+  candidate_.reset();
+  min_since_peak_ = 0.0;
+  recent_peaks_.clear();
+  recent_peak_median_ = 0.0;
+  head_pending_ = true;
+  tail_closed_ = false;
+  if (flags_.first_stride_axis_t_us >= 0) first_stride_checks_left_ = kFirstStrideChecks;
+  processed_ = 0;  // accept() runs process() over the rows again
+  on_sign_reversed();
 }
 
 void GyroStrideSegmenter::note_stride(int64_t stride_us) {

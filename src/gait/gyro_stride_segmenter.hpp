@@ -77,6 +77,13 @@ struct GyroSegmenterSettings {
   /// cycles check the decision (DetectorFlags::first_stride_confirmed). The path is read in a
   /// right-handed frame: a sensor whose axes are mirrored fools it, and those stances say so.
   bool axis_from_first_stride = false;
+  /// A sign decided on thin evidence (the fallback past sign_wait_max_s, or one stride's path) is
+  /// reversed once this many stances in a row, checked after it, contradict it (none agreeing in
+  /// between): the rows still buffered are read again with the other sign and the contacts from
+  /// then on are timed on the right lobe (DetectorFlags::sign_reversed_t_us). Once only. 0 =
+  /// never. (A run rather than a net count: a sensor that turned over after the decision, or a
+  /// decision borne out by its first stances and contradicted by all after, is reversed as soon.)
+  int sign_reverse_votes = 3;
   double first_stride_min_m = 0.3;
   double first_stride_max_angle_deg = 25.0;
   double axis_follow_rate = 0.1;  ///< per-stride update of the axis (slow slips)
@@ -190,6 +197,9 @@ class GyroStrideSegmenter : public StepDetector {
   virtual std::optional<DetectedStep> analyze(const StrideSpan& span) = 0;
   /// How many rows before the previous MS the subclass needs kept.
   virtual double context_s() const { return 0.1; }
+  /// The swing's sign was reversed (GyroSegmenterSettings::sign_reverse_votes): what the subclass
+  /// learned from the cycles before was learned on the wrong lobe.
+  virtual void on_sign_reversed() {}
 
   const GyroSegmenterSettings& settings() const { return settings_; }
   /// A step between two rows longer than this is a dropout (bridged up to
@@ -252,6 +262,11 @@ class GyroStrideSegmenter : public StepDetector {
   /// The full cycle between two mid-swings (row indices).
   StrideSpan cycle(size_t begin, size_t end) const;
   void note_stride(int64_t stride_us);
+  /// Counts one checked stance's vote on a thin sign (confirmed, contradicted: the flags of the
+  /// decision) and reverses the sign where the votes against it reach sign_reverse_votes.
+  /// Returns true when it reversed: the peak that was being handled was a stance's.
+  bool check_sign(int vote, uint64_t& confirmed, uint64_t& contradicted);
+  void reverse_sign();
 
   GyroSegmenterSettings settings_;
   GyroRows rows_;
@@ -293,6 +308,11 @@ class GyroStrideSegmenter : public StepDetector {
   bool head_pending_ = true;  ///< contact before the first MS not yet looked at
   bool tail_closed_ = false;  ///< contact after the last MS already decided
   std::optional<int64_t> last_emitted_ic_us_;
+  /// The horizon when the sign was reversed: it was promised, so the horizon stays at or after
+  /// it and contacts the re-read rows find before it are dropped.
+  int64_t horizon_floor_us_ = INT64_MIN;
+  /// Checked stances in a row (stances without a vote not counted) that contradict a thin sign.
+  int contradicting_run_ = 0;
   std::optional<size_t> candidate_;
   double candidate_p_ = 0.0;  ///< its pitch rate and time (cached)
   int64_t candidate_t_us_ = 0;

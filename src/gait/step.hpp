@@ -131,6 +131,12 @@ struct DetectorFlags {
   int64_t thin_sign_t_us = -1;
   uint64_t thin_sign_confirmed = 0;     ///< later stances that agree with it ...
   uint64_t thin_sign_contradicted = 0;  ///< ... and that do not
+  /// When the stances after a thin sign (either kind above) contradicted it enough that it was
+  /// reversed (GyroSegmenterSettings::sign_reverse_votes), -1 if never; the counts above stop
+  /// there, and the stances checked after it go here.
+  int64_t sign_reversed_t_us = -1;
+  uint64_t reversed_sign_confirmed = 0;
+  uint64_t reversed_sign_contradicted = 0;
 
   bool operator==(const DetectorFlags&) const = default;
 };
