@@ -171,11 +171,7 @@ void GyroStrideSegmenter::reset() {
   last_rest_.reset();
   fast_since_rest_ = false;
   first_stride_checks_left_ = 0;
-  last_peak_.reset();
-  candidate_.reset();
-  min_since_peak_ = 0.0;
-  recent_peaks_.clear();
-  recent_peak_median_ = 0.0;
+  clear_peaks();
   last_t_us_ = INT64_MIN;
   stretch_start_us_ = INT64_MIN;
   after_gap_ = false;
@@ -854,16 +850,20 @@ void GyroStrideSegmenter::reverse_sign() {
   flags_.sign_reversed_t_us = rows_.back().t_us;
   axis_ = -*axis_;
   for (GyroRow& r : rows_) r.p = r.w.dot(*axis_);
-  last_peak_.reset();
-  candidate_.reset();
-  min_since_peak_ = 0.0;
-  recent_peaks_.clear();
-  recent_peak_median_ = 0.0;
+  clear_peaks();
   head_pending_ = true;
   tail_closed_ = false;
   if (flags_.first_stride_axis_t_us >= 0) first_stride_checks_left_ = kFirstStrideChecks;
   processed_ = 0;  // accept() runs process() over the rows again
   on_sign_reversed();
+}
+
+void GyroStrideSegmenter::clear_peaks() {
+  last_peak_.reset();
+  candidate_.reset();
+  min_since_peak_ = 0.0;
+  recent_peaks_.clear();
+  recent_peak_median_ = 0.0;
 }
 
 void GyroStrideSegmenter::note_stride(int64_t stride_us) {

@@ -267,6 +267,8 @@ class GyroStrideSegmenter : public StepDetector {
   /// Returns true when it reversed: the peak that was being handled was a stance's.
   bool check_sign(int vote, uint64_t& confirmed, uint64_t& contradicted);
   void reverse_sign();
+  /// Forgets the mid-swings seen: the last, the candidate and the recent peaks' level.
+  void clear_peaks();
 
   GyroSegmenterSettings settings_;
   GyroRows rows_;
