@@ -1075,6 +1075,19 @@ TEST(CsvSession, ReadingsAtTheNamedRangeAreMarkedSaturated) {
   std::vector<bool> marked;
   for (const ImuSample& x : s.sensors[0].samples) marked.push_back(x.saturated);
   EXPECT_EQ(marked, (std::vector<bool>{false, true, true, true, true, true, false, false}));
+  // Readings at the limit are what a clipping sensor reads: marked, not a wrong range. One beyond
+  // it (more than half a count) is, and the warning says to check the range.
+  for (const std::string& x : w) EXPECT_THAT(x, Not(HasSubstr("exceed"))) << x;
+  write_text(dir / "lf.csv",
+             "t[s],ax[g],ay[g],az[g],gx[deg/s],gy[deg/s],gz[deg/s]\n"
+             "0.00,0,0,1,0,0,0\n"
+             "0.01,9,0,1,0,-520,0\n");
+  Warnings beyond;
+  (void)read_csv_session(dir, beyond);
+  ASSERT_EQ(beyond.size(), 2u);
+  EXPECT_THAT(beyond[0], HasSubstr("exceed accel_range_g = 8"));
+  EXPECT_THAT(beyond[1], HasSubstr("exceed gyro_range_dps = 500"));
+  EXPECT_THAT(beyond[1], HasSubstr("check the range"));
 }
 
 TEST(Packets, CountsAtEitherLimitMarkTheSampleSaturated) {

@@ -42,6 +42,13 @@ bool range_holds(double max_abs, uint32_t range, double (*lsb)(uint32_t)) {
   return max_abs <= kUnclippedCounts * lsb(range);
 }
 
+/// Beyond what a sensor at this range can read: more than half a count past its full scale. A
+/// sensor that clipped reads at the limit, which the analysis marks and rebuilds; a reading beyond
+/// it says the range named for the sensor is not the one it was set to.
+bool beyond_range(double max_abs, uint32_t range, double (*lsb)(uint32_t)) {
+  return max_abs > (kFullScaleCounts + 0.5) * lsb(range);
+}
+
 /// Smallest standard range holding max_abs (finest quantisation without
 /// clipping); the largest when none does.
 uint32_t smallest_range(double max_abs, std::span<const uint32_t> ranges, double (*lsb)(uint32_t)) {
@@ -489,10 +496,11 @@ SensorStream read_sensor_csv(const fs::path& path, const SensorEntry& entry, uin
   const MaxAbs m = max_abs_of(stream.samples);
   if (entry.accel_range_g) {
     info.set_accel_range_g(*entry.accel_range_g);
-    if (!range_holds(m.acc_mps2, *entry.accel_range_g, accel_lsb_mps2)) {
+    if (beyond_range(m.acc_mps2, *entry.accel_range_g, accel_lsb_mps2)) {
       warnings.push_back(fmt::format(
-          "{}: accelerations up to {:.2f} g exceed accel_range_g = {} from session.json; they "
-          "will clip when packed into a recording",
+          "{}: accelerations up to {:.2f} g exceed accel_range_g = {} from session.json, which a "
+          "sensor at that range cannot read: check the range named there (they will clip when "
+          "packed into a recording)",
           path.string(), m.acc_mps2 / kGravity_mps2, *entry.accel_range_g));
     }
   } else {
@@ -508,10 +516,11 @@ SensorStream read_sensor_csv(const fs::path& path, const SensorEntry& entry, uin
     const double max_dps = m.gyr_rps * 180.0 / std::numbers::pi;
     if (entry.gyro_range_dps) {
       info.set_gyro_range_dps(*entry.gyro_range_dps);
-      if (!range_holds(m.gyr_rps, *entry.gyro_range_dps, gyro_lsb_rps)) {
+      if (beyond_range(m.gyr_rps, *entry.gyro_range_dps, gyro_lsb_rps)) {
         warnings.push_back(fmt::format(
-            "{}: rotation rates up to {:.0f} deg/s exceed gyro_range_dps = {} from session.json; "
-            "they will clip when packed into a recording",
+            "{}: rotation rates up to {:.0f} deg/s exceed gyro_range_dps = {} from session.json, "
+            "which a sensor at that range cannot read: check the range named there (they will "
+            "clip when packed into a recording)",
             path.string(), max_dps, *entry.gyro_range_dps));
       }
     } else {
