@@ -36,7 +36,7 @@ using nlohmann::ordered_json;
 constexpr std::array<uint32_t, 5> kAccelRangesG{2, 4, 8, 16, 32};
 constexpr std::array<uint32_t, 5> kGyroRangesDps{250, 500, 1000, 2000, 4000};
 // Largest count magnitude that neither clips nor reads back as saturated (count_at_limit).
-constexpr double kUnclippedCounts = 32766.0;
+constexpr double kUnclippedCounts = kLimitCount - 1;
 
 bool range_holds(double max_abs, uint32_t range, double (*lsb)(uint32_t)) {
   return max_abs <= kUnclippedCounts * lsb(range);

@@ -26,15 +26,19 @@ inline constexpr double kFullScaleCounts = 32768.0;
 double accel_lsb_mps2(uint32_t range_g);
 double gyro_lsb_rps(uint32_t range_dps);
 
-/// Whether a count sits at the limit of its range, as a clipped reading does: 32767, the largest
-/// positive count (one under the limit), and -32767 or -32768 (some sensors clip their negative
-/// side at -32767 to keep the range symmetric). The one definition of clipped readings: packets
-/// on unpacking, sensor CSVs (io/session.cpp) and the declip stage (gait/declip.cpp) all use it.
-constexpr bool count_at_limit(int32_t c) { return c >= 32767 || c <= -32767; }
+/// The count magnitude a clipped reading sits at: 32767, the largest positive count (one under
+/// the full scale), and on the negative side -32767 or -32768 (some sensors clip there at -32767
+/// to keep the range symmetric).
+inline constexpr int32_t kLimitCount = 32767;
+
+/// Whether a count sits at the limit of its range, as a clipped reading does. The one definition
+/// of clipped readings: packets on unpacking, sensor CSVs (io/session.cpp) and the declip stage
+/// (gait/declip.cpp) all use it or reading_at_limit().
+constexpr bool count_at_limit(int32_t c) { return c >= kLimitCount || c <= -kLimitCount; }
 
 /// Whether a reading in SI units, one count being `lsb`, rounds to a count at the limit.
 inline bool reading_at_limit(double value, double lsb) {
-  return std::abs(value) >= (32767.0 - 0.5) * lsb;
+  return std::abs(value) >= (kLimitCount - 0.5) * lsb;
 }
 
 /// Turns a sample stream into packets as a FIFO would deliver them. Samples
