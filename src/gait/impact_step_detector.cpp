@@ -207,6 +207,25 @@ void ImpactStepDetector::push(const ImuSample& s) {
   const double threshold = std::max(settings_.peak_min_g, settings_.peak_rel * recent_peak_median_);
   const bool too_close =
       last_peak_us_ && static_cast<double>(row.t_us - *last_peak_us_) * 1e-6 < settings_.min_step_s;
+  // A loading peak is the body's weight carried for a good part of the contact, so the force stays
+  // over the peak level for several samples; a landing spike is a transient of a few milliseconds.
+  // With no smoothing (under 150 Hz the 10 ms average is one sample) a point-sampled spike can be
+  // caught whole in one sample, as high as the loading peak after it (a simulated pelvis at 102.4
+  // Hz: 1.88 g at the landing against 1.99 g at mid-stance, 0.15 s later). Taken for the peak, it
+  // was confirmed before the loading rise passed it, and its contact was timed from the spike's own
+  // body-weight crossing, 36 ms early. A loading peak lies inside the contact, where the force
+  // carries the body's weight, so the samples next to it read over 1 g; a candidate between two
+  // that read under 1 g is a transient, not a peak. Only where both are its neighbours in time: a
+  // bridged hole beside a peak hides what the force did there.
+  if (candidate_ && *candidate_ + 1 == i && *candidate_ > 0) {
+    const Row& before = rows_[*candidate_ - 1];
+    const Row& top = rows_[*candidate_];
+    if (before.v_g < 1.0 && row.v_g < 1.0 && top.raw_t_us - before.raw_t_us <= gap_us_ &&
+        row.raw_t_us - top.raw_t_us <= gap_us_) {
+      candidate_.reset();
+      ++flags_.lone_spikes_skipped;
+    }
+  }
   if (row.v_g > threshold && !too_close && (!candidate_ || row.v_g > rows_[*candidate_].v_g)) {
     candidate_ = i;
     // A strong peak starts or carries the rhythm itself (on_peak).
