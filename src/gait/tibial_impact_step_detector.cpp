@@ -476,10 +476,17 @@ void TibialImpactStepDetector::finish() {
     // the data does not reach (the loading plateau, loading_plateau_to_s after it), is the late
     // swing's braking before a landing just beyond the data as often as a landing: claimed, it
     // was a false last step in 1 run of 40 (accelerometer-only sweeps, 15-25 ms before the end).
-    if (!starts_stretch(k) && is_doubtful(k) &&
-        last_t_us_ - rows_[k].t_us < us(settings_.loading_plateau_to_s)) {
-      ++flags_.end_jumps_unconfirmed;
-      return;
+    // Unless the rhythm puts the stride's impact at an earlier jump (choose_impact) whose stance
+    // is in the data: the landing, with a mid-stance rise after it that the data's end cut before
+    // the wait for a larger one was over (a simulated shank at 104 Hz: the last landing 114 ms
+    // before the end, lost with the rise 87 ms after it).
+    const int64_t plateau_us = us(settings_.loading_plateau_to_s);
+    if (!starts_stretch(k) && is_doubtful(k) && last_t_us_ - rows_[k].t_us < plateau_us) {
+      const size_t rival = choose_impact(k);
+      if (rival == k || last_t_us_ - rows_[rival].t_us < plateau_us) {
+        ++flags_.end_jumps_unconfirmed;
+        return;
+      }
     }
     decide(k);
   }
