@@ -1811,7 +1811,7 @@ TEST(Accuracy, AccelerometerOnlyShankJumpAtTheDataEnd) {
 
 // The other side of that rule (hold-out sweep `tools/step-sweep --seed 5353 --rates any
 // --accel-only`, run --seed 150404, forty-seventh session): a 104 Hz shank whose data end 114 ms
-// after its last landing, and 87 ms after a larger mid-stance rise. The rise was the candidate,
+// after its last landing, with a larger mid-stance rise 87 ms after it. The rise was the candidate,
 // doubtful for the rhythm and with no stance in the data after it, so it was not claimed, and
 // the landing went with it. The rhythm's choice between the two (choose_impact) is made now, and
 // a landing whose stance is in the data is taken.
