@@ -637,8 +637,10 @@ struct SweepRun {
   double duty_factor;
 };
 
-void expect_sweep_run_meets_targets(const char* sensor_name, const SweepRun& c,
-                                    std::vector<sim::SensorSettings> sensors) {
+/// Simulates a sweep's run with the CLI's sensor errors and expects the issue's targets; returns
+/// the analysis and its evaluation for checks of a test's own.
+std::pair<GaitAnalysis, EventEvaluation> expect_sweep_run_meets_targets(
+    const char* sensor_name, const SweepRun& c, std::vector<sim::SensorSettings> sensors) {
   sim::SimSettings s;
   s.seed = c.seed;
   s.runner.schedule = {{Activity::kRun, 60.0, c.speed_mps, c.cadence_spm}};
@@ -661,6 +663,7 @@ void expect_sweep_run_meets_targets(const char* sensor_name, const SweepRun& c,
   if (rate_hz >= 200.0) {
     EXPECT_LE(e.ic_mae_ms.value_or(1e9), 5.0) << name;
   }
+  return {a, e};
 }
 
 // A pelvis clip at 100 Hz, runs found by the random sweep (tools/step-sweep, 2026-12-02) with
@@ -684,19 +687,9 @@ TEST(Accuracy, PelvisAt100HzKeepsTheCadence) {
 // crossing, 36 ms early (cadence error 0.53 steps/min, IC error 10.7 ms). A candidate between two
 // samples under 1 g is now no loading peak, and the warning counts those passed over.
 TEST(Accuracy, PelvisLandingSpikeInOneSampleIsNoLoadingPeak) {
-  sim::SimSettings s;
-  s.seed = 785062;
-  s.runner.schedule = {{Activity::kRun, 60.0, 4.97, 152.4}};
-  s.runner.foot_strike = FootStrikePattern::kHeel;
-  s.runner.duty_factor = 0.38;
-  s.sensors = sim::pelvis_sensors(102.4);
-  for (sim::SensorSettings& sensor : s.sensors) sensor.errors.mounting_rotation_max_deg = 90.0;
-  const sim::SimResult r = sim::simulate(s);
-  const GaitAnalysis a = analyze_gait(r.session);
-  const EventEvaluation e = evaluate_events(a.steps, observable(r));
-  print_eval("pelvis 102.4 Hz, landing spikes in one sample", e);
-  EXPECT_GE(e.f1, 0.995) << unmatched(a.steps, observable(r));
-  EXPECT_LE(e.cadence_mae_spm.value_or(1e9), 0.5);
+  const auto [a, e] = expect_sweep_run_meets_targets(
+      "pelvis", {4.97, 152.4, FootStrikePattern::kHeel, 90.0, 785062, 0.38},
+      sim::pelvis_sensors(102.4));
   // Not an issue target under 200 Hz; the early contacts had made it 10.7 ms.
   EXPECT_LE(e.ic_mae_ms.value_or(1e9), 5.0);
   EXPECT_TRUE(std::any_of(a.warnings.begin(), a.warnings.end(), [](const std::string& w) {
