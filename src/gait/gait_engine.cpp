@@ -653,7 +653,7 @@ std::vector<std::string> GaitEngine::warnings() const {
             "loading rises of the trunk that opened a bout and were followed by another within a "
             "shortest step, dropped as the fragment of a contact cut by the data's start or a gap");
     counted(f.lone_spikes_skipped,
-            "single samples of the trunk's force over the peak level between samples under it (a "
+            "single samples of the trunk's force over the peak level between two under 1 g (a "
             "landing's spike caught whole by an unsmoothed sensor), not taken for loading peaks");
     counted(f.head_jumps_not_taken,
             "jumps at the start of the data or after a gap, whose swing before them is not in "

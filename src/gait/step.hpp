@@ -108,8 +108,8 @@ struct DetectorFlags {
   /// Trunk: a bout's first loading rise followed by another within a shortest step, dropped as a
   /// fragment of that contact cut by the start of the data or a gap; the later rise is the contact.
   uint64_t first_rises_dropped = 0;
-  /// Trunk: one sample over the peak level with the samples on both sides under it (a landing's
-  /// spike caught whole, unsmoothed under 150 Hz), not taken for a loading peak.
+  /// Trunk: a sample over the peak level between two that read under 1 g (a landing's spike
+  /// caught whole, unsmoothed under 150 Hz), not taken for a loading peak.
   uint64_t lone_spikes_skipped = 0;
   /// Accelerometer-only shoe: what its rests read (FootRestDetectorSettings::
   /// rest_level_max_offset_g); 0 before the first rest.
