@@ -1,12 +1,11 @@
 #include "athlete_report.hpp"
 
-#include "athlete_coaching.hpp"
-
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <cmath>
 
+#include "athlete_coaching.hpp"
 #include "svg_chart.hpp"
 #include "training_load.hpp"
 

@@ -2,8 +2,8 @@
 // (docs/formats.md). Columns:
 // side,ic,to,contact_ms,flight_ms,cadence_spm,stride_m,foot_strike,shock_g,quality,
 // peak_valgus_deg,knee_flexion_ic_deg,valgus_confidence,pelvic_drop_deg,hip_adduction_deg,
-// tibial_inclination_deg (appended after the first ten, which never change). Times in seconds on the input's
-// clock; empty cells where a value is unknown.
+// tibial_inclination_deg (appended after the first ten, which never change). Times in seconds on
+// the input's clock; empty cells where a value is unknown.
 #pragma once
 
 #include <filesystem>
