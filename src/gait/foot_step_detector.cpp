@@ -297,24 +297,37 @@ std::optional<DetectedStep> FootStepDetector::analyze(const StrideSpan& span) {
   // was found is then the last swing feature before it.
   // (The window ends between ic->hi and the row after it, so a hole there
   // overlaps it too.)
+  size_t hole_row = 0;  // the hole lies between this row and the next
   for (size_t i = ic->lo; i <= ic->hi && i < span.end; ++i) {
     if (rows[i + 1].t_us - rows[i].t_us > hole_us()) {
       step.ic_in_hole = true;
+      hole_row = i;
       break;
     }
   }
-  // Where the loading minimum was found at the near edge of a hole, the
-  // true one (and the landing) may lie in it. The time from mid-swing to
-  // landing (terminal swing) is steady from stride to stride, so where the
-  // recent strides put the landing inside the hole, that is the better
-  // estimate; the step stays flagged ic_in_hole.
-  if (step.ic_in_hole && ic_g < span.end && rows[ic_g + 1].t_us - rows[ic_g].t_us > hole_us() &&
-      !ic_offsets_us_.empty()) {
+  // Where what was found lies at the hole's near edge, or (running) before it,
+  // the landing may lie in the hole and what was found be the last swing
+  // feature before it (the loading minimum at the edge; at 100 Hz, where a
+  // lost packet is 0.2 s, a running foot's feature up to 0.13 s before the
+  // landing). The time from mid-swing to landing (terminal swing) is steady
+  // from stride to stride, so where the recent strides put the landing inside
+  // the hole, that is the better estimate; the step stays flagged ic_in_hole.
+  // A landing before the hole is its own evidence: the recent strides then put
+  // it there too. Not in walking strides, whose swing ends as the walker
+  // slows, stops or turns (ipol-walking: 4 contacts moved 0.12-0.36 s late,
+  // two of them out of their match).
+  std::optional<size_t> edge;  // the near edge of the hole the landing may lie in
+  if (step.ic_in_hole && ic_g < span.end && rows[ic_g + 1].t_us - rows[ic_g].t_us > hole_us()) {
+    edge = ic_g;
+  } else if (step.ic_in_hole && cycle_us < kRunningStride_us && step.ic_us <= rows[hole_row].t_us) {
+    edge = hole_row;
+  }
+  if (edge && !ic_offsets_us_.empty()) {
     std::vector<int64_t> sorted(ic_offsets_us_.begin(), ic_offsets_us_.end());
     const auto mid = sorted.begin() + static_cast<std::ptrdiff_t>(sorted.size() / 2);
     std::nth_element(sorted.begin(), mid, sorted.end());
     const int64_t predicted_us = span.t_begin_us + *mid;
-    if (predicted_us > rows[ic_g].t_us && predicted_us < rows[ic_g + 1].t_us) {
+    if (predicted_us > rows[*edge].t_us && predicted_us < rows[*edge + 1].t_us) {
       step.ic_us = predicted_us;
       ++flags_.ic_from_stride_rhythm;
     }

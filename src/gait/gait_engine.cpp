@@ -141,6 +141,7 @@ GaitEngine::GaitEngine(const pb::SessionHeader& header, const EngineSettings& se
         break;
     }
     s.period = SamplePeriod(period_settings(info));
+    s.lost = LostLandingFinder(settings.lost_landing);
     if (settings.run_orientation) {
       s.filter = make_orientation_filter(settings.orientation_method, settings.orientation);
     }
@@ -221,10 +222,9 @@ void GaitEngine::push_sample(size_t sensor, const ImuSample& sample) {
   }
   if (s.filter) s.filter->update(sample);
   if (s.detector) {
+    s.lost.push_sample(sample.t_us, s.period.period_us());
     s.detector->push(sample);
-    if (s.detector->has_steps()) {
-      for (const DetectedStep& step : s.detector->take()) merger_.add(sensor, step);
-    }
+    if (s.detector->has_steps()) pass_steps(sensor);
   }
   // A device that changes its output data rate mid-session keeps working (dt always comes
   // from timestamps), but the user should know where.
@@ -248,6 +248,13 @@ void GaitEngine::push_sample(size_t sensor, const ImuSample& sample) {
   // Steps are settled here, at a point fixed by the data, not when a caller
   // happens to take() them: live and batch attach the same knee values.
   if (!waiting_.empty() || merger_.has_output()) release_steps();
+}
+
+void GaitEngine::pass_steps(size_t sensor) {
+  Sensor& s = sensors_[sensor];
+  reported_.clear();
+  for (const DetectedStep& step : s.detector->take()) s.lost.push_step(step, reported_);
+  for (const DetectedStep& step : reported_) merger_.add(sensor, step);
 }
 
 void GaitEngine::push_joints(size_t sensor, const ImuSample& sample) {
@@ -370,10 +377,10 @@ int64_t GaitEngine::horizon_for(const Sensor& s) const {
   // back by the duplicate window so a same-contact report can still merge.
   if (s.role == SensorRole::kImpact || s.role == SensorRole::kFootRest ||
       s.role == SensorRole::kTibialImpact) {
-    return s.detector->horizon_us() -
+    return s.lost.horizon_us(s.detector->horizon_us()) -
            static_cast<int64_t>(settings_.merger.duplicate_window_s * 1e6);
   }
-  return s.detector->horizon_us();
+  return s.lost.horizon_us(s.detector->horizon_us());
 }
 
 void GaitEngine::finish() {
@@ -386,7 +393,7 @@ void GaitEngine::finish() {
   for (size_t i = 0; i < sensors_.size(); ++i) {
     if (!sensors_[i].detector) continue;
     sensors_[i].detector->finish();
-    for (const DetectedStep& step : sensors_[i].detector->take()) merger_.add(i, step);
+    pass_steps(i);
   }
   merger_.finish();
   knee_.finish();
@@ -416,6 +423,7 @@ void GaitEngine::reset() {
   for (Sensor& s : sensors_) {
     s.declip.reset();
     if (s.detector) s.detector->reset();
+    s.lost.reset();
     if (s.filter) s.filter->reset();
     s.samples = 0;
     s.last_t_us = INT64_MIN;
@@ -537,6 +545,13 @@ std::vector<std::string> GaitEngine::warnings() const {
             "(a foot: from the swing before the landing), quality lowered",
             name, f.ic_from_stride_rhythm));
       }
+    }
+    if (s.lost.found() > 0) {
+      out.push_back(fmt::format(
+          "{}: {} landings lost in a hole of lost samples (first at {:.3f} s), found between the "
+          "landings either side of it, two steady strides or steps apart, and timed at their "
+          "middle; no toe-off, quality lowered",
+          name, s.lost.found(), static_cast<double>(*s.lost.first_found_us()) * 1e-6));
     }
     counted(f.end_jumps_unconfirmed,
             "jump(s) in the data's last moments not taken for a landing: the stance after them is "

@@ -19,6 +19,7 @@
 #include "hip_adduction.hpp"
 #include "impact_step_detector.hpp"
 #include "knee_stage.hpp"
+#include "lost_landing_finder.hpp"
 #include "orientation_filter.hpp"
 #include "pelvic_drop.hpp"
 #include "sample_period.hpp"
@@ -39,6 +40,8 @@ struct EngineSettings {
   ShankDetectorSettings shank;
   ImpactDetectorSettings impact;
   TibialImpactDetectorSettings tibial_impact;
+  /// Landings a bridged hole swallowed, found between the sensor's reports either side.
+  LostLandingSettings lost_landing;
   MergerSettings merger;
   KneeStageSettings knee;
   PelvicDropSettings pelvis;
@@ -96,6 +99,8 @@ class GaitEngine {
     /// session of shoes alone pays nothing for the stages it does not use.
     bool joints = false;
     std::unique_ptr<StepDetector> detector;
+    /// The detector's reports pass through it (with a detector only).
+    LostLandingFinder lost;
     std::unique_ptr<OrientationFilter> filter;
     uint64_t samples = 0;
     int64_t last_t_us = INT64_MIN;
@@ -122,7 +127,10 @@ class GaitEngine {
   void push_sample(size_t sensor, const ImuSample& sample);
   /// push() for a sensor that clips: through its declipper, out of line.
   [[gnu::noinline]] void push_declipped(size_t sensor, const ImuSample& sample);
-  std::vector<ImuSample> declipped_;  ///< push_declipped()'s samples, reused
+  std::vector<ImuSample> declipped_;    ///< push_declipped()'s samples, reused
+  std::vector<DetectedStep> reported_;  ///< a detector's steps with any lost landing, reused
+  /// The detector's new steps, with any landing lost in a hole before them, to the merger.
+  void pass_steps(size_t sensor);
   /// A sample not after its sensor's latest time, out of line: it almost never comes.
   [[gnu::cold, gnu::noinline]] void skip_behind(size_t sensor, const ImuSample& sample);
   /// The rate-change warning, out of line: the period is watched per sample, this almost never.
