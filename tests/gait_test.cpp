@@ -35,6 +35,7 @@
 #include "gait_timeline.hpp"
 #include "impact_placement.hpp"
 #include "impact_step_detector.hpp"
+#include "lost_landing_finder.hpp"
 #include "packetizer.hpp"
 #include "placement.hpp"
 #include "recording.hpp"
@@ -835,6 +836,100 @@ TEST(StrideRhythm, SampleGridTimesStayWithinAPeriod) {
     }
     EXPECT_NEAR(static_cast<double>(predict_next_us(t)), t0 + 7 * stride_us, 10'000.0)
         << "phase " << phase;
+  }
+}
+
+// A 500 Hz shank's reports every 700 ms from 1.0 s, with a 40 ms hole (a lost 20-sample packet)
+// where `lost` was due and that report missing, and the samples from 0 to `end_s`. Returns what
+// the finder passes on, and its horizon just before the report after the hole comes.
+struct LostLandingRun {
+  std::vector<DetectedStep> out;
+  int64_t held_horizon_us = 0;
+};
+LostLandingRun run_lost_landing(int lost, int64_t hole_from_us, int64_t hole_us, double jitter_us,
+                                LostLandingFinder& finder) {
+  constexpr int64_t kPeriod_us = 2'000;
+  constexpr int64_t kStride_us = 700'000;
+  std::mt19937 rng(7);
+  std::normal_distribution<double> noise(0.0, jitter_us);
+  std::vector<DetectedStep> steps;
+  for (int i = 0; i < 12; ++i) {
+    if (i == lost) continue;
+    DetectedStep step;
+    step.source = pb::LEFT_SHANK;
+    step.side = pb::LEFT;
+    step.quality = 0.5;
+    step.activity = GaitActivity::kRunning;
+    step.ic_us = 1'000'000 + i * kStride_us + static_cast<int64_t>(noise(rng));
+    step.stride_time_ms = 700.0;
+    steps.push_back(step);
+  }
+  LostLandingRun run;
+  size_t next = 0;
+  // Each report leaves 150 ms after its IC, as a detector's confirmation holds it.
+  for (int64_t t = 0; t <= 10'000'000; t += kPeriod_us) {
+    if (t > hole_from_us && t < hole_from_us + hole_us) continue;
+    finder.push_sample(t, kPeriod_us);
+    if (next < steps.size() && t >= steps[next].ic_us + 150'000) {
+      if (steps[next].ic_us > hole_from_us && run.held_horizon_us == 0) {
+        run.held_horizon_us = finder.horizon_us(t - 150'000);
+      }
+      finder.push_step(steps[next++], run.out);
+    }
+  }
+  return run;
+}
+
+// A landing the hole swallowed is reported between its neighbours, at their middle, flagged
+// and lowered; its neighbour's stride is split with it. The horizon waits for it meanwhile.
+TEST(LostLandingFinder, ALandingLostInAHoleIsFoundBetweenItsNeighbours) {
+  LostLandingFinder finder;
+  // The landing due at 1.0 + 7 x 0.7 = 5.9 s, the packet lost from 5.88 s.
+  const LostLandingRun run = run_lost_landing(7, 5'880'000, 40'000, 5'000.0, finder);
+  ASSERT_EQ(run.out.size(), 12u);
+  ASSERT_EQ(finder.found(), 1u);
+  const DetectedStep& lost = run.out[7];
+  EXPECT_TRUE(lost.ic_in_hole);
+  EXPECT_LT(lost.quality, 0.5);
+  EXPECT_FALSE(lost.to_us);
+  EXPECT_EQ(lost.side, pb::LEFT);
+  EXPECT_EQ(lost.ic_us, (run.out[6].ic_us + run.out[8].ic_us) / 2);
+  EXPECT_NEAR(static_cast<double>(lost.ic_us), 5'900'000.0, 15'000.0);
+  ASSERT_TRUE(run.out[8].stride_time_ms);
+  EXPECT_NEAR(*run.out[8].stride_time_ms, 700.0, 20.0);
+  for (size_t i = 1; i < run.out.size(); ++i) EXPECT_LT(run.out[i - 1].ic_us, run.out[i].ic_us);
+  // Before the next report came, the horizon stood at or before where the lost one was placed.
+  EXPECT_LE(run.held_horizon_us, lost.ic_us);
+  EXPECT_GT(run.held_horizon_us, run.out[6].ic_us);
+}
+
+// Nothing is reported where the evidence is not there: no hole where the landing was due (a
+// detector's miss is not the finder's to mend), a hole far from it, a gap the detectors start
+// over after, or a rhythm that is not steady.
+TEST(LostLandingFinder, NothingWithoutAHoleAtTheLandingOrASteadyRhythm) {
+  {
+    LostLandingFinder finder;
+    const LostLandingRun run = run_lost_landing(7, 20'000'000, 40'000, 5'000.0, finder);
+    EXPECT_EQ(finder.found(), 0u);
+    EXPECT_EQ(run.out.size(), 11u);
+  }
+  {
+    LostLandingFinder finder;  // the hole 0.3 s after the landing was due
+    const LostLandingRun run = run_lost_landing(7, 6'200'000, 40'000, 5'000.0, finder);
+    EXPECT_EQ(finder.found(), 0u);
+    EXPECT_EQ(run.out.size(), 11u);
+  }
+  {
+    LostLandingFinder finder;  // a 0.3 s gap: not bridged
+    const LostLandingRun run = run_lost_landing(7, 5'800'000, 300'000, 5'000.0, finder);
+    EXPECT_EQ(finder.found(), 0u);
+    EXPECT_EQ(run.out.size(), 11u);
+  }
+  {
+    LostLandingFinder finder;  // strides varying by 15 % (sd 105 ms)
+    const LostLandingRun run = run_lost_landing(7, 5'880'000, 40'000, 105'000.0, finder);
+    EXPECT_EQ(finder.found(), 0u);
+    EXPECT_EQ(run.out.size(), 11u);
   }
 }
 

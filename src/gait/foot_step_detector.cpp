@@ -276,7 +276,12 @@ std::optional<DetectedStep> FootStepDetector::analyze(const StrideSpan& span) {
   if (span.truncated_head && step.ic_us - rows[span.begin].t_us < kHeadMargin_us) {
     return std::nullopt;
   }
-  if (to_k) step.to_us = static_cast<int64_t>(std::llround(refine_time_us(rows, *to_k)));
+  if (to_k) {
+    step.to_us = static_cast<int64_t>(std::llround(refine_time_us(rows, *to_k)));
+    for (size_t i = *to_k > 0 ? *to_k - 1 : 0; i <= *to_k && i + 1 < rows.size(); ++i) {
+      step.to_in_hole = step.to_in_hole || rows[i + 1].t_us - rows[i].t_us > hole_us();
+    }
+  }
   // Samples lost inside the cycle (a bridged dropout): an event in the hole
   // is timed at its edge. Marked, and the stride length is left out by the
   // integration (zupt_integrator) when the hole is long.
@@ -305,22 +310,26 @@ std::optional<DetectedStep> FootStepDetector::analyze(const StrideSpan& span) {
       break;
     }
   }
-  // Where what was found lies at the hole's near edge, or (running) before it,
-  // the landing may lie in the hole and what was found be the last swing
-  // feature before it (the loading minimum at the edge; at 100 Hz, where a
-  // lost packet is 0.2 s, a running foot's feature up to 0.13 s before the
-  // landing). The time from mid-swing to landing (terminal swing) is steady
-  // from stride to stride, so where the recent strides put the landing inside
-  // the hole, that is the better estimate; the step stays flagged ic_in_hole.
-  // A landing before the hole is its own evidence: the recent strides then put
-  // it there too. Not in walking strides, whose swing ends as the walker
-  // slows, stops or turns (ipol-walking: 4 contacts moved 0.12-0.36 s late,
-  // two of them out of their match).
+  // Where what was found lies at the hole's near edge, or (running) before
+  // it, across it or at its far edge, the landing may lie in the hole and what
+  // was found be the last swing feature before it or the first jump after it
+  // (the loading minimum at the edge; at 100 Hz, where a lost packet is 0.2 s,
+  // a running foot's feature up to 0.13 s before the landing). The time from
+  // mid-swing to landing (terminal swing) is steady from stride to stride, so
+  // where the recent strides put the landing inside the hole, that is the
+  // better estimate; the step stays flagged ic_in_hole. A landing before the
+  // hole is its own evidence: the recent strides then put it there too; a jump
+  // clearly after the hole is the landing's own. Not in walking strides, whose
+  // swing ends as the walker slows, stops or turns (ipol-walking: 4 contacts
+  // moved 0.12-0.36 s late, two of them out of their match), and not where the
+  // hole reaches back to the mid-swing the time is counted from.
   std::optional<size_t> edge;  // the near edge of the hole the landing may lie in
   if (step.ic_in_hole && ic_g < span.end && rows[ic_g + 1].t_us - rows[ic_g].t_us > hole_us()) {
     edge = ic_g;
-  } else if (step.ic_in_hole && cycle_us < kRunningStride_us && step.ic_us <= rows[hole_row].t_us) {
-    edge = hole_row;
+  } else if (step.ic_in_hole && cycle_us < kRunningStride_us && opening_mid_swing_seen(span)) {
+    const int64_t period_us =
+        ic_g > 0 ? std::min(rows[ic_g].t_us - rows[ic_g - 1].t_us, hole_us()) : hole_us();
+    if (step.ic_us <= rows[hole_row + 1].t_us + 2 * period_us) edge = hole_row;
   }
   if (edge && !ic_offsets_us_.empty()) {
     std::vector<int64_t> sorted(ic_offsets_us_.begin(), ic_offsets_us_.end());

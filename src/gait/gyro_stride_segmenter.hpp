@@ -205,6 +205,16 @@ class GyroStrideSegmenter : public StepDetector {
   /// A step between two rows longer than this is a dropout (bridged up to
   /// dropout_bridge_max_s, a gap beyond): samples were lost there.
   int64_t hole_us() const { return gap_us_; }
+  /// Whether the mid-swing opening the cycle was sampled on both sides (no hole next to its row):
+  /// only then does the time from it to the landing, steady from stride to stride, say where a
+  /// landing lost in a hole lies.
+  bool opening_mid_swing_seen(const StrideSpan& span) const {
+    const GyroRows& rows = *span.rows;
+    const size_t b = span.begin;
+    if (span.truncated_head || b + 1 >= rows.size()) return false;
+    if (rows[b + 1].t_us - rows[b].t_us > gap_us_) return false;
+    return b == 0 || rows[b].t_us - rows[b - 1].t_us <= gap_us_;
+  }
   /// The rows kept: back to the last mid-swing's context; while no
   /// mid-swing comes (after a stop or a gap), the last max_stride_s +
   /// context_s() (the window a turn step needs: see FootStepDetector).

@@ -7,9 +7,13 @@
 
 #include "placement.hpp"
 #include "stride_features.hpp"
+#include "upper_median.hpp"
 
 namespace gk {
 namespace {
+
+/// Strides shorter than this are running ones (as at the foot, foot_step_detector.cpp).
+constexpr int64_t kRunningStride_us = 800'000;
 
 GyroSegmenterSettings with_shank_sign_rule(GyroSegmenterSettings s) {
   // In running the shank's fastest rotation is late swing, the ankle passing
@@ -32,6 +36,7 @@ void ShankStepDetector::reset() {
   placement_.reset();
   feature_offsets_us_.clear();
   ic_offsets_us_.clear();
+  recent_ic_us_.clear();
   last_tibia_.reset();
 }
 
@@ -89,6 +94,33 @@ size_t ShankStepDetector::tracked_feature(const StrideSpan& span, const IcFeatur
     }
   }
   return chosen;
+}
+
+std::optional<int64_t> ShankStepDetector::rhythm_ic_us(int64_t near_us) const {
+  if (recent_ic_us_.size() < 4) return std::nullopt;
+  // Strides between the recent landings seen (a landing timed in a hole is not among them, so a
+  // gap between two may span two strides or more: counted in whole strides of the shortest).
+  int64_t shortest = INT64_MAX;
+  for (size_t i = 1; i < recent_ic_us_.size(); ++i) {
+    shortest = std::min(shortest, recent_ic_us_[i] - recent_ic_us_[i - 1]);
+  }
+  if (shortest <= 0) return std::nullopt;
+  std::vector<int64_t> strides;
+  for (size_t i = 1; i < recent_ic_us_.size(); ++i) {
+    const int64_t gap = recent_ic_us_[i] - recent_ic_us_[i - 1];
+    const int64_t n = std::max<int64_t>(
+        1, std::llround(static_cast<double>(gap) / static_cast<double>(shortest)));
+    strides.push_back(gap / n);
+  }
+  const int64_t typical = upper_median(strides);
+  for (const int64_t stride : strides) {
+    if (std::abs(stride - typical) * 10 > typical) return std::nullopt;  // not steady
+  }
+  const int64_t last = recent_ic_us_.back();
+  const int64_t n =
+      std::llround(static_cast<double>(near_us - last) / static_cast<double>(typical));
+  if (n < 1 || n > 3) return std::nullopt;
+  return last + n * typical;
 }
 
 std::optional<DetectedStep> ShankStepDetector::analyze(const StrideSpan& span) {
@@ -155,6 +187,47 @@ std::optional<DetectedStep> ShankStepDetector::analyze(const StrideSpan& span) {
   if (span.truncated_head && step.ic_us - rows[span.begin].t_us < kHeadMargin_us) {
     return std::nullopt;
   }
+  // Samples lost where the IC was looked for (a bridged hole; a lost 20-sample packet is 0.2 s
+  // at 100 Hz): the landing may lie in the hole, and what was found is then a swing feature
+  // before it or the first jump after it (a simulated shank at 100 Hz with 3 % of the packets
+  // lost: landings 61-120 ms early and 144-203 ms late, each one missed contact and one false).
+  // Marked, so any other sensor's report of the contact is taken over it (StepMerger). The time
+  // from mid-swing to landing is steady from stride to stride, so in a running stride whose IC
+  // was found before the hole, across it or at its far edge, where the recent strides put the
+  // landing inside the hole, that is the better estimate (as at the foot). A jump clearly after
+  // the hole is the landing's own. Where the hole reaches back to the mid-swing that time is
+  // counted from (taken at the hole's edge, a 200 Hz shank with two packets lost from mid-swing to
+  // landing was placed 71 ms early), the rhythm of the recent ICs says it instead.
+  std::optional<size_t> hole_row;
+  for (size_t i = ic->lo; i <= ic->hi && i < span.end; ++i) {
+    if (rows[i + 1].t_us - rows[i].t_us > hole_us()) {
+      hole_row = i;
+      break;
+    }
+  }
+  if (hole_row) {
+    step.ic_in_hole = true;
+    step.quality = std::min(step.quality, 0.4);
+    const int64_t near_us = rows[*hole_row].t_us;
+    const int64_t far_us = rows[*hole_row + 1].t_us;
+    const int64_t period_us =
+        ic_g > 0 ? std::min(rows[ic_g].t_us - rows[ic_g - 1].t_us, hole_us()) : hole_us();
+    // Found before the hole, placed across it, or at its far edge: not clearly after it.
+    const bool not_after = step.ic_us <= far_us + 2 * period_us;
+    std::optional<int64_t> predicted_us;
+    if (not_after && span.t_end_us - span.t_begin_us < kRunningStride_us) {
+      if (opening_mid_swing_seen(span) && !ic_offsets_us_.empty()) {
+        predicted_us = span.t_begin_us + upper_median(std::vector<int64_t>(ic_offsets_us_.begin(),
+                                                                           ic_offsets_us_.end()));
+      } else {
+        predicted_us = rhythm_ic_us(step.ic_us);
+      }
+    }
+    if (predicted_us && *predicted_us > near_us && *predicted_us < far_us) {
+      step.ic_us = *predicted_us;
+      ++flags_.ic_from_stride_rhythm;
+    }
+  }
 
   const auto [to_lo, to_hi] = time_window(rows, span.begin, span.end, t_mid, span.t_end_us);
   if (to_lo <= to_hi) {
@@ -165,8 +238,13 @@ std::optional<DetectedStep> ShankStepDetector::analyze(const StrideSpan& span) {
   }
   if (!span.truncated_head && !span.truncated_tail && !span.end_estimated) {
     step.stride_time_ms = static_cast<double>(span.t_end_us - span.t_begin_us) * 1e-3;
-    ic_offsets_us_.push_back(step.ic_us - span.t_begin_us);
-    if (ic_offsets_us_.size() > kIcOffsets) ic_offsets_us_.pop_front();
+    // (Not from a landing timed in a hole: the rhythm learns from landings seen.)
+    if (!hole_row) {
+      ic_offsets_us_.push_back(step.ic_us - span.t_begin_us);
+      if (ic_offsets_us_.size() > kIcOffsets) ic_offsets_us_.pop_front();
+      recent_ic_us_.push_back(step.ic_us);
+      if (recent_ic_us_.size() > kRecentIcs) recent_ic_us_.pop_front();
+    }
     last_tibia_ = tibia;
   }
 

@@ -36,6 +36,9 @@ struct DetectedStep {
   /// report of the same contact is trusted over it (StepMerger). A hint for
   /// merging, not stored with the session.
   bool ic_in_hole = false;
+  /// Samples were lost next to the toe-off (a foot's): it may be off by up to the hole. A hint
+  /// for merging, not stored.
+  bool to_in_hole = false;
 
   bool operator==(const DetectedStep&) const = default;
 };

@@ -61,6 +61,9 @@ class StepMerger {
   void release(bool all);
   void finalize(const DetectedStep& step);
   bool superseded(const DetectedStep& step) const;
+  /// Gives `kept` the toe-off (and stride) of `other`, a report of the same contact, where only
+  /// other's is sound.
+  static void take_toe_off(DetectedStep& kept, const DetectedStep& other);
   int64_t supersede_window_us() const;
   int64_t doubt_window_us() const;
   /// Whether the sensor has delivered data and is not so far behind the
