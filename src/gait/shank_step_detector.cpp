@@ -194,8 +194,8 @@ std::optional<DetectedStep> ShankStepDetector::analyze(const StrideSpan& span) {
   // Marked, so any other sensor's report of the contact is taken over it (StepMerger). The time
   // from mid-swing to landing is steady from stride to stride, so in a running stride whose IC
   // was found before the hole, across it or at its far edge, where the recent strides put the
-  // landing inside the hole, that is the better estimate (as at the foot). A jump clearly after
-  // the hole is the landing's own. Where the hole reaches back to the mid-swing that time is
+  // landing inside the hole, that is the better estimate (as at the foot). Where the hole
+  // reaches back to the mid-swing that time is
   // counted from (taken at the hole's edge, a 200 Hz shank with two packets lost from mid-swing to
   // landing was placed 71 ms early), the rhythm of the recent ICs says it instead.
   std::optional<size_t> hole_row;
@@ -212,16 +212,23 @@ std::optional<DetectedStep> ShankStepDetector::analyze(const StrideSpan& span) {
     const int64_t far_us = rows[*hole_row + 1].t_us;
     const int64_t period_us =
         ic_g > 0 ? std::min(rows[ic_g].t_us - rows[ic_g - 1].t_us, hole_us()) : hole_us();
-    // Found before the hole, placed across it, or at its far edge: not clearly after it.
-    const bool not_after = step.ic_us <= far_us + 2 * period_us;
+    const int64_t stride_us = span.t_end_us - span.t_begin_us;
     std::optional<int64_t> predicted_us;
-    if (not_after && span.t_end_us - span.t_begin_us < kRunningStride_us) {
+    if (stride_us < kRunningStride_us) {
       if (opening_mid_swing_seen(span) && !ic_offsets_us_.empty()) {
         predicted_us = span.t_begin_us + upper_median(std::vector<int64_t>(ic_offsets_us_.begin(),
                                                                            ic_offsets_us_.end()));
       } else {
         predicted_us = rhythm_ic_us(step.ic_us);
       }
+    }
+    // Found before the hole, placed across it, or at its far edge: not clearly after it. A jump
+    // clearly after it is the landing's own unless it lies further from where the recent strides
+    // put the landing than they vary (a tenth of a stride): then it is the stance's, the landing
+    // having come in the hole (a 100 Hz shank: a jump 2.4 samples after the hole, 142 ms late).
+    const bool not_after = step.ic_us <= far_us + 2 * period_us;
+    if (predicted_us && !not_after && (step.ic_us - *predicted_us) * 10 <= stride_us) {
+      predicted_us.reset();
     }
     if (predicted_us && *predicted_us > near_us && *predicted_us < far_us) {
       step.ic_us = *predicted_us;
