@@ -208,12 +208,15 @@ class GyroStrideSegmenter : public StepDetector {
   /// Whether the mid-swing opening the cycle was sampled on both sides (no hole next to its row):
   /// only then does the time from it to the landing, steady from stride to stride, say where a
   /// landing lost in a hole lies.
+  /// (Two rows either side: a peak one row from a hole may be the shoulder of one inside it.)
   bool opening_mid_swing_seen(const StrideSpan& span) const {
     const GyroRows& rows = *span.rows;
     const size_t b = span.begin;
-    if (span.truncated_head || b + 1 >= rows.size()) return false;
-    if (rows[b + 1].t_us - rows[b].t_us > gap_us_) return false;
-    return b == 0 || rows[b].t_us - rows[b - 1].t_us <= gap_us_;
+    if (span.truncated_head || b + 2 >= rows.size()) return false;
+    for (size_t i = b > 2 ? b - 2 : 0; i < b + 2; ++i) {
+      if (rows[i + 1].t_us - rows[i].t_us > gap_us_) return false;
+    }
+    return true;
   }
   /// The rows kept: back to the last mid-swing's context; while no
   /// mid-swing comes (after a stop or a gap), the last max_stride_s +

@@ -206,8 +206,6 @@ std::optional<DetectedStep> ShankStepDetector::analyze(const StrideSpan& span) {
     }
   }
   if (hole_row) {
-    step.ic_in_hole = true;
-    step.quality = std::min(step.quality, 0.4);
     const int64_t near_us = rows[*hole_row].t_us;
     const int64_t far_us = rows[*hole_row + 1].t_us;
     const int64_t period_us =
@@ -230,7 +228,18 @@ std::optional<DetectedStep> ShankStepDetector::analyze(const StrideSpan& span) {
     if (predicted_us && !not_after && (step.ic_us - *predicted_us) * 10 <= stride_us) {
       predicted_us.reset();
     }
-    if (predicted_us && *predicted_us > near_us && *predicted_us < far_us) {
+    const bool predicted_in_hole =
+        predicted_us && *predicted_us > near_us && *predicted_us < far_us;
+    // A landing found where the recent strides put it, outside the hole, is not in doubt: the
+    // hole lies elsewhere in the window (flagged, such a report yielded to a foot's report of the
+    // same contact that was itself 82 ms off, and both stood as two steps).
+    const bool confirmed = predicted_us && !predicted_in_hole &&
+                           std::abs(step.ic_us - *predicted_us) * 10 <= stride_us;
+    if (!confirmed) {
+      step.ic_in_hole = true;
+      step.quality = std::min(step.quality, 0.4);
+    }
+    if (predicted_in_hole) {
       step.ic_us = *predicted_us;
       ++flags_.ic_from_stride_rhythm;
     }
@@ -246,7 +255,7 @@ std::optional<DetectedStep> ShankStepDetector::analyze(const StrideSpan& span) {
   if (!span.truncated_head && !span.truncated_tail && !span.end_estimated) {
     step.stride_time_ms = static_cast<double>(span.t_end_us - span.t_begin_us) * 1e-3;
     // (Not from a landing timed in a hole: the rhythm learns from landings seen.)
-    if (!hole_row) {
+    if (!step.ic_in_hole) {
       ic_offsets_us_.push_back(step.ic_us - span.t_begin_us);
       if (ic_offsets_us_.size() > kIcOffsets) ic_offsets_us_.pop_front();
       recent_ic_us_.push_back(step.ic_us);

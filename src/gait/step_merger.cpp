@@ -163,7 +163,9 @@ void StepMerger::release(bool all) {
       const bool conflicting_sides = best.side != pb::SIDE_UNKNOWN &&
                                      other.side != pb::SIDE_UNKNOWN && best.side != other.side;
       if (conflicting_sides) break;
-      if (rank(other) > rank(best)) {
+      // Between two reports in doubt alike (both timed across a hole), the better sensor's.
+      if (rank(other) > rank(best) ||
+          (rank(other) == rank(best) && rank(other.source) > rank(best.source))) {
         DetectedStep keep = other;
         if (!keep.shock_g) keep.shock_g = best.shock_g;
         if (keep.side == pb::SIDE_UNKNOWN) keep.side = best.side;
