@@ -7,6 +7,7 @@
 
 #include "gyro_stride_segmenter.hpp"
 #include "impact_placement.hpp"
+#include "landing_rhythm.hpp"
 #include "stride_features.hpp"
 #include "turn_step_finder.hpp"
 #include "zero_velocity.hpp"
@@ -93,6 +94,9 @@ class FootStepDetector final : public GyroStrideSegmenter {
   /// (terminal swing), for a landing lost in a hole.
   std::deque<int64_t> ic_offsets_us_;
   static constexpr size_t kIcOffsets = 5;
+  /// The recent whole cycles' landings not timed in a hole, for a cycle whose opening mid-swing
+  /// a hole hid.
+  LandingRhythm rhythm_;
   /// Places the impact between its two samples with the IC feature's help.
   ImpactPlacement placement_;
 };

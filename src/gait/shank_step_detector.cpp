@@ -36,7 +36,7 @@ void ShankStepDetector::reset() {
   placement_.reset();
   feature_offsets_us_.clear();
   ic_offsets_us_.clear();
-  recent_ic_us_.clear();
+  rhythm_.reset();
   last_tibia_.reset();
 }
 
@@ -94,33 +94,6 @@ size_t ShankStepDetector::tracked_feature(const StrideSpan& span, const IcFeatur
     }
   }
   return chosen;
-}
-
-std::optional<int64_t> ShankStepDetector::rhythm_ic_us(int64_t near_us) const {
-  if (recent_ic_us_.size() < 4) return std::nullopt;
-  // Strides between the recent landings seen (a landing timed in a hole is not among them, so a
-  // gap between two may span two strides or more: counted in whole strides of the shortest).
-  int64_t shortest = INT64_MAX;
-  for (size_t i = 1; i < recent_ic_us_.size(); ++i) {
-    shortest = std::min(shortest, recent_ic_us_[i] - recent_ic_us_[i - 1]);
-  }
-  if (shortest <= 0) return std::nullopt;
-  std::vector<int64_t> strides;
-  for (size_t i = 1; i < recent_ic_us_.size(); ++i) {
-    const int64_t gap = recent_ic_us_[i] - recent_ic_us_[i - 1];
-    const int64_t n = std::max<int64_t>(
-        1, std::llround(static_cast<double>(gap) / static_cast<double>(shortest)));
-    strides.push_back(gap / n);
-  }
-  const int64_t typical = upper_median(strides);
-  for (const int64_t stride : strides) {
-    if (std::abs(stride - typical) * 10 > typical) return std::nullopt;  // not steady
-  }
-  const int64_t last = recent_ic_us_.back();
-  const int64_t n =
-      std::llround(static_cast<double>(near_us - last) / static_cast<double>(typical));
-  if (n < 1 || n > 3) return std::nullopt;
-  return last + n * typical;
 }
 
 std::optional<DetectedStep> ShankStepDetector::analyze(const StrideSpan& span) {
@@ -217,7 +190,7 @@ std::optional<DetectedStep> ShankStepDetector::analyze(const StrideSpan& span) {
         predicted_us = span.t_begin_us + upper_median(std::vector<int64_t>(ic_offsets_us_.begin(),
                                                                            ic_offsets_us_.end()));
       } else {
-        predicted_us = rhythm_ic_us(step.ic_us);
+        if (const auto p = rhythm_.near(step.ic_us)) predicted_us = p->ic_us;
       }
     }
     // Found before the hole, placed across it, or at its far edge: not clearly after it. A jump
@@ -258,8 +231,7 @@ std::optional<DetectedStep> ShankStepDetector::analyze(const StrideSpan& span) {
     if (!step.ic_in_hole) {
       ic_offsets_us_.push_back(step.ic_us - span.t_begin_us);
       if (ic_offsets_us_.size() > kIcOffsets) ic_offsets_us_.pop_front();
-      recent_ic_us_.push_back(step.ic_us);
-      if (recent_ic_us_.size() > kRecentIcs) recent_ic_us_.pop_front();
+      rhythm_.note(step.ic_us);
     }
     last_tibia_ = tibia;
   }

@@ -10,6 +10,7 @@
 
 #include "gyro_stride_segmenter.hpp"
 #include "impact_placement.hpp"
+#include "landing_rhythm.hpp"
 #include "stride_features.hpp"
 
 namespace gk {
@@ -106,14 +107,9 @@ class ShankStepDetector final : public GyroStrideSegmenter {
   std::deque<int64_t> ic_offsets_us_;
   static constexpr size_t kIcOffsets = 5;
   std::optional<Eigen::Vector3d> last_tibia_;
-  /// The recent whole cycles' ICs, not timed in a hole: where a hole hides both the landing and
-  /// the mid-swing before it (at 100 Hz a lost packet is 0.2 s, and the shank's mid-swing comes
-  /// 0.1-0.15 s before its landing), their rhythm says where the landing lies.
-  std::deque<int64_t> recent_ic_us_;
-  static constexpr size_t kRecentIcs = 6;
-  /// The landing the recent ICs' rhythm puts nearest near_us (one to three strides after the
-  /// last), if their strides are steady (each within a tenth of their median).
-  std::optional<int64_t> rhythm_ic_us(int64_t near_us) const;
+  /// The recent whole cycles' landings not timed in a hole: where a hole hides both a landing
+  /// and the mid-swing before it, their rhythm says where the landing lies.
+  LandingRhythm rhythm_;
 };
 
 }  // namespace gk
