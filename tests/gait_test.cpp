@@ -901,6 +901,12 @@ TEST(LostLandingFinder, ALandingLostInAHoleIsFoundBetweenItsNeighbours) {
   // Before the next report came, the horizon stood at or before where the lost one was placed.
   EXPECT_LE(run.held_horizon_us, lost.ic_us);
   EXPECT_GT(run.held_horizon_us, run.out[6].ic_us);
+  // A hole over the swing before the landing (a foot's cycle runs from its mid-swing) lost it
+  // as surely: 0.3 s before it was due.
+  LostLandingFinder swing;
+  const LostLandingRun over_swing = run_lost_landing(7, 5'580'000, 40'000, 5'000.0, swing);
+  EXPECT_EQ(swing.found(), 1u);
+  EXPECT_EQ(over_swing.out.size(), 12u);
 }
 
 // Nothing is reported where the evidence is not there: no hole where the landing was due (a

@@ -46,9 +46,11 @@ struct LostLandingSettings {
   /// The pair of reports around the lost landing: two intervals apart within this share of one.
   double pair_tolerance = 0.1;
   /// The hole must overlap the stretch from this share of an interval before the middle to
-  /// window_after after it: the landing (an impact, a foot's swing before it) and what shows it
-  /// (a trunk's loading peak comes up to a third of a step after the contact).
-  double window_before = 0.15;
+  /// window_after after it: the landing and what a detector times it by, its leg's swing before
+  /// it (a foot's and a shank's cycles run from mid-swing to mid-swing: at 100 Hz a 0.2 s hole
+  /// over a foot's swing, 0.13-0.34 s before the landing, lost that landing) and a trunk's
+  /// loading peak, up to a third of a step after the contact.
+  double window_before = 0.5;
   double window_after = 0.3;
   double quality = 0.3;
 };
