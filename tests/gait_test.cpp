@@ -867,9 +867,10 @@ LostLandingRun run_lost_landing(int lost, int64_t hole_from_us, int64_t hole_us,
   LostLandingRun run;
   size_t next = 0;
   // Each report leaves 150 ms after its IC, as a detector's confirmation holds it.
+  finder.set_period(kPeriod_us);
   for (int64_t t = 0; t <= 10'000'000; t += kPeriod_us) {
     if (t > hole_from_us && t < hole_from_us + hole_us) continue;
-    finder.push_sample(t, kPeriod_us);
+    finder.push_sample(t);
     if (next < steps.size() && t >= steps[next].ic_us + 150'000) {
       if (steps[next].ic_us > hole_from_us && run.held_horizon_us == 0) {
         run.held_horizon_us = finder.horizon_us(t - 150'000);

@@ -142,6 +142,7 @@ GaitEngine::GaitEngine(const pb::SessionHeader& header, const EngineSettings& se
     }
     s.period = SamplePeriod(period_settings(info));
     s.lost = LostLandingFinder(settings.lost_landing);
+    s.lost.set_period(s.period.period_us());
     if (settings.run_orientation) {
       s.filter = make_orientation_filter(settings.orientation_method, settings.orientation);
     }
@@ -222,13 +223,16 @@ void GaitEngine::push_sample(size_t sensor, const ImuSample& sample) {
   }
   if (s.filter) s.filter->update(sample);
   if (s.detector) {
-    s.lost.push_sample(sample.t_us, s.period.period_us());
+    s.lost.push_sample(sample.t_us);
     s.detector->push(sample);
     if (s.detector->has_steps()) pass_steps(sensor);
   }
   // A device that changes its output data rate mid-session keeps working (dt always comes
   // from timestamps), but the user should know where.
-  if (s.period.push(sample.t_us) && s.period.previous_period_us() > 0) note_rate_change(s);
+  if (s.period.push(sample.t_us)) [[unlikely]] {
+    s.lost.set_period(s.period.period_us());
+    if (s.period.previous_period_us() > 0) note_rate_change(s);
+  }
   s.last_t_us = sample.t_us;
   merger_.advance(sensor, sample.t_us, horizon_for(s));
   // Only compared with the "never moved" threshold: once above it, stop tracking.
@@ -366,7 +370,7 @@ void GaitEngine::note_rate_change(Sensor& s) {
                   static_cast<double>(s.period.change_start_us()) * 1e-6));
 }
 
-int64_t GaitEngine::horizon_for(const Sensor& s) const {
+[[gnu::always_inline]] inline int64_t GaitEngine::horizon_for(const Sensor& s) const {
   if (!s.detector) return INT64_MAX;
   // A gyro detector's horizon jumps past a contact only when it reports it,
   // so a second report of the same contact is always in hand. (Once its
@@ -435,6 +439,7 @@ void GaitEngine::reset() {
     s.min_acc_norm_mps2 = std::numeric_limits<double>::infinity();
     s.max_acc_norm_mps2 = 0.0;
     s.period.reset();
+    s.lost.set_period(s.period.period_us());
     s.rate_changes.clear();
   }
   merger_.reset();

@@ -9,8 +9,6 @@ namespace gk {
 
 void LostLandingFinder::reset() {
   last_t_us_ = INT64_MIN;
-  period_us_ = -1;
-  hole_min_us_ = 0;
   holes_.clear();
   intervals_us_.clear();
   last_.reset();

@@ -57,18 +57,20 @@ struct LostLandingSettings {
 
 class LostLandingFinder {
  public:
-  explicit LostLandingFinder(const LostLandingSettings& settings = {}) : settings_(settings) {}
+  explicit LostLandingFinder(const LostLandingSettings& settings = {}) : settings_(settings) {
+    set_period(0);
+  }
 
-  /// Every sample's time, in order (the engine's check that it is after the last comes first),
-  /// and the sensor's sample period now (0: not known yet).
-  void push_sample(int64_t t_us, int64_t period_us) {
-    if (period_us != period_us_) {
-      period_us_ = period_us;
-      hole_min_us_ = std::max(
-          static_cast<int64_t>(settings_.hole_min_s * 1e6),
-          static_cast<int64_t>(settings_.hole_min_periods * static_cast<double>(period_us)));
-    }
-    if (last_t_us_ != INT64_MIN && t_us - last_t_us_ > hole_min_us_) [[unlikely]]
+  /// The sensor's sample period (0: not known yet): a hole is a step between samples of more
+  /// than hole_min_periods of it (and hole_min_s).
+  void set_period(int64_t period_us) {
+    hole_min_us_ =
+        std::max(static_cast<int64_t>(settings_.hole_min_s * 1e6),
+                 static_cast<int64_t>(settings_.hole_min_periods * static_cast<double>(period_us)));
+  }
+  /// Every sample's time, in order (the engine's check that it is after the last comes first).
+  void push_sample(int64_t t_us) {
+    if (t_us - last_t_us_ > hole_min_us_ && last_t_us_ != INT64_MIN) [[unlikely]]
       note_hole(last_t_us_, t_us);
     last_t_us_ = t_us;
   }
@@ -101,8 +103,7 @@ class LostLandingFinder {
 
   LostLandingSettings settings_;
   int64_t last_t_us_ = INT64_MIN;
-  int64_t period_us_ = -1;
-  int64_t hole_min_us_ = 0;            ///< see hole_min_periods, hole_min_s
+  int64_t hole_min_us_ = INT64_MAX;    ///< see set_period()
   std::deque<Hole> holes_;             ///< holes and gaps since the last report
   std::deque<int64_t> intervals_us_;   ///< between the recent reports
   std::optional<DetectedStep> last_;   ///< the last report passed on
