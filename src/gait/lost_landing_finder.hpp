@@ -70,7 +70,7 @@ class LostLandingFinder {
   }
   /// Every sample's time, in order (the engine's check that it is after the last comes first).
   void push_sample(int64_t t_us) {
-    if (t_us - last_t_us_ > hole_min_us_ && last_t_us_ != INT64_MIN) [[unlikely]]
+    if (last_t_us_ != INT64_MIN && t_us - last_t_us_ > hole_min_us_) [[unlikely]]
       note_hole(last_t_us_, t_us);
     last_t_us_ = t_us;
   }
