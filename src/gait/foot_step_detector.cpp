@@ -9,6 +9,7 @@
 
 #include "placement.hpp"
 #include "stride_features.hpp"
+#include "upper_median.hpp"
 #include "zupt_integrator.hpp"
 
 namespace gk {
@@ -21,9 +22,6 @@ constexpr int64_t kMaxReversalLead_us = 150'000;
 constexpr double kRockerOnsetFraction = 0.1;
 /// A running IC feature's trough: the rows after its lowest rate within this share of it.
 constexpr double kTroughShare = 0.8;
-/// Strides shorter than this are running ones (over 150 steps/min; people walk at up to about
-/// 130-140, Hreljac 1993, Med. Sci. Sports Exerc. 25:1158 for the walk-run transition).
-constexpr double kRunningStride_us = 800'000.0;
 /// A segmenter contact this long before a turn-step proposal's lift still
 /// covers it (the segmenter's IC and the lift bracket the same stance).
 constexpr int64_t kTurnCoverBefore_us = 50'000;
@@ -160,7 +158,7 @@ std::optional<DetectedStep> FootStepDetector::analyze(const StrideSpan& span) {
   // even rate for up to 0.1 s (a flat trough), and its lowest sample may lie anywhere along it.
   // At running stride times the trough's end, where the rate leaves it, is nearer the contact.
   size_t trough_end = ic_g;
-  if (cycle_us < kRunningStride_us) {
+  if (cycle_us < static_cast<double>(kRunningStride_us)) {
     while (trough_end < span.end && rows[trough_end + 1].t_us < t_mid &&
            rows[trough_end + 1].p <= kTroughShare * rows[ic_g].p) {
       ++trough_end;
@@ -199,7 +197,7 @@ std::optional<DetectedStep> FootStepDetector::analyze(const StrideSpan& span) {
       // walk into a run, a forefoot contact measured from the trough's end at 0.51: taken for a
       // walking one and timed 127 ms early, seed 911930).
       double from_us = static_cast<double>(rows[std::min(trough_end, k)].t_us);
-      if (cycle_us < kRunningStride_us && impact && *impact > from_us &&
+      if (cycle_us < static_cast<double>(kRunningStride_us) && impact && *impact > from_us &&
           *impact < static_cast<double>(rows[k].t_us)) {
         from_us = *impact;
       }
@@ -328,16 +326,16 @@ std::optional<DetectedStep> FootStepDetector::analyze(const StrideSpan& span) {
   std::optional<size_t> edge;  // the near edge of the hole the landing may lie in
   if (step.ic_in_hole && ic_g < span.end && rows[ic_g + 1].t_us - rows[ic_g].t_us > hole_us()) {
     edge = ic_g;
-  } else if (step.ic_in_hole && cycle_us < kRunningStride_us && opening_mid_swing_seen(span)) {
+  } else if (step.ic_in_hole && cycle_us < static_cast<double>(kRunningStride_us) &&
+             opening_mid_swing_seen(span)) {
     const int64_t period_us =
         ic_g > 0 ? std::min(rows[ic_g].t_us - rows[ic_g - 1].t_us, hole_us()) : hole_us();
     if (step.ic_us <= rows[hole_row + 1].t_us + 2 * period_us) edge = hole_row;
   }
   if (edge && !ic_offsets_us_.empty()) {
-    std::vector<int64_t> sorted(ic_offsets_us_.begin(), ic_offsets_us_.end());
-    const auto mid = sorted.begin() + static_cast<std::ptrdiff_t>(sorted.size() / 2);
-    std::nth_element(sorted.begin(), mid, sorted.end());
-    const int64_t predicted_us = span.t_begin_us + *mid;
+    const int64_t predicted_us =
+        span.t_begin_us +
+        upper_median(std::vector<int64_t>(ic_offsets_us_.begin(), ic_offsets_us_.end()));
     if (predicted_us > rows[*edge].t_us && predicted_us < rows[*edge + 1].t_us) {
       step.ic_us = predicted_us;
       ++flags_.ic_from_stride_rhythm;
@@ -350,7 +348,8 @@ std::optional<DetectedStep> FootStepDetector::analyze(const StrideSpan& span) {
   // the foot's recent landings run at a steady rhythm and put this one further from what was
   // found than a tenth of a stride, and before its toe-off, the rhythm's landing is taken,
   // flagged as timed in a hole.
-  if (!span.truncated_head && cycle_us < kRunningStride_us && !opening_mid_swing_seen(span)) {
+  if (!span.truncated_head && cycle_us < static_cast<double>(kRunningStride_us) &&
+      !opening_mid_swing_seen(span)) {
     if (const auto p = rhythm_.near(step.ic_us);
         p && std::abs(step.ic_us - p->ic_us) * 10 > p->stride_us &&
         (!step.to_us || p->ic_us < *step.to_us)) {

@@ -161,6 +161,12 @@ inline std::optional<size_t> row_at_time(const GyroRows& rows, int64_t t_us) {
   return static_cast<size_t>(it - rows.begin());
 }
 
+/// A cycle shorter than this is a running stride (over 150 steps/min; people walk at up to
+/// about 130-140, Hreljac 1993, Med. Sci. Sports Exerc. 25:1158 for the walk-run transition).
+/// The foot and shank detectors treat running and walking strides apart where a walker's swing
+/// can end early (slowing, stopping, turning).
+inline constexpr int64_t kRunningStride_us = 800'000;
+
 /// One MS-to-MS cycle. At the ends of the data (start, end, either side of
 /// a gap) the cycle is partial: the missing mid-swing is placed one typical
 /// stride away, and events that fall outside the data are not claimed.

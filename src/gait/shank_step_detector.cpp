@@ -12,9 +12,6 @@
 namespace gk {
 namespace {
 
-/// Strides shorter than this are running ones (as at the foot, foot_step_detector.cpp).
-constexpr int64_t kRunningStride_us = 800'000;
-
 GyroSegmenterSettings with_shank_sign_rule(GyroSegmenterSettings s) {
   // In running the shank's fastest rotation is late swing, the ankle passing
   // the knee on its way to contact; stance and early swing turn the other
