@@ -927,8 +927,8 @@ TEST(LostLandingFinder, NothingWithoutAHoleAtTheLandingOrASteadyRhythm) {
     EXPECT_EQ(run.out.size(), 11u);
   }
   {
-    LostLandingFinder finder;  // a 0.3 s gap: not bridged
-    const LostLandingRun run = run_lost_landing(7, 5'800'000, 300'000, 5'000.0, finder);
+    LostLandingFinder finder;  // a 0.5 s gap: not bridged
+    const LostLandingRun run = run_lost_landing(7, 5'800'000, 500'000, 5'000.0, finder);
     EXPECT_EQ(finder.found(), 0u);
     EXPECT_EQ(run.out.size(), 11u);
   }

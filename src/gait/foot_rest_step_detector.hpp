@@ -109,8 +109,8 @@ struct FootRestDetectorSettings {
   /// from the stride rhythm and marked `ic_in_hole`, never invented. Cutting
   /// the stretch there lost the step on each side of every hole (simulated
   /// shoes at 200 Hz with 3 % of packets lost: F1 0.938, cadence error 16.5
-  /// steps/min). Longer gaps end the stretch.
-  double dropout_bridge_max_s = 0.25;
+  /// steps/min). Longer gaps end the stretch (kDropoutBridgeMax_s, step.hpp).
+  double dropout_bridge_max_s = kDropoutBridgeMax_s;
   /// Placing each landing between its samples by aligning its stride to the recent ones; the
   /// rhythm of those strides is not carried across a longer time between two landings.
   StrideTemplateSettings stride_template;

@@ -106,8 +106,8 @@ struct GyroSegmenterSettings {
   /// length across a hole over 0.1 s). One lost 20-sample packet is a 0.1 s
   /// hole at 200 Hz, 0.2 s at 100 Hz: cutting the stretch there lost the
   /// stride around each (docs/ACCURACY.md, "Lost packets"). Longer gaps
-  /// end the stretch.
-  double dropout_bridge_max_s = 0.25;
+  /// end the stretch (kDropoutBridgeMax_s, step.hpp).
+  double dropout_bridge_max_s = kDropoutBridgeMax_s;
   pb::Placement placement = pb::PLACEMENT_UNKNOWN;
   /// How the sign of the pitch axis is decided (see find_axis()).
   enum class SignRule {

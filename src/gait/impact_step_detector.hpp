@@ -131,8 +131,8 @@ struct ImpactDetectorSettings {
   /// timed across it and marked `ic_in_hole`, never invented. Cutting the stretch
   /// there lost the contacts on both sides of every hole (simulated pelvis, 3 % of
   /// packets lost: 11 of 170 steps, cadence error 10 steps/min). Longer gaps end
-  /// the stretch.
-  double dropout_bridge_max_s = 0.25;
+  /// the stretch (kDropoutBridgeMax_s, step.hpp).
+  double dropout_bridge_max_s = kDropoutBridgeMax_s;
 };
 
 class ImpactStepDetector final : public StepDetector {

@@ -38,7 +38,7 @@ struct LostLandingSettings {
   double hole_min_s = 0.02;
   /// ... and not longer than this (the detectors' bridge: a longer one is a gap, across which
   /// they start over and nothing is reported).
-  double hole_max_s = 0.25;
+  double hole_max_s = kDropoutBridgeMax_s;
   /// The rhythm: this many intervals between the sensor's reports before the pair, each within
   /// rhythm_tolerance of their median.
   size_t rhythm_intervals = 4;

@@ -154,8 +154,9 @@ struct TibialImpactDetectorSettings {
   double gap_periods = 3.5;
   int64_t gap_min_us = 30'000;
   /// Holes up to this long (a lost 20-sample packet) are bridged: no jump is
-  /// measured across one, and a landing lost in it is lost, never invented.
-  double dropout_bridge_max_s = 0.25;
+  /// measured across one, and a landing lost in it is lost, never invented (kDropoutBridgeMax_s,
+  /// step.hpp).
+  double dropout_bridge_max_s = kDropoutBridgeMax_s;
   /// Placing each landing between its samples by aligning its stride to the recent ones.
   StrideTemplateSettings stride_template;
 };
