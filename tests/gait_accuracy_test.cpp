@@ -2098,14 +2098,14 @@ TEST(Accuracy, LostPacketsShoeAccelerometerOnly) {
 // a hole over it left nothing to find, and one stride's report then spanned two. The landing the
 // hole swallowed is now found between the landings either side (LostLandingFinder). Measured
 // 2026-12-07, before -> now: 500 Hz F1 0.991 -> 1.000, cadence error 2.85 -> 0.04 steps/min;
-// 100 Hz F1 0.979 -> 0.997, 6.73 -> 1.08, where what is left is one landing in a 0.41 s gap on the
-// left shank (two packets lost in a row), which is not bridged: nothing is reported across it,
-// and ten cadence windows miss that landing.
+// 100 Hz F1 0.979 -> 0.997, 6.73 -> 1.08. What was left was one landing in a 0.41 s hole on the
+// left shank (two packets lost in a row), then a gap the detectors started over after; bridged
+// since the forty-ninth session (kDropoutBridgeMax_s): F1 1.000, cadence error 0.14.
 TEST(Accuracy, LostPacketsShankAccelerometerOnly) {
   expect_lost_packets_run("shanks, no gyro,", sim::shank_sensors(500.0, /*accel_only=*/true), 3.0,
                           51, 0.995, 0.5);
   expect_lost_packets_run("shanks, no gyro,", sim::shank_sensors(100.0, /*accel_only=*/true), 3.0,
-                          52, 0.995, 1.5);
+                          52, 0.995, 0.5);
 }
 
 // Gyro shanks (ShankStepDetector) and the full set of shoes, shanks and thighs losing packets. A
@@ -2114,11 +2114,11 @@ TEST(Accuracy, LostPacketsShankAccelerometerOnly) {
 // where the hole hides the mid-swing too. With shoes, the merger took the shank's whole report
 // wherever the foot's IC was in doubt, and with it the shank's toe-off (contacts 90-110 ms long):
 // the foot's toe-off is now kept where it is sound. Measured 2026-12-07, before -> now: shanks
-// F1 0.985 -> 0.997, cadence error 1.11 -> 1.01 steps/min (what is left is one landing in a
-// 0.41 s gap, two packets lost in a row, which is not bridged); shoes and sleeve contact-time
-// error 17.1 -> 1.2 ms.
+// F1 0.985 -> 0.997, cadence error 1.11 -> 1.01 steps/min (what was left was one landing in a
+// 0.41 s hole, two packets lost in a row: bridged since the forty-ninth session, F1 1.000, cadence
+// error 0.08); shoes and sleeve contact-time error 17.1 -> 1.2 ms.
 TEST(Accuracy, LostPacketsShanksAndShoeAndSleeve) {
-  expect_lost_packets_run("shanks", sim::shank_sensors(100.0), 3.0, 61, 0.995, 1.5);
+  expect_lost_packets_run("shanks", sim::shank_sensors(100.0), 3.0, 61, 0.995, 0.5);
   sim::SimSettings s;
   s.seed = 62;
   s.runner.schedule = {{Activity::kRun, 60.0, 5.0, 185.0}};
