@@ -2073,6 +2073,50 @@ void expect_lost_packets_run(const char* name, std::vector<sim::SensorSettings> 
   EXPECT_GT(in_hole, 0u) << label;
 }
 
+// A lost packet that ends shortly before a landing. The late swing's braking changes the
+// acceleration across the hole by more than the landing's own first jump does, and was taken for
+// the impact: the contact was put inside the hole, 0.1-0.15 s early (a miss and a false step in
+// the lost-packet sweep, seed 7171). The strides' rhythm puts the landing after the hole, so the
+// impact is now looked for beside it. Every seventh left landing after 10 s gets such a hole (a
+// 20-sample packet at 200 Hz, ending 0.1 s before it), on a forefoot runner whose landing jump
+// is the smallest; each of those landings must be timed within the 5 ms (measured
+// 2026-12-07: all 9 within 2.7 ms; without the rhythm check 3 of them were 84-86 ms early).
+TEST(Accuracy, ALandingJustAfterAHoleIsTimedByItsOwnImpact) {
+  sim::SimSettings s;
+  s.seed = 991104;
+  s.runner.schedule = {{Activity::kRun, 60.0, 2.55, 165.9}};
+  s.runner.foot_strike = sim::FootStrikePattern::kFore;
+  s.sensors = sim::feet_sensors(200.0);
+  sim::SimResult r = sim::simulate(s);
+  std::vector<double> cut_ic_s;
+  size_t left = 0;
+  for (const TruthEvent& e : *r.truth.events) {
+    if (e.side != pb::LEFT || e.ic_s < 10.0 || e.ic_s > 55.0 || left++ % 7 != 0) continue;
+    cut_ic_s.push_back(e.ic_s);
+  }
+  ASSERT_GE(cut_ic_s.size(), 5u);
+  for (SensorStream& sensor : r.session.sensors) {
+    if (sensor.info.placement() != pb::LEFT_FOOT) continue;
+    std::erase_if(sensor.samples, [&](const ImuSample& x) {
+      const double t_s = static_cast<double>(x.t_us) * 1e-6;
+      return std::any_of(cut_ic_s.begin(), cut_ic_s.end(),
+                         [&](double ic_s) { return t_s >= ic_s - 0.2 && t_s < ic_s - 0.1; });
+    });
+  }
+  const GaitAnalysis a = analyze_gait(r.session);
+  for (const double ic_s : cut_ic_s) {
+    double best_ms = 1e9;
+    for (const StepResult& step : a.steps) {
+      if (step.event.side != pb::LEFT) continue;
+      const double err_ms = std::abs(static_cast<double>(step.event.ic_us) * 1e-3 - ic_s * 1e3);
+      best_ms = std::min(best_ms, err_ms);
+    }
+    std::printf("[accuracy] landing at %.3f s, 0.1 s after a hole: IC error %.2f ms\n", ic_s,
+                best_ms);
+    EXPECT_LE(best_ms, 5.0) << "the left landing at " << ic_s << " s";
+  }
+}
+
 TEST(Accuracy, LostPacketsPelvisOnly) {
   expect_lost_packets_run("pelvis", sim::pelvis_sensors(200.0), 3.0, 24, 0.995, 0.5);
   expect_lost_packets_run("pelvis", sim::pelvis_sensors(100.0), 5.0, 31, 0.995, 0.5);

@@ -153,12 +153,13 @@ std::optional<DetectedStep> FootStepDetector::analyze(const StrideSpan& span) {
   if (!ic) return landing_at_data_end(span);
   const size_t ic_g = ic->row;
   const double cycle_us = static_cast<double>(span.t_end_us - span.t_begin_us);
+  const bool running_stride = cycle_us < static_cast<double>(kRunningStride_us);
 
   // A forefoot runner's feature can come well before the landing: the foot turns toes-down at an
   // even rate for up to 0.1 s (a flat trough), and its lowest sample may lie anywhere along it.
   // At running stride times the trough's end, where the rate leaves it, is nearer the contact.
   size_t trough_end = ic_g;
-  if (cycle_us < static_cast<double>(kRunningStride_us)) {
+  if (running_stride) {
     while (trough_end < span.end && rows[trough_end + 1].t_us < t_mid &&
            rows[trough_end + 1].p <= kTroughShare * rows[ic_g].p) {
       ++trough_end;
@@ -179,6 +180,25 @@ std::optional<DetectedStep> FootStepDetector::analyze(const StrideSpan& span) {
     impact = impact_time_us(span, rows[ic_g].t_us, search);
     impact_past_trough = impact.has_value();
   }
+  // An impact found across lost samples is a landing in the hole only if the stride's rhythm
+  // puts one there; where it puts the landing more than a twentieth of a stride after the hole
+  // (or before it), the jump across the hole was the late swing's braking and the landing's own
+  // jump lies in the samples (retime_impact_beside_hole). A simulated forefoot runner at 200 Hz,
+  // a lost packet ending 0.1 s before a landing: that contact was put inside the hole, 154 ms
+  // early, a miss and a false step. The margin is a few times the rhythm's scatter in steady
+  // running; a landing truly in the hole but that close to its far edge is then timed by its
+  // loading just past the edge, a little late.
+  if (running_stride && opening_mid_swing_seen(span)) {
+    ImpactSearch used = settings_.impact;
+    if (impact_past_trough) {
+      used.after_s += 1e-6 * static_cast<double>(rows[trough_end].t_us - rows[ic_g].t_us);
+    }
+    if (retime_impact_beside_hole(span, impact, ic_offsets_us_, rows[ic_g].t_us, used,
+                                  0.05 * cycle_us)) {
+      ++flags_.impact_beside_hole;
+      impact_past_trough = impact_past_trough && impact.has_value();
+    }
+  }
 
   // TO first: it tells walking from running, and the IC feature differs.
   const auto [to_lo, to_hi] = time_window(rows, span.begin, span.end, t_mid, span.t_end_us);
@@ -197,7 +217,7 @@ std::optional<DetectedStep> FootStepDetector::analyze(const StrideSpan& span) {
       // walk into a run, a forefoot contact measured from the trough's end at 0.51: taken for a
       // walking one and timed 127 ms early, seed 911930).
       double from_us = static_cast<double>(rows[std::min(trough_end, k)].t_us);
-      if (cycle_us < static_cast<double>(kRunningStride_us) && impact && *impact > from_us &&
+      if (running_stride && impact && *impact > from_us &&
           *impact < static_cast<double>(rows[k].t_us)) {
         from_us = *impact;
       }
@@ -326,8 +346,7 @@ std::optional<DetectedStep> FootStepDetector::analyze(const StrideSpan& span) {
   std::optional<size_t> edge;  // the near edge of the hole the landing may lie in
   if (step.ic_in_hole && ic_g < span.end && rows[ic_g + 1].t_us - rows[ic_g].t_us > hole_us()) {
     edge = ic_g;
-  } else if (step.ic_in_hole && cycle_us < static_cast<double>(kRunningStride_us) &&
-             opening_mid_swing_seen(span)) {
+  } else if (step.ic_in_hole && running_stride && opening_mid_swing_seen(span)) {
     const int64_t period_us =
         ic_g > 0 ? std::min(rows[ic_g].t_us - rows[ic_g - 1].t_us, hole_us()) : hole_us();
     if (step.ic_us <= rows[hole_row + 1].t_us + 2 * period_us) edge = hole_row;
@@ -348,8 +367,7 @@ std::optional<DetectedStep> FootStepDetector::analyze(const StrideSpan& span) {
   // the foot's recent landings run at a steady rhythm and put this one further from what was
   // found than a tenth of a stride, and before its toe-off, the rhythm's landing is taken,
   // flagged as timed in a hole.
-  if (!span.truncated_head && cycle_us < static_cast<double>(kRunningStride_us) &&
-      !opening_mid_swing_seen(span)) {
+  if (!span.truncated_head && running_stride && !opening_mid_swing_seen(span)) {
     if (const auto p = rhythm_.near(step.ic_us);
         p && std::abs(step.ic_us - p->ic_us) * 10 > p->stride_us &&
         (!step.to_us || p->ic_us < *step.to_us)) {

@@ -550,6 +550,12 @@ std::vector<std::string> GaitEngine::warnings() const {
             "(a foot: from the swing before the landing), quality lowered",
             name, f.ic_from_stride_rhythm));
       }
+      if (f.impact_beside_hole > 0) {
+        out.push_back(fmt::format(
+            "{}: {} landings came just before or after such a hole, where the recent strides put "
+            "them; timed from their own impact, not from the jump across the hole",
+            name, f.impact_beside_hole));
+      }
     }
     if (s.lost.found() > 0) {
       out.push_back(fmt::format(

@@ -686,6 +686,7 @@ void GyroStrideSegmenter::close_tail() {
   if (!stride_us_) return;  // no typical stride to size the cycle: the contact cannot be timed
   StrideSpan span;
   span.rows = &rows_;
+  span.hole_us = gap_us_;
   span.axis = *axis_;
   span.begin = *last_peak_;
   span.t_begin_us = rows_[span.begin].t_us;
@@ -705,6 +706,7 @@ void GyroStrideSegmenter::close_tail() {
 StrideSpan GyroStrideSegmenter::cycle(size_t begin, size_t end) const {
   StrideSpan span;
   span.rows = &rows_;
+  span.hole_us = gap_us_;
   span.begin = begin;
   span.end = end;
   span.t_begin_us = rows_[begin].t_us;
@@ -737,6 +739,7 @@ void GyroStrideSegmenter::on_peak(size_t k) {
         head_pending_ = false;
         StrideSpan head;
         head.rows = &rows_;
+        head.hole_us = gap_us_;
         head.axis = *axis_;
         head.begin = 0;
         head.end = *last_peak_;

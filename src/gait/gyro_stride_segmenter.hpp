@@ -179,6 +179,8 @@ struct StrideSpan {
   bool truncated_head = false;
   bool truncated_tail = false;
   bool end_estimated = false;  ///< closing mid-swing not seen (stop or end of data)
+  /// Two rows further apart than this have lost samples between them (a bridged dropout).
+  int64_t hole_us = INT64_MAX;
   Eigen::Vector3d axis = Eigen::Vector3d::UnitY();
 };
 

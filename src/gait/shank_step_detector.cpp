@@ -125,8 +125,17 @@ std::optional<DetectedStep> ShankStepDetector::analyze(const StrideSpan& span) {
   // et al. 2006), while the late swing's sharpest accelerations, the shank
   // braking before contact, are across it: along the tibia only, a swing
   // that outjumped a weakly sampled impact no longer does.
-  if (std::optional<double> impact =
-          impact_time_us(span, rows[ic_g].t_us, settings_.impact, tibia ? &*tibia : nullptr)) {
+  std::optional<double> impact =
+      impact_time_us(span, rows[ic_g].t_us, settings_.impact, tibia ? &*tibia : nullptr);
+  // A jump across lost samples where the stride's rhythm puts the landing outside the hole: the
+  // late swing's, as at the foot (retime_impact_beside_hole).
+  if (span.t_end_us - span.t_begin_us < kRunningStride_us && opening_mid_swing_seen(span) &&
+      retime_impact_beside_hole(span, impact, ic_offsets_us_, rows[ic_g].t_us, settings_.impact,
+                                0.05 * static_cast<double>(span.t_end_us - span.t_begin_us),
+                                tibia ? &*tibia : nullptr)) {
+    ++flags_.impact_beside_hole;
+  }
+  if (impact) {
     // Where between its two samples: the IC feature helps to say (ImpactPlacement).
     const double feature_us = ic_us;
     ic_us = *impact;

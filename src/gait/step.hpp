@@ -64,6 +64,9 @@ struct DetectorFlags {
   uint64_t rejected_strides = 0;       ///< failed the plausibility gates
   uint64_t turn_steps = 0;             ///< contacts found without a forward swing (TurnStepFinder)
   uint64_t ic_from_stride_rhythm = 0;  ///< landings lost in a hole, timed from the strides before
+  /// Gyro foot or shank: an impact first found across a hole, where the strides' rhythm put the
+  /// landing outside it; the landing's own jump beside the hole was taken.
+  uint64_t impact_beside_hole = 0;
   /// Accelerometer-only shoe: rests after a landing whose impact the samples caught only weakly,
   /// counted where the stride rhythm expects a landing
   /// (FootRestDetectorSettings::rhythm_tolerance).

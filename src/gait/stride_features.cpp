@@ -8,6 +8,7 @@
 
 #include "landing_onset.hpp"
 #include "placement.hpp"
+#include "upper_median.hpp"
 
 namespace gk {
 namespace {
@@ -121,10 +122,14 @@ std::optional<double> impact_time_us(const StrideSpan& span, int64_t around_us,
       time_window(rows, first, span.end, around_us - static_cast<int64_t>(search.before_s * 1e6),
                   around_us + static_cast<int64_t>(search.after_s * 1e6));
   if (lo > hi) return std::nullopt;
+  // With skip_hole_jumps, a jump across lost samples does not count (see ImpactSearch).
+  const auto across_hole = [&](size_t i) {
+    return search.skip_hole_jumps && rows[i].t_us - rows[i - 1].t_us > span.hole_us;
+  };
   size_t best = lo;
   double best_jump = -1.0;
   for (size_t i = lo; i <= hi; ++i) {
-    const double j = jump(i);
+    const double j = across_hole(i) ? -1.0 : jump(i);
     if (j > best_jump) {
       best_jump = j;
       best = i;
@@ -136,7 +141,7 @@ std::optional<double> impact_time_us(const StrideSpan& span, int64_t around_us,
     size_t later = later_lo;
     double later_jump = -1.0;
     for (size_t i = later_lo; i <= later_hi && later_lo <= later_hi; ++i) {
-      const double j = jump(i);
+      const double j = across_hole(i) ? -1.0 : jump(i);
       if (j > later_jump) {
         later_jump = j;
         later = i;
@@ -177,6 +182,31 @@ std::optional<double> impact_time_us(const StrideSpan& span, int64_t around_us,
   const size_t k = landing_onset_row(lo, best, best_jump, lo, min_ratio * median_jump, onset,
                                      first_jump, jump, [&](size_t i) { return rows[i].t_us; });
   return 0.5 * static_cast<double>(rows[k - 1].t_us + rows[k].t_us);
+}
+
+bool retime_impact_beside_hole(const StrideSpan& span, std::optional<double>& impact,
+                               const std::deque<int64_t>& ic_offsets_us, int64_t around_us,
+                               ImpactSearch search, double margin_us,
+                               const Eigen::Vector3d* along) {
+  if (!impact || ic_offsets_us.empty()) return false;
+  const GyroRows& rows = *span.rows;
+  // The first row after the impact; the hole, if any, ends there.
+  const auto after =
+      std::upper_bound(rows.begin() + static_cast<std::ptrdiff_t>(span.begin),
+                       rows.begin() + static_cast<std::ptrdiff_t>(span.end) + 1, *impact,
+                       [](double t, const GyroRow& r) { return t < static_cast<double>(r.t_us); });
+  const auto k = static_cast<size_t>(after - rows.begin());
+  if (k <= span.begin || k > span.end) return false;
+  const auto near_us = static_cast<double>(rows[k - 1].t_us);
+  const auto far_us = static_cast<double>(rows[k].t_us);
+  if (far_us - near_us <= static_cast<double>(span.hole_us) || *impact <= near_us) return false;
+  const auto predicted_us =
+      static_cast<double>(span.t_begin_us + upper_median(std::vector<int64_t>(
+                                                ic_offsets_us.begin(), ic_offsets_us.end())));
+  if (predicted_us <= far_us + margin_us && predicted_us >= near_us - margin_us) return false;
+  search.skip_hole_jumps = true;
+  impact = impact_time_us(span, around_us, search, along);
+  return true;
 }
 
 DetectedStep data_end_step(pb::Placement placement, double impact_us) {

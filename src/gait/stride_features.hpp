@@ -7,7 +7,6 @@
 #include <cstdint>
 #include <deque>
 #include <optional>
-#include <utility>
 
 #include "gyro_stride_segmenter.hpp"
 
@@ -67,6 +66,10 @@ struct ImpactSearch {
   /// min_ratio): a feature that came well before the contact left the impact beyond the window.
   double later_s = 0.0;
   double later_dominance = 3.0;
+  /// Leave out jumps across lost samples (rows further apart than the span's hole_us). Such a
+  /// jump is the landing's only trace when the landing fell in the hole, but where it did not,
+  /// a late swing's braking across the hole can outgrow the landing's own jump.
+  bool skip_hole_jumps = false;
 };
 
 /// Time of the impact near around_us: the largest jump of the acceleration
@@ -79,6 +82,19 @@ struct ImpactSearch {
 std::optional<double> impact_time_us(const StrideSpan& span, int64_t around_us,
                                      const ImpactSearch& search,
                                      const Eigen::Vector3d* along = nullptr);
+
+/// A jump across lost samples stands for the landing only where the stride's rhythm puts the
+/// landing in the hole. Where impact (found near around_us with search) lies inside a hole of
+/// the span (two rows further apart than span.hole_us) and the recent strides' times from
+/// mid-swing to landing (ic_offsets_us, their upper median from the span's opening mid-swing)
+/// put the landing more than margin_us after or before that hole, the impact is looked for
+/// again without jumps across holes (ImpactSearch::skip_hole_jumps) and impact set to what that
+/// finds. Returns whether it was looked for again. For running strides whose opening mid-swing
+/// was sampled (GyroStrideSegmenter::opening_mid_swing_seen); along as in impact_time_us.
+bool retime_impact_beside_hole(const StrideSpan& span, std::optional<double>& impact,
+                               const std::deque<int64_t>& ic_offsets_us, int64_t around_us,
+                               ImpactSearch search, double margin_us,
+                               const Eigen::Vector3d* along = nullptr);
 
 /// A running contact whose gyro feature the data's end cut off (the stance began in the last
 /// moments of the data): the time from mid-swing to landing is steady from stride to stride, so
