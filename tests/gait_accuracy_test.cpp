@@ -1768,6 +1768,43 @@ TEST(Accuracy, GyroLandingCutOffByTheDataEnd) {
   }
 }
 
+// The data ending in a late swing, before the landing: the cycle cut off there holds the swing's
+// braking, whose pitch-rate dip and jump were claimed as a contact, quality 1.0 (the lost-packet
+// sweep, seed 7171: a heel-striking foot at 1 kHz whose data ended 32 ms before a landing, a
+// contact 141 ms early). The recent strides put the landing past the last sample, so nothing is
+// claimed now, and said. That run (`gaitkeeper simulate --sensors left_foot --rate-hz 1000
+// --speed-mps 4.27 --cadence-spm 191.4 --foot-strike heel --duty-factor 0.33 --noise-scale 3
+// --mounting-max-deg 90 --drop-pct 2 --seed 572423`): the last step reported must be the last
+// landing in the data.
+TEST(Accuracy, NoContactClaimedOnALateSwingAtTheDataEnd) {
+  sim::SimSettings s;
+  s.seed = 572423;
+  s.runner.schedule = {{Activity::kRun, 60.0, 4.27, 191.4}};
+  s.runner.duty_factor = 0.33;
+  s.runner.foot_strike = FootStrikePattern::kHeel;
+  s.sensors = {sim::feet_sensors(1000.0).at(0)};
+  s.sensors[0].errors = sim::scale_noise(sim::SensorErrorSettings{}, 3.0);
+  s.sensors[0].errors.mounting_rotation_max_deg = 90.0;
+  s.sensors[0].errors.packet_drop_pct = 2.0;
+  const sim::SimResult full = sim::simulate(s);
+  std::vector<TruthEvent> truth = observable(full);
+  std::erase_if(truth, [](const TruthEvent& e) { return e.side != pb::LEFT; });
+  ASSERT_GT(truth.size(), 80u);
+  const GaitAnalysis a = analyze_gait(full.session);
+  ASSERT_FALSE(a.steps.empty());
+  const double last_ic_s = static_cast<double>(a.steps.back().event.ic_us) * 1e-6;
+  std::printf(
+      "[accuracy] data end at %.3f s: last step at %.3f s, last landing in the data %.3f s\n",
+      static_cast<double>(full.session.sensors.at(0).samples.back().t_us) * 1e-6, last_ic_s,
+      truth.back().ic_s);
+  EXPECT_LE(std::abs(last_ic_s - truth.back().ic_s), 0.005)
+      << "last step at " << last_ic_s << " s, the last landing in the data at " << truth.back().ic_s
+      << " s";
+  EXPECT_TRUE(std::any_of(a.warnings.begin(), a.warnings.end(), [](const std::string& w) {
+    return w.find("the data end in a late swing") != std::string::npos;
+  }));
+}
+
 // Accelerometer-only shanks whose data ends 15-25 ms before a landing, on the late swing's braking
 // (accelerometer-only sweeps, 2026-12-05): the last candidate jump was claimed at the data's end
 // although the wait that would have confirmed or replaced it was cut, a false last step (F1

@@ -296,6 +296,21 @@ std::optional<DetectedStep> FootStepDetector::analyze(const StrideSpan& span) {
   if (span.truncated_head && step.ic_us - rows[span.begin].t_us < kHeadMargin_us) {
     return std::nullopt;
   }
+  // At the data's end likewise: where the recent strides' time from mid-swing to landing puts
+  // this landing past the last sample, what was found more than a tenth of a stride before that
+  // is a late swing feature, and the landing itself was not recorded (a simulated foot at 1 kHz
+  // whose data ended 32 ms before a landing: a contact claimed 141 ms early, quality 1.0). A
+  // tenth of a stride is well beyond how the time varies in steady running.
+  if (span.truncated_tail && running_stride && !ic_offsets_us_.empty()) {
+    const int64_t predicted_us =
+        span.t_begin_us +
+        upper_median(std::vector<int64_t>(ic_offsets_us_.begin(), ic_offsets_us_.end()));
+    if (predicted_us > rows[span.end].t_us &&
+        static_cast<double>(predicted_us - step.ic_us) * 10.0 > cycle_us) {
+      ++flags_.ic_before_data_end_rejected;
+      return std::nullopt;
+    }
+  }
   if (to_k) {
     step.to_us = static_cast<int64_t>(std::llround(refine_time_us(rows, *to_k)));
     for (size_t i = *to_k > 0 ? *to_k - 1 : 0; i <= *to_k && i + 1 < rows.size(); ++i) {

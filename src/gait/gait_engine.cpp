@@ -588,6 +588,12 @@ std::vector<std::string> GaitEngine::warnings() const {
           "claimed on its impact; quality lowered",
           name));
     }
+    if (f.ic_before_data_end_rejected > 0) {
+      out.push_back(fmt::format(
+          "{}: the data end in a late swing: the landing after it, past the last sample by the "
+          "recent strides' rhythm, is not claimed on a swing feature before it",
+          name));
+    }
     if (f.saturated > 0) {
       out.push_back(fmt::format(
           "{}: {} samples at the sensor's full-scale limit (saturated, first at {:.3f} s); "

@@ -74,6 +74,9 @@ struct DetectorFlags {
   /// Accelerometer-only shoe, trunk, gyro foot or shank: a landing in the last moments of the
   /// data, before its rest, its loading peak or its gyro feature.
   uint64_t ic_at_data_end = 0;
+  /// Gyro foot: a cycle cut off by the data's end whose landing the strides' rhythm puts past the
+  /// last sample; what was found well before that (a late swing feature) not claimed.
+  uint64_t ic_before_data_end_rejected = 0;
   /// Accelerometer-only shank: a jump in the data's last moments, before the stance after it
   /// could show, not claimed as a landing.
   uint64_t end_jumps_unconfirmed = 0;
