@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -111,6 +112,39 @@ TEST_F(GaitCli, EvaluatePrintsJson) {
   ASSERT_TRUE(j["f1"].is_number());
   EXPECT_GE(j["f1"].get<double>(), 0.99);
   EXPECT_GT(j["steps_true"].get<int>(), 80);
+}
+
+// The session's data ending before its reference does (the last packets never received): the
+// reference contacts after the last sample cannot be sensed, so they are left out, counted and
+// said, not counted as missed. Here both feet's CSVs lose their last 1.5 s.
+TEST_F(GaitCli, EvaluateLeavesOutReferenceContactsAfterTheData) {
+  const fs::path d = root() / "cut_end";
+  const CliRun sim = cli("simulate --out " + d.string() +
+                         " --sensors feet --duration-s 30 --rate-hz 200 --seed 12");
+  ASSERT_EQ(sim.rc, 0) << sim.err;
+  for (const char* name : {"left_foot.csv", "right_foot.csv"}) {
+    std::ifstream in(d / name);
+    std::string line, kept;
+    while (std::getline(in, line)) {
+      if (std::isdigit(static_cast<unsigned char>(line[0])) && std::stod(line) > 28.5) break;
+      kept += line + "\n";
+    }
+    in.close();
+    std::ofstream(d / name) << kept;
+  }
+  const Truth truth = read_truth(d / "truth");
+  ASSERT_TRUE(truth.events.has_value());
+  const auto after = std::count_if(truth.events->begin(), truth.events->end(),
+                                   [](const TruthEvent& t) { return t.ic_s > 28.5; });
+  ASSERT_GE(after, 3);
+  const CliRun r = cli("evaluate " + d.string());
+  ASSERT_EQ(r.rc, 0) << r.err;
+  std::printf("[cli] evaluate, data cut 1.5 s before the reference's end: %s\n", r.out.c_str());
+  const nlohmann::json j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["truth_after_data_skipped"].get<long>(), after);
+  EXPECT_EQ(j["steps_true"].get<long>(), static_cast<long>(truth.events->size()) - after);
+  EXPECT_GE(j["f1"].get<double>(), 0.99);
+  EXPECT_NE(r.err.find("come after the session's last sample"), std::string::npos) << r.err;
 }
 
 // One shoe pod: the truth holds both feet's contacts, but only the left ones

@@ -70,6 +70,11 @@ void run_evaluate(const EvaluateOptions& opt) {
   }
   EvaluationSettings settings;
   settings.sensors_side = sensed_side(session, a.steps);
+  int64_t last_us = INT64_MIN;
+  for (const SensorStream& s : session.sensors) {
+    if (!s.samples.empty()) last_us = std::max(last_us, s.samples.back().t_us);
+  }
+  if (last_us != INT64_MIN) settings.data_end_s = static_cast<double>(last_us) * 1e-6;
   const EventEvaluation e =
       evaluate_events(a.steps, *truth.events, read_unlabelled_contacts(opt.session), settings);
   if (e.truth_other_side_skipped > 0) {
@@ -77,6 +82,12 @@ void run_evaluate(const EvaluateOptions& opt) {
                "note: every sensor is on the {} side, so the {} reference contacts of the other "
                "foot are left out; cadence is compared as twice the stride rate\n",
                *settings.sensors_side == pb::LEFT ? "left" : "right", e.truth_other_side_skipped);
+  }
+  if (e.truth_after_data_skipped > 0) {
+    fmt::print(stderr,
+               "note: {} reference contacts come after the session's last sample ({:.3f} s) and "
+               "are left out: no data of them was received\n",
+               e.truth_after_data_skipped, *settings.data_end_s);
   }
   j["steps_true"] = e.steps_true;
   j["steps_detected"] = e.steps_detected;
@@ -94,6 +105,7 @@ void run_evaluate(const EvaluateOptions& opt) {
   j["side_compared"] =
       e.side_compared ? nlohmann::json(side_letter(*e.side_compared)) : nlohmann::json(nullptr);
   j["truth_other_side_skipped"] = e.truth_other_side_skipped;
+  j["truth_after_data_skipped"] = e.truth_after_data_skipped;
   fmt::print("{}\n", j.dump());
 }
 

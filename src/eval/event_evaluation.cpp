@@ -50,6 +50,11 @@ EventEvaluation evaluate_events(const std::vector<StepResult>& steps,
     other_side = static_cast<size_t>(truth.end() - sensed);
     truth.erase(sensed, truth.end());
   }
+  size_t after_data = 0;
+  if (settings.data_end_s) {
+    after_data =
+        std::erase_if(truth, [&](const TruthEvent& t) { return t.ic_s > *settings.data_end_s; });
+  }
   std::sort(truth.begin(), truth.end(),
             [](const TruthEvent& a, const TruthEvent& b) { return a.ic_s < b.ic_s; });
   bool has_left = false, has_right = false, has_unknown = false;
@@ -70,6 +75,7 @@ EventEvaluation evaluate_events(const std::vector<StepResult>& steps,
   EventEvaluation e;
   e.side_compared = only;
   e.truth_other_side_skipped = other_side;
+  e.truth_after_data_skipped = after_data;
   e.steps_true = truth.size();
   e.steps_detected = det.size();
 

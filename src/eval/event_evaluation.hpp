@@ -39,6 +39,10 @@ struct EvaluationSettings {
   /// reference rows are left out rather than counted as missed, and cadence
   /// is compared as twice the stride rate. See sensed_side().
   std::optional<pb::Side> sensors_side;
+  /// Time of the session's last sample: a reference contact after it cannot be sensed (its
+  /// data were never received, e.g. the last packet lost), so it is left out and counted
+  /// rather than counted as missed.
+  std::optional<double> data_end_s;
 };
 
 struct EventEvaluation {
@@ -59,6 +63,7 @@ struct EventEvaluation {
   /// when both feet are.
   std::optional<pb::Side> side_compared;
   size_t truth_other_side_skipped = 0;  ///< reference rows of a side no sensor sees
+  size_t truth_after_data_skipped = 0;  ///< reference contacts after the last sample
 };
 
 /// The side every sensor of `session` sits on when its steps are all of that
