@@ -9,7 +9,6 @@
 
 #include "placement.hpp"
 #include "stride_features.hpp"
-#include "upper_median.hpp"
 #include "zupt_integrator.hpp"
 
 namespace gk {
@@ -301,12 +300,10 @@ std::optional<DetectedStep> FootStepDetector::analyze(const StrideSpan& span) {
   // is a late swing feature, and the landing itself was not recorded (a simulated foot at 1 kHz
   // whose data ended 32 ms before a landing: a contact claimed 141 ms early, quality 1.0). A
   // tenth of a stride is well beyond how the time varies in steady running.
-  if (span.truncated_tail && running_stride && !ic_offsets_us_.empty()) {
-    const int64_t predicted_us =
-        span.t_begin_us +
-        upper_median(std::vector<int64_t>(ic_offsets_us_.begin(), ic_offsets_us_.end()));
-    if (predicted_us > rows[span.end].t_us &&
-        static_cast<double>(predicted_us - step.ic_us) * 10.0 > cycle_us) {
+  if (span.truncated_tail && running_stride) {
+    const auto predicted_us = predicted_landing_us(span, ic_offsets_us_);
+    if (predicted_us && *predicted_us > rows[span.end].t_us &&
+        static_cast<double>(*predicted_us - step.ic_us) * 10.0 > cycle_us) {
       ++flags_.ic_before_data_end_rejected;
       return std::nullopt;
     }
@@ -366,12 +363,10 @@ std::optional<DetectedStep> FootStepDetector::analyze(const StrideSpan& span) {
         ic_g > 0 ? std::min(rows[ic_g].t_us - rows[ic_g - 1].t_us, hole_us()) : hole_us();
     if (step.ic_us <= rows[hole_row + 1].t_us + 2 * period_us) edge = hole_row;
   }
-  if (edge && !ic_offsets_us_.empty()) {
-    const int64_t predicted_us =
-        span.t_begin_us +
-        upper_median(std::vector<int64_t>(ic_offsets_us_.begin(), ic_offsets_us_.end()));
-    if (predicted_us > rows[*edge].t_us && predicted_us < rows[*edge + 1].t_us) {
-      step.ic_us = predicted_us;
+  if (edge) {
+    const auto predicted_us = predicted_landing_us(span, ic_offsets_us_);
+    if (predicted_us && *predicted_us > rows[*edge].t_us && *predicted_us < rows[*edge + 1].t_us) {
+      step.ic_us = *predicted_us;
       ++flags_.ic_from_stride_rhythm;
     }
   }

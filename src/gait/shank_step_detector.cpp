@@ -7,7 +7,6 @@
 
 #include "placement.hpp"
 #include "stride_features.hpp"
-#include "upper_median.hpp"
 
 namespace gk {
 namespace {
@@ -193,8 +192,7 @@ std::optional<DetectedStep> ShankStepDetector::analyze(const StrideSpan& span) {
     std::optional<int64_t> predicted_us;
     if (stride_us < kRunningStride_us) {
       if (opening_mid_swing_seen(span) && !ic_offsets_us_.empty()) {
-        predicted_us = span.t_begin_us + upper_median(std::vector<int64_t>(ic_offsets_us_.begin(),
-                                                                           ic_offsets_us_.end()));
+        predicted_us = predicted_landing_us(span, ic_offsets_us_);
       } else {
         if (const auto p = rhythm_.near(step.ic_us)) predicted_us = p->ic_us;
       }

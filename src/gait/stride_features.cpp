@@ -184,6 +184,13 @@ std::optional<double> impact_time_us(const StrideSpan& span, int64_t around_us,
   return 0.5 * static_cast<double>(rows[k - 1].t_us + rows[k].t_us);
 }
 
+std::optional<int64_t> predicted_landing_us(const StrideSpan& span,
+                                            const std::deque<int64_t>& ic_offsets_us) {
+  if (ic_offsets_us.empty()) return std::nullopt;
+  return span.t_begin_us +
+         upper_median(std::vector<int64_t>(ic_offsets_us.begin(), ic_offsets_us.end()));
+}
+
 bool retime_impact_beside_hole(const StrideSpan& span, std::optional<double>& impact,
                                const std::deque<int64_t>& ic_offsets_us, int64_t around_us,
                                ImpactSearch search, double margin_us,
@@ -200,9 +207,7 @@ bool retime_impact_beside_hole(const StrideSpan& span, std::optional<double>& im
   const auto near_us = static_cast<double>(rows[k - 1].t_us);
   const auto far_us = static_cast<double>(rows[k].t_us);
   if (far_us - near_us <= static_cast<double>(span.hole_us) || *impact <= near_us) return false;
-  const auto predicted_us =
-      static_cast<double>(span.t_begin_us + upper_median(std::vector<int64_t>(
-                                                ic_offsets_us.begin(), ic_offsets_us.end())));
+  const auto predicted_us = static_cast<double>(*predicted_landing_us(span, ic_offsets_us));
   if (predicted_us <= far_us + margin_us && predicted_us >= near_us - margin_us) return false;
   search.skip_hole_jumps = true;
   impact = impact_time_us(span, around_us, search, along);
@@ -229,10 +234,7 @@ std::optional<double> impact_at_data_end_us(const StrideSpan& span,
       ic_offsets_us.size() < rule.min_offsets) {
     return std::nullopt;
   }
-  std::vector<int64_t> sorted(ic_offsets_us.begin(), ic_offsets_us.end());
-  const auto mid = sorted.begin() + static_cast<std::ptrdiff_t>(sorted.size() / 2);
-  std::nth_element(sorted.begin(), mid, sorted.end());
-  const int64_t predicted_us = span.t_begin_us + *mid;
+  const int64_t predicted_us = *predicted_landing_us(span, ic_offsets_us);
   const double data_end_us = static_cast<double>((*span.rows)[span.end].t_us);
   const double min_after_us = rule.min_after_s * 1e6;
   if (static_cast<double>(predicted_us) > data_end_us - min_after_us) return std::nullopt;

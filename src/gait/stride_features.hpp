@@ -83,6 +83,13 @@ std::optional<double> impact_time_us(const StrideSpan& span, int64_t around_us,
                                      const ImpactSearch& search,
                                      const Eigen::Vector3d* along = nullptr);
 
+/// Where the recent strides put this stride's landing: the span's opening mid-swing plus the
+/// upper median of their times from mid-swing to landing (ic_offsets_us). The time from
+/// mid-swing to landing varies by a few milliseconds between steady strides, so it places a
+/// landing the data did not show (lost in a hole, past the data's end). Empty without offsets.
+std::optional<int64_t> predicted_landing_us(const StrideSpan& span,
+                                            const std::deque<int64_t>& ic_offsets_us);
+
 /// A jump across lost samples stands for the landing only where the stride's rhythm puts the
 /// landing in the hole. Where impact (found near around_us with search) lies inside a hole of
 /// the span (two rows further apart than span.hole_us) and the recent strides' times from
