@@ -693,6 +693,10 @@ std::vector<std::string> GaitEngine::warnings() const {
     counted(f.ic_rival_by_rhythm,
             "landings taken at a smaller jump than their stride's largest, which lay off the "
             "stride rhythm (a mid-stance rise where the samples missed the shock)");
+    counted(f.ic_at_shock_undershoot,
+            "landings timed at a sudden fall of the axial force just before their largest rise "
+            "(the shock's undershoot, its spike fallen between samples), not at the rise a "
+            "sample later");
     counted(f.ic_lag_pooled,
             "contacts sampled at the same phase stride after stride (a cadence locked to the "
             "sample rate), where one leg cannot tell its sampling error from its lag; timed with "

@@ -104,6 +104,9 @@ struct DetectorFlags {
   /// Accelerometer-only shank: landings taken at a jump smaller than its stride's largest,
   /// because it lies nearer the stride rhythm (TibialImpactDetectorSettings::rival_fraction).
   uint64_t ic_rival_by_rhythm = 0;
+  /// Accelerometer-only shank: landings timed at a sudden axial drop just before the stride's
+  /// largest rise, the shock's undershoot sampled where its spike fell between samples.
+  uint64_t ic_at_shock_undershoot = 0;
   /// Accelerometer-only shank: landings whose jump stayed under the impact level, taken where
   /// the stride rhythm expects them (TibialImpactDetectorSettings::weak_min_g).
   uint64_t ic_weak_jump_by_rhythm = 0;

@@ -69,6 +69,10 @@ struct TibialImpactDetectorSettings {
   /// rise over 10-20 ms is one jump, and this finds the same rise.
   double first_fraction = 0.3;
   double first_search_s = 0.020;
+  /// A sudden axial drop just before the largest rise, at least this share of that rise (as
+  /// first_fraction) and impact_min_g, is the shock's undershoot sampled where its spike fell
+  /// between samples: the landing is timed at the drop (TibialImpactStepDetector::on_impact).
+  double undershoot_share = 0.3;
   double shock_window_s = 0.06;  ///< tibial shock: peak axial force this long after IC
   /// Where between its two samples the landing happened. The landing's jump is known only to
   /// the pair of samples it fell between, and at 100-200 Hz the samples miss the simulated 4 ms
