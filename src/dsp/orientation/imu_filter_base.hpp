@@ -12,6 +12,13 @@
 
 namespace gk {
 
+/// lo2 < x < hi2 on a squared norm: a band around 1 g tested without a square root.
+struct NormBand2 {
+  double lo2 = 0.0;
+  double hi2 = 0.0;
+  bool holds(double norm2) const { return norm2 > lo2 && norm2 < hi2; }
+};
+
 class ImuFilterBase : public OrientationFilter {
  public:
   /// Throws std::invalid_argument on nonsensical settings.
@@ -48,25 +55,27 @@ class ImuFilterBase : public OrientationFilter {
   Eigen::Quaterniond q_ws_ = Eigen::Quaterniond::Identity();
 
  private:
-  bool accel_usable(const ImuSample& sample, double acc_norm_mps2) const;
-  void update_rest(const ImuSample& sample, double acc_norm_mps2, double dt_s);
+  bool accel_usable(const ImuSample& sample, double acc_norm2_mps4) const;
+  void update_rest(const ImuSample& sample, double acc_norm2_mps4, double dt_s);
   void clear_rest();
   // Off the per-sample path: kept out of update() so that its hot part compiles as before.
   [[gnu::cold, gnu::noinline]] void initialise(const ImuSample& sample, bool acc_ok,
-                                               double acc_norm_mps2);
+                                               double acc_norm2_mps4);
   [[gnu::cold, gnu::noinline]] void restart_timeline(const ImuSample& sample, bool acc_ok);
   [[gnu::cold, gnu::noinline]] void start_after_gap(const ImuSample& sample, bool acc_ok);
   /// usable_acc_mps2: the sample's accelerometer when it passed the rejection gate, else null.
   [[gnu::cold, gnu::noinline]] void step_after_gap(const ImuSample& sample,
                                                    const Eigen::Vector3d& gyr_rps,
                                                    const Eigen::Vector3d* usable_acc_mps2,
-                                                   double acc_norm_mps2, double dt_s);
+                                                   double acc_norm2_mps4, double dt_s);
 
   OrientationSettings settings_;
   // Thresholds squared once, so the per-sample tests compare squared norms (no sqrt).
   double rest_gyro2_rps2_;
   double rest_accel2_mps4_;
   double max_gyro_bias2_rps2_;
+  NormBand2 usable2_;      ///< accel_rejection_mps2 around 1 g, squared
+  NormBand2 rest_force2_;  ///< rest_accel_mps2 around 1 g, squared
   /// Intervals longer than this leave the fast path: max_dt_us, or recheck_hole_us when bridged
   /// holes are re-checked.
   int64_t special_dt_us_;

@@ -13,12 +13,19 @@ void MahonyFilter::step(const Eigen::Vector3d& gyr_rps, const Eigen::Vector3d* u
     step_averaged(gyr_rps, up_meas, dt_s);
     return;
   }
-  // Sec. V attitude kinematics q-dot = q (x) (0, omega_y - b_hat + k_P omega_mes) / 2, split in
-  // a gyro prediction and a correction step. The error is taken at the predicted attitude, i.e.
-  // at this sample's time: taken before the prediction (as in the usual per-sample code) it lags
-  // by one sample, which is a tilt offset of |w| * dt that grows as the sample rate drops.
-  q_ws_ = integrate(q_ws_, gyr_rps, dt_s);
-  if (up_meas == nullptr) return;
+  // Sec. V attitude kinematics q-dot = q (x) (0, omega_y - b_hat + k_P omega_mes) / 2, one
+  // exponential-map step per sample with the whole rate in it. omega_mes is measured at the
+  // attitude integrated to this sample's time (below) and enters with the next sample's rate.
+  // Taken before the integration instead, as the usual per-sample code does, it would compare
+  // this sample's gravity with the previous sample's attitude: a tilt offset of |w| * dt that
+  // grows as the sample rate drops. Its one sample of delay is nothing to a loop whose time
+  // constant is 1 / k_P (a second), and one integration per sample instead of a prediction and
+  // a separate correction step is half this filter's arithmetic (docs/PERFORMANCE.md).
+  q_ws_ = integrate(q_ws_, gyr_rps + feedback_rps_, dt_s);
+  if (up_meas == nullptr) {
+    feedback_rps_.setZero();  // a rejected sample corrects nothing, as in the paper's gating
+    return;
+  }
   // Sec. V with one vector direction (gravity): omega_mes = v x v_hat, v measured and v_hat
   // predicted up in the sensor frame; |omega_mes| = sin(tilt error).
   // up_hat = R(q)^T z, the third row of R written out (a general rotate costs two crosses).
@@ -26,7 +33,7 @@ void MahonyFilter::step(const Eigen::Vector3d& gyr_rps, const Eigen::Vector3d* u
   const Eigen::Vector3d up_hat(2.0 * (x * z - w * y), 2.0 * (w * x + y * z),
                                1.0 - 2.0 * (x * x + y * y));
   const Eigen::Vector3d e = up_meas->cross(up_hat);
-  q_ws_ = integrate(q_ws_, settings().mahony_kp_rps * e, dt_s);
+  feedback_rps_ = settings().mahony_kp_rps * e;
   // b_hat-dot = -k_I omega_mes. At rest the measured bias is better; do not fight it.
   if (!at_rest() && settings().mahony_ki_rps2 > 0.0) {
     adjust_bias(-settings().mahony_ki_rps2 * dt_s * e);
