@@ -132,7 +132,7 @@ inline Eigen::Quaterniond ImuFilterBase::integrate(const Eigen::Quaterniond& q,
   constexpr double k2 = 1.0 / 2.0, k12 = 1.0 / 12.0, k30 = 1.0 / 30.0, k56 = 1.0 / 56.0;
   constexpr double k6 = 1.0 / 6.0, k20 = 1.0 / 20.0, k42 = 1.0 / 42.0, k72 = 1.0 / 72.0;
   // The series is cut where its first dropped term falls below 3e-17: to h^4 below h^2 = 1e-6
-  // (a filter's correction step, or a slow limb), to h^6 below 1e-3 (running at 1 kHz), to h^8
+  // (a slow limb, or a filter at rest), to h^6 below 1e-3 (running at 1 kHz), to h^8
   // otherwise. Each level dropped shortens the recursion's dependency chain by a multiply-add.
   if (h2 < 1e-6) {
     c = 1.0 - h2 * k2 * (1.0 - h2 * k12);
