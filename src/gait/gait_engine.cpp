@@ -668,6 +668,9 @@ std::vector<std::string> GaitEngine::warnings() const {
     counted(f.ic_weak_jump_by_rhythm,
             "landings whose jump stayed under the impact level (a short heel strike between "
             "samples), taken where the stride rhythm expects them; quality lowered");
+    counted(f.weak_jumps_looked_back,
+            "of them a walk's second landing, which came before the walk's stride was known and "
+            "was found by looking back once it was");
     counted(f.stride_template_restarts,
             "strides of another shape than the leg's recent ones (a change of gait), from which "
             "the stride template that places landings between samples started again");

@@ -110,6 +110,9 @@ struct DetectorFlags {
   /// Accelerometer-only shank: landings whose jump stayed under the impact level, taken where
   /// the stride rhythm expects them (TibialImpactDetectorSettings::weak_min_g).
   uint64_t ic_weak_jump_by_rhythm = 0;
+  /// ... of which found by looking back over the rows since a bout's first impact, once the
+  /// autocorrelation gave the stride that its second landing had come before.
+  uint64_t weak_jumps_looked_back = 0;
   /// Accelerometer-only shank: jumps within kHeadMargin_us of the start of the data (or of a
   /// stretch after a gap), whose swing before them is not in the data; not taken for landings.
   uint64_t head_jumps_not_taken = 0;

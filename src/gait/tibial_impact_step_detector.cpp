@@ -46,6 +46,7 @@ void TibialImpactStepDetector::reset() {
   rows_.clear();
   candidate_.reset();
   weak_.reset();
+  weak_looked_back_ = false;
   weak_close_us_ = 0;
   steady_rhythm_us_.reset();
   last_impact_us_.reset();
@@ -74,6 +75,8 @@ int64_t TibialImpactStepDetector::horizon_us() const {
   if (weak_) from = std::min(from, rows_[*weak_].t_us);
   int64_t h = from - us(settings_.onset_search_s) - us(settings_.first_search_s) - horizon_lag_us_;
   if (last_ic_us_) h = std::max(h, *last_ic_us_);
+  // A weak landing before the stride was known may still be found (process()).
+  if (looking_back()) h = std::min(h, look_back_from_us());
   return h;
 }
 
@@ -199,21 +202,52 @@ void TibialImpactStepDetector::process(size_t i) {
   // where the rhythm expects the landing.
   if (candidate_) {
     weak_.reset();
+    weak_looked_back_ = false;
     return;
   }
   if (weak_ && row.t_us > weak_close_us_) {
     const size_t k = *weak_;
     weak_.reset();
     ++flags_.ic_weak_jump_by_rhythm;
+    if (weak_looked_back_) ++flags_.weak_jumps_looked_back;
+    weak_looked_back_ = false;
     on_impact(k, true);
     return;
   }
   // After a bout's first impact the stride can come from the autocorrelation alone, which needs
   // a stride and a second of motion after the walk began: asked again as the motion comes in.
+  // By then the walk's second landing may have passed (a walk from standing: the period came
+  // 2.1 s into the walk, the second heel strike at 1.7 s). The rows since the first impact are
+  // held for that (looking_back()), and the weak rule is run over them once the stride is known.
   if (recent_peaks_us_.size() == 1 && !rhythm_stride_us_ && row.t_us >= next_period_query_us_) {
     rhythm_stride_us_ = autocorrelation_.period_us();
     next_period_query_us_ = row.t_us + us(settings_.autocorrelation.bin_s * kQueryBins);
+    if (rhythm_stride_us_) {
+      for (size_t r = lag_n_; r < i; ++r) {
+        if (rows_[r].t_us >= *last_impact_us_ + us(settings_.min_stride_s)) consider_weak(r);
+      }
+      weak_looked_back_ = weak_.has_value();
+    }
   }
+  consider_weak(i);
+}
+
+bool TibialImpactStepDetector::looking_back() const {
+  return recent_peaks_us_.size() == 1 && !rhythm_stride_us_ &&
+         last_t_us_ - *last_impact_us_ <= us(settings_.max_stride_s);
+}
+
+int64_t TibialImpactStepDetector::look_back_from_us() const {
+  // The weak rule's earliest window: a walking stride's (weak_min_stride_s) expected landing,
+  // less its tolerance.
+  return *last_impact_us_ + us((1.0 - settings_.weak_tolerance) * settings_.weak_min_stride_s) -
+         us(settings_.onset_search_s) - us(settings_.first_search_s) - horizon_lag_us_;
+}
+
+void TibialImpactStepDetector::consider_weak(size_t i) {
+  const Row& row = rows_[i];
+  const bool too_close =
+      last_impact_us_ && row.t_us - *last_impact_us_ < us(settings_.min_stride_s);
   const std::optional<double>& stride = rhythm_stride_us_;
   if (!stride || !last_impact_us_ || row.change_g < weak_level_g_ || too_close) return;
   // Where the landing is expected, and how far from it a weak one may lie.
@@ -515,8 +549,9 @@ void TibialImpactStepDetector::trim() {
   // (choose_impact), and the shock window after a candidate.
   int64_t from = candidate_ ? rows_[*candidate_].t_us - us(settings_.rival_window_s) : last_t_us_;
   if (weak_) from = std::min(from, rows_[*weak_].t_us);
-  const int64_t keep_from =
+  int64_t keep_from =
       from - us(settings_.onset_search_s) - us(settings_.first_search_s) - 2 * horizon_lag_us_;
+  if (looking_back()) keep_from = std::min(keep_from, look_back_from_us() - horizon_lag_us_);
   size_t drop = 0;
   while (drop + lag_n_ + 1 < rows_.size() && rows_[drop].t_us < keep_from) ++drop;
   rows_.erase(rows_.begin(), rows_.begin() + static_cast<std::ptrdiff_t>(drop));

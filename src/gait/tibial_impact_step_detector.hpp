@@ -189,6 +189,15 @@ class TibialImpactStepDetector final : public StepDetector {
   void measure(size_t i);
   /// Candidate and confirmation logic for row i.
   void process(size_t i);
+  /// The weak rule (see weak_min_g) for row i: keeps it as weak_ where the rhythm expects a
+  /// landing there.
+  void consider_weak(size_t i);
+  /// Whether a bout's first impact is waiting for its stride: the rows since it are held, as a
+  /// weak second landing may lie among them (process()). Ends at the stride's arrival, the next
+  /// impact or a longest stride after the first.
+  bool looking_back() const;
+  /// The earliest IC the weak rule may still find while looking_back().
+  int64_t look_back_from_us() const;
   /// Smallest jump that is an impact, given the recent ones.
   double impact_level() const { return impact_level_g_; }
   /// This leg's stride from its recent impacts, robust to strides missed between them, and from
@@ -224,6 +233,8 @@ class TibialImpactStepDetector final : public StepDetector {
   std::optional<size_t> weak_;
   /// When the weak jump's window closes.
   int64_t weak_close_us_ = 0;
+  /// Whether weak_ was found by looking back (looking_back()).
+  bool weak_looked_back_ = false;
   double median_impact_g_ = 0.0;             ///< of the recent impacts; see update_levels()
   double impact_level_g_ = 0.0;              ///< see update_levels()
   double weak_level_g_ = 0.0;                ///< see update_levels()
