@@ -1413,6 +1413,41 @@ TEST(BatchVsStreaming, AccelerometerOnlyShanksGiveTheSameSteps) {
   }
 }
 
+// An accelerometer-only shank's walk from standing whose second heel strike is found by looking
+// back once the walk's stride is known (Accuracy.AccelerometerOnlyShanksSecondWalkingLandingBefore
+// ItsStride, the 119 Hz run): while it waits for the stride, the shank's horizon holds at the
+// earliest such landing, so the stream gives the batch's steps, and in order. Each leaves within a
+// stride of its IC: the stride comes 2.1 s into the walk, the second landing was at 1.7 s.
+TEST(BatchVsStreaming, AccelerometerOnlyShankLooksBackForAWalksSecondLanding) {
+  sim::SimSettings s;
+  s.seed = 628379;
+  s.runner.schedule = {{Activity::kStand, 10.0, 0.0, 0.0},
+                       {Activity::kWalk, 8.0, 1.4, 110.0},
+                       {Activity::kRun, 60.0, 5.66, 173.6}};
+  s.runner.foot_strike = sim::FootStrikePattern::kHeel;
+  s.runner.duty_factor = 0.35;
+  s.runner.cadence_drift_spm = 10.0;
+  s.sensors = sim::shank_sensors(119.0, /*accel_only=*/true);
+  for (sim::SensorSettings& sensor : s.sensors) {
+    sensor.errors.mounting_rotation_max_deg = 180.0;
+    sensor.errors.timestamp_jitter_us = 200.0;
+  }
+  const sim::SimResult r = sim::simulate(s);
+  const Streamed live = streams_like_batch(r, "found by looking back");
+  ASSERT_GT(live.steps.size(), 150u);
+  const double walk_stride_s = 120.0 / 110.0;
+  for (size_t i = 0; i < live.steps.size(); ++i) {
+    if (i > 0) {
+      EXPECT_LT(live.steps[i - 1].event.ic_us, live.steps[i].event.ic_us) << i;
+    }
+    const double ic_s = static_cast<double>(live.steps[i].event.ic_us) * 1e-6;
+    if (ic_s > 17.5 || live.emit_t_us[i] == INT64_MAX) continue;  // the walk only
+    EXPECT_LE(static_cast<double>(live.emit_t_us[i] - live.steps[i].event.ic_us) * 1e-6,
+              walk_stride_s)
+        << "walking step at " << ic_s << " s";
+  }
+}
+
 // A pelvis clip: the walk's step into the run, loaded under the peak level, is taken when the
 // next peak confirms the rhythm's room for it, and a push-off from standing is dropped when
 // the next contact rises from a flight, and a walk's weak first step from standing is taken
