@@ -1448,6 +1448,29 @@ TEST(BatchVsStreaming, AccelerometerOnlyShankLooksBackForAWalksSecondLanding) {
   }
 }
 
+// An accelerometer-only shoe whose second landing is weak and comes before the foot's period is
+// known (Accuracy.AccelerometerOnlyShoeWeakLandingAfterADoubleStride): the landing is held until
+// the period says, and the shoe's horizon waits at its IC meanwhile. Two such shoes, so that the
+// other foot's steps come between: the stream gives the batch's steps, in order.
+TEST(BatchVsStreaming, AccelerometerOnlyShoeHoldsAnEarlyWeakLanding) {
+  sim::SimSettings s;
+  s.seed = 345999;
+  s.runner.schedule = {{Activity::kRun, 20.0, 3.59, 154.1}};
+  s.runner.foot_strike = sim::FootStrikePattern::kHeel;
+  s.runner.duty_factor = 0.36;
+  s.sensors = sim::feet_sensors(128.0, /*accel_only=*/true);
+  for (sim::SensorSettings& sensor : s.sensors) {
+    sensor.errors = sim::scale_noise(sim::SensorErrorSettings{}, 2.0);
+    sensor.errors.mounting_rotation_max_deg = 30.0;
+  }
+  const sim::SimResult r = sim::simulate(s);
+  const Streamed live = streams_like_batch(r, "held until the foot's stride was known");
+  ASSERT_GT(live.steps.size(), 40u);
+  for (size_t i = 1; i < live.steps.size(); ++i) {
+    EXPECT_LT(live.steps[i - 1].event.ic_us, live.steps[i].event.ic_us) << i;
+  }
+}
+
 // A pelvis clip: the walk's step into the run, loaded under the peak level, is taken when the
 // next peak confirms the rhythm's room for it, and a push-off from standing is dropped when
 // the next contact rises from a flight, and a walk's weak first step from standing is taken

@@ -61,6 +61,8 @@ void FootRestStepDetector::reset() {
   hole_end_us_ = INT64_MIN;
   stride_times_us_.clear();
   autocorrelation_.reset();
+  pending_weak_us_.reset();
+  next_period_query_us_ = INT64_MIN;
   rest_level_g_ = 1.0;
   rest_levels_g_.clear();
   still_sum_g_ = 0.0;
@@ -87,6 +89,7 @@ int64_t FootRestStepDetector::horizon_us() const {
   }
   int64_t h = from - us(settings_.onset_search_s) - horizon_lag_us_;
   if (last_ic_us_) h = std::max(h, *last_ic_us_);
+  if (pending_weak_us_) h = std::min(h, *pending_weak_us_);
   return h;
 }
 
@@ -113,6 +116,7 @@ void FootRestStepDetector::push(const ImuSample& s) {
     ++flags_.gaps;
     stride_times_us_.clear();
     autocorrelation_.reset();
+    pending_weak_us_.reset();
     last_ic_us_.reset();
     if (flags_.first_gap_t_us < 0) flags_.first_gap_t_us = last_t_us_;
     rows_.clear();
@@ -146,6 +150,10 @@ void FootRestStepDetector::push(const ImuSample& s) {
 
   const double magnitude_g = row.a_g.norm();
   autocorrelation_.push(s.t_us, magnitude_g);
+  if (pending_weak_us_ && s.t_us >= next_period_query_us_) {
+    next_period_query_us_ = s.t_us + us(kPeriodQuery_s);
+    resolve_pending_weak(/*last_chance=*/false);
+  }
   const bool calm = row.change_g < settings_.rest_change_g || across_hole;
   learn_from_calm(calm, magnitude_g, s.t_us, prev_t_us);
   const bool still = std::abs(magnitude_g - rest_level_g_) < settings_.rest_magnitude_g && calm;
@@ -290,6 +298,8 @@ int64_t FootRestStepDetector::placed_landing_us(size_t k) {
 void FootRestStepDetector::on_rest(int64_t rest_from_us) {
   // Still again soon after the last rest: the same stance (a wobble).
   if (last_rest_end_us_ && rest_from_us - *last_rest_end_us_ < us(settings_.min_swing_s)) return;
+  // A held weak landing is decided before the next one: the period is asked one last time.
+  if (pending_weak_us_) resolve_pending_weak(/*last_chance=*/true);
   int64_t from = rest_from_us - us(settings_.impact_search_s);
   if (last_rest_end_us_) from = std::max(from, *last_rest_end_us_);
   // Nor can this foot land again within a shortest stride of its last landing: a larger
@@ -323,10 +333,17 @@ void FootRestStepDetector::on_rest(int64_t rest_from_us) {
                                   std::max(settings_.impact_min_g, settings_.impact_rel * recent);
   bool weak = false;
   if (!impact && !from_rhythm_us && peak && rows_[*peak].change_g >= settings_.impact_min_g) {
+    const int64_t at_us = rows_[*peak].t_us - lag_us_ / 2;
     if (const auto expected = expected_landing_us(settings_.rhythm_min_strides)) {
-      const int64_t at_us = rows_[*peak].t_us - lag_us_ / 2;
       weak = static_cast<double>(std::abs(at_us - expected->first)) <=
              settings_.rhythm_tolerance * static_cast<double>(expected->second);
+    } else if (last_ic_us_ && stride_times_us_.size() < settings_.rhythm_min_strides &&
+               !autocorrelation_.period_us()) {
+      // Too early for the foot's period (the autocorrelation needs a stride and a second of
+      // motion): a bout's second landing comes before it. Held until the period says.
+      pending_weak_us_ = at_us;
+      next_period_query_us_ = last_t_us_;
+      return;
     }
   }
   if (!impact && !weak && !from_rhythm_us) return;
@@ -344,6 +361,30 @@ void FootRestStepDetector::on_rest(int64_t rest_from_us) {
   if (from_rhythm_us || weak) return;
   recent_impacts_.push_back(rows_[*peak].change_g);
   if (recent_impacts_.size() > kRecentImpacts) recent_impacts_.erase(recent_impacts_.begin());
+}
+
+void FootRestStepDetector::resolve_pending_weak(bool last_chance) {
+  assert(pending_weak_us_);
+  const std::optional<double> period_us = autocorrelation_.period_us();
+  if (!period_us) {
+    if (last_chance || last_t_us_ - *pending_weak_us_ > us(settings_.max_stride_s)) {
+      pending_weak_us_.reset();
+    }
+    return;
+  }
+  const int64_t at_us = *pending_weak_us_;
+  pending_weak_us_.reset();
+  // As a weak landing is taken at any rest: where the foot's rhythm expects it (the strides seen
+  // so far agree with the period, expected_landing_us).
+  const auto expected = expected_landing_us(settings_.rhythm_min_strides);
+  if (!expected || static_cast<double>(std::abs(at_us - expected->first)) >
+                       settings_.rhythm_tolerance * static_cast<double>(expected->second)) {
+    return;
+  }
+  if (report(at_us, 0.4, false)) {
+    ++flags_.ic_weak_impact;
+    ++flags_.weak_landings_looked_back;
+  }
 }
 
 std::optional<std::pair<int64_t, int64_t>> FootRestStepDetector::expected_landing_us(
@@ -400,6 +441,7 @@ bool FootRestStepDetector::report(int64_t ic_us, double quality, bool in_hole) {
 }
 
 void FootRestStepDetector::finish() {
+  if (pending_weak_us_) resolve_pending_weak(/*last_chance=*/true);
   // A rest that began has had its landing reported; without a rhythm nothing says a landing
   // is due.
   if (in_rest_ || rows_.empty()) return;

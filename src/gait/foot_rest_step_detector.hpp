@@ -147,6 +147,10 @@ class FootRestStepDetector final : public StepDetector {
   /// Where the recent strides put the next landing, and the stride; nullopt with fewer than
   /// min_strides (and at least one) stride times since the last gap.
   std::optional<std::pair<int64_t, int64_t>> expected_landing_us(size_t min_strides) const;
+  /// Decides the held weak landing (pending_weak_us_) once the foot's period is known: taken
+  /// where the rhythm expects it. Without a period it waits, unless last_chance (the next rest,
+  /// the data's end) or a longest stride has passed.
+  void resolve_pending_weak(bool last_chance);
   /// Reports a step at ic_us (quality and hole marks as given); false if under the stride gate.
   bool report(int64_t ic_us, double quality, bool in_hole);
   /// The row after the landing's onset, for the landing whose largest change over the lag is at
@@ -207,6 +211,13 @@ class FootRestStepDetector final : public StepDetector {
   std::deque<int64_t> stride_times_us_;
   /// The foot's acceleration magnitude, for its stride before the strides can say it.
   StrideAutocorrelation autocorrelation_{settings_.autocorrelation};
+  /// A weak landing (under the relative impact level) at a bout's first strides, before the
+  /// period could say whether the rhythm expects it: its IC, held until it can
+  /// (resolve_pending_weak). The horizon waits for it.
+  std::optional<int64_t> pending_weak_us_;
+  /// While one is held, the period is asked every kPeriodQuery_s.
+  static constexpr double kPeriodQuery_s = 0.1;
+  int64_t next_period_query_us_ = INT64_MIN;
 };
 
 }  // namespace gk

@@ -571,6 +571,9 @@ std::vector<std::string> GaitEngine::warnings() const {
             "landings whose impact fell between samples (a weak jump), counted from the rest "
             "after them where the stride rhythm expects a landing; timed at the largest change, "
             "quality lowered");
+    counted(f.weak_landings_looked_back,
+            "of them a bout's early landing, held until the foot's stride was known and then "
+            "found where it expects one");
     if (f.rest_level_g > 0.0 && std::abs(f.rest_level_g - 1.0) > 0.05) {
       out.push_back(fmt::format(
           "{}: a still foot reads {:.2f} g, not 1 g (accelerometer scale or offset error): rests "

@@ -71,6 +71,8 @@ struct DetectorFlags {
   /// counted where the stride rhythm expects a landing
   /// (FootRestDetectorSettings::rhythm_tolerance).
   uint64_t ic_weak_impact = 0;
+  /// ... of which held until the foot's period was known (a bout's second landing).
+  uint64_t weak_landings_looked_back = 0;
   /// Accelerometer-only shoe, trunk, gyro foot or shank: a landing in the last moments of the
   /// data, before its rest, its loading peak or its gyro feature.
   uint64_t ic_at_data_end = 0;
