@@ -1938,6 +1938,36 @@ TEST(Accuracy, AccelerometerOnlyShanksSecondWalkingLandingBeforeItsStride) {
   }
 }
 
+// An accelerometer-only shank's third landing under a level set by two impacts (`tools/step-sweep
+// --seed 606 --runs 150 --runner-variety --accel-only`, noise scale drawn, run --seed 207891: 100
+// Hz, three times the default noise). The relative impact level stands on the recent impacts, and
+// with two of them (4.0 and 4.7 g) the larger sets it: 1.18 g. The third landing's jump, 1.13 g,
+// passed the absolute level (0.6 g) but not that one, and the weak rule for running waits for a
+// steady rhythm of four strides (F1 0.9973, cadence error 0.63 steps/min). In a bout's first
+// strides, a jump at the absolute level is now taken where the last stride repeats, within the
+// steady rhythm's tolerance.
+TEST(Accuracy, AccelerometerOnlyShankThirdLandingUnderALevelOfTwoImpacts) {
+  sim::SimSettings s = steady_run(207891, 3.45, 182.8, 0.37, FootStrikePattern::kMid,
+                                  sim::shank_sensors(100.0, /*accel_only=*/true), 3.0, 180.0);
+  set_leg_into_contact(s.runner, 21.4, 5.8, 0.078, 7.5);
+  s.runner.asymmetry_pct = 1.4;
+  s.runner.pelvic_drop_deg = 2.0;
+  const ScoredRun run = score_run("shanks accel-only 100 Hz, third landing under two impacts", s);
+  EXPECT_GE(run.eval.f1, 0.995) << unmatched(run.analysis.steps, run.truth);
+  EXPECT_LE(run.eval.cadence_mae_spm.value_or(1e9), 0.5);
+  // The first second of strides, where the level stood on two impacts: every landing there.
+  for (const TruthEvent& t : run.truth) {
+    if (t.ic_s > 3.0) continue;
+    EXPECT_TRUE(std::any_of(run.analysis.steps.begin(), run.analysis.steps.end(),
+                            [&](const StepResult& d) {
+                              return d.event.side == t.side &&
+                                     std::abs(static_cast<double>(d.event.ic_us) * 1e-6 - t.ic_s) <=
+                                         0.06;
+                            }))
+        << "landing at " << t.ic_s << " s";
+  }
+}
+
 // An accelerometer-only shoe whose every other landing's spike falls between samples (hold-out
 // sweep, fifty-first session, run `gaitkeeper simulate --sensors left_foot --accel-only --rate-hz
 // 128 --speed-mps 3.59 --cadence-spm 154.1 --foot-strike heel --duty-factor 0.36 --noise-scale 2

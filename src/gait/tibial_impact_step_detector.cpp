@@ -258,11 +258,22 @@ void TibialImpactStepDetector::consider_weak(size_t i) {
     const double strides = std::max(1.0, std::round(since_us / *stride));
     expected_us = static_cast<double>(*last_impact_us_) + strides * *stride;
     half_us = settings_.weak_tolerance * *stride;
-  } else {
+  } else if (steady_rhythm_us_) {
     // Running: only the next landing of a steady rhythm, close to where it predicts it.
-    if (!steady_rhythm_us_) return;
     expected_us = static_cast<double>(*steady_rhythm_us_);
     half_us = settings_.weak_running_tolerance * *stride;
+  } else if (recent_peaks_us_.size() >= 2 &&
+             recent_peaks_us_.size() <= settings_.weak_running_strides &&
+             row.change_g >= settings_.impact_min_g) {
+    // A bout's first strides, before a steady rhythm can be: the relative level stands on one
+    // or two impacts, and the larger of two sets it (a 100 Hz shank at three times the default
+    // noise: impacts of 4.0 and 4.7 g put it at 1.18 g, and the third landing's 1.13 g jump was
+    // lost). A jump at the absolute impact level is taken where the last stride repeats, as
+    // close as the steady rhythm's.
+    expected_us = static_cast<double>(*last_impact_us_) + *stride;
+    half_us = settings_.weak_running_tolerance * *stride;
+  } else {
+    return;
   }
   if (std::abs(static_cast<double>(row.t_us) - expected_us) > half_us) return;
   if (!weak_ || row.change_g > rows_[*weak_].change_g) {
