@@ -1414,8 +1414,8 @@ TEST(BatchVsStreaming, AccelerometerOnlyShanksGiveTheSameSteps) {
 }
 
 // An accelerometer-only shank's walk from standing whose second heel strike is found by looking
-// back once the walk's stride is known (Accuracy.AccelerometerOnlyShanksSecondWalkingLandingBefore
-// ItsStride, the 119 Hz run): while it waits for the stride, the shank's horizon holds at the
+// back once the walk's stride is known (Accuracy.AccelerometerOnlyShanksFindTheirWalkingStride,
+// the 119 Hz run): while it waits for the stride, the shank's horizon holds at the
 // earliest such landing, so the stream gives the batch's steps, and in order. Each leaves within a
 // stride of its IC: the stride comes 2.1 s into the walk, the second landing was at 1.7 s.
 TEST(BatchVsStreaming, AccelerometerOnlyShankLooksBackForAWalksSecondLanding) {
