@@ -1471,6 +1471,56 @@ TEST(BatchVsStreaming, AccelerometerOnlyShoeHoldsAnEarlyWeakLanding) {
   }
 }
 
+// The detector-level promise behind those two streams: while a landing may still be reported
+// (a shank looking back over the rows since a bout's first impact, a shoe holding an early weak
+// landing), the detector's horizon (no IC before it from now on) stays at or before it. In the
+// streams above the other leg's next step came late enough not to need it; here every IC is
+// checked against every horizon given before it came out.
+TEST(BatchVsStreaming, HorizonWaitsForALandingStillHeld) {
+  sim::SimSettings shank;
+  shank.seed = 628379;
+  shank.runner.schedule = {{Activity::kStand, 10.0, 0.0, 0.0},
+                           {Activity::kWalk, 8.0, 1.4, 110.0},
+                           {Activity::kRun, 20.0, 5.66, 173.6}};
+  shank.runner.foot_strike = sim::FootStrikePattern::kHeel;
+  shank.runner.duty_factor = 0.35;
+  shank.sensors = sim::shank_sensors(119.0, /*accel_only=*/true);
+  for (sim::SensorSettings& sensor : shank.sensors) sensor.errors.mounting_rotation_max_deg = 180.0;
+  uint64_t looked_back = 0;
+  for (const SensorStream& stream : sim::simulate(shank).session.sensors) {
+    TibialImpactDetectorSettings ts;
+    ts.placement = stream.info.placement();
+    ts.nominal_rate_hz = 119.0;
+    TibialImpactStepDetector detector(ts);
+    const Fed fed = feed(detector, stream.samples);
+    EXPECT_TRUE(fed.broken_promises.empty()) << fed.broken_promises.front();
+    looked_back += detector.flags().weak_jumps_looked_back;
+  }
+  EXPECT_GE(looked_back, 1u);
+
+  sim::SimSettings shoe;
+  shoe.seed = 345999;
+  shoe.runner.schedule = {{Activity::kRun, 20.0, 3.59, 154.1}};
+  shoe.runner.foot_strike = sim::FootStrikePattern::kHeel;
+  shoe.runner.duty_factor = 0.36;
+  shoe.sensors = sim::feet_sensors(128.0, /*accel_only=*/true);
+  for (sim::SensorSettings& sensor : shoe.sensors) {
+    sensor.errors = sim::scale_noise(sim::SensorErrorSettings{}, 2.0);
+    sensor.errors.mounting_rotation_max_deg = 30.0;
+  }
+  looked_back = 0;
+  for (const SensorStream& stream : sim::simulate(shoe).session.sensors) {
+    FootRestDetectorSettings fs;
+    fs.placement = stream.info.placement();
+    fs.nominal_rate_hz = 128.0;
+    FootRestStepDetector detector(fs);
+    const Fed fed = feed(detector, stream.samples);
+    EXPECT_TRUE(fed.broken_promises.empty()) << fed.broken_promises.front();
+    looked_back += detector.flags().weak_landings_looked_back;
+  }
+  EXPECT_GE(looked_back, 1u);
+}
+
 // A pelvis clip: the walk's step into the run, loaded under the peak level, is taken when the
 // next peak confirms the rhythm's room for it, and a push-off from standing is dropped when
 // the next contact rises from a flight, and a walk's weak first step from standing is taken
